@@ -1,0 +1,34 @@
+// The one entry point the CLI and the language server share: facts about a file (and its driver
+// folder) in, findings out, with the configured severities and suppressions applied.
+import type { FileFacts } from './analysis/fileFacts';
+import { collectSuppressions, isSuppressed } from './analysis/suppressions';
+import { RULES } from './rules/index';
+import { Finding, Severity } from './rules/rule';
+
+export type RuleSeverities = Readonly<Record<string, Severity | 'off'>>;
+
+export interface AnalysisReport {
+  findings: Finding[];
+  /** Rules that threw, with the message; the other rules' findings are still reported. */
+  failures: { rule: string; message: string }[];
+}
+
+export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}): AnalysisReport {
+  const suppressions = collectSuppressions(facts.tree);
+  const findings: Finding[] = [];
+  const failures: AnalysisReport['failures'] = [];
+  for (const rule of RULES) {
+    const severity = severities[rule.id] ?? rule.defaultSeverity;
+    if (severity === 'off') continue;
+    try {
+      for (const finding of rule.check({ facts, folder })) {
+        if (isSuppressed(suppressions, rule.id, finding.span.startLine)) continue;
+        findings.push({ ...finding, rule: rule.id, severity });
+      }
+    } catch (error) {
+      failures.push({ rule: rule.id, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  findings.sort((a, b) => a.span.startLine - b.span.startLine || a.span.startColumn - b.span.startColumn || a.rule.localeCompare(b.rule));
+  return { findings, failures };
+}

@@ -1,0 +1,199 @@
+// Markdown cards for hovers, built only from the allocator model and evaluated facts. A card says
+// nothing the model does not know: an unknown size gets no class, an unknown mask no verdict.
+import type { AllocationSite } from '../analysis/allocationSites';
+import { ALLOC_APIS, AllocApi, FreeApi } from '../model/apis';
+import { ModelConfig, describeConfig, kernelConstants } from '../model/config';
+import {
+  GfpValue,
+  compositeDefinition,
+  formatBitValue,
+  gfpAllowsBlocking,
+  gfpBit,
+  gfpComposite,
+  sortedBits,
+  bitExists,
+  expandGfpName,
+} from '../model/gfp';
+import { layer } from '../model/layers';
+import { ServingRoute, servingRoute } from '../model/routing';
+import { KmallocRoute, formatCacheSize, kmallocCachePrefix } from '../model/slab';
+
+const SETTINGS_HINT = 'change with the `kernelAllocLens.kernelVersion`, `kernelAllocLens.arch` and `kernelAllocLens.pageSize` settings';
+
+function bytes(value: number): string {
+  if (value >= 1024 * 1024 && value % (1024 * 1024) === 0) return `${value} bytes (${value / 1024 / 1024} MiB)`;
+  if (value >= 1024 && value % 1024 === 0) return `${value} bytes (${value / 1024} KiB)`;
+  return `${value} bytes`;
+}
+
+function cacheName(size: number, prefix: string): string {
+  return `${prefix}${formatCacheSize(size)}`;
+}
+
+/** `kmalloc-128, 28 bytes unused` or the page-allocator equivalent. */
+export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, prefix = 'kmalloc-'): string {
+  switch (route.kind) {
+    case 'zero':
+      return 'no memory: size 0 returns ZERO_SIZE_PTR ((void *)16), which kfree() accepts';
+    case 'slab': {
+      const main = `slab cache ${cacheName(route.cacheSize, prefix)}, ${route.unused} bytes unused`;
+      if (route.alternative === undefined) return main;
+      return `${main} — or ${cacheName(route.alternative, prefix)} (${route.alternative - (route.cacheSize - route.unused)} bytes unused) when the boot-time minimum kmalloc alignment is larger (${config.arch}: swiotlb and cache-line size decide)`;
+    }
+    case 'pages':
+      return `page allocator, order ${route.order} (${bytes(route.bytes)} compound page), ${route.unused} bytes unused${route.costly ? ` — above PAGE_ALLOC_COSTLY_ORDER (3): no OOM killer, likely to fail under fragmentation` : ''}`;
+    case 'too-large':
+      return `**always fails**: order ${route.order} is above the largest order; KMALLOC_MAX_SIZE is ${bytes(route.limit)} — NULL with a one-time WARN (silent with __GFP_NOWARN)`;
+  }
+}
+
+function routePath(api: AllocApi, route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string {
+  const prefix = gfp ? kmallocCachePrefix(gfp.bits, config).prefix : 'kmalloc-';
+  switch (route.via) {
+    case 'kmalloc': {
+      const head = route.header !== undefined ? `${api.name} → devres (${route.header}-byte header) → kmalloc(${route.requested} + ${route.header})` : api.name;
+      if (route.route.kind === 'slab') return `${head} → SLUB ${cacheName(route.route.cacheSize, prefix)} → page allocator (slab pages)`;
+      if (route.route.kind === 'pages') return `${head} → large kmalloc → page allocator order ${route.route.order}`;
+      if (route.route.kind === 'zero') return `${head} → ZERO_SIZE_PTR`;
+      return `${head} → page allocator: rejected`;
+    }
+    case 'kvmalloc': {
+      const first = route.route.kind === 'slab' ? `SLUB ${cacheName(route.route.cacheSize, prefix)}` : route.route.kind === 'pages' ? `page allocator order ${route.route.order}` : 'kmalloc';
+      return route.vmallocFallback ? `${api.name} → kmalloc (${first}, no retry) → on failure vmalloc → page allocator (order-0 pages)` : `${api.name} → kmalloc (${first}); no vmalloc fallback at or below PAGE_SIZE`;
+    }
+    case 'pages':
+      return route.route.kind === 'too-large' ? `${api.name} → page allocator: rejected` : `${api.name} → page allocator order ${route.route.kind === 'pages' ? route.route.order : 0}`;
+    case 'vmalloc':
+      return `${api.name} → vmalloc area (${route.pages} order-0 page${route.pages === 1 ? '' : 's'}, mapped) → page allocator`;
+    case 'dma':
+      return `${api.name} → DMA API → per-device coherent pool | dma-direct (CMA or page allocator order ${route.order}) | IOMMU`;
+    case 'unknown':
+      return [api.name, ...api.layers.map((id) => layer(id).title)].join(' → ');
+  }
+}
+
+function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string | undefined {
+  const prefixInfo = gfp ? kmallocCachePrefix(gfp.bits, config) : { prefix: 'kmalloc-' };
+  const condition = 'condition' in prefixInfo && prefixInfo.condition ? ` (${prefixInfo.condition}; else kmalloc-*)` : '';
+  switch (route.via) {
+    case 'kmalloc':
+      return describeKmallocRoute(route.route, config, prefixInfo.prefix) + (route.route.kind === 'slab' ? condition : '');
+    case 'kvmalloc':
+      return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix)}${route.vmallocFallback ? '; if that fails, vmalloc' : ''}`;
+    case 'pages':
+      return describeKmallocRoute(route.route, config);
+    case 'vmalloc':
+      return `vmalloc area, ${route.pages} order-0 page${route.pages === 1 ? '' : 's'} plus a guard page, virtually contiguous only`;
+    case 'dma':
+      return `whole pages: dma-direct allocates order ${route.order} (${bytes(2 ** route.order * config.pageSize)}); an IOMMU or device pool may differ`;
+    case 'unknown':
+      return undefined;
+  }
+}
+
+function contiguity(api: AllocApi, route: ServingRoute): string {
+  if (api.contiguous === 'yes') return 'yes';
+  if (api.contiguous === 'no') return 'no — virtually contiguous only; not for DMA, virt_to_phys() or scatterlists';
+  if (route.via === 'kvmalloc' && !route.vmallocFallback) return 'yes at this size (kmalloc only), but free with kvfree()';
+  if (api.family === 'kvmalloc') return 'not guaranteed — kmalloc memory or, after the fallback, vmalloc memory';
+  if (api.family === 'dma_coherent' || api.family === 'dma_coherent_managed' || api.family === 'dma_noncoherent') {
+    return 'contiguous for the device; behind an IOMMU the pages may be physically scattered';
+  }
+  return 'depends on the backing allocator';
+}
+
+/** One line on a mask: its bits and whether it lets the call sleep. */
+export function describeMask(text: string, value: GfpValue | undefined, api: AllocApi): string {
+  if (api.sleeps === 'always') {
+    return value
+      ? `\`${text}\` — this API always may sleep (${api.defaultGfp ? `it allocates with ${api.defaultGfp}` : 'it takes sleeping locks'})`
+      : 'this API always may sleep';
+  }
+  if (!value) return `\`${text}\` — not a constant mask; whether the call may sleep depends on its value`;
+  const bits = sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0';
+  const sleeps = gfpAllowsBlocking(value) ? '**may sleep** (has __GFP_DIRECT_RECLAIM)' : 'does not sleep (no __GFP_DIRECT_RECLAIM)';
+  const note = value.uncertainty.length > 0 ? ` _(${value.uncertainty.join('; ')})_` : '';
+  return `\`${text}\` = ${bits} — ${sleeps}${note}`;
+}
+
+function footer(config: ModelConfig, source: string): string {
+  return `_Figures for ${describeConfig(config)}, SLUB; ${SETTINGS_HINT}. Source: ${source}._`;
+}
+
+/** The hover card of an allocation call. */
+export function allocationCard(site: AllocationSite, config: ModelConfig): string {
+  const { api } = site;
+  const route = servingRoute(api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
+  const rows: [string, string][] = [];
+  if (site.requestedBytes) {
+    const how = site.requestedBytes.steps.length > 0 ? ` — ${site.requestedBytes.steps.join(', ')}` : '';
+    rows.push(['requested', `${bytes(site.requestedBytes.value)}${how}`]);
+  } else if (route.via === 'unknown' && api.size !== 'none') {
+    rows.push(['requested', `unknown here (${route.reason})`]);
+  }
+  if (site.order?.value) rows.push(['order', `${site.order.value.value} (${bytes(2 ** site.order.value.value * config.pageSize)})`]);
+  const served = servedBy(route, config, site.gfp?.value);
+  if (served) rows.push(['served by', served]);
+  rows.push(['physically contiguous', contiguity(api, route)]);
+  if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api)]);
+  else if (api.sleeps === 'always') rows.push(['sleeps', 'always may sleep']);
+  rows.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
+  const lines = [
+    `**${api.name}** — ${api.summary}`,
+    '',
+    `\`${routePath(api, route, config, site.gfp?.value)}\``,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([key, value]) => `| ${key} | ${value.replace(/\|/g, '\\|')} |`),
+  ];
+  for (const note of api.notes ?? []) lines.push('', `- ${note}`);
+  lines.push('', footer(config, api.source));
+  return lines.join('\n');
+}
+
+/** The hover card of a GFP flag name: its bits, each with a short meaning. */
+export function gfpCard(name: string, config: ModelConfig): string | undefined {
+  const bit = gfpBit(name);
+  if (bit) {
+    if (!bitExists(bit, config)) return `**${name}** — not defined in ${describeConfig(config)} (${bit.since ? `added in ${bit.since}` : `last in ${bit.until}`}).`;
+    return [`**${name}** = ${formatBitValue(bit)} — ${bit.meaning}`, '', footer(config, 'include/linux/gfp_types.h')].join('\n');
+  }
+  const composite = gfpComposite(name);
+  if (!composite) return undefined;
+  const definition = compositeDefinition(composite, config);
+  const value = expandGfpName(name, config) ?? { bits: new Set<string>(), uncertainty: [] };
+  const lines = [
+    `**${name}** — ${composite.summary}`,
+    '',
+    `\`${name} = ${definition.parts.map((part) => (part.startsWith('-') ? `& ~${part.slice(1)}` : part)).join(' | ').replace(/\| &/g, '&')}\``,
+    '',
+    '| bit | value | meaning |',
+    '|---|---|---|',
+    ...sortedBits(value.bits).map((entry) => `| ${entry.name} | ${formatBitValue(entry)} | ${entry.meaning} |`),
+    '',
+    gfpAllowsBlocking(value)
+      ? '**May sleep**: has __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is true). Not for atomic context.'
+      : 'Does **not** sleep: no __GFP_DIRECT_RECLAIM. Not for NMI or raw_spinlock sections.',
+  ];
+  if (definition.uncertainty) lines.push('', `_${definition.uncertainty}._`);
+  lines.push('', footer(config, 'include/linux/gfp_types.h'));
+  return lines.join('\n');
+}
+
+/** The hover card of a free function. */
+export function freeCard(api: FreeApi, config: ModelConfig): string {
+  const allocators = ALLOC_APIS.filter((alloc) => (alloc.frees as readonly string[]).includes(api.name)).map((alloc) => `\`${alloc.name}\``);
+  const sleeps = { never: 'does not sleep', always: 'may sleep — not from atomic context', 'unless-interrupt': 'may sleep when called outside interrupt context' }[api.sleeps];
+  const lines = [`**${api.name}** — ${api.summary}`, '', `- releases memory from: ${allocators.length > 0 ? allocators.join(', ') : api.releases.join(', ')}`, `- ${sleeps}`];
+  for (const entry of api.releasesSince ?? []) lines.push(`- also ${entry.family} objects from ${entry.since}`);
+  for (const note of api.notes ?? []) lines.push(`- ${note}`);
+  lines.push('', footer(config, api.source));
+  return lines.join('\n');
+}
+
+/** The largest kmalloc size line for the configured kernel, for messages. */
+export function kmallocLimits(config: ModelConfig): string {
+  const constants = kernelConstants(config);
+  return `largest kmalloc cache ${bytes(constants.kmallocMaxCacheSize)}, KMALLOC_MAX_SIZE ${bytes(constants.kmallocMaxSize)}`;
+}

@@ -1,0 +1,46 @@
+// Hover: finds what is under the cursor and joins the sections that have something exact to say.
+// Each section is a small function; analyses add theirs to HOVER_SECTIONS.
+import type { Node } from 'web-tree-sitter';
+import type { FileFacts } from '../analysis/fileFacts';
+import { Span, spanOf } from '../parsing/syntax';
+import { allocationCard, freeCard, gfpCard } from './cards';
+
+export interface HoverTarget {
+  facts: FileFacts;
+  folder: readonly FileFacts[];
+  /** The smallest named node at the position. */
+  node: Node;
+  /** The call whose callee is under the cursor, if any. */
+  call?: Node;
+}
+
+export type HoverSection = (target: HoverTarget) => string | undefined;
+
+const apiSection: HoverSection = ({ facts, call }) => {
+  if (!call) return undefined;
+  const allocation = facts.allocations.find((site) => site.call.id === call.id);
+  if (allocation) return allocationCard(allocation, facts.config);
+  const free = facts.frees.find((site) => site.call.id === call.id);
+  return free ? freeCard(free.api, facts.config) : undefined;
+};
+
+const gfpSection: HoverSection = ({ facts, node, call }) =>
+  !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) : undefined;
+
+export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection];
+
+export interface HoverAnswer {
+  markdown: string;
+  span: Span;
+}
+
+export function hoverAt(facts: FileFacts, folder: readonly FileFacts[], line: number, column: number): HoverAnswer | undefined {
+  const node = facts.tree.rootNode.descendantForPosition({ row: line, column });
+  if (!node || (node.type !== 'identifier' && node.type !== 'type_identifier')) return undefined;
+  const parent = node.parent;
+  const call = parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === node.id ? parent : undefined;
+  const target: HoverTarget = { facts, folder, node, call };
+  const sections = HOVER_SECTIONS.map((section) => section(target)).filter((text): text is string => !!text);
+  if (sections.length === 0) return undefined;
+  return { markdown: sections.join('\n\n---\n\n'), span: spanOf(node) };
+}

@@ -1,0 +1,42 @@
+// Kernel constants a size argument may name, for the configured kernel: include/asm-generic/page.h,
+// include/linux/sizes.h, include/linux/slab.h (6.1). Code evaluates these; it never restates them.
+import { ModelConfig, kernelConstants } from './config';
+
+export function kernelMacroValues(config: ModelConfig): Map<string, number> {
+  const constants = kernelConstants(config);
+  const values = new Map<string, number>([
+    ['PAGE_SIZE', config.pageSize],
+    ['PAGE_SHIFT', constants.pageShift],
+    ['KMALLOC_MAX_SIZE', constants.kmallocMaxSize],
+    ['KMALLOC_MAX_CACHE_SIZE', constants.kmallocMaxCacheSize],
+    ['KMALLOC_SHIFT_HIGH', constants.kmallocShiftHigh],
+    ['KMALLOC_MAX_ORDER', constants.maxOrder],
+    ['PAGE_ALLOC_COSTLY_ORDER', constants.costlyOrder],
+  ]);
+  // include/linux/sizes.h: SZ_1 … SZ_2G, and SZ_4G on every supported release.
+  const units: [string, number][] = [['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]];
+  for (const [suffix, unit] of units) {
+    for (let power = 0; power < 10; power++) {
+      const value = unit * 2 ** power;
+      if (suffix === 'G' && value > 4 * 1024 ** 3) break;
+      values.set(`SZ_${2 ** power}${suffix}`, value);
+    }
+  }
+  return values;
+}
+
+/** Function-like kernel macros whose value is a plain integer function of their arguments. */
+export const KERNEL_INTEGER_FUNCTIONS: Record<string, (args: number[]) => number | undefined> = {
+  BIT: ([n]) => (n >= 0 && n < 64 ? 2 ** n : undefined),
+  BIT_ULL: ([n]) => (n >= 0 && n < 64 ? 2 ** n : undefined),
+  // array_size() and size_mul()/size_add() saturate at SIZE_MAX (include/linux/overflow.h); a
+  // saturated product makes the allocation fail, which the too-large rule reports anyway.
+  array_size: ([a, b]) => a * b,
+  array3_size: ([a, b, c]) => a * b * c,
+  size_mul: ([a, b]) => a * b,
+  size_add: ([a, b]) => a + b,
+  max: ([a, b]) => Math.max(a, b),
+  min: ([a, b]) => Math.min(a, b),
+  max_t: ([, a, b]) => Math.max(a, b),
+  min_t: ([, a, b]) => Math.min(a, b),
+};

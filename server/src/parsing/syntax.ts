@@ -1,0 +1,97 @@
+// Small helpers over tree-sitter nodes, shared by every analysis.
+import type { Node } from 'web-tree-sitter';
+
+/** A 0-based range in UTF-16 units, the unit web-tree-sitter and LSP share for JS strings. */
+export interface Span {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export function spanOf(node: Node): Span {
+  return {
+    startLine: node.startPosition.row,
+    startColumn: node.startPosition.column,
+    endLine: node.endPosition.row,
+    endColumn: node.endPosition.column,
+  };
+}
+
+export function containsPosition(span: Span, line: number, column: number): boolean {
+  if (line < span.startLine || line > span.endLine) return false;
+  if (line === span.startLine && column < span.startColumn) return false;
+  if (line === span.endLine && column > span.endColumn) return false;
+  return true;
+}
+
+/** Named children without comments. */
+export function namedChildren(node: Node): Node[] {
+  return node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+}
+
+/** Every node of the given types below `root`, in document order, without recursion limits. */
+export function descendantsOfType(root: Node, types: ReadonlySet<string>): Node[] {
+  const found: Node[] = [];
+  const cursor = root.walk();
+  let descending = true;
+  for (;;) {
+    if (descending && types.has(cursor.nodeType)) found.push(cursor.currentNode);
+    if (descending && cursor.gotoFirstChild()) continue;
+    if (cursor.gotoNextSibling()) {
+      descending = true;
+      continue;
+    }
+    if (!cursor.gotoParent()) break;
+    descending = false;
+  }
+  cursor.delete();
+  return found;
+}
+
+/** Strips redundant parentheses and casts: `((gfp_t)(X))` → `X`. */
+export function unwrapExpression(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (current.type === 'parenthesized_expression' && current.namedChildCount === 1) {
+      current = current.namedChild(0)!;
+    } else if (current.type === 'cast_expression' && current.childForFieldName('value')) {
+      current = current.childForFieldName('value')!;
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The name of a called function when the callee is a plain identifier. */
+export function calleeName(call: Node): string | undefined {
+  const callee = call.childForFieldName('function');
+  return callee?.type === 'identifier' ? callee.text : undefined;
+}
+
+/** Arguments of a call expression, without the punctuation. */
+export function callArguments(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  return list ? namedChildren(list) : [];
+}
+
+export function enclosingFunction(node: Node): Node | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (current.type === 'function_definition') return current;
+  }
+  return undefined;
+}
+
+/** The identifier a function definition declares, through pointer and attribute wrappers. */
+export function functionName(definition: Node): string | undefined {
+  let declarator = definition.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') {
+    declarator = declarator.childForFieldName('declarator');
+  }
+  const name = declarator?.childForFieldName('declarator');
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
+export function hasErrorInside(node: Node): boolean {
+  return node.hasError;
+}

@@ -1,0 +1,60 @@
+// What a rule is and what it reports. Rules are pure: facts about a file (and its driver folder)
+// in, findings with their evidence and fixes out. No LSP types here.
+import type { FileFacts } from '../analysis/fileFacts';
+import type { Span } from '../parsing/syntax';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+
+export interface RelatedLocation {
+  /** Absent = the analysed file. */
+  file?: string;
+  span: Span;
+  message: string;
+}
+
+export interface TextEdit {
+  file?: string;
+  span: Span;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix an editor may apply with "auto fix". */
+  preferred?: boolean;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  span: Span;
+  message: string;
+  related: RelatedLocation[];
+  fixes: Fix[];
+}
+
+/** A finding before the runner applies the configured severity. */
+export type RuleFinding = Omit<Finding, 'rule' | 'severity'>;
+
+export interface RuleContext {
+  facts: FileFacts;
+  /** Facts of the other files of the driver folder, when the caller has them. */
+  folder: readonly FileFacts[];
+}
+
+export interface RuleDocs {
+  summary: string;
+  /** A short example the rule reports. */
+  bad: string;
+  /** The same code written correctly. */
+  good: string;
+}
+
+export interface Rule {
+  id: string;
+  defaultSeverity: Severity;
+  docs: RuleDocs;
+  check(context: RuleContext): RuleFinding[];
+}

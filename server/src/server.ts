@@ -1,0 +1,213 @@
+// LSP wiring only: capabilities, document lifecycle, settings, and handlers that delegate to
+// features/. Runs over IPC under VS Code and over --stdio for any other client
+// (createConnection picks the transport from the command line).
+import { fileURLToPath, pathToFileURL } from 'url';
+import {
+  CodeActionKind,
+  CodeActionParams,
+  Connection,
+  Hover,
+  InitializeParams,
+  InitializeResult,
+  MarkupKind,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  createConnection,
+} from 'vscode-languageserver/node';
+import type { Parser } from 'web-tree-sitter';
+import { FileFacts, collectFileFacts } from './analysis/fileFacts';
+import { AnalysisReport, analyzeFile } from './analyzeFile';
+import { codeActionsFor } from './features/codeActions';
+import { UriOf, toDiagnostic, toRange } from './features/diagnostics';
+import { hoverAt } from './features/hover';
+import { describeConfig } from './model/config';
+import { DocumentStore, ParsedDocument } from './parsing/documentStore';
+import { createParser } from './parsing/parser';
+import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
+import { FolderFactsCache } from './workspace/folderFacts';
+
+const SECTION = 'kernelAllocLens';
+
+interface Analysis {
+  version: number;
+  settingsKey: string;
+  facts: FileFacts;
+  folder: FileFacts[];
+  report: AnalysisReport;
+}
+
+class KernelAllocServer {
+  private settings: Settings = DEFAULT_SETTINGS;
+  private settingsKey = JSON.stringify(DEFAULT_SETTINGS);
+  private pullConfiguration = false;
+  private readonly analyses = new Map<string, Analysis>();
+  private readonly skipped = new Map<string, string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private store!: DocumentStore;
+  private folders!: FolderFactsCache;
+  private parser!: Parser;
+
+  constructor(private readonly connection: Connection) {}
+
+  listen(): void {
+    const { connection } = this;
+    connection.onInitialize((params) => this.initialize(params));
+    connection.onInitialized(() => void this.refreshSettings(undefined));
+    connection.onDidChangeConfiguration((change) => void this.refreshSettings(change.settings?.[SECTION]));
+    connection.onDidOpenTextDocument(({ textDocument }) =>
+      this.guard('open', () => {
+        this.store.open(textDocument.uri, textDocument.version, textDocument.text);
+        this.schedule(textDocument.uri);
+      }),
+    );
+    connection.onDidChangeTextDocument(({ textDocument, contentChanges }) =>
+      this.guard('change', () => {
+        if (this.store.change(textDocument.uri, textDocument.version ?? 0, contentChanges)) this.schedule(textDocument.uri);
+      }),
+    );
+    connection.onDidCloseTextDocument(({ textDocument }) =>
+      this.guard('close', () => {
+        clearTimeout(this.timers.get(textDocument.uri));
+        this.timers.delete(textDocument.uri);
+        this.store.close(textDocument.uri);
+        this.analyses.delete(textDocument.uri);
+        this.skipped.delete(textDocument.uri);
+        void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+      }),
+    );
+    connection.onHover(({ textDocument, position }) =>
+      this.guard('hover', () => {
+        const analysis = this.analysisOf(textDocument.uri);
+        if (!analysis) return null;
+        const answer = hoverAt(analysis.facts, analysis.folder, position.line, position.character);
+        return answer ? ({ contents: { kind: MarkupKind.Markdown, value: answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
+      }) ?? null,
+    );
+    connection.onCodeAction((params: CodeActionParams) =>
+      this.guard('codeAction', () => {
+        const analysis = this.analysisOf(params.textDocument.uri);
+        if (!analysis) return [];
+        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, this.uriResolver(params.textDocument.uri));
+      }) ?? [],
+    );
+    connection.onShutdown(() => {
+      for (const timer of this.timers.values()) clearTimeout(timer);
+    });
+    connection.listen();
+  }
+
+  private async initialize(params: InitializeParams): Promise<InitializeResult> {
+    this.parser = await createParser();
+    this.store = new DocumentStore(this.parser);
+    this.folders = new FolderFactsCache(this.parser, DEFAULT_SETTINGS.maxFileSize);
+    this.pullConfiguration = !!params.capabilities.workspace?.configuration;
+    const initial = (params.initializationOptions as { settings?: RawSettings } | undefined)?.settings;
+    if (initial) this.applySettings(initial);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: 'kernel-alloc-lens' },
+    };
+  }
+
+  private async refreshSettings(pushed: RawSettings | undefined): Promise<void> {
+    let raw = pushed;
+    if (this.pullConfiguration) {
+      try {
+        raw = (await this.connection.workspace.getConfiguration(SECTION)) as RawSettings;
+      } catch (error) {
+        this.connection.console.warn(`could not read settings: ${String(error)}`);
+      }
+    }
+    if (raw === undefined) return;
+    this.applySettings(raw);
+    for (const uri of this.analyses.keys()) this.schedule(uri);
+    for (const uri of this.skipped.keys()) this.schedule(uri);
+  }
+
+  private applySettings(raw: RawSettings): void {
+    const { settings, problems } = readSettings(raw);
+    for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}`);
+    this.settings = settings;
+    this.settingsKey = JSON.stringify(settings);
+    this.connection.console.info(`model: ${describeConfig(settings.config)}`);
+  }
+
+  /** Runs a handler, logging instead of letting an exception reach the connection. */
+  private guard<T>(what: string, handler: () => T): T | undefined {
+    try {
+      return handler();
+    } catch (error) {
+      this.connection.console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return undefined;
+    }
+  }
+
+  private schedule(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        this.guard('diagnostics', () => this.publish(uri));
+      }, this.settings.diagnosticsDelay),
+    );
+  }
+
+  private publish(uri: string): void {
+    const document = this.store.get(uri);
+    if (!document) return;
+    const reason = unanalysableReason(document.text, this.settings.maxFileSize);
+    if (reason) {
+      if (this.skipped.get(uri) !== reason) {
+        void this.connection.window.showInformationMessage(`Kernel Alloc Lens skipped ${uri}: ${reason}.`);
+      }
+      this.skipped.set(uri, reason);
+      this.analyses.delete(uri);
+      void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: [] });
+      return;
+    }
+    this.skipped.delete(uri);
+    const analysis = this.analyse(document);
+    for (const failure of analysis.report.failures) this.connection.console.error(`rule ${failure.rule} failed on ${uri}: ${failure.message}`);
+    const uriOf = this.uriResolver(uri);
+    void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.report.findings.map((finding) => toDiagnostic(finding, uriOf)) });
+  }
+
+  /** The cached analysis of the current version, computed on demand. */
+  private analysisOf(uri: string): Analysis | undefined {
+    const document = this.store?.get(uri);
+    if (!document || this.skipped.has(uri) || unanalysableReason(document.text, this.settings.maxFileSize)) return undefined;
+    return this.analyse(document);
+  }
+
+  private analyse(document: ParsedDocument): Analysis {
+    const cached = this.analyses.get(document.uri);
+    if (cached && cached.version === document.version && cached.settingsKey === this.settingsKey && cached.facts.tree === document.tree) return cached;
+    const filePath = this.pathOf(document.uri);
+    const facts = collectFileFacts(filePath ?? document.uri, document.text, document.tree, this.settings.config);
+    const folder = filePath ? this.folders.siblingsOf(filePath, this.settings.config) : [];
+    const report = analyzeFile(facts, folder, this.settings.severities);
+    const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, report };
+    this.analyses.set(document.uri, analysis);
+    return analysis;
+  }
+
+  private pathOf(uri: string): string | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private uriResolver(documentUri: string): UriOf {
+    return (file) => (file === undefined || file === this.pathOf(documentUri) ? documentUri : pathToFileURL(file).href);
+  }
+}
+
+new KernelAllocServer(createConnection(ProposedFeatures.all)).listen();

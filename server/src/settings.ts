@@ -1,0 +1,78 @@
+// User settings → model configuration and rule severities. Bad values never throw: each is
+// replaced by its default and reported in one clear line.
+import { Arch, ARCHES, DEFAULT_CONFIG, ModelConfig, PAGE_SIZES, configProblem, parseKernelVersion } from './model/config';
+import { RULES } from './rules/index';
+import { SEVERITIES, Severity } from './rules/rule';
+import type { RuleSeverities } from './analyzeFile';
+
+export interface Settings {
+  config: ModelConfig;
+  severities: RuleSeverities;
+  /** Extra milliseconds to wait for more edits before analysing. */
+  diagnosticsDelay: number;
+  /** Files larger than this many bytes are skipped with a note. */
+  maxFileSize: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024 };
+
+export interface RawSettings {
+  kernelVersion?: unknown;
+  arch?: unknown;
+  pageSize?: unknown;
+  rules?: unknown;
+  diagnosticsDelay?: unknown;
+  maxFileSize?: unknown;
+}
+
+export function readSettings(raw: RawSettings | undefined | null): { settings: Settings; problems: string[] } {
+  const problems: string[] = [];
+  const input = raw && typeof raw === 'object' ? raw : {};
+  let config: ModelConfig = { ...DEFAULT_CONFIG };
+  if (input.kernelVersion !== undefined && input.kernelVersion !== '' && input.kernelVersion !== 'auto') {
+    const version = typeof input.kernelVersion === 'string' ? parseKernelVersion(input.kernelVersion) : undefined;
+    if (version) config.kernel = version;
+    else problems.push(`kernelVersion "${String(input.kernelVersion)}" is not a version like 6.1; using ${DEFAULT_CONFIG.kernel.major}.${DEFAULT_CONFIG.kernel.minor}`);
+  }
+  if (input.arch !== undefined && input.arch !== 'auto') {
+    if (ARCHES.includes(input.arch as Arch)) config.arch = input.arch as Arch;
+    else problems.push(`arch "${String(input.arch)}" is not one of ${ARCHES.join(', ')}; using ${DEFAULT_CONFIG.arch}`);
+  }
+  if (input.pageSize !== undefined && input.pageSize !== 'auto') {
+    const size = typeof input.pageSize === 'string' ? Number(input.pageSize) : input.pageSize;
+    if (typeof size === 'number' && PAGE_SIZES.includes(size)) config.pageSize = size;
+    else problems.push(`pageSize "${String(input.pageSize)}" is not one of ${PAGE_SIZES.join(', ')}; using ${DEFAULT_CONFIG.pageSize}`);
+  }
+  const problem = configProblem(config);
+  if (problem) {
+    problems.push(`${problem}; using the defaults`);
+    config = { ...DEFAULT_CONFIG };
+  }
+  const severities: Record<string, Severity | 'off'> = {};
+  if (input.rules && typeof input.rules === 'object') {
+    for (const [id, value] of Object.entries(input.rules as Record<string, unknown>)) {
+      if (!RULES.some((rule) => rule.id === id)) problems.push(`rules: unknown rule "${id}"`);
+      else if (value === 'off' || SEVERITIES.includes(value as Severity)) severities[id] = value as Severity | 'off';
+      else problems.push(`rules.${id}: "${String(value)}" is not one of off, ${SEVERITIES.join(', ')}`);
+    }
+  } else if (input.rules !== undefined && input.rules !== null) {
+    problems.push('rules must be an object mapping rule ids to a severity or "off"');
+  }
+  const diagnosticsDelay = numberSetting(input.diagnosticsDelay, DEFAULT_SETTINGS.diagnosticsDelay, 0, 5000, 'diagnosticsDelay', problems);
+  const maxFileSize = numberSetting(input.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1024, 1024 ** 3, 'maxFileSize', problems);
+  return { settings: { config, severities, diagnosticsDelay, maxFileSize }, problems };
+}
+
+function numberSetting(value: unknown, fallback: number, min: number, max: number, name: string, problems: string[]): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) return value;
+  problems.push(`${name} must be a number from ${min} to ${max}; using ${fallback}`);
+  return fallback;
+}
+
+/** Why a text cannot be analysed (binary, too large), or undefined. */
+export function unanalysableReason(text: string, maxFileSize: number): string | undefined {
+  if (text.length > maxFileSize) return `the file is larger than ${maxFileSize} bytes (kernelAllocLens.maxFileSize)`;
+  if (text.includes('\u0000')) return 'the file contains NUL bytes and looks binary';
+  return undefined;
+}

@@ -1,0 +1,143 @@
+// A minimal LSP client that spawns `node dist/server.js --stdio` and speaks JSON-RPC to it, so
+// LSP tests exercise the shipped bundle exactly as Neovim or Helix would.
+import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { DIST } from './paths';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface PublishedDiagnostics {
+  uri: string;
+  version?: number;
+  diagnostics: Json[];
+}
+
+export class LspClient {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: Json) => void; reject: (error: Error) => void }>();
+  private readonly waiters: { match: (message: Json) => boolean; resolve: (message: Json) => void }[] = [];
+  readonly notifications: Json[] = [];
+  stderr = '';
+  /** Answers the server's workspace/configuration requests. */
+  settings: Json = {};
+
+  constructor(args: string[] = []) {
+    this.child = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio', ...args], { stdio: 'pipe' });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  }
+
+  static uriOf(file: string): string {
+    return pathToFileURL(file).href;
+  }
+
+  async initialize(capabilities: Json = { workspace: { configuration: true } }, initializationOptions?: Json): Promise<Json> {
+    const result = await this.request('initialize', { processId: process.pid, rootUri: null, capabilities, initializationOptions });
+    this.notify('initialized', {});
+    return result;
+  }
+
+  request(method: string, params: Json, timeoutMs = 20000): Promise<Json> {
+    const id = this.nextId++;
+    this.send({ jsonrpc: '2.0', id, method, params });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method} timed out; stderr: ${this.stderr}`)), timeoutMs);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  notify(method: string, params: Json): void {
+    this.send({ jsonrpc: '2.0', method, params });
+  }
+
+  /** Waits for the next notification that matches. */
+  waitFor(match: (message: Json) => boolean, timeoutMs = 20000): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching notification; stderr: ${this.stderr}`)), timeoutMs);
+      this.waiters.push({
+        match,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+      });
+    });
+  }
+
+  /** Diagnostics published for a URI at (or after) a document version. */
+  async diagnosticsFor(uri: string, version?: number): Promise<PublishedDiagnostics> {
+    const message = await this.waitFor(
+      (m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri && (version === undefined || m.params.version === undefined || m.params.version >= version),
+    );
+    return message.params;
+  }
+
+  open(uri: string, text: string, version = 1): Promise<PublishedDiagnostics> {
+    const published = this.diagnosticsFor(uri, version);
+    this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+    return published;
+  }
+
+  async shutdown(): Promise<number | null> {
+    try {
+      await this.request('shutdown', null, 5000);
+      this.notify('exit', null);
+    } catch {
+      this.child.kill();
+    }
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) resolve(this.child.exitCode);
+      else this.child.on('exit', (code) => resolve(code));
+    });
+  }
+
+  private send(message: Json): void {
+    const body = Buffer.from(JSON.stringify(message), 'utf8');
+    this.child.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
+    this.child.stdin.write(body);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const headerEnd = this.buffer.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const length = Number(/Content-Length: (\d+)/i.exec(this.buffer.subarray(0, headerEnd).toString())?.[1]);
+      if (this.buffer.length < headerEnd + 4 + length) return;
+      const message = JSON.parse(this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8'));
+      this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(message: Json): void {
+    if (message.id !== undefined && message.method === undefined) {
+      const pending = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error) pending?.reject(new Error(message.error.message));
+      else pending?.resolve(message.result);
+      return;
+    }
+    if (message.id !== undefined && message.method) {
+      // A request from the server: answer configuration pulls, acknowledge the rest.
+      const result = message.method === 'workspace/configuration' ? message.params.items.map(() => this.settings) : null;
+      this.send({ jsonrpc: '2.0', id: message.id, result });
+      return;
+    }
+    this.notifications.push(message);
+    const index = this.waiters.findIndex((waiter) => waiter.match(message));
+    if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
+  }
+}
