@@ -1,0 +1,76 @@
+// Fixture files are the spec: a line ending in `// expect: rule-a, rule-b` must produce exactly
+// those findings (starting on that line); every other line must stay silent for the rules under
+// test. The real analyzeFile runs on the fixture with its directory siblings as the driver folder.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Parser } from 'web-tree-sitter';
+import { collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { analyzeFile } from '../../server/src/analyzeFile';
+import { parseKernelVersion, Arch, DEFAULT_CONFIG, ModelConfig } from '../../server/src/model/config';
+import { createParser } from '../../server/src/parsing/parser';
+import { RULES } from '../../server/src/rules/index';
+import type { Finding } from '../../server/src/rules/rule';
+import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
+import { DIST } from './paths';
+
+export interface FixtureOptions {
+  kernelVersion?: string;
+  arch?: Arch;
+  pageSize?: number;
+  /** Rules under test; default: every rule. Findings of other rules are ignored. */
+  rules?: readonly string[];
+}
+
+const EXPECT = /\/[/*]\s*expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
+
+let parserPromise: Promise<Parser> | undefined;
+export function sharedParser(): Promise<Parser> {
+  parserPromise ??= createParser(DIST);
+  return parserPromise;
+}
+
+export function configOf(options: FixtureOptions = {}): ModelConfig {
+  return {
+    kernel: options.kernelVersion ? parseKernelVersion(options.kernelVersion)! : DEFAULT_CONFIG.kernel,
+    arch: options.arch ?? DEFAULT_CONFIG.arch,
+    pageSize: options.pageSize ?? DEFAULT_CONFIG.pageSize,
+  };
+}
+
+/** Runs the analysis on a file exactly as the CLI does; returns its findings. */
+export async function analyzeFixture(file: string, options: FixtureOptions = {}): Promise<Finding[]> {
+  const parser = await sharedParser();
+  const config = configOf(options);
+  const text = fs.readFileSync(file, 'utf8');
+  const tree = parser.parse(text);
+  assert.ok(tree, `tree-sitter parsed ${file}`);
+  const facts = collectFileFacts(file, text, tree, config);
+  const folder = new FolderFactsCache(parser, 4 * 1024 * 1024).siblingsOf(file, config);
+  const report = analyzeFile(facts, folder);
+  assert.deepEqual(report.failures, [], `no rule threw on ${file}`);
+  const rules = options.rules ?? RULES.map((rule) => rule.id);
+  return report.findings.filter((finding) => rules.includes(finding.rule));
+}
+
+/** The `// expect:` annotations of a fixture as sorted "line:rule" strings (1-based lines). */
+export function expectedFindings(text: string, rules?: readonly string[]): string[] {
+  const expected: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = EXPECT.exec(line);
+    if (!match) return;
+    for (const rule of match[1].split(',').map((id) => id.trim())) {
+      if (!rules || rules.includes(rule)) expected.push(`${index + 1}:${rule}`);
+    }
+  });
+  return expected.sort();
+}
+
+/** Asserts a fixture produces exactly its annotated findings, and returns them for further checks. */
+export async function checkFixture(file: string, options: FixtureOptions = {}): Promise<Finding[]> {
+  const findings = await analyzeFixture(file, options);
+  const actual = findings.map((finding) => `${finding.span.startLine + 1}:${finding.rule}`).sort();
+  const expected = expectedFindings(fs.readFileSync(file, 'utf8'), options.rules);
+  assert.deepEqual(actual, expected, `${path.basename(file)}: findings (line:rule) differ from the // expect: annotations\n${findings.map((f) => `  ${f.span.startLine + 1}: ${f.rule}: ${f.message}`).join('\n')}`);
+  return findings;
+}
