@@ -6,12 +6,15 @@ import { GfpValue, allGfpBits, expandGfpName } from '../model/gfp';
 import { MacroDefinition } from './constants';
 import { Expr, parseExpression } from './expressions';
 
+// `(gfp_t)` and `(__force gfp_t)` casts are common in masks built from numbers and macros.
+const isGfpType = (name: string): boolean => name === 'gfp_t' || name === '__force';
+
 export function evaluateGfpText(
   text: string,
   config: ModelConfig,
   macros: ReadonlyMap<string, MacroDefinition>,
 ): GfpValue | undefined {
-  const expr = parseExpression(text);
+  const expr = parseExpression(text, isGfpType);
   return expr ? evaluateGfpExpr(expr, config, macros, 0) : undefined;
 }
 
@@ -26,7 +29,7 @@ function evaluateGfpExpr(expr: Expr, config: ModelConfig, macros: ReadonlyMap<st
       if (known) return known;
       const macro = macros.get(expr.name);
       if (!macro || macro.params) return undefined;
-      const body = parseExpression(macro.body);
+      const body = parseExpression(macro.body, isGfpType);
       return body ? recurse(body) : undefined;
     }
     case 'cast':
