@@ -2,7 +2,7 @@
 // ../shared/kernel-alloc-facts.md §1.1, §1.3, §1.4 and §1.7.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ALLOC_APIS, AllocApi, allocApi } from '../../server/src/model/apis';
+import { ALLOC_APIS, AllocApi, FREE_APIS, allocApi } from '../../server/src/model/apis';
 import { Arch, ModelConfig, configProblem, kernelConstants, parseKernelVersion } from '../../server/src/model/config';
 import { kernelMacroValues } from '../../server/src/model/kernelMacros';
 import { servingRoute } from '../../server/src/model/routing';
@@ -209,8 +209,7 @@ describe('page orders and other families', () => {
 });
 
 describe('API catalogue consistency', () => {
-  test('names are unique and every free named by an allocator is catalogued', async () => {
-    const { FREE_APIS } = await import('../../server/src/model/apis');
+  test('names are unique and every free named by an allocator is catalogued', () => {
     const names = ALLOC_APIS.map((entry) => entry.name);
     assert.equal(new Set(names).size, names.length, 'allocation API names are unique');
     const frees = new Set<string>(FREE_APIS.map((entry) => entry.name));
