@@ -1,7 +1,7 @@
 // Markdown cards for hovers, built only from the allocator model and evaluated facts. A card says
 // nothing the model does not know: an unknown size gets no class, an unknown mask no verdict.
 import type { AllocationSite } from '../analysis/allocationSites';
-import { ALLOC_APIS, AllocApi, FreeApi } from '../model/apis';
+import { ALLOC_APIS, AllocApi, FreeApi, allocApi } from '../model/apis';
 import { ModelConfig, describeConfig, kernelConstants } from '../model/config';
 import {
   GfpValue,
@@ -26,24 +26,41 @@ function bytes(value: number): string {
   return `${value} bytes`;
 }
 
+/** `16 KiB` for a power-of-two block, else the byte count. */
+function shortBytes(value: number): string {
+  if (value >= 1024 * 1024 && value % (1024 * 1024) === 0) return `${value / 1024 / 1024} MiB`;
+  if (value >= 1024 && value % 1024 === 0) return `${value / 1024} KiB`;
+  return `${value} bytes`;
+}
+
 function cacheName(size: number, prefix: string): string {
   return `${prefix}${formatCacheSize(size)}`;
 }
 
-/** `kmalloc-128, 28 bytes unused` or the page-allocator equivalent. */
-export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, prefix = 'kmalloc-'): string {
+/**
+ * `kmalloc-128, 28 bytes unused` or the page-allocator equivalent. `fromKmalloc` says the request
+ * came through kmalloc (a large kmalloc is a __GFP_COMP compound page bounded by KMALLOC_MAX_SIZE);
+ * otherwise it is a plain page-allocator order.
+ */
+export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, prefix = 'kmalloc-', fromKmalloc = true): string {
   switch (route.kind) {
     case 'zero':
       return 'no memory: size 0 returns ZERO_SIZE_PTR ((void *)16), which kfree() accepts';
     case 'slab': {
       const main = `slab cache ${cacheName(route.cacheSize, prefix)}, ${route.unused} bytes unused`;
       if (route.alternative === undefined) return main;
-      return `${main} — or ${cacheName(route.alternative, prefix)} (${route.alternative - (route.cacheSize - route.unused)} bytes unused) when the boot-time minimum kmalloc alignment is larger (${config.arch}: swiotlb and cache-line size decide)`;
+      return `${main} — up to ${cacheName(route.alternative, prefix)} (${route.alternative - (route.cacheSize - route.unused)} bytes unused) when the boot-time minimum kmalloc alignment is larger (${config.arch} ≥6.5: without swiotlb it is the DMA cache-line alignment)`;
     }
-    case 'pages':
-      return `page allocator, order ${route.order} (${bytes(route.bytes)} compound page), ${route.unused} bytes unused${route.costly ? ` — above PAGE_ALLOC_COSTLY_ORDER (3): no OOM killer, likely to fail under fragmentation` : ''}`;
-    case 'too-large':
-      return `**always fails**: order ${route.order} is above the largest order; KMALLOC_MAX_SIZE is ${bytes(route.limit)} — NULL with a one-time WARN (silent with __GFP_NOWARN)`;
+    case 'pages': {
+      const block = `${shortBytes(route.bytes)}${fromKmalloc ? ' compound page' : ''}`;
+      const costly = route.costly ? ' — above PAGE_ALLOC_COSTLY_ORDER (3): no OOM killer, likely to fail under fragmentation' : '';
+      return `page allocator, order ${route.order} (${block}), ${route.unused} bytes unused${costly}`;
+    }
+    case 'too-large': {
+      const { maxOrder } = kernelConstants(config);
+      const limit = fromKmalloc ? `; KMALLOC_MAX_SIZE is ${bytes(route.limit)}` : '';
+      return `**always fails**: order ${route.order} is above the largest page-allocator order ${maxOrder}${limit} — __alloc_pages() returns NULL with a one-time WARN (silent with __GFP_NOWARN)`;
+    }
   }
 }
 
@@ -55,20 +72,23 @@ function routePath(api: AllocApi, route: ServingRoute, config: ModelConfig, gfp?
       if (route.route.kind === 'slab') return `${head} → SLUB ${cacheName(route.route.cacheSize, prefix)} → page allocator (slab pages)`;
       if (route.route.kind === 'pages') return `${head} → large kmalloc → page allocator order ${route.route.order}`;
       if (route.route.kind === 'zero') return `${head} → ZERO_SIZE_PTR`;
-      return `${head} → page allocator: rejected`;
+      return `${head} → large kmalloc → page allocator order ${route.route.order}: rejected`;
     }
     case 'kvmalloc': {
       const first = route.route.kind === 'slab' ? `SLUB ${cacheName(route.route.cacheSize, prefix)}` : route.route.kind === 'pages' ? `page allocator order ${route.route.order}` : 'kmalloc';
       return route.vmallocFallback ? `${api.name} → kmalloc (${first}, no retry) → on failure vmalloc → page allocator (order-0 pages)` : `${api.name} → kmalloc (${first}); no vmalloc fallback at or below PAGE_SIZE`;
     }
     case 'pages':
-      return route.route.kind === 'too-large' ? `${api.name} → page allocator: rejected` : `${api.name} → page allocator order ${route.route.kind === 'pages' ? route.route.order : 0}`;
+      return route.route.kind === 'too-large'
+        ? `${api.name} → page allocator order ${route.route.order}: rejected`
+        : `${api.name} → page allocator order ${route.route.kind === 'pages' ? route.route.order : 0}`;
     case 'vmalloc':
       return `${api.name} → vmalloc area (${route.pages} order-0 page${route.pages === 1 ? '' : 's'}, mapped) → page allocator`;
     case 'dma':
       return `${api.name} → DMA API → per-device coherent pool | dma-direct (CMA or page allocator order ${route.order}) | IOMMU`;
     case 'unknown':
-      return [api.name, ...api.layers.map((id) => layer(id).title)].join(' → ');
+      // The API's own layer (kvmalloc) is not repeated after its name.
+      return [api.name, ...api.layers.map((id) => layer(id).title).filter((title) => title !== api.name)].join(' → ');
   }
 }
 
@@ -81,11 +101,14 @@ function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): str
     case 'kvmalloc':
       return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix)}${route.vmallocFallback ? '; if that fails, vmalloc' : ''}`;
     case 'pages':
-      return describeKmallocRoute(route.route, config);
-    case 'vmalloc':
-      return `vmalloc area, ${route.pages} order-0 page${route.pages === 1 ? '' : 's'} plus a guard page, virtually contiguous only`;
+      return describeKmallocRoute(route.route, config, 'kmalloc-', false);
+    case 'vmalloc': {
+      const unused = route.pages * config.pageSize - route.requested;
+      // __get_vm_area_node() adds one unmapped guard page of address space (mm/vmalloc.c, 6.1).
+      return `vmalloc area: ${route.pages} order-0 page${route.pages === 1 ? '' : 's'}, ${unused} bytes unused, mapped virtually contiguous (plus an unmapped guard page of address space)`;
+    }
     case 'dma':
-      return `whole pages: dma-direct allocates order ${route.order} (${bytes(2 ** route.order * config.pageSize)}); an IOMMU or device pool may differ`;
+      return `whole pages: dma-direct allocates order ${route.order} (${shortBytes(2 ** route.order * config.pageSize)}); a device coherent pool, CMA or an IOMMU may lay it out differently`;
     case 'unknown':
       return undefined;
   }
@@ -102,18 +125,19 @@ function contiguity(api: AllocApi, route: ServingRoute): string {
   return 'depends on the backing allocator';
 }
 
-/** One line on a mask: its bits and whether it lets the call sleep. */
-export function describeMask(text: string, value: GfpValue | undefined, api: AllocApi): string {
+/** One line on a mask: its bits and whether it lets the call sleep. `implied` = the API supplies the mask. */
+export function describeMask(text: string, value: GfpValue | undefined, api: AllocApi, implied = false): string {
   if (api.sleeps === 'always') {
-    return value
-      ? `\`${text}\` — this API always may sleep (${api.defaultGfp ? `it allocates with ${api.defaultGfp}` : 'it takes sleeping locks'})`
-      : 'this API always may sleep';
+    if (implied) return `\`${text}\` (implied) — **may sleep**: ${api.name}() always allocates with ${text}`;
+    return `\`${text}\` — **may sleep** whatever the mask: ${api.name}() ${api.defaultGfp ? `allocates with ${api.defaultGfp} internally` : 'takes sleeping locks or calls sleeping functions'}`;
   }
   if (!value) return `\`${text}\` — not a constant mask; whether the call may sleep depends on its value`;
+  const added = (api.addsGfp ?? []).filter((bit) => value.bits.has(bit));
+  const adds = added.length > 0 ? ` (+ ${added.join(' | ')} added by ${api.name}())` : '';
   const bits = sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0';
   const sleeps = gfpAllowsBlocking(value) ? '**may sleep** (has __GFP_DIRECT_RECLAIM)' : 'does not sleep (no __GFP_DIRECT_RECLAIM)';
   const note = value.uncertainty.length > 0 ? ` _(${value.uncertainty.join('; ')})_` : '';
-  return `\`${text}\` = ${bits} — ${sleeps}${note}`;
+  return `\`${text}\`${implied ? ' (implied)' : ''}${adds} = ${bits} — ${sleeps}${note}`;
 }
 
 function footer(config: ModelConfig, source: string): string {
@@ -135,8 +159,8 @@ export function allocationCard(site: AllocationSite, config: ModelConfig): strin
   const served = servedBy(route, config, site.gfp?.value);
   if (served) rows.push(['served by', served]);
   rows.push(['physically contiguous', contiguity(api, route)]);
-  if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api)]);
-  else if (api.sleeps === 'always') rows.push(['sleeps', 'always may sleep']);
+  if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined)]);
+  else if (api.sleeps === 'always') rows.push(['may sleep', `yes, whatever the context: ${api.name}() always may sleep`]);
   rows.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
   const lines = [
     `**${api.name}** — ${api.summary}`,
@@ -150,6 +174,24 @@ export function allocationCard(site: AllocationSite, config: ModelConfig): strin
   for (const note of api.notes ?? []) lines.push('', `- ${note}`);
   lines.push('', footer(config, api.source));
   return lines.join('\n');
+}
+
+/** `(A | B) & ~C` as the header writes it: a removed part applies to the whole union. */
+function compositeText(parts: readonly string[]): string {
+  const kept = parts.filter((part) => !part.startsWith('-'));
+  const removed = parts.filter((part) => part.startsWith('-')).map((part) => ` & ~${part.slice(1)}`);
+  if (removed.length === 0) return kept.join(' | ');
+  return `${kept.length > 1 ? `(${kept.join(' | ')})` : kept[0]}${removed.join('')}`;
+}
+
+// Zone-only masks are modifiers: alone they have no reclaim bits, but nobody means them alone.
+const ZONE_ONLY = new Set(['GFP_DMA', 'GFP_DMA32']);
+
+function sleepSentence(name: string, value: GfpValue): string {
+  if (gfpAllowsBlocking(value)) return '**May sleep**: has __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is true). Not for atomic context.';
+  if (ZONE_ONLY.has(name)) return 'A zone modifier: combine it with GFP_KERNEL or GFP_ATOMIC, which decide whether the call may sleep.';
+  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ' Usable in atomic context, but not in NMI or raw_spinlock_t sections (gfp_types.h, 6.6).' : '';
+  return `Does **not** sleep: no __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is false).${atomicNote}`;
 }
 
 /** The hover card of a GFP flag name: its bits, each with a short meaning. */
@@ -166,15 +208,13 @@ export function gfpCard(name: string, config: ModelConfig): string | undefined {
   const lines = [
     `**${name}** — ${composite.summary}`,
     '',
-    `\`${name} = ${definition.parts.map((part) => (part.startsWith('-') ? `& ~${part.slice(1)}` : part)).join(' | ').replace(/\| &/g, '&')}\``,
+    `\`${name} = ${compositeText(definition.parts)}\``,
     '',
     '| bit | value | meaning |',
     '|---|---|---|',
     ...sortedBits(value.bits).map((entry) => `| ${entry.name} | ${formatBitValue(entry)} | ${entry.meaning} |`),
     '',
-    gfpAllowsBlocking(value)
-      ? '**May sleep**: has __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is true). Not for atomic context.'
-      : 'Does **not** sleep: no __GFP_DIRECT_RECLAIM. Not for NMI or raw_spinlock sections.',
+    sleepSentence(name, value),
   ];
   if (definition.uncertainty) lines.push('', `_${definition.uncertainty}._`);
   lines.push('', footer(config, 'include/linux/gfp_types.h'));
@@ -183,7 +223,9 @@ export function gfpCard(name: string, config: ModelConfig): string | undefined {
 
 /** The hover card of a free function. */
 export function freeCard(api: FreeApi, config: ModelConfig): string {
-  const allocators = ALLOC_APIS.filter((alloc) => (alloc.frees as readonly string[]).includes(api.name)).map((alloc) => `\`${alloc.name}\``);
+  const allocators = ALLOC_APIS.filter((alloc) => (alloc.frees as readonly string[]).includes(api.name) && allocApi(alloc.name, config)).map(
+    (alloc) => `\`${alloc.name}\``,
+  );
   const sleeps = { never: 'does not sleep', always: 'may sleep — not from atomic context', 'unless-interrupt': 'may sleep when called outside interrupt context' }[api.sleeps];
   const lines = [`**${api.name}** — ${api.summary}`, '', `- releases memory from: ${allocators.length > 0 ? allocators.join(', ') : api.releases.join(', ')}`, `- ${sleeps}`];
   for (const entry of api.releasesSince ?? []) lines.push(`- also ${entry.family} objects from ${entry.since}`);
