@@ -44,7 +44,7 @@ function listTests(dir) {
 async function main() {
   const builds = [
     { ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-    { ...common, entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts' }, outdir: 'dist' },
+    { ...common, entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts', analysisWorker: 'server/src/analysisWorker.ts' }, outdir: 'dist' },
   ];
   if (tests) {
     const entryPoints = listTests('test');

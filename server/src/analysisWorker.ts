@@ -1,0 +1,40 @@
+// Entry of the CLI's analysis workers (dist/analysisWorker.js, beside the .wasm files). Each task is
+// a set of files of one folder; siblings are parsed once per task and their trees freed after it.
+import { parentPort, workerData } from 'worker_threads';
+import { analyzeFile } from './analyzeFile';
+import { createParser } from './parsing/parser';
+import { readSettings } from './settings';
+import { FolderFactsCache } from './workspace/folderFacts';
+import type { FolderTask, WorkerInit, WorkerMessage } from './workspace/workerProtocol';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const { settings } = readSettings(init.settings);
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+async function main(): Promise<void> {
+  const parser = await createParser();
+  port.on('message', (task: FolderTask) => {
+    const exclude = new Set(task.exclude);
+    const cache = new FolderFactsCache(parser, init.maxFileSize, { exclude, beforeLoad: (file) => post({ type: 'step', id: task.id, file }) });
+    try {
+      for (const file of task.files) {
+        const loaded = cache.loadResult(file, settings.config);
+        if ('skipped' in loaded) {
+          post({ type: 'skipped', id: task.id, file, reason: loaded.skipped, io: loaded.io });
+          continue;
+        }
+        const siblings = cache.siblingsOf(file, settings.config);
+        post({ type: 'step', id: task.id, file });
+        const report = analyzeFile(loaded.facts, siblings, settings.severities);
+        post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures });
+      }
+    } finally {
+      cache.clear();
+    }
+    post({ type: 'done', id: task.id });
+  });
+  post({ type: 'ready' });
+}
+
+void main();

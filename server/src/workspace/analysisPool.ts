@@ -1,0 +1,171 @@
+// Runs analyses on worker threads, one driver folder per task. A worker stuck on one file longer
+// than the time bound is terminated and replaced; the file is reported as skipped and never read
+// again in that run (not even as a sibling), and the rest of its folder is handed to the new worker.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { Finding } from '../rules/rule';
+import type { RawSettings } from '../settings';
+import type { FolderTask, WorkerInit, WorkerMessage } from './workerProtocol';
+
+export type FileOutcome =
+  | { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[] }
+  | { kind: 'skipped'; reason: string; io?: boolean };
+
+export interface PoolOptions {
+  jobs: number;
+  fileTimeoutMs: number;
+  maxFileSize: number;
+  settings: RawSettings;
+  /** dist/analysisWorker.js by default. */
+  workerScript?: string;
+  onOutcome?(file: string, outcome: FileOutcome, done: number, total: number): void;
+  /** A one-line note that belongs to no analysed file. */
+  onNote?(line: string): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task?: { task: FolderTask; pending: Set<string> };
+  stepFile?: string;
+  stepSince: number;
+  retired: boolean;
+}
+
+/** Folders largest first, so the longest tasks start early and the tail stays short. */
+function folderTasks(files: readonly string[]): { files: string[]; exclude: string[] }[] {
+  const byFolder = new Map<string, { files: string[]; bytes: number }>();
+  for (const file of files) {
+    const folder = path.dirname(path.resolve(file));
+    const entry = byFolder.get(folder) ?? { files: [], bytes: 0 };
+    entry.files.push(file);
+    try {
+      entry.bytes += fs.statSync(file).size;
+    } catch {
+      // Reported by the worker as unreadable.
+    }
+    byFolder.set(folder, entry);
+  }
+  return [...byFolder.entries()]
+    .sort(([nameA, a], [nameB, b]) => b.bytes - a.bytes || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0))
+    .map(([, entry]) => ({ files: entry.files, exclude: [] }));
+}
+
+export function analyseFiles(files: readonly string[], options: PoolOptions): Promise<Map<string, FileOutcome>> {
+  const outcomes = new Map<string, FileOutcome>();
+  const queue = folderTasks(files);
+  const total = files.length;
+  const script = options.workerScript ?? path.join(__dirname, 'analysisWorker.js');
+  const init: WorkerInit = { settings: options.settings, maxFileSize: options.maxFileSize };
+  const jobs = Math.max(1, Math.min(options.jobs, queue.length));
+  let nextId = 1;
+  const slots: Slot[] = [];
+
+  return new Promise((resolve, reject) => {
+    let finished = false;
+    const settle = (error?: Error) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watchdog);
+      for (const slot of slots) {
+        slot.retired = true;
+        void slot.worker.terminate();
+      }
+      if (error) reject(error);
+      else resolve(outcomes);
+    };
+
+    const record = (file: string, outcome: FileOutcome) => {
+      if (outcomes.has(file)) return;
+      outcomes.set(file, outcome);
+      options.onOutcome?.(file, outcome, outcomes.size, total);
+    };
+
+    const dispatch = () => {
+      for (const slot of slots) {
+        if (!slot.ready || slot.task || slot.retired) continue;
+        const next = queue.shift();
+        if (!next) break;
+        const task: FolderTask = { type: 'task', id: nextId++, files: next.files, exclude: next.exclude };
+        slot.task = { task, pending: new Set(next.files) };
+        slot.stepFile = undefined;
+        slot.stepSince = Date.now();
+        slot.worker.postMessage(task);
+      }
+      if (queue.length === 0 && slots.every((slot) => !slot.task)) settle();
+    };
+
+    /** The worker hung or died: skip the file it was on, requeue the rest of its folder, replace it. */
+    const fail = (slot: Slot, reason: string) => {
+      if (slot.retired) return;
+      slot.retired = true;
+      void slot.worker.terminate();
+      const active = slot.task;
+      if (!active && !slot.ready) {
+        settle(new Error(`an analysis worker failed to start: ${reason}`));
+        return;
+      }
+      if (active) {
+        const culprit = slot.stepFile ?? [...active.pending][0];
+        if (culprit !== undefined) {
+          if (active.pending.delete(culprit)) record(culprit, { kind: 'skipped', reason });
+          else options.onNote?.(`${culprit} (a sibling of analysed files): ${reason}; left out of the cross-file facts`);
+        }
+        if (active.pending.size > 0) {
+          queue.unshift({ files: [...active.pending], exclude: [...active.task.exclude, ...(culprit ? [culprit] : [])] });
+        }
+      }
+      slots[slots.indexOf(slot)] = spawn();
+      dispatch();
+    };
+
+    const spawn = (): Slot => {
+      const worker = new Worker(script, { workerData: init });
+      const slot: Slot = { worker, ready: false, stepSince: Date.now(), retired: false };
+      worker.on('message', (message: WorkerMessage) => {
+        if (slot.retired) return;
+        switch (message.type) {
+          case 'ready':
+            slot.ready = true;
+            dispatch();
+            break;
+          case 'step':
+            slot.stepFile = message.file;
+            slot.stepSince = Date.now();
+            break;
+          case 'result':
+            slot.task?.pending.delete(message.file);
+            record(message.file, { kind: 'analysed', findings: message.findings, failures: message.failures });
+            break;
+          case 'skipped':
+            slot.task?.pending.delete(message.file);
+            record(message.file, { kind: 'skipped', reason: message.reason, io: message.io });
+            break;
+          case 'done':
+            slot.task = undefined;
+            dispatch();
+            break;
+        }
+      });
+      worker.on('error', (error) => fail(slot, `the analysis crashed (${error.message.split('\n')[0]})`));
+      worker.on('exit', (code) => fail(slot, `the analysis worker exited (code ${code})`));
+      return slot;
+    };
+
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const slot of [...slots]) {
+        if (slot.task && !slot.retired && now - slot.stepSince > options.fileTimeoutMs) {
+          fail(slot, `analysis took longer than ${options.fileTimeoutMs / 1000}s (--file-timeout)`);
+        }
+      }
+    }, Math.min(250, Math.max(10, options.fileTimeoutMs / 4)));
+
+    if (queue.length === 0) {
+      settle();
+      return;
+    }
+    for (let index = 0; index < jobs; index++) slots.push(spawn());
+  });
+}

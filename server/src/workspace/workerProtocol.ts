@@ -1,0 +1,26 @@
+// Messages between the CLI's main thread and its analysis workers. A task is a slice of one driver
+// folder, so a worker parses each folder's siblings once and cross-file facts stay complete
+// whatever --jobs and --shard say.
+import type { Finding } from '../rules/rule';
+import type { RawSettings } from '../settings';
+
+export interface WorkerInit {
+  settings: RawSettings;
+  maxFileSize: number;
+}
+
+export interface FolderTask {
+  type: 'task';
+  id: number;
+  files: string[];
+  /** Files of the folder that hung or crashed a worker before: never read again, not even as siblings. */
+  exclude: string[];
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  /** The worker starts reading, parsing or analysing `file`: the time bound restarts. */
+  | { type: 'step'; id: number; file: string }
+  | { type: 'result'; id: number; file: string; findings: Finding[]; failures: { rule: string; message: string }[] }
+  | { type: 'skipped'; id: number; file: string; reason: string; io?: boolean }
+  | { type: 'done'; id: number };
