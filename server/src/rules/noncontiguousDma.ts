@@ -1,0 +1,223 @@
+// noncontiguous-dma: memory that is (or may be) vmalloc memory, or a stack buffer, handed to an
+// API that needs physically contiguous, linearly mapped memory (model/contiguousSinks.ts).
+// vmalloc memory is only virtually contiguous: its order-0 pages are scattered and live outside
+// the linear map, so virt_to_page()/virt_to_phys() on it are meaningless and dma_map_single()
+// rejects it (include/linux/dma-mapping.h, 6.1).
+import type { Node } from 'web-tree-sitter';
+import type { FileFacts } from '../analysis/fileFacts';
+import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, mayBeVmalloc, provenanceFor, underVmallocCheck } from '../analysis/provenance';
+import { ModelConfig, kernelConstants } from '../model/config';
+import { VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
+import { getOrder } from '../model/slab';
+import { callArguments, calleeName, descendantsOfType, spanOf, unwrapExpression } from '../parsing/syntax';
+import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
+
+const STACK_WHY =
+  'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst); with CONFIG_VMAP_STACK (default y on x86_64 and arm64) the stack itself is vmalloc memory';
+
+interface SinkUse {
+  /** The call or assignment reported. */
+  at: Node;
+  /** The expression that must point at linear-map memory. */
+  buffer: Node;
+  what: string;
+  consequence: string;
+  instead: string;
+  rejectsVmalloc: boolean;
+  rejectsStack: boolean;
+}
+
+/** `virt_to_page(buf)` → buf; `virt_to_phys(buf) >> PAGE_SHIFT` → buf. */
+function throughArgument(node: Node, through: string): Node | undefined {
+  let current = unwrapExpression(node);
+  if (current.type === 'binary_expression' && current.childForFieldName('operator')?.text === '>>') {
+    current = unwrapExpression(current.childForFieldName('left')!);
+  }
+  if (current.type !== 'call_expression' || calleeName(current) !== through) return undefined;
+  return callArguments(current)[0];
+}
+
+function sinkUses(facts: FileFacts): SinkUse[] {
+  const uses: SinkUse[] = [];
+  const consumed = new Set<number>();
+  for (const call of facts.calls) {
+    const name = calleeName(call);
+    const sink = name ? contiguousSink(name) : undefined;
+    if (!sink) continue;
+    const args = callArguments(call);
+    for (const index of [sink.arg, ...(sink.moreArgs ?? [])]) {
+      const argument = args[index];
+      if (!argument) continue;
+      let buffer: Node | undefined = argument;
+      if (sink.through) {
+        buffer = throughArgument(argument, sink.through);
+        if (buffer) consumed.add(buffer.parent!.parent!.id);
+      }
+      if (!buffer) continue;
+      uses.push({ at: call, buffer, what: `${name}()`, consequence: sink.consequence, instead: sink.instead, rejectsVmalloc: true, rejectsStack: sink.rejectsStack });
+    }
+  }
+  for (const assignment of descendantsOfType(facts.tree.rootNode, new Set(['assignment_expression']))) {
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (left?.type !== 'field_expression' || !right || assignment.childForFieldName('operator')?.text !== '=') continue;
+    const field = contiguousField(left.childForFieldName('field')?.text ?? '');
+    if (!field) continue;
+    uses.push({ at: assignment, buffer: right, what: `${field.owner} .${field.field}`, consequence: field.consequence, instead: field.instead, rejectsVmalloc: field.rejectsVmalloc, rejectsStack: field.rejectsStack });
+  }
+  // The inner virt_to_page()/virt_to_phys() of dma_map_page(…, virt_to_page(buf), …) is reported once, at the outer call.
+  return uses.filter((use) => !consumed.has(use.at.id));
+}
+
+function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): PointerSource[] {
+  return provenance.sources.filter(
+    (source) => (use.rejectsVmalloc && mayBeVmalloc(source, config)) || (use.rejectsStack && source.origin === 'stack'),
+  );
+}
+
+function relatedOf(sources: readonly PointerSource[], facts: FileFacts): RelatedLocation[] {
+  return sources.map((source) => ({
+    file: source.file === facts.path ? undefined : source.file,
+    span: source.span,
+    message: source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
+  }));
+}
+
+function message(use: SinkUse, bad: readonly PointerSource[], provenance: Provenance, facts: FileFacts): string {
+  const buffer = use.buffer.text.length > 40 ? 'the buffer' : `\`${use.buffer.text}\``;
+  const stack = bad.filter((source) => source.origin === 'stack');
+  const vmalloc = bad.filter((source) => source.origin !== 'stack');
+  const certain = !provenance.unknown && bad.length === provenance.sources.length && vmalloc.every((source) => source.origin !== 'kvmalloc');
+  const verb = certain ? 'is' : 'may be';
+  const parts: string[] = [];
+  if (vmalloc.length > 0) {
+    const from = vmalloc.map((source) => describeSource(source, facts.path)).join('; ');
+    parts.push(
+      `${buffer} ${verb} vmalloc memory (from ${from}) passed to ${use.what}: ${use.consequence}. vmalloc memory is only virtually contiguous — its pages are scattered and outside the linear map.`,
+    );
+  }
+  if (stack.length > 0) {
+    const from = stack.map((source) => describeSource(source, facts.path)).join('; ');
+    parts.push(`${buffer} ${verb} stack memory (${from}) passed to ${use.what}: ${STACK_WHY}. ${vmalloc.length === 0 ? use.consequence + '.' : ''}`.trim());
+  }
+  parts.push(`Use instead: ${use.instead}.`);
+  return parts.join(' ');
+}
+
+/** Every free call of the folder whose pointer may be the memory `source` allocated. */
+function freesOf(source: PointerSource, analysis: ProvenanceAnalysis, files: readonly FileFacts[]) {
+  const frees = [];
+  for (const file of files) {
+    for (const free of file.frees) {
+      const index = free.api.args.pointer;
+      const argument = index === undefined ? undefined : free.args[index];
+      if (!argument) continue;
+      const provenance = analysis.of(argument, file);
+      if (provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file)) {
+        frees.push({ free, file, provenance });
+      }
+    }
+  }
+  return frees;
+}
+
+/** The name the allocation is stored under: `buf` for `buf = …`, `rx` for `p->rx = …`. */
+function destinationName(call: Node): string | undefined {
+  const parent = call.parent;
+  const target =
+    parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : parent?.type === 'init_declarator' ? parent.childForFieldName('declarator') : undefined;
+  if (!target) return undefined;
+  if (target.type === 'field_expression') return target.childForFieldName('field')?.text;
+  const match = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(target.text);
+  return match?.[1];
+}
+
+/**
+ * Switch a vmalloc/kvmalloc allocation to kmalloc and its frees to kfree — only when the size is
+ * known to fit a non-costly order (kmalloc of it is served without heroics, mm/page_alloc.c),
+ * every free is found, and nothing else needs vmalloc memory.
+ */
+function contiguousFix(source: PointerSource, analysis: ProvenanceAnalysis, facts: FileFacts, folder: readonly FileFacts[]): Fix | undefined {
+  const site = source.site;
+  if (!site || (source.origin !== 'vmalloc' && source.origin !== 'kvmalloc')) return undefined;
+  const replacement = contiguousReplacement(site.api.name);
+  const size = site.requestedBytes?.value;
+  if (!replacement || size === undefined || size <= 0) return undefined;
+  const constants = kernelConstants(facts.config);
+  if (size > constants.kmallocMaxCacheSize && getOrder(size, constants.pageShift) > constants.costlyOrder) return undefined;
+  const files = [facts, ...folder.filter((other) => other.path !== facts.path)];
+  const sourceFacts = files.find((file) => file.path === source.file);
+  if (!sourceFacts) return undefined;
+  const stored = destinationName(site.call);
+  const mayBeThis = (argument: Node, provenance: Provenance) =>
+    provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file) ||
+    (provenance.unknown && (!stored || argument.text.endsWith(stored)));
+  // Another use that needs vmalloc memory (remap_vmalloc_range, vmalloc_to_page, …) forbids the switch.
+  for (const file of files) {
+    for (const call of file.calls) {
+      const name = calleeName(call);
+      if (!name || !VMALLOC_ONLY_USES.includes(name)) continue;
+      const argument = callArguments(call)[name.startsWith('remap_vmalloc_range') ? 1 : 0];
+      if (!argument) continue;
+      if (mayBeThis(argument, analysis.of(argument, file))) return undefined;
+    }
+  }
+  const frees = freesOf(source, analysis, files);
+  // A vfree of something the analysis cannot name, under the same name, may be this memory.
+  for (const file of files) {
+    for (const free of file.frees) {
+      if (free.api.name !== 'vfree' && free.api.name !== 'kvfree') continue;
+      const argument = free.args[0];
+      if (!argument || frees.some((known) => known.free.call.id === free.call.id && known.file === file)) continue;
+      if (mayBeThis(argument, analysis.of(argument, file))) return undefined;
+    }
+  }
+  const edits: TextEdit[] = [];
+  const callee = site.call.childForFieldName('function')!;
+  const file = source.file === facts.path ? undefined : source.file;
+  edits.push({ file, span: spanOf(callee), newText: replacement.to });
+  if ('addGfp' in replacement) {
+    const list = site.call.childForFieldName('arguments')!;
+    const close = list.lastChild!;
+    edits.push({ file, span: { ...spanOf(close), endColumn: close.startPosition.column }, newText: `, ${replacement.addGfp}` });
+  }
+  for (const { free, file: freeFile, provenance } of frees) {
+    if (free.api.name !== 'vfree' && free.api.name !== 'kvfree') return undefined;
+    // kvfree() also frees kmalloc memory; a vfree() shared with other allocations becomes kvfree().
+    const onlyThis = !provenance.unknown && provenance.sources.length === 1;
+    const name = onlyThis ? 'kfree' : 'kvfree';
+    if (name === free.api.name) continue;
+    edits.push({ file: freeFile.path === facts.path ? undefined : freeFile.path, span: spanOf(free.call.childForFieldName('function')!), newText: name });
+  }
+  const args = replacement.to === 'kmalloc' || replacement.to === 'kzalloc' ? 'size' : 'n, size';
+  return { title: `Allocate with ${replacement.to}(${args}${'addGfp' in replacement ? ', GFP_KERNEL' : ', gfp'}) and free with kfree() (${size} bytes, physically contiguous)`, edits };
+}
+
+export const noncontiguousDma: Rule = {
+  id: 'noncontiguous-dma',
+  defaultSeverity: 'warning',
+  docs: {
+    summary:
+      'vmalloc memory (or memory kvmalloc may have taken from vmalloc), or a stack buffer, passed to an API that needs physically contiguous, linearly mapped memory: dma_map_single(), virt_to_phys(), virt_to_page(), sg_set_buf(), USB transfer buffers, remap_pfn_range() of virt_to_phys(). vmalloc memory is only virtually contiguous.',
+    bad: 'buf = vzalloc(4096);\ndma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);',
+    good: 'buf = kzalloc(4096, GFP_KERNEL);\ndma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);',
+  },
+  check({ facts, folder }) {
+    const findings: RuleFinding[] = [];
+    const analysis = provenanceFor(facts, folder);
+    for (const use of sinkUses(facts)) {
+      if (underVmallocCheck(use.at)) continue;
+      const provenance = analysis.of(use.buffer);
+      const bad = offending(use, provenance, facts.config);
+      if (bad.length === 0) continue;
+      const fix = bad.length === 1 && bad[0].origin !== 'stack' ? contiguousFix(bad[0], analysis, facts, folder) : undefined;
+      findings.push({
+        span: spanOf(use.at),
+        message: message(use, bad, provenance, facts),
+        related: relatedOf(bad, facts),
+        fixes: fix ? [fix] : [],
+      });
+    }
+    return findings;
+  },
+};
