@@ -1,6 +1,7 @@
 // The one entry point the CLI and the language server share: facts about a file (and its driver
 // folder) in, findings out, with the configured severities and suppressions applied.
 import type { FileFacts } from './analysis/fileFacts';
+import { bindSizeScope } from './analysis/sizeScope';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
 import { RULES } from './rules/index';
 import { Finding, Severity } from './rules/rule';
@@ -14,6 +15,7 @@ export interface AnalysisReport {
 }
 
 export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}): AnalysisReport {
+  bindSizeScope(facts, folder);
   const suppressions = collectSuppressions(facts.tree);
   const findings: Finding[] = [];
   const failures: AnalysisReport['failures'] = [];

@@ -70,7 +70,7 @@ function requestedBytes(api: AllocApi, site: AllocationSite, config: ModelConfig
     case 'size+1':
       return size && { value: size.value + 1, steps: size.steps };
     case 'count*size':
-      return size && count && { value: size.value * count.value, steps: [...count.steps, ...size.steps] };
+      return size && count && { value: size.value * count.value, steps: [...count.steps, ...size.steps, `${count.value} × ${size.value} = ${size.value * count.value}`] };
     case 'page':
       return { value: config.pageSize, steps: [`PAGE_SIZE = ${config.pageSize}`] };
     case 'pages<<order':
@@ -87,6 +87,8 @@ export function allocationSite(call: Node, scope: ConstantScope): AllocationSite
   const api = name ? allocApi(name, scope.config) : undefined;
   if (!api) return undefined;
   const args = callArguments(call);
+  // sizeof(*p) needs the declarations of the function around the call.
+  const local = scope.forNode?.(call) ?? scope;
   const at = (index: number | undefined) => {
     const resolved = argIndex(index, args.length);
     return resolved === undefined ? undefined : args[resolved];
@@ -95,9 +97,9 @@ export function allocationSite(call: Node, scope: ConstantScope): AllocationSite
     call,
     api,
     args,
-    size: evaluated(at(api.args.size), scope),
-    count: evaluated(at(api.args.count), scope),
-    order: evaluated(at(api.args.order), scope),
+    size: evaluated(at(api.args.size), local),
+    count: evaluated(at(api.args.count), local),
+    order: evaluated(at(api.args.order), local),
     gfp: gfpArgument(api, args, scope.config, scope.macros),
   };
   site.requestedBytes = requestedBytes(api, site, scope.config);

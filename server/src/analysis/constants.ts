@@ -3,7 +3,8 @@
 // the model. Anything it cannot resolve makes the value unknown, and unknown values produce no finding.
 import type { Node } from 'web-tree-sitter';
 import { ModelConfig } from '../model/config';
-import { KERNEL_INTEGER_FUNCTIONS, kernelMacroValues } from '../model/kernelMacros';
+import { integerType } from '../model/ctypes';
+import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../model/kernelMacros';
 import { descendantsOfType } from '../parsing/syntax';
 import { Expr, parseExpression, printExpr } from './expressions';
 
@@ -24,6 +25,12 @@ export interface ConstantScope {
   sizeofType?: (type: string) => Evaluation | undefined;
   /** Size of an expression's type (`*p`, `buf`), when a layout engine can tell. */
   sizeofExpr?: (expr: Expr) => Evaluation | undefined;
+  /** Element count of an expression of array type (ARRAY_SIZE), undefined for anything else. */
+  arrayLength?: (expr: Expr) => Evaluation | undefined;
+  /** Names that are types here (typedefs of the file and folder), so `(u32)x` parses as a cast. */
+  isTypeName?: (name: string) => boolean;
+  /** The scope at a node: adds the enclosing function's local declarations for sizeof(*p). */
+  forNode?: (node: Node) => ConstantScope;
 }
 
 export interface Evaluation {
@@ -55,7 +62,7 @@ export function createScope(config: ModelConfig, macros: ReadonlyMap<string, Mac
 const MAX_DEPTH = 32;
 
 export function evaluateText(text: string, scope: ConstantScope): Evaluation | undefined {
-  const expr = parseExpression(text);
+  const expr = parseExpression(text, scope.isTypeName);
   return expr ? evaluateExpr(expr, scope) : undefined;
 }
 
@@ -81,7 +88,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
     case 'name': {
       const macro = scope.macros.get(expr.name);
       if (macro && !macro.params) {
-        const inner = parseExpression(macro.body);
+        const inner = parseExpression(macro.body, scope.isTypeName);
         const result = inner && evaluateExpr(inner, scope, depth + 1);
         if (!result) return undefined;
         steps.push(...result.steps, `${expr.name} = ${result.value}${macro.file ? ` (${macro.file})` : ''}`);
@@ -101,8 +108,12 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
         case '-': return -operand;
         case '+': return operand;
         case '!': return operand === 0 ? 1 : 0;
-        // ~ on an unsized value is only meaningful as a mask; sizes never need it.
-        case '~': return undefined;
+        // ~ depends on the operand's width: only evaluated when its C type is known.
+        case '~': {
+          const type = integerTypeOf(expr.operand, scope, depth);
+          if (!type || !Number.isSafeInteger(operand)) return undefined;
+          return wrap(BigInt(-operand - 1), type);
+        }
         default: return undefined;
       }
     }
@@ -120,8 +131,15 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
       if (condition === undefined) return undefined;
       return recurse(condition !== 0 ? expr.then : expr.otherwise);
     }
-    case 'cast':
-      return recurse(expr.operand);
+    case 'cast': {
+      const operand = recurse(expr.operand);
+      if (operand === undefined) return undefined;
+      if (expr.type.includes('*')) return operand;
+      const type = integerType(expr.type, scope.config);
+      // A cast to a type whose width is unknown (a driver typedef, plain char) could truncate.
+      if (!type) return /^(size_t|unsigned long|long|ssize_t|u64|s64|unsigned long long|long long|int|unsigned int|u32|s32)$/.test(expr.type) ? operand : undefined;
+      return Number.isSafeInteger(operand) ? wrap(BigInt(operand), type) : undefined;
+    }
     case 'call': {
       const macro = scope.macros.get(expr.callee);
       if (macro?.params && macro.params.length === expr.args.length) {
@@ -131,7 +149,9 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
         steps.push(...result.steps);
         return result.value;
       }
-      const builtin = KERNEL_INTEGER_FUNCTIONS[expr.callee];
+      const sized = sizeHelper(expr, scope, steps);
+      if (sized !== 'not-a-helper') return sized;
+      const builtin = KERNEL_INTEGER_FUNCTIONS[expr.callee] ?? kernelIntegerFunctions(scope.config)[expr.callee];
       if (!builtin) return undefined;
       const args = expr.args.map((arg, index) =>
         (expr.callee === 'max_t' || expr.callee === 'min_t') && index === 0 ? 0 : recurse(arg),
@@ -150,6 +170,135 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
   }
 }
 
+/** Truncates a value to an integer type, as a conversion in C does (two's complement). */
+function wrap(value: bigint, type: { bits: number; signed: boolean }): number | undefined {
+  const bits = BigInt(type.bits);
+  let result = BigInt.asUintN(type.bits, value);
+  if (type.signed) result = BigInt.asIntN(type.bits, value);
+  const number = Number(result);
+  return Number.isSafeInteger(number) && BigInt(number) === result && bits > 0n ? number : undefined;
+}
+
+type IntegerType = { bits: number; signed: boolean };
+
+/** The C type of an integer expression when it follows from literals and casts alone. */
+function integerTypeOf(expr: Expr, scope: ConstantScope, depth: number): IntegerType | undefined {
+  const long = integerType('long', scope.config)!.bits;
+  if (depth > MAX_DEPTH) return undefined;
+  switch (expr.kind) {
+    case 'number': {
+      if (expr.text.startsWith("'")) return { bits: 32, signed: true };
+      const suffix = /[uUlL]*$/.exec(expr.text)![0].toLowerCase();
+      const unsigned = suffix.includes('u');
+      const longs = (suffix.match(/l/g) ?? []).length;
+      const decimal = !/^0/.test(expr.text) || expr.text === '0' || /^0[uUlL]*$/.test(expr.text);
+      const ranks = [32, long, 64].slice(longs === 0 ? 0 : longs === 1 ? 1 : 2);
+      for (const bits of ranks) {
+        const candidates = unsigned ? [false] : decimal ? [true] : [true, false];
+        for (const signed of candidates) {
+          const max = 2 ** (signed ? bits - 1 : bits);
+          if (expr.value < max) return { bits, signed };
+        }
+      }
+      return undefined;
+    }
+    case 'cast':
+      return integerType(expr.type, scope.config);
+    case 'sizeof':
+      return { bits: long, signed: false };
+    case 'unary':
+      if (expr.op === '!') return { bits: 32, signed: true };
+      return promote(integerTypeOf(expr.operand, scope, depth + 1));
+    case 'binary': {
+      const left = promote(integerTypeOf(expr.left, scope, depth + 1));
+      if (['<<', '>>'].includes(expr.op)) return left;
+      if (['<', '>', '<=', '>=', '==', '!=', '&&', '||'].includes(expr.op)) return { bits: 32, signed: true };
+      const right = promote(integerTypeOf(expr.right, scope, depth + 1));
+      if (!left || !right) return undefined;
+      if (left.bits !== right.bits) return left.bits > right.bits ? left : right;
+      return { bits: left.bits, signed: left.signed && right.signed };
+    }
+    case 'name': {
+      const macro = scope.macros.get(expr.name);
+      const inner = macro && !macro.params ? parseExpression(macro.body, scope.isTypeName) : undefined;
+      return inner ? integerTypeOf(inner, scope, depth + 1) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Integer promotion: anything narrower than int becomes int. */
+function promote(type: IntegerType | undefined): IntegerType | undefined {
+  return type && type.bits < 32 ? { bits: 32, signed: true } : type;
+}
+
+/**
+ * Kernel size helpers that need types, not just numbers (include/linux/overflow.h,
+ * include/linux/array_size.h, include/linux/stddef.h, 6.1): ARRAY_SIZE, struct_size,
+ * struct_size_t, flex_array_size, sizeof_field. A file's own #define of the name wins (checked before).
+ */
+function sizeHelper(expr: Extract<Expr, { kind: 'call' }>, scope: ConstantScope, steps: string[]): number | undefined | 'not-a-helper' {
+  const { callee, args } = expr;
+  const sizeofOf = (operand: Expr) => scope.sizeofExpr?.(operand);
+  const element = (object: Expr, member: string): Expr => ({ kind: 'index', object: { kind: 'member', object, member, arrow: true }, index: { kind: 'number', value: 0, text: '0' } });
+  const count = (arg: Expr) => evaluateExpr(arg, scope);
+  const memberName = (arg: Expr) => (arg.kind === 'name' ? arg.name : undefined);
+  const finish = (value: number, parts: (Evaluation | undefined)[], summary: string) => {
+    for (const part of parts) steps.push(...(part?.steps ?? []));
+    steps.push(summary);
+    return value;
+  };
+  switch (callee) {
+    case 'ARRAY_SIZE': {
+      if (args.length !== 1) return undefined;
+      const length = scope.arrayLength?.(args[0]);
+      return length ? finish(length.value, [length], `ARRAY_SIZE(${printExpr(args[0])}) = ${length.value}`) : undefined;
+    }
+    case 'struct_size':
+    case 'flex_array_size': {
+      const member = memberName(args[1] ?? { kind: 'number', value: 0, text: '' });
+      if (args.length !== 3 || !member) return undefined;
+      const base = callee === 'struct_size' ? sizeofOf({ kind: 'unary', op: '*', operand: args[0] }) : { value: 0, steps: [] };
+      const each = sizeofOf(element(args[0], member));
+      const n = count(args[2]);
+      if (!base || !each || !n) return undefined;
+      const value = base.value + n.value * each.value;
+      const head = callee === 'struct_size' ? `sizeof(*${printExpr(args[0])}) ${base.value} + ` : '';
+      return finish(value, [base, n], `${callee}(…) = ${head}${n.value} × ${each.value} (${member}[]) = ${value}`);
+    }
+    case 'struct_size_t': {
+      const member = memberName(args[1] ?? { kind: 'number', value: 0, text: '' });
+      const typeName = args[0]?.kind === 'name' ? args[0].name : undefined;
+      if (args.length !== 3 || !member || !typeName) return undefined;
+      const base = scope.sizeofType?.(typeName);
+      const each = sizeofOf(element({ kind: 'cast', type: `${typeName}*`, operand: { kind: 'number', value: 0, text: '0' } }, member));
+      const n = count(args[2]);
+      if (!base || !each || !n) return undefined;
+      const value = base.value + n.value * each.value;
+      return finish(value, [base, n], `struct_size_t(…) = ${base.value} + ${n.value} × ${each.value} (${member}[]) = ${value}`);
+    }
+    case 'sizeof_field': {
+      const member = memberName(args[1] ?? { kind: 'number', value: 0, text: '' });
+      const typeName = args[0]?.kind === 'name' ? args[0].name : undefined;
+      if (args.length !== 2 || !member || !typeName) return undefined;
+      const size = sizeofOf({ kind: 'member', object: { kind: 'cast', type: `${typeName}*`, operand: { kind: 'number', value: 0, text: '0' } }, member, arrow: true });
+      return size ? finish(size.value, [size], `sizeof_field(${typeName}, ${member}) = ${size.value}`) : undefined;
+    }
+    default:
+      return 'not-a-helper';
+  }
+}
+
+function bitwise(op: string, left: number, right: number): number | undefined {
+  if (!Number.isSafeInteger(left) || !Number.isSafeInteger(right)) return undefined;
+  const a = BigInt(left);
+  const b = BigInt(right);
+  const result = op === '&' ? a & b : op === '|' ? a | b : a ^ b;
+  const number = Number(result);
+  return Number.isSafeInteger(number) ? number : undefined;
+}
+
 function binaryOp(op: string, left: number, right: number): number | undefined {
   switch (op) {
     case '+': return left + right;
@@ -159,9 +308,10 @@ function binaryOp(op: string, left: number, right: number): number | undefined {
     case '%': return right === 0 ? undefined : left % right;
     case '<<': return right < 0 || right > 63 ? undefined : left * 2 ** right;
     case '>>': return right < 0 || right > 63 ? undefined : Math.floor(left / 2 ** right);
-    case '&': return left <= 0x7fffffff && right <= 0x7fffffff && left >= 0 && right >= 0 ? left & right : undefined;
-    case '|': return left <= 0x7fffffff && right <= 0x7fffffff && left >= 0 && right >= 0 ? left | right : undefined;
-    case '^': return left <= 0x7fffffff && right <= 0x7fffffff && left >= 0 && right >= 0 ? left ^ right : undefined;
+    case '&':
+    case '|':
+    case '^':
+      return bitwise(op, left, right);
     case '<': return left < right ? 1 : 0;
     case '>': return left > right ? 1 : 0;
     case '<=': return left <= right ? 1 : 0;
