@@ -19,6 +19,7 @@ export class LspClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: Json) => void; reject: (error: Error) => void }>();
   private readonly waiters: { match: (message: Json) => boolean; resolve: (message: Json) => void }[] = [];
+  /** Notifications and requests received from the server, in order. */
   readonly notifications: Json[] = [];
   stderr = '';
   /** Answers the server's workspace/configuration requests. */
@@ -62,7 +63,7 @@ export class LspClient {
     this.send({ jsonrpc: '2.0', method, params });
   }
 
-  /** Waits for the next notification that matches. */
+  /** Waits for the next notification (or request from the server) that matches. */
   waitFor(match: (message: Json) => boolean, timeoutMs = 20000): Promise<Json> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching notification; stderr: ${this.stderr}`)), timeoutMs);
@@ -134,10 +135,16 @@ export class LspClient {
       // A request from the server: answer configuration pulls, acknowledge the rest.
       const result = message.method === 'workspace/configuration' ? message.params.items.map(() => this.settings) : null;
       this.send({ jsonrpc: '2.0', id: message.id, result });
-      return;
+      // Requests are recorded and matched like notifications (window/showMessageRequest carries
+      // the server's warnings), so tests can wait for them.
     }
     this.notifications.push(message);
     const index = this.waiters.findIndex((waiter) => waiter.match(message));
     if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
   }
+}
+
+/** window/showMessage or window/showMessageRequest (vscode-languageserver sends the latter). */
+export function isShowMessage(message: Json): boolean {
+  return message.method === 'window/showMessage' || message.method === 'window/showMessageRequest';
 }

@@ -1,0 +1,123 @@
+// Settings reach the model through workspace/configuration pulls, didChangeConfiguration pushes and
+// initializationOptions; bad values produce one clear warning and the defaults, never a crash.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { LspClient, isShowMessage } from '../support/lspClient';
+
+const TEXT = ['void f(void)', '{', '\tvoid *a = kmalloc(9000, GFP_KERNEL);', '\tvoid *b = kmalloc(SZ_8M, GFP_KERNEL);', '}', ''].join('\n');
+
+async function hover(client: LspClient, uri: string, line: number): Promise<string> {
+  const answer = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character: 12 } });
+  assert.ok(answer, `hover on line ${line}`);
+  return answer.contents.value;
+}
+
+const rules = (diagnostics: { range: { start: { line: number } }; code: string }[]) => diagnostics.map((d) => `${d.range.start.line}:${d.code}`);
+
+describe('settings pulled with workspace/configuration', () => {
+  let client: LspClient;
+  const uri = 'file:///tmp/kalloc-lsp-settings/pull.c';
+  before(async () => {
+    client = new LspClient();
+    await client.initialize();
+  });
+  after(async () => {
+    await client.shutdown();
+  });
+
+  test('defaults: 6.1, x86_64, 4K pages', async () => {
+    const published = await client.open(uri, TEXT);
+    assert.deepEqual(rules(published.diagnostics), ['3:kmalloc-too-large']);
+    assert.match(await hover(client, uri, 2), /page allocator, order 2 \(16 KiB compound page\)/);
+    assert.match(await hover(client, uri, 2), /kernel 6\.1 · x86_64 · 4K pages/);
+  });
+
+  test('didChangeConfiguration makes the server pull again: arm64 64K pages change figures and findings', async () => {
+    client.settings = { kernelVersion: '6.1', arch: 'arm64', pageSize: 65536 };
+    const published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    assert.deepEqual(rules((await published).diagnostics), [], 'kmalloc(SZ_8M) is order 7 with 64K pages');
+    const card = await hover(client, uri, 2);
+    assert.match(card, /slab cache kmalloc-16k, 7384 bytes unused/);
+    assert.match(card, /kernel 6\.1 · arm64 · 64K pages/);
+    assert.match(await hover(client, uri, 3), /page allocator, order 7 \(8 MiB compound page\), 0 bytes unused/);
+  });
+
+  test('a newer kernel version changes the GFP decoding', async () => {
+    client.settings = { kernelVersion: '6.8' };
+    const published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    await published;
+    const card = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 30 } });
+    assert.match(card.contents.value, /kernel 6\.8 · x86_64 · 4K pages/);
+    const kernel = await hover(client, uri, 2);
+    assert.match(kernel, /page allocator, order 2 \(16 KiB/);
+  });
+
+  test('a rule set to off drops its diagnostics', async () => {
+    client.settings = { rules: { 'kmalloc-too-large': 'off' } };
+    let published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    assert.deepEqual((await published).diagnostics, []);
+    client.settings = { rules: { 'kmalloc-too-large': 'warning' } };
+    published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    const [diagnostic] = (await published).diagnostics;
+    assert.equal(diagnostic.severity, 2, 'severity override applies');
+  });
+
+  test('bad settings: one clear warning per problem, defaults used, no crash', async () => {
+    client.settings = { kernelVersion: 'banana', pageSize: 12345, arch: 'sparc', rules: { 'no-such-rule': 'error' }, maxFileSize: -1 };
+    const warnings: Promise<{ params: { type: number; message: string } }>[] = ['kernelVersion', 'arch', 'pageSize', 'no-such-rule', 'maxFileSize'].map((word) =>
+      client.waitFor((m) => isShowMessage(m) && m.params.message.includes(word)),
+    );
+    const published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    for (const warning of await Promise.all(warnings)) {
+      assert.equal(warning.params.type, 2, 'a warning');
+      assert.match(warning.params.message, /^Kernel Alloc Lens settings: /);
+    }
+    assert.deepEqual(rules((await published).diagnostics), ['3:kmalloc-too-large'], 'defaults apply');
+    assert.match(await hover(client, uri, 2), /kernel 6\.1 · x86_64 · 4K pages/);
+  });
+
+  test('x86_64 with 64K pages is refused as a combination', async () => {
+    client.settings = { arch: 'x86_64', pageSize: 65536 };
+    const warning = client.waitFor((m) => isShowMessage(m) && /4K pages only/.test(m.params.message));
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    assert.equal((await warning).params.type, 2);
+  });
+});
+
+describe('a client without workspace/configuration (initializationOptions and pushed settings)', () => {
+  let client: LspClient;
+  const uri = 'file:///tmp/kalloc-lsp-settings/push.c';
+  before(async () => {
+    client = new LspClient();
+    await client.initialize({}, { settings: { arch: 'arm64', pageSize: 65536 } });
+  });
+  after(async () => {
+    await client.shutdown();
+  });
+
+  test('initializationOptions.settings apply from the first analysis', async () => {
+    const published = await client.open(uri, TEXT);
+    assert.deepEqual(rules(published.diagnostics), []);
+    assert.match(await hover(client, uri, 2), /arm64 · 64K pages/);
+  });
+
+  test('didChangeConfiguration with a kernelAllocLens payload applies it without a pull', async () => {
+    const published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: { kernelAllocLens: { arch: 'arm64', pageSize: 16384 } } });
+    await published;
+    const card = await hover(client, uri, 2);
+    assert.match(card, /arm64 · 16K pages/);
+    assert.match(card, /slab cache kmalloc-16k, 7384 bytes unused/);
+    assert.equal(client.notifications.filter((m) => m.method === 'workspace/configuration').length, 0);
+  });
+
+  test('a payload for another extension leaves the settings alone', async () => {
+    client.notify('workspace/didChangeConfiguration', { settings: { somethingElse: { x: 1 } } });
+    assert.match(await hover(client, uri, 2), /arm64 · 16K pages/);
+  });
+});
