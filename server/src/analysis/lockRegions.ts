@@ -1,0 +1,606 @@
+// Flow-sensitive lock state over one function body: which atomic sections are held on EVERY path
+// that reaches each call. A must-analysis: paths join by intersection, so a lock taken on some
+// paths only is not held after the join, and a trylock holds its lock only where it succeeded.
+// Bodies the parser did not understand (ERROR nodes, missing tokens outside the iterator-macro
+// pattern) get no lock facts at all: silence rather than a guess.
+import type { Node } from 'web-tree-sitter';
+import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../model/contexts';
+import { callArguments, calleeName, namedChildren, unwrapExpression } from '../parsing/syntax';
+import type { FunctionFacts } from './fileFacts';
+
+/** One atomic section held at a point. */
+export interface HeldSection {
+  key: string;
+  class: SectionClass;
+  count: number;
+  /** The call that opened it (or the `__must_hold` annotation). */
+  opener: Node;
+  /** How a message names it: `spin_lock_irqsave(&priv->lock)`. */
+  label: string;
+}
+
+/** Sections held on every path; null = unreachable. */
+export type LockState = ReadonlyMap<string, HeldSection> | null;
+
+export interface FunctionLocks {
+  fn: FunctionFacts;
+  /** False when the body has parse errors: no facts below are trustworthy, so none are given. */
+  understood: boolean;
+  /** Held sections just before each reachable call (by node id); absent = unreachable or unknown. */
+  heldAt: Map<number, ReadonlyMap<string, HeldSection>>;
+  /** A release of a section this function did not open: it drops a lock its caller holds. */
+  releasesCallerLock?: Node;
+  /** A context query (in_interrupt(), gfpflags_allow_blocking(), …) anywhere in the body. */
+  queriesContext?: Node;
+  /** Calls whose execution depends on a scalar parameter (a flag, a mask, a mode). */
+  parameterGuarded: Set<number>;
+}
+
+const STATEMENT_TYPES = new Set([
+  'compound_statement', 'expression_statement', 'declaration', 'if_statement', 'switch_statement', 'while_statement',
+  'do_statement', 'for_statement', 'return_statement', 'break_statement', 'continue_statement', 'goto_statement',
+  'labeled_statement', 'case_statement', 'attributed_statement',
+]);
+
+/** Iterator macros written like loops: `list_for_each_entry(pos, head, member) { … }`. */
+const ITERATOR_MACRO = /(^|_)for_each($|_)|^for_each|_foreach|^list_for_each|^hlist_for_each|^idr_for_each|^xa_for_each|^rbtree_postorder_for_each/;
+
+function lockKey(cls: SectionClass, lock: Node | undefined): string {
+  return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
+}
+
+function labelOf(call: Node, name: string, section: SectionCall): string {
+  const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
+  return lock ? `${name}(${lock.text})` : `${name}()`;
+}
+
+function statesEqual(a: LockState, b: LockState): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.size !== b.size) return false;
+  for (const [key, held] of a) if (b.get(key)?.count !== held.count) return false;
+  return true;
+}
+
+export function joinStates(a: LockState, b: LockState): LockState {
+  if (a === null) return b;
+  if (b === null) return a;
+  const joined = new Map<string, HeldSection>();
+  for (const [key, held] of a) {
+    const other = b.get(key);
+    if (other) joined.set(key, held.count <= other.count ? held : other);
+  }
+  return joined;
+}
+
+function joinAll(states: LockState[]): LockState {
+  return states.reduce<LockState>((acc, state) => joinStates(acc, state), null);
+}
+
+/** `likely(x)`, `unlikely(x)`, `(x)`, casts → x. */
+function stripCondition(node: Node): Node {
+  let current = unwrapExpression(node);
+  for (;;) {
+    if (current.type === 'call_expression' && ['likely', 'unlikely', '!!'].includes(calleeName(current) ?? '')) {
+      const args = callArguments(current);
+      if (args.length !== 1) return current;
+      current = unwrapExpression(args[0]);
+    } else {
+      return current;
+    }
+  }
+}
+
+/** Whether the body parses into statements this analysis understands. */
+function bodyUnderstood(body: Node): boolean {
+  if (!body.hasError) return true;
+  const stack: Node[] = [body];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'ERROR') return false;
+    if (node.isMissing) {
+      // Only the `;` tree-sitter invents after `macro(args)` that is followed by a block.
+      const statement = node.parent;
+      if (node.type !== ';' || statement?.type !== 'expression_statement' || !iteratorHead(statement)) return false;
+      continue;
+    }
+    if (!node.hasError && !node.isMissing) continue;
+    for (const child of node.children) if (child) stack.push(child);
+  }
+  return true;
+}
+
+/** For `macro(args) <missing ;>` followed by a statement: the macro call; else undefined. */
+function iteratorHead(statement: Node): Node | undefined {
+  const last = statement.lastChild;
+  if (!last?.isMissing) return undefined;
+  const expression = statement.namedChild(0);
+  if (expression?.type !== 'call_expression' || !calleeName(expression)) return undefined;
+  const next = statement.nextNamedSibling;
+  return next && STATEMENT_TYPES.has(next.type) ? expression : undefined;
+}
+
+interface Jumps {
+  breaks: LockState[];
+  continues: LockState[];
+}
+
+/** Parameters that are not pointers: flags, masks, modes chosen by the caller. */
+function scalarParameters(fn: FunctionFacts): Set<string> {
+  const names = new Set<string>();
+  let declarator = fn.node.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  const list = declarator?.childForFieldName('parameters');
+  for (const parameter of list ? namedChildren(list) : []) {
+    const inner = parameter.childForFieldName('declarator');
+    if (inner?.type === 'identifier') names.add(inner.text);
+  }
+  return names;
+}
+
+function mentionsAny(node: Node | null, names: ReadonlySet<string>): boolean {
+  if (!node || names.size === 0) return false;
+  if (node.type === 'identifier' && names.has(node.text)) return true;
+  for (const child of node.namedChildren) if (child && mentionsAny(child, names)) return true;
+  return false;
+}
+
+class Walker {
+  readonly heldAt = new Map<number, ReadonlyMap<string, HeldSection>>();
+  releasesCallerLock?: Node;
+  /** Lock state at each label from gotos; the previous pass's values serve backward gotos. */
+  gotoStates = new Map<string, LockState>();
+  previousGotoStates = new Map<string, LockState>();
+  private conditionalDepth = 0;
+
+  /** `releases(name)`: the section classes a call to that function drops (a same-file unlock helper). */
+  constructor(private readonly releases: (name: string) => readonly SectionClass[] | undefined) {}
+
+  run(body: Node, entry: LockState): void {
+    this.heldAt.clear();
+    this.gotoStates = new Map();
+    this.block(body, entry, { breaks: [], continues: [] });
+  }
+
+  block(node: Node, state: LockState, jumps: Jumps): LockState {
+    const guards: string[] = [];
+    const children = namedChildren(node);
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index];
+      const head = child.type === 'expression_statement' ? iteratorHead(child) : undefined;
+      if (head) {
+        const body = children[++index];
+        state = this.macroBlock(head, body, state, jumps);
+        continue;
+      }
+      const before = state;
+      state = this.statement(child, state, jumps);
+      // guard(class)(lock): held until the end of this block.
+      if (child.type === 'expression_statement' && state && state !== before) {
+        for (const key of state.keys()) if (key.startsWith('guard ') && !before?.has(key)) guards.push(key);
+      }
+    }
+    if (state && guards.length > 0) {
+      const next = new Map(state);
+      guards.forEach((key) => next.delete(key));
+      state = next;
+    }
+    return state;
+  }
+
+  private macroBlock(head: Node, body: Node, state: LockState, jumps: Jumps): LockState {
+    const name = calleeName(head)!;
+    if (name === 'scoped_guard') {
+      const [kind, lock] = callArguments(head);
+      const cls = kind ? ATOMIC_GUARDS[kind.text] : undefined;
+      state = this.expression(head, state);
+      if (!cls || state === null) return this.statement(body, state, jumps);
+      const key = `guard ${lockKey(cls, lock)}`;
+      const inside = new Map(state);
+      inside.set(key, { key, class: cls, count: 1, opener: head, label: `scoped_guard(${kind.text}${lock ? `, ${lock.text}` : ''})` });
+      const out = this.statement(body, inside, jumps);
+      if (out === null) return null;
+      const after = new Map(out);
+      after.delete(key);
+      return after;
+    }
+    if (ITERATOR_MACRO.test(name)) {
+      return this.loop(state, (entry, loopJumps) => {
+        const out = this.statement(body, this.expression(head, entry), loopJumps);
+        const back = joinAll([out, ...loopJumps.continues]);
+        loopJumps.continues.length = 0;
+        return back;
+      }, false);
+    }
+    // An unknown macro heading a block: its semantics are unknown, the body still runs in order.
+    return this.statement(body, this.expression(head, state), jumps);
+  }
+
+  statement(node: Node, state: LockState, jumps: Jumps): LockState {
+    if (state === null && node.type !== 'labeled_statement' && node.type !== 'compound_statement' && node.type !== 'case_statement') {
+      return null;
+    }
+    switch (node.type) {
+      case 'compound_statement':
+        return this.block(node, state, jumps);
+      case 'expression_statement':
+      case 'declaration':
+        return this.expression(node, state);
+      case 'attributed_statement': {
+        const inner = namedChildren(node).find((child) => child.type !== 'attribute_declaration');
+        return inner ? this.statement(inner, state, jumps) : state;
+      }
+      case 'return_statement':
+        this.expression(node, state);
+        return null;
+      case 'break_statement':
+        jumps.breaks.push(state);
+        return null;
+      case 'continue_statement':
+        jumps.continues.push(state);
+        return null;
+      case 'goto_statement': {
+        const label = node.childForFieldName('label')?.text;
+        if (label) this.gotoStates.set(label, joinStates(this.gotoStates.get(label) ?? null, state));
+        return null;
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text ?? '';
+        const incoming = joinAll([state, this.gotoStates.get(label) ?? null, this.previousGotoStates.get(label) ?? null]);
+        const inner = namedChildren(node).find((child) => child.type !== 'statement_identifier');
+        return inner ? this.statement(inner, incoming, jumps) : incoming;
+      }
+      case 'if_statement':
+        return this.ifStatement(node, state, jumps);
+      case 'switch_statement':
+        return this.switchStatement(node, state, jumps);
+      case 'while_statement': {
+        const condition = node.childForFieldName('condition')!;
+        const body = node.childForFieldName('body');
+        const infinite = /^\(\s*(1|true)\s*\)$/.test(condition.text);
+        let exit: LockState = null;
+        const result = this.loop(
+          state,
+          (entry, loopJumps) => {
+            const branches = this.branch(condition, entry);
+            exit = joinStates(exit, infinite ? null : branches.whenFalse);
+            return body ? this.statement(body, branches.whenTrue, loopJumps) : branches.whenTrue;
+          },
+          true,
+        );
+        return joinStates(result, exit);
+      }
+      case 'do_statement': {
+        const condition = node.childForFieldName('condition');
+        const body = node.childForFieldName('body');
+        const once = !!condition && /^\(\s*(0|false)\s*\)$/.test(condition.text);
+        const loopJumps: Jumps = { breaks: [], continues: [] };
+        if (once) {
+          const out = body ? this.statement(body, state, loopJumps) : state;
+          return joinAll([out, ...loopJumps.continues, ...loopJumps.breaks]);
+        }
+        let exit: LockState = null;
+        const result = this.loop(
+          state,
+          (entry, innerJumps) => {
+            const out = body ? this.statement(body, entry, innerJumps) : entry;
+            const atCondition = joinAll([out, ...innerJumps.continues]);
+            innerJumps.continues.length = 0;
+            if (!condition) return atCondition;
+            const branches = this.branch(condition, atCondition);
+            exit = joinStates(exit, branches.whenFalse);
+            return branches.whenTrue;
+          },
+          true,
+        );
+        return joinStates(result, exit);
+      }
+      case 'for_statement': {
+        const initializer = node.childForFieldName('initializer');
+        const condition = node.childForFieldName('condition');
+        const update = node.childForFieldName('update');
+        const body = node.childForFieldName('body');
+        const entry = initializer ? this.expression(initializer, state) : state;
+        let exit: LockState = null;
+        const result = this.loop(
+          entry,
+          (loopEntry, loopJumps) => {
+            const branches = condition ? this.branch(condition, loopEntry) : { whenTrue: loopEntry, whenFalse: null };
+            exit = joinStates(exit, branches.whenFalse);
+            const out = body ? this.statement(body, branches.whenTrue, loopJumps) : branches.whenTrue;
+            const next = joinAll([out, ...loopJumps.continues]);
+            loopJumps.continues.length = 0;
+            return update && next ? this.expression(update, next) : next;
+          },
+          true,
+        );
+        return joinStates(result, exit);
+      }
+      case 'case_statement':
+        return this.block(node, state, jumps);
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        return this.preprocessor(node, state, jumps);
+      case ';':
+      case 'comment':
+      case 'type_definition':
+      case 'preproc_call':
+      case 'preproc_def':
+      case 'preproc_function_def':
+      case 'preproc_include':
+        return state;
+      default:
+        return this.expression(node, state);
+    }
+  }
+
+  /** `#if A … #else … #endif`: one branch is compiled, which one is unknown: join them. */
+  private preprocessor(node: Node, state: LockState, jumps: Jumps): LockState {
+    const alternative = node.childForFieldName('alternative');
+    const skip = new Set([alternative?.id, node.childForFieldName('condition')?.id, node.childForFieldName('name')?.id]);
+    const ownStatements = namedChildren(node).filter((child) => !skip.has(child.id) && child.type !== 'preproc_arg');
+    let out = state;
+    for (const child of ownStatements) out = this.statement(child, out, jumps);
+    const other = alternative ? this.statement(alternative, state, jumps) : state;
+    return joinStates(out, other);
+  }
+
+  /**
+   * Runs a loop body to a fixpoint. `step` maps the state at the loop head to the state back at the
+   * head; breaks leave the loop. Must-sets only shrink, so this converges in at most (held + 2) rounds.
+   */
+  private loop(entry: LockState, step: (head: LockState, jumps: Jumps) => LockState, collectsExit: boolean): LockState {
+    let head = entry;
+    const maxRounds = (entry?.size ?? 0) + 3;
+    let breaks: LockState[] = [];
+    for (let round = 0; round < maxRounds; round++) {
+      const jumps: Jumps = { breaks: [], continues: [] };
+      const back = step(head, jumps);
+      breaks = jumps.breaks;
+      const next = joinAll([entry, back, ...jumps.continues]);
+      if (statesEqual(next, head)) break;
+      head = next;
+    }
+    // Iterator macros and loops with a condition may run zero times: the head state also exits.
+    return collectsExit ? joinAll(breaks) : joinAll([head, ...breaks]);
+  }
+
+  private ifStatement(node: Node, state: LockState, jumps: Jumps): LockState {
+    const condition = node.childForFieldName('condition')!;
+    const consequence = node.childForFieldName('consequence');
+    const alternative = node.childForFieldName('alternative');
+    const branches = this.branch(condition, state);
+    const thenOut = consequence ? this.statement(consequence, branches.whenTrue, jumps) : branches.whenTrue;
+    const elseBody = alternative ? namedChildren(alternative).find((child) => child.type !== 'else') : undefined;
+    const elseOut = elseBody ? this.statement(elseBody, branches.whenFalse, jumps) : branches.whenFalse;
+    return joinStates(thenOut, elseOut);
+  }
+
+  private switchStatement(node: Node, state: LockState, jumps: Jumps): LockState {
+    const condition = node.childForFieldName('condition');
+    const entry = condition ? this.expression(condition, state) : state;
+    const body = node.childForFieldName('body');
+    const switchJumps: Jumps = { breaks: [], continues: jumps.continues };
+    let fallthrough: LockState = null;
+    let hasDefault = false;
+    for (const child of body ? namedChildren(body) : []) {
+      if (child.type === 'case_statement') {
+        const value = child.childForFieldName('value');
+        if (!value) hasDefault = true;
+        let inCase = joinStates(entry, fallthrough);
+        for (const statement of namedChildren(child)) {
+          if (statement.id !== value?.id) inCase = this.statement(statement, inCase, switchJumps);
+        }
+        fallthrough = inCase;
+      } else {
+        fallthrough = this.statement(child, fallthrough, switchJumps);
+      }
+    }
+    return joinAll([fallthrough, ...switchJumps.breaks, hasDefault ? null : entry]);
+  }
+
+  /** Lock states where a condition is true and where it is false (trylocks, `!`, `&&`, `||`). */
+  branch(condition: Node, state: LockState): { whenTrue: LockState; whenFalse: LockState } {
+    const node = stripCondition(condition);
+    if (state === null) return { whenTrue: null, whenFalse: null };
+    if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
+      const inner = this.branch(node.childForFieldName('argument')!, state);
+      return { whenTrue: inner.whenFalse, whenFalse: inner.whenTrue };
+    }
+    if (node.type === 'binary_expression') {
+      const operator = node.childForFieldName('operator')?.text;
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      if ((operator === '&&' || operator === '||') && left && right) {
+        const first = this.branch(left, state);
+        if (operator === '&&') {
+          const second = this.branch(right, first.whenTrue);
+          return { whenTrue: second.whenTrue, whenFalse: joinStates(first.whenFalse, second.whenFalse) };
+        }
+        const second = this.branch(right, first.whenFalse);
+        return { whenTrue: joinStates(first.whenTrue, second.whenTrue), whenFalse: second.whenFalse };
+      }
+    }
+    if (node.type === 'call_expression') {
+      const name = calleeName(node);
+      const opener = name ? sectionOpener(name) : undefined;
+      if (opener && 'conditional' in opener && opener.conditional) {
+        const before = this.expression(node, state);
+        return { whenTrue: this.open(node, name!, opener, before), whenFalse: before };
+      }
+    }
+    const after = this.expression(condition, state);
+    return { whenTrue: after, whenFalse: after };
+  }
+
+  private open(call: Node, name: string, section: SectionCall, state: LockState): LockState {
+    if (state === null) return null;
+    const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
+    const key = lockKey(section.class, lock);
+    const next = new Map(state);
+    const held = next.get(key);
+    next.set(key, held ? { ...held, count: held.count + 1 } : { key, class: section.class, count: 1, opener: call, label: labelOf(call, name, section) });
+    return next;
+  }
+
+  private close(call: Node, section: SectionCall, state: LockState): LockState {
+    if (state === null) return null;
+    const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
+    const key = lockKey(section.class, lock);
+    const next = new Map(state);
+    const held = next.get(key);
+    if (held) {
+      if (held.count > 1) next.set(key, { ...held, count: held.count - 1 });
+      else next.delete(key);
+      return next;
+    }
+    // The lock was named differently (an alias), or the caller holds it: forget every section of
+    // this class, the direction that can only make the analysis quieter.
+    let dropped = false;
+    for (const [other, section2] of state) {
+      if (section2.class === section.class) {
+        next.delete(other);
+        dropped = true;
+      }
+    }
+    if (!dropped) this.releasesCallerLock ??= call;
+    return next;
+  }
+
+  /** Evaluates the calls of an expression in order; acquisitions under `?:`/`&&`/`||` do not count. */
+  expression(node: Node, state: LockState): LockState {
+    if (state === null) return null;
+    let current: LockState = state;
+    const visit = (inner: Node): void => {
+      if (current === null) return;
+      if (inner.type === 'compound_statement') {
+        current = this.block(inner, current, { breaks: [], continues: [] });
+        return;
+      }
+      const conditional = inner.type === 'conditional_expression' || (inner.type === 'binary_expression' && ['&&', '||'].includes(inner.childForFieldName('operator')?.text ?? ''));
+      const children = inner.namedChildren.filter((child): child is Node => !!child);
+      children.forEach((child, index) => {
+        const enters = conditional && index > 0;
+        if (enters) this.conditionalDepth++;
+        visit(child);
+        if (enters) this.conditionalDepth--;
+      });
+      if (inner.type === 'call_expression') current = this.call(inner, current);
+    };
+    visit(node);
+    return current;
+  }
+
+  private call(call: Node, state: LockState): LockState {
+    if (state === null) return null;
+    this.heldAt.set(call.id, state);
+    const callee = call.childForFieldName('function');
+    // guard(spinlock)(&lock): held to the end of the enclosing block.
+    if (callee?.type === 'call_expression' && calleeName(callee) === 'guard' && this.conditionalDepth === 0) {
+      const kind = callArguments(callee)[0]?.text;
+      const cls = kind ? ATOMIC_GUARDS[kind] : undefined;
+      if (!cls) return state;
+      const lock = callArguments(call)[0];
+      const key = `guard ${lockKey(cls, lock)}`;
+      const next = new Map(state);
+      next.set(key, { key, class: cls, count: 1, opener: call, label: `guard(${kind})(${lock?.text ?? ''})` });
+      return next;
+    }
+    const name = calleeName(call);
+    if (!name) return state;
+    const closer = sectionCloser(name);
+    if (closer) return this.close(call, closer, state);
+    const opener = sectionOpener(name);
+    if (opener && !('conditional' in opener && opener.conditional) && this.conditionalDepth === 0) return this.open(call, name, opener, state);
+    const dropped = this.releases(name);
+    if (dropped && state.size > 0) {
+      const next = new Map(state);
+      for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
+      return next;
+    }
+    return state;
+  }
+}
+
+/** Context queries make a function's sleeps deliberate: it checks where it runs. */
+function findContextQuery(body: Node): Node | undefined {
+  for (const identifier of body.descendantsOfType('identifier')) {
+    if (identifier && CONTEXT_QUERIES.has(identifier.text)) return identifier;
+  }
+  return undefined;
+}
+
+/**
+ * Calls that run only when a scalar parameter says so: inside a branch whose condition mentions
+ * one, or after an early exit that tests one (`if (!can_sleep) return;`).
+ */
+function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
+  const guarded = new Set<number>();
+  const scalars = scalarParameters(fn);
+  if (scalars.size === 0) return guarded;
+  let earliestExitTest = Infinity;
+  for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'for_statement', 'switch_statement', 'conditional_expression', 'do_statement'])) {
+    if (!node) continue;
+    const condition = node.childForFieldName('condition');
+    if (!mentionsAny(condition, scalars)) continue;
+    for (const call of node.descendantsOfType('call_expression')) if (call && !(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
+    if (node.type === 'if_statement' && node.descendantsOfType(['return_statement', 'goto_statement']).length > 0) {
+      earliestExitTest = Math.min(earliestExitTest, node.endIndex);
+    }
+  }
+  if (earliestExitTest < Infinity) {
+    for (const call of fn.body.descendantsOfType('call_expression')) if (call && call.startIndex >= earliestExitTest) guarded.add(call.id);
+  }
+  return guarded;
+}
+
+/**
+ * Lock facts of one function. `entry` is what holds when it starts (`__must_hold` of a spinlock);
+ * empty for an ordinary function.
+ */
+export function analyzeFunctionLocks(
+  fn: FunctionFacts,
+  entry: ReadonlyMap<string, HeldSection> = new Map(),
+  releases: (name: string) => readonly SectionClass[] | undefined = () => undefined,
+): FunctionLocks {
+  const parameterGuarded = parameterGuardedCalls(fn);
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded };
+  if (!result.understood) return result;
+  result.queriesContext = findContextQuery(fn.body);
+  const walker = new Walker(releases);
+  // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
+  for (let pass = 0; pass < 6; pass++) {
+    walker.run(fn.body, entry);
+    const settled = [...walker.gotoStates].every(([label, state]) => statesEqual(state, walker.previousGotoStates.get(label) ?? null));
+    const merged = new Map<string, LockState>();
+    for (const [label, state] of walker.gotoStates) merged.set(label, joinStates(state, walker.previousGotoStates.get(label) ?? null));
+    walker.previousGotoStates = merged;
+    if (walker.gotoStates.size === 0 || (settled && pass > 0)) break;
+    if (pass === 5) {
+      result.understood = false;
+      return result;
+    }
+  }
+  result.heldAt = walker.heldAt;
+  result.releasesCallerLock = walker.releasesCallerLock;
+  return result;
+}
+
+/**
+ * Locks a `__must_hold(x)` annotation says the caller holds. tree-sitter reads the annotation as a
+ * stray macro between the declarator and the body, so the text there is read directly.
+ */
+export function mustHoldLocks(fn: FunctionFacts): string[] {
+  const declarator = fn.node.childForFieldName('declarator');
+  const between = fn.node.text.slice(declarator ? declarator.startIndex - fn.node.startIndex : 0, fn.body.startIndex - fn.node.startIndex);
+  return [...between.matchAll(/__must_hold\s*\(((?:[^()]|\([^()]*\))*)\)/g)].map((match) => match[1].trim());
+}
+
+/** The key a lock expression gets, for matching `__must_hold(&p->lock)` with `spin_unlock(&p->lock)`. */
+export function lockKeyOfText(cls: SectionClass, text: string): string {
+  let inner = text.replace(/\s+/g, '');
+  while (inner.startsWith('(') && inner.endsWith(')')) inner = inner.slice(1, -1);
+  return `${cls}:${inner}`;
+}

@@ -1,0 +1,199 @@
+// Where kernel code runs atomically (../shared/kernel-alloc-facts.md §4): the calls that open and
+// close an atomic section, and the registration APIs whose callbacks the kernel runs in atomic or
+// in process context. Plain data; analysis/lockRegions.ts and analysis/callbacks.ts read it.
+
+/**
+ * What a section disables. The class and the lock argument together name one held lock:
+ * `spin_lock(&a)` is released by `spin_unlock_irqrestore(&a, f)` but not by `spin_unlock(&b)`.
+ */
+export type SectionClass = 'spin' | 'raw_spin' | 'rwlock' | 'rcu' | 'rcu_bh' | 'rcu_sched' | 'preempt' | 'irq' | 'bh' | 'local_lock';
+
+export interface SectionCall {
+  name: string;
+  class: SectionClass;
+  /** Argument naming the lock; absent for per-CPU state (preempt, irq, bh, rcu). */
+  lockArg?: number;
+  /** Trylocks hold the lock only where their result was nonzero. */
+  conditional?: boolean;
+}
+
+/** Calls that open an atomic section (§4.1, include/linux/spinlock.h, rwlock.h, preempt.h, irqflags.h, bottom_half.h, rcupdate.h, smp.h, percpu-defs.h, local_lock.h; 6.1). */
+export const SECTION_OPENERS = [
+  ...['spin_lock', 'spin_lock_bh', 'spin_lock_irq', 'spin_lock_irqsave', 'spin_lock_nested', 'spin_lock_irqsave_nested', 'spin_lock_nest_lock', 'spin_lock_bh_nested'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
+  ...['spin_trylock', 'spin_trylock_bh', 'spin_trylock_irq', 'spin_trylock_irqsave'].map((name) => ({ name, class: 'spin' as const, lockArg: 0, conditional: true })),
+  ...['raw_spin_lock', 'raw_spin_lock_bh', 'raw_spin_lock_irq', 'raw_spin_lock_irqsave', 'raw_spin_lock_nested', 'raw_spin_lock_irqsave_nested'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),
+  ...['raw_spin_trylock', 'raw_spin_trylock_bh', 'raw_spin_trylock_irq', 'raw_spin_trylock_irqsave'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0, conditional: true })),
+  ...['read_lock', 'read_lock_bh', 'read_lock_irq', 'read_lock_irqsave', 'write_lock', 'write_lock_bh', 'write_lock_irq', 'write_lock_irqsave', 'write_lock_nested'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0 })),
+  ...['read_trylock', 'write_trylock', 'write_trylock_irqsave'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0, conditional: true })),
+  { name: 'rcu_read_lock', class: 'rcu' },
+  { name: 'rcu_read_lock_bh', class: 'rcu_bh' },
+  { name: 'rcu_read_lock_sched', class: 'rcu_sched' },
+  { name: 'preempt_disable', class: 'preempt' },
+  { name: 'preempt_disable_notrace', class: 'preempt' },
+  { name: 'get_cpu', class: 'preempt' },
+  { name: 'get_cpu_var', class: 'preempt' },
+  { name: 'get_cpu_ptr', class: 'preempt' },
+  { name: 'local_irq_disable', class: 'irq' },
+  { name: 'local_irq_save', class: 'irq' },
+  { name: 'local_bh_disable', class: 'bh' },
+  { name: 'local_lock', class: 'local_lock', lockArg: 0 },
+  { name: 'local_lock_irq', class: 'local_lock', lockArg: 0 },
+  { name: 'local_lock_irqsave', class: 'local_lock', lockArg: 0 },
+] as const satisfies readonly SectionCall[];
+
+/** Calls that close what an opener of the same class (and lock) opened. */
+export const SECTION_CLOSERS = [
+  ...['spin_unlock', 'spin_unlock_bh', 'spin_unlock_irq', 'spin_unlock_irqrestore'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
+  ...['raw_spin_unlock', 'raw_spin_unlock_bh', 'raw_spin_unlock_irq', 'raw_spin_unlock_irqrestore'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),
+  ...['read_unlock', 'read_unlock_bh', 'read_unlock_irq', 'read_unlock_irqrestore', 'write_unlock', 'write_unlock_bh', 'write_unlock_irq', 'write_unlock_irqrestore'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0 })),
+  { name: 'rcu_read_unlock', class: 'rcu' },
+  { name: 'rcu_read_unlock_bh', class: 'rcu_bh' },
+  { name: 'rcu_read_unlock_sched', class: 'rcu_sched' },
+  { name: 'preempt_enable', class: 'preempt' },
+  { name: 'preempt_enable_no_resched', class: 'preempt' },
+  { name: 'preempt_enable_notrace', class: 'preempt' },
+  { name: 'put_cpu', class: 'preempt' },
+  { name: 'put_cpu_var', class: 'preempt' },
+  { name: 'put_cpu_ptr', class: 'preempt' },
+  { name: 'local_irq_enable', class: 'irq' },
+  { name: 'local_irq_restore', class: 'irq' },
+  { name: 'local_bh_enable', class: 'bh' },
+  { name: 'local_unlock', class: 'local_lock', lockArg: 0 },
+  { name: 'local_unlock_irq', class: 'local_lock', lockArg: 0 },
+  { name: 'local_unlock_irqrestore', class: 'local_lock', lockArg: 0 },
+] as const satisfies readonly SectionCall[];
+
+/**
+ * `guard(X)(lock)` and `scoped_guard(X, lock) { … }` lock classes that make the scope atomic
+ * (include/linux/spinlock.h, preempt.h, irqflags.h, rcupdate.h DEFINE_LOCK_GUARD_*; the names of
+ * 6.5+, where cleanup.h guards were introduced). Mutex and rwsem guards are sleeping locks.
+ */
+export const ATOMIC_GUARDS: Readonly<Record<string, SectionClass>> = {
+  spinlock: 'spin',
+  spinlock_irq: 'spin',
+  spinlock_irqsave: 'spin',
+  spinlock_bh: 'spin',
+  spinlock_nested: 'spin',
+  raw_spinlock: 'raw_spin',
+  raw_spinlock_irq: 'raw_spin',
+  raw_spinlock_irqsave: 'raw_spin',
+  raw_spinlock_nested: 'raw_spin',
+  read_lock: 'rwlock',
+  read_lock_irq: 'rwlock',
+  read_lock_irqsave: 'rwlock',
+  write_lock: 'rwlock',
+  write_lock_irq: 'rwlock',
+  write_lock_irqsave: 'rwlock',
+  rcu: 'rcu',
+  preempt: 'preempt',
+  preempt_notrace: 'preempt',
+  irq: 'irq',
+  irqsave: 'irq',
+};
+
+const openers = new Map<string, SectionCall>(SECTION_OPENERS.map((row) => [row.name, row]));
+const closers = new Map<string, SectionCall>(SECTION_CLOSERS.map((row) => [row.name, row]));
+
+export function sectionOpener(name: string): SectionCall | undefined {
+  return openers.get(name);
+}
+
+export function sectionCloser(name: string): SectionCall | undefined {
+  return closers.get(name);
+}
+
+/**
+ * Calls that ask which context the code runs in. A sleep guarded by one of them was written for
+ * both contexts (`if (!in_interrupt()) msleep(1)`), and `gfpflags_allow_blocking(gfp)` guards a
+ * sleep on the caller's mask (include/linux/preempt.h, gfp.h, irqflags.h; 6.1).
+ */
+export const CONTEXT_QUERIES: ReadonlySet<string> = new Set([
+  'in_interrupt', 'in_irq', 'in_softirq', 'in_serving_softirq', 'in_hardirq', 'in_nmi', 'in_task', 'in_atomic',
+  'irqs_disabled', 'preemptible', 'in_atomic_preempt_off', 'gfpflags_allow_blocking', 'rcu_read_lock_held',
+  'lockdep_is_held', 'spin_is_locked', 'oops_in_progress', 'system_state',
+]);
+
+/** How the kernel runs a registered callback. */
+export type CallbackContext = 'hardirq' | 'softirq' | 'bh' | 'atomic' | 'process';
+
+export interface CallbackRegistration {
+  /** Registration function or macro. */
+  api: string;
+  /** 0-based argument holding the callback. */
+  arg: number;
+  context: CallbackContext;
+  /** What the callback is, in a kernel developer's words, for messages and hovers. */
+  role: string;
+  source: string;
+}
+
+/** §4.2: callbacks and the context they run in (6.1 unless noted). */
+export const CALLBACK_REGISTRATIONS = [
+  { api: 'request_irq', arg: 1, context: 'hardirq', role: 'hard-IRQ handler', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'devm_request_irq', arg: 2, context: 'hardirq', role: 'hard-IRQ handler', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'request_any_context_irq', arg: 1, context: 'hardirq', role: 'IRQ handler (hard IRQ or nested thread)', source: 'kernel/irq/manage.c (6.1)' },
+  { api: 'devm_request_any_context_irq', arg: 2, context: 'hardirq', role: 'IRQ handler (hard IRQ or nested thread)', source: 'kernel/irq/devres.c (6.1)' },
+  { api: 'request_threaded_irq', arg: 1, context: 'hardirq', role: 'primary (hard-IRQ) handler', source: 'kernel/irq/manage.c (6.1): "handler is still called in hard interrupt context"' },
+  { api: 'devm_request_threaded_irq', arg: 2, context: 'hardirq', role: 'primary (hard-IRQ) handler', source: 'kernel/irq/devres.c (6.1)' },
+  { api: 'request_percpu_irq', arg: 1, context: 'hardirq', role: 'per-CPU hard-IRQ handler', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'request_nmi', arg: 1, context: 'hardirq', role: 'NMI handler', source: 'kernel/irq/manage.c (6.1)' },
+  { api: 'timer_setup', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
+  { api: 'timer_setup_on_stack', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
+  { api: 'DEFINE_TIMER', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
+  { api: 'hrtimer_setup', arg: 1, context: 'hardirq', role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)', source: 'include/linux/hrtimer.h (≥6.13)' },
+  { api: 'hrtimer_setup_on_stack', arg: 1, context: 'hardirq', role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)', source: 'include/linux/hrtimer.h (≥6.13)' },
+  { api: 'tasklet_setup', arg: 1, context: 'softirq', role: 'tasklet (softirq)', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'tasklet_init', arg: 1, context: 'softirq', role: 'tasklet (softirq)', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'DECLARE_TASKLET', arg: 1, context: 'softirq', role: 'tasklet (softirq)', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'DECLARE_TASKLET_OLD', arg: 1, context: 'softirq', role: 'tasklet (softirq)', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'DECLARE_TASKLET_DISABLED', arg: 1, context: 'softirq', role: 'tasklet (softirq)', source: 'include/linux/interrupt.h (6.1)' },
+  { api: 'netif_napi_add', arg: 2, context: 'softirq', role: 'NAPI poll (softirq)', source: 'include/linux/netdevice.h (6.1); Documentation/networking/netdevices.rst' },
+  { api: 'netif_napi_add_weight', arg: 2, context: 'softirq', role: 'NAPI poll (softirq)', source: 'include/linux/netdevice.h (6.1)' },
+  { api: 'netif_napi_add_tx', arg: 2, context: 'softirq', role: 'NAPI poll (softirq)', source: 'include/linux/netdevice.h (6.1)' },
+  { api: 'netif_napi_add_tx_weight', arg: 2, context: 'softirq', role: 'NAPI poll (softirq)', source: 'include/linux/netdevice.h (6.1)' },
+  { api: 'call_rcu', arg: 1, context: 'softirq', role: 'RCU callback (softirq)', source: 'kernel/rcu/tree.c (6.1): "called from softirq context … cannot block"' },
+  { api: 'call_rcu_hurry', arg: 1, context: 'softirq', role: 'RCU callback (softirq)', source: 'include/linux/rcupdate.h (6.2+)' },
+  { api: 'call_srcu', arg: 2, context: 'softirq', role: 'SRCU callback (softirq)', source: 'kernel/rcu/srcutree.c (6.1)' },
+  { api: 'usb_fill_bulk_urb', arg: 5, context: 'atomic', role: 'URB completion handler', source: 'include/linux/usb.h (6.1): "NEVER SLEEP IN A COMPLETION HANDLER"' },
+  { api: 'usb_fill_int_urb', arg: 5, context: 'atomic', role: 'URB completion handler', source: 'include/linux/usb.h (6.1)' },
+  { api: 'usb_fill_control_urb', arg: 6, context: 'atomic', role: 'URB completion handler', source: 'include/linux/usb.h (6.1)' },
+  { api: 'request_threaded_irq', arg: 2, context: 'process', role: 'threaded IRQ function (IRQ thread)', source: 'kernel/irq/manage.c (6.1)' },
+  { api: 'devm_request_threaded_irq', arg: 3, context: 'process', role: 'threaded IRQ function (IRQ thread)', source: 'kernel/irq/devres.c (6.1)' },
+  { api: 'INIT_WORK', arg: 1, context: 'process', role: 'work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'INIT_WORK_ONSTACK', arg: 1, context: 'process', role: 'work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'INIT_DELAYED_WORK', arg: 1, context: 'process', role: 'delayed work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'INIT_DEFERRABLE_WORK', arg: 1, context: 'process', role: 'delayed work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'DECLARE_WORK', arg: 1, context: 'process', role: 'work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'DECLARE_DELAYED_WORK', arg: 1, context: 'process', role: 'delayed work handler (kworker)', source: 'include/linux/workqueue.h (6.1)' },
+  { api: 'kthread_create', arg: 0, context: 'process', role: 'kthread function', source: 'include/linux/kthread.h (6.1)' },
+  { api: 'kthread_run', arg: 0, context: 'process', role: 'kthread function', source: 'include/linux/kthread.h (6.1)' },
+  { api: 'kthread_create_on_node', arg: 0, context: 'process', role: 'kthread function', source: 'kernel/kthread.c (6.1)' },
+] as const satisfies readonly CallbackRegistration[];
+
+export interface FieldCallback {
+  /** Designated-initializer field (`.ndo_start_xmit = fn`). */
+  field: string;
+  context: CallbackContext;
+  role: string;
+  source: string;
+}
+
+/**
+ * Struct-initializer callbacks whose context the kernel documents. `ndo_*` names belong to
+ * struct net_device_ops only; probe/remove/open are process context in every bus that has them.
+ */
+export const FIELD_CALLBACKS = [
+  { field: 'ndo_start_xmit', context: 'bh', role: '.ndo_start_xmit (BHs disabled, netif_tx_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+  { field: 'ndo_tx_timeout', context: 'bh', role: '.ndo_tx_timeout (BHs disabled, netif_tx_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+  { field: 'ndo_set_rx_mode', context: 'bh', role: '.ndo_set_rx_mode (BHs disabled, netif_addr_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+  { field: 'ndo_get_stats', context: 'atomic', role: '.ndo_get_stats (atomic: dev_base_lock or RCU)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+  { field: 'probe', context: 'process', role: 'probe callback', source: 'Documentation/driver-api/driver-model/driver.rst (6.1)' },
+  { field: 'remove', context: 'process', role: 'remove callback', source: 'Documentation/driver-api/driver-model/driver.rst (6.1)' },
+  { field: 'open', context: 'process', role: 'open callback', source: 'include/linux/fs.h (6.1)' },
+  { field: 'ndo_open', context: 'process', role: '.ndo_open (rtnl_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+  { field: 'ndo_stop', context: 'process', role: '.ndo_stop (rtnl_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
+] as const satisfies readonly FieldCallback[];
+
+export function isAtomicContext(context: CallbackContext): boolean {
+  return context !== 'process';
+}

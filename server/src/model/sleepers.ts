@@ -1,0 +1,51 @@
+// Functions that may sleep, other than allocations (../shared/kernel-alloc-facts.md §5).
+// Sleeping allocations and frees come from model/apis.ts (`sleeps` and the GFP mask), never from
+// here. Rows hold the reason a kernel developer would accept and where it is written.
+
+export interface Sleeper {
+  name: string;
+  /** Why it may sleep, as a message fragment. */
+  reason: string;
+  /** What to use instead in atomic context, when there is a drop-in answer. */
+  instead?: string;
+  source: string;
+}
+
+const rows = (names: readonly string[], reason: string, source: string, instead?: string): Sleeper[] =>
+  names.map((name) => ({ name, reason, source, ...(instead ? { instead } : {}) }));
+
+export const SLEEPERS: readonly Sleeper[] = [
+  ...rows(['mutex_lock', 'mutex_lock_interruptible', 'mutex_lock_killable', 'mutex_lock_nested', 'mutex_lock_io', 'mutex_lock_interruptible_nested', 'mutex_lock_killable_nested'], 'takes a mutex, which sleeps when contended (might_sleep())', 'kernel/locking/mutex.c (6.1)'),
+  ...rows(['down', 'down_interruptible', 'down_killable', 'down_timeout', 'down_read', 'down_write', 'down_read_killable', 'down_write_killable', 'down_read_interruptible', 'down_read_nested', 'down_write_nested'], 'takes a semaphore, which sleeps when contended (might_sleep())', 'kernel/locking/semaphore.c, rwsem.c (6.1)'),
+  ...rows(['msleep', 'msleep_interruptible', 'ssleep'], 'sleeps in schedule_timeout()', 'kernel/time/timer.c (6.1)', 'mdelay() or udelay() if the wait must happen here'),
+  ...rows(['usleep_range', 'usleep_range_state', 'usleep_idle_range'], 'sleeps on an hrtimer (schedule_hrtimeout_range())', 'kernel/time/timer.c (6.1)', 'udelay() if the wait must happen here'),
+  ...rows(['fsleep'], 'sleeps for waits above 10 µs (usleep_range()/msleep())', 'include/linux/delay.h (6.1)', 'udelay()'),
+  ...rows(['schedule', 'schedule_timeout', 'schedule_timeout_interruptible', 'schedule_timeout_uninterruptible', 'schedule_timeout_killable', 'schedule_timeout_idle', 'io_schedule', 'io_schedule_timeout', 'schedule_hrtimeout', 'schedule_hrtimeout_range'], 'calls the scheduler', 'kernel/sched/core.c, kernel/time/timer.c (6.1)'),
+  ...rows(['cond_resched'], 'may reschedule (__might_resched())', 'include/linux/sched.h (6.1)'),
+  ...rows(['wait_event', 'wait_event_interruptible', 'wait_event_killable', 'wait_event_timeout', 'wait_event_interruptible_timeout', 'wait_event_killable_timeout', 'wait_event_idle', 'wait_event_idle_timeout', 'wait_event_interruptible_exclusive', 'wait_event_freezable'], 'waits on a wait queue (might_sleep())', 'include/linux/wait.h (6.1)'),
+  ...rows(['wait_for_completion', 'wait_for_completion_timeout', 'wait_for_completion_interruptible', 'wait_for_completion_interruptible_timeout', 'wait_for_completion_killable', 'wait_for_completion_killable_timeout', 'wait_for_completion_io', 'wait_for_completion_io_timeout', 'wait_for_completion_state'], 'waits for a completion (might_sleep())', 'kernel/sched/completion.c (6.1)'),
+  ...rows(['copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'strncpy_from_user', 'memdup_user', 'vmemdup_user', 'memdup_user_nul', 'strndup_user', 'clear_user'], 'touches user memory and may fault a page in (might_fault())', 'include/linux/uaccess.h, mm/util.c (6.1)'),
+  ...rows(['request_firmware', 'request_firmware_direct', 'firmware_request_nowarn', 'firmware_request_platform', 'request_firmware_into_buf'], 'loads firmware from user space or the file system ("user context where sleeping is allowed")', 'drivers/base/firmware_loader/main.c (6.1)', 'request_firmware_nowait() from process context'),
+  ...rows(['flush_work', 'flush_delayed_work', 'cancel_work_sync', 'cancel_delayed_work_sync', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue', 'flush_scheduled_work'], 'waits for work items to finish', 'kernel/workqueue.c (6.1)', 'cancel_work()/cancel_delayed_work() (no wait)'),
+  ...rows(['synchronize_rcu', 'synchronize_rcu_expedited', 'synchronize_net'], 'waits for an RCU grace period', 'kernel/rcu/tree.c, net/core/dev.c (6.1)', 'call_rcu() or kfree_rcu()'),
+  ...rows(['synchronize_srcu', 'synchronize_srcu_expedited'], 'waits for an SRCU grace period (might_sleep())', 'kernel/rcu/srcutree.c (6.1)', 'call_srcu()'),
+  ...rows(['rcu_barrier'], 'waits for all pending RCU callbacks (might_sleep())', 'kernel/rcu/tree.c (6.1)'),
+  ...rows(['synchronize_irq'], 'waits for running handlers, including threaded ones ("Can only be called from preemptible code")', 'kernel/irq/manage.c (6.1)'),
+  ...rows(['free_irq', 'devm_free_irq'], 'waits for the handler to finish ("must not be called from interrupt context")', 'kernel/irq/manage.c (6.1)'),
+  ...rows(['disable_irq'], 'waits for running handlers with synchronize_irq(), which sleeps for threaded handlers', 'kernel/irq/manage.c (6.1)', 'disable_irq_nosync()'),
+  ...rows(['kthread_stop'], 'waits for the thread to exit', 'kernel/kthread.c (6.1)'),
+  ...rows(['i2c_transfer', 'i2c_master_send', 'i2c_master_recv', 'i2c_master_send_dmasafe', 'i2c_master_recv_dmasafe', 'i2c_smbus_xfer', 'i2c_smbus_read_byte', 'i2c_smbus_write_byte', 'i2c_smbus_read_byte_data', 'i2c_smbus_write_byte_data', 'i2c_smbus_read_word_data', 'i2c_smbus_write_word_data', 'i2c_smbus_read_word_swapped', 'i2c_smbus_write_word_swapped', 'i2c_smbus_read_block_data', 'i2c_smbus_write_block_data', 'i2c_smbus_read_i2c_block_data', 'i2c_smbus_write_i2c_block_data', 'i2c_smbus_read_i2c_block_data_or_emulated'], 'takes the I²C bus lock (an rt_mutex) and waits for the transfer', 'drivers/i2c/i2c-core-base.c, i2c-core-smbus.c (6.1)', 'a work item or threaded IRQ for the bus access'),
+  ...rows(['spi_sync', 'spi_sync_transfer', 'spi_sync_locked', 'spi_write', 'spi_read', 'spi_write_then_read', 'spi_w8r8', 'spi_w8r16', 'spi_w8r16be'], 'waits for the SPI transfer ("Context: can sleep")', 'drivers/spi/spi.c, include/linux/spi/spi.h (6.1)', 'spi_async()'),
+  ...rows(['gpiod_get_value_cansleep', 'gpiod_set_value_cansleep', 'gpiod_get_raw_value_cansleep', 'gpiod_set_raw_value_cansleep', 'gpiod_get_array_value_cansleep', 'gpiod_set_array_value_cansleep', 'gpiod_get_raw_array_value_cansleep', 'gpiod_set_raw_array_value_cansleep', 'gpio_get_value_cansleep', 'gpio_set_value_cansleep'], 'may access a GPIO controller on a sleeping bus (might_sleep_if(extra_checks))', 'drivers/gpio/gpiolib.c (6.1)'),
+  ...rows(['clk_prepare', 'clk_prepare_enable', 'clk_unprepare', 'clk_disable_unprepare', 'clk_set_rate', 'clk_set_parent', 'clk_bulk_prepare', 'clk_bulk_prepare_enable', 'clk_bulk_unprepare', 'clk_bulk_disable_unprepare'], 'takes the clock framework prepare_lock mutex ("Must not be called from within atomic context")', 'drivers/clk/clk.c (6.1)', 'clk_enable()/clk_disable() (atomic-safe) with prepare done in process context'),
+  ...rows(['regulator_enable', 'regulator_disable', 'regulator_set_voltage', 'regulator_bulk_enable', 'regulator_bulk_disable', 'regulator_force_disable'], 'takes regulator ww_mutexes and may wait for ramp-up', 'drivers/regulator/core.c (6.1)'),
+  ...rows(['usb_control_msg', 'usb_bulk_msg', 'usb_interrupt_msg', 'usb_control_msg_send', 'usb_control_msg_recv'], 'submits the URB and waits for it ("task context, might sleep")', 'drivers/usb/core/message.c (6.1)', 'usb_submit_urb(urb, GFP_ATOMIC) with a completion handler'),
+  ...rows(['might_sleep'], 'is the might_sleep() annotation: the author states the code sleeps', 'include/linux/kernel.h (6.1)'),
+  ...rows(['device_register', 'device_add', 'platform_device_register', 'platform_device_add', 'driver_register', 'platform_driver_register'], 'registers with the driver core (GFP_KERNEL allocations, sysfs, mutexes)', 'drivers/base/core.c, platform.c (6.1)'),
+];
+
+const byName = new Map<string, Sleeper>(SLEEPERS.map((row) => [row.name, row]));
+
+export function sleeper(name: string): Sleeper | undefined {
+  return byName.get(name);
+}

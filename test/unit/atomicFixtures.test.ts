@@ -1,0 +1,13 @@
+import * as path from 'path';
+import { test } from 'node:test';
+import { checkFixture } from '../support/fixtures';
+import { FIXTURES } from '../support/paths';
+
+const RULES = ['gfp-sleep-in-atomic', 'sleep-in-atomic'];
+const dir = path.join(FIXTURES, 'atomic');
+
+for (const name of ['locks.c']) {
+  test(`atomic fixture ${name}`, async () => {
+    await checkFixture(path.join(dir, name), { rules: RULES });
+  });
+}
