@@ -25,8 +25,14 @@ import { DocumentStore, ParsedDocument } from './parsing/documentStore';
 import { createParser } from './parsing/parser';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
 import { FolderFactsCache } from './workspace/folderFacts';
+import { KernelConfigDetector, ResolvedConfig, explicitModelSettings, resolveConfig, shortDescription } from './workspace/kernelConfig';
+import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
 
 const SECTION = 'kernelAllocLens';
+/** The model in use for a document (status bar): `{ uri }` → ModelInUse. */
+const MODEL_IN_USE_METHOD = 'kernelAllocLens/modelInUse';
+/** Sent after settings change, so clients re-ask for the model in use. */
+const MODEL_CHANGED_NOTIFICATION = 'kernelAllocLens/modelChanged';
 
 interface Analysis {
   version: number;
@@ -46,6 +52,10 @@ class KernelAllocServer {
   private store!: DocumentStore;
   private folders!: FolderFactsCache;
   private parser!: Parser;
+  /** Whether the client runs `command:` links (it said so in initializationOptions). */
+  private mapLinks = false;
+  private explicit = explicitModelSettings(undefined);
+  private detector = new KernelConfigDetector(undefined);
 
   constructor(private readonly connection: Connection) {}
 
@@ -80,7 +90,8 @@ class KernelAllocServer {
         const analysis = this.analysisOf(textDocument.uri);
         if (!analysis) return null;
         const answer = hoverAt(analysis.facts, analysis.folder, position.line, position.character);
-        return answer ? ({ contents: { kind: MarkupKind.Markdown, value: answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
+        const link = this.mapLinks ? allocatorMapLink(analysis.facts, textDocument.uri, position.line, position.character) : undefined;
+        return answer ? ({ contents: { kind: MarkupKind.Markdown, value: link ? `${answer.markdown}\n\n${link}` : answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
       }) ?? null,
     );
     connection.onCodeAction((params: CodeActionParams) =>
@@ -89,6 +100,18 @@ class KernelAllocServer {
         if (!analysis) return [];
         return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, this.uriResolver(params.textDocument.uri));
       }) ?? [],
+    );
+    connection.onRequest(ALLOCATION_AT_METHOD, (params: AllocationAtParams) =>
+      this.guard('allocationAt', () => {
+        const analysis = this.analysisOf(params.textDocument.uri);
+        return analysis ? allocationMap(analysis.facts, params.position.line, params.position.character) : null;
+      }) ?? null,
+    );
+    connection.onRequest(MODEL_IN_USE_METHOD, (params: { uri?: string }) =>
+      this.guard('modelInUse', () => {
+        const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
+        return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
+      }) ?? null,
     );
     connection.onShutdown(() => {
       for (const timer of this.timers.values()) clearTimeout(timer);
@@ -101,6 +124,7 @@ class KernelAllocServer {
     this.store = new DocumentStore(this.parser);
     this.folders = new FolderFactsCache(this.parser, DEFAULT_SETTINGS.maxFileSize);
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
+    this.mapLinks = (params.initializationOptions as { allocatorMapLinks?: boolean } | undefined)?.allocatorMapLinks === true;
     const initial = (params.initializationOptions as { settings?: RawSettings } | undefined)?.settings;
     if (initial) this.applySettings(initial);
     return {
@@ -132,7 +156,11 @@ class KernelAllocServer {
     const { settings, problems } = readSettings(raw);
     for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}`);
     this.settings = settings;
-    this.settingsKey = JSON.stringify(settings);
+    this.explicit = explicitModelSettings(raw);
+    const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;
+    this.detector = new KernelConfigDetector(typeof kernelDir === 'string' && kernelDir.trim() !== '' ? kernelDir.trim() : undefined);
+    this.settingsKey = JSON.stringify({ settings, kernelDir });
+    void this.connection.sendNotification(MODEL_CHANGED_NOTIFICATION, {});
     this.connection.console.info(`model: ${describeConfig(settings.config)}`);
   }
 
@@ -188,12 +216,19 @@ class KernelAllocServer {
     const cached = this.analyses.get(document.uri);
     if (cached && cached.version === document.version && cached.settingsKey === this.settingsKey && cached.facts.tree === document.tree) return cached;
     const filePath = this.pathOf(document.uri);
-    const facts = collectFileFacts(filePath ?? document.uri, document.text, document.tree, this.settings.config);
-    const folder = filePath ? this.folders.siblingsOf(filePath, this.settings.config) : [];
+    const config = this.resolvedConfigFor(filePath).config;
+    const facts = collectFileFacts(filePath ?? document.uri, document.text, document.tree, config);
+    const folder = filePath ? this.folders.siblingsOf(filePath, config) : [];
     const report = analyzeFile(facts, folder, this.settings.severities);
     const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, report };
     this.analyses.set(document.uri, analysis);
     return analysis;
+  }
+
+  /** The settings' model, with "auto" fields filled from the kernel tree the file builds against. */
+  private resolvedConfigFor(filePath: string | undefined): ResolvedConfig {
+    const detected = filePath ? this.detector.detectFor(filePath) : { sources: {} };
+    return resolveConfig(this.settings.config, this.explicit, detected);
   }
 
   private pathOf(uri: string): string | undefined {

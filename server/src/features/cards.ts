@@ -64,7 +64,7 @@ export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, p
   }
 }
 
-function routePath(api: AllocApi, route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string {
+export function routePath(api: AllocApi, route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string {
   const prefix = gfp ? kmallocCachePrefix(gfp.bits, config).prefix : 'kmalloc-';
   switch (route.via) {
     case 'kmalloc': {
@@ -92,7 +92,7 @@ function routePath(api: AllocApi, route: ServingRoute, config: ModelConfig, gfp?
   }
 }
 
-function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string | undefined {
+export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): string | undefined {
   const prefixInfo = gfp ? kmallocCachePrefix(gfp.bits, config) : { prefix: 'kmalloc-' };
   const condition = 'condition' in prefixInfo && prefixInfo.condition ? ` (${prefixInfo.condition}; else kmalloc-*)` : '';
   switch (route.via) {
@@ -114,7 +114,7 @@ function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): str
   }
 }
 
-function contiguity(api: AllocApi, route: ServingRoute): string {
+export function contiguity(api: AllocApi, route: ServingRoute): string {
   if (api.contiguous === 'yes') return 'yes';
   if (api.contiguous === 'no') return 'no — virtually contiguous only; not for DMA, virt_to_phys() or scatterlists';
   if (route.via === 'kvmalloc' && !route.vmallocFallback) return 'yes at this size (kmalloc only), but free with kvfree()';

@@ -1,0 +1,135 @@
+// The allocator map (`kernelAllocLens/allocationAt`): the kernel's allocation layers from
+// model/layers.ts, the path the allocation under the cursor takes through them, and its figures
+// (class or order, contiguity, may it sleep, matching free), as plain JSON. Any client can draw
+// it; VS Code's allocator-map webview is one. Every string comes from the same model functions
+// the hover cards use, so the map and the hover never disagree.
+import type { AllocationSite } from '../analysis/allocationSites';
+import type { FileFacts } from '../analysis/fileFacts';
+import { describeConfig } from '../model/config';
+import { LAYERS, LayerId } from '../model/layers';
+import { ServingRoute, servingRoute } from '../model/routing';
+import { containsPosition, spanOf } from '../parsing/syntax';
+import { contiguity, describeMask, routePath, servedBy } from './cards';
+
+export const ALLOCATION_AT_METHOD = 'kernelAllocLens/allocationAt';
+/** The command a client registers to show the map; the server links hovers to it when asked. */
+export const SHOW_ALLOCATOR_MAP_COMMAND = 'kernelAllocLens.showAllocatorMap';
+
+export interface AllocationAtParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+
+export interface MapLayer {
+  id: LayerId;
+  /** 0 = page allocator … 3 = wrappers over other layers. */
+  level: number;
+  title: string;
+  description: string;
+  onPath: boolean;
+}
+
+export interface MapFigure {
+  label: string;
+  value: string;
+}
+
+export interface MapAllocation {
+  api: string;
+  summary: string;
+  /** 0-based line of the call. */
+  line: number;
+  /** Layers the request passes through, top first. */
+  path: LayerId[];
+  /** The route as the hover prints it, e.g. `kmalloc → SLUB kmalloc-128 → page allocator (slab pages)`. */
+  route: string;
+  figures: MapFigure[];
+  source: string;
+}
+
+export interface AllocationMap {
+  /** The configuration the figures hold for, e.g. `kernel 6.1 · x86_64 · 4K pages`. */
+  model: string;
+  layers: MapLayer[];
+  allocation?: MapAllocation;
+}
+
+/** The innermost catalogued allocation call containing the position, else the first on its line. */
+export function allocationSiteAt(facts: FileFacts, line: number, column: number): AllocationSite | undefined {
+  const containing = facts.allocations.filter((site) => containsPosition(spanOf(site.call), line, column));
+  if (containing.length > 0) return containing.reduce((inner, site) => (site.call.text.length < inner.call.text.length ? site : inner));
+  return facts.allocations.find((site) => site.call.startPosition.row === line);
+}
+
+/** Markdown emphasis and code marks carry no meaning in the map's plain text. */
+function plain(text: string): string {
+  return text.replace(/\*\*|`/g, '');
+}
+
+/**
+ * The catalogue's layer list, adjusted to the route this size takes: above the largest kmalloc
+ * cache kmalloc bypasses SLUB for a compound page (mm/slab_common.c, 6.1), and kvmalloc at or below
+ * PAGE_SIZE never falls back to vmalloc (mm/util.c, 6.1).
+ */
+export function pathOf(site: AllocationSite, route: ServingRoute): LayerId[] {
+  let path: LayerId[] = [...site.api.layers];
+  const kmallocRoute = route.via === 'kmalloc' || route.via === 'kvmalloc' ? route.route : undefined;
+  if (kmallocRoute && (kmallocRoute.kind === 'pages' || kmallocRoute.kind === 'too-large')) {
+    path = path.map((id) => (id === 'slub' ? 'kmalloc-large' : id));
+  }
+  if (route.via === 'kvmalloc' && !route.vmallocFallback) path = path.filter((id) => id !== 'vmalloc');
+  return path;
+}
+
+function sleepFigure(site: AllocationSite): string {
+  if (site.gfp) return plain(describeMask(site.gfp.text, site.gfp.value, site.api));
+  if (site.api.sleeps === 'always') return 'always may sleep';
+  if (site.api.sleeps === 'never') return 'does not sleep';
+  return 'depends on the GFP mask, which is not given here';
+}
+
+export function allocationMap(facts: FileFacts, line: number, column: number): AllocationMap {
+  const site = allocationSiteAt(facts, line, column);
+  const config = facts.config;
+  let allocation: MapAllocation | undefined;
+  if (site) {
+    const route = servingRoute(site.api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
+    const figures: MapFigure[] = [];
+    if (site.requestedBytes) figures.push({ label: 'requested', value: `${site.requestedBytes.value} bytes${site.requestedBytes.steps.length > 0 ? ` (${site.requestedBytes.steps.join(', ')})` : ''}` });
+    else if (route.via === 'unknown') figures.push({ label: 'requested', value: `unknown here (${route.reason})` });
+    if (site.order?.value) figures.push({ label: 'order', value: String(site.order.value.value) });
+    const served = servedBy(route, config, site.gfp?.value);
+    if (served) figures.push({ label: 'served by', value: plain(served) });
+    figures.push({ label: 'physically contiguous', value: plain(contiguity(site.api, route)) });
+    figures.push({ label: 'may it sleep', value: sleepFigure(site) });
+    figures.push({ label: 'free with', value: site.api.frees.map((name) => `${name}()`).join(' or ') });
+    allocation = {
+      api: site.api.name,
+      summary: site.api.summary,
+      line: site.call.startPosition.row,
+      path: pathOf(site, route),
+      route: routePath(site.api, route, config, site.gfp?.value),
+      figures,
+      source: site.api.source,
+    };
+  }
+  const onPath = new Set(allocation?.path ?? []);
+  return {
+    model: describeConfig(config),
+    layers: LAYERS.map((layer) => ({ id: layer.id, level: layer.level, title: layer.title, description: layer.description, onPath: onPath.has(layer.id) })),
+    allocation,
+  };
+}
+
+/**
+ * A markdown link to the map for the allocation at a position, for clients that declared they
+ * run the command (VS Code's `command:` links; other editors would show a dead link).
+ */
+export function allocatorMapLink(facts: FileFacts, uri: string, line: number, column: number): string | undefined {
+  // Only on the callee name, where the hover shows the allocation card.
+  const site = allocationSiteAt(facts, line, column);
+  const callee = site?.call.childForFieldName('function');
+  if (!callee || !containsPosition(spanOf(callee), line, column)) return undefined;
+  const args = encodeURIComponent(JSON.stringify([{ uri, line, character: column }]));
+  return `[Show in allocator map](command:${SHOW_ALLOCATOR_MAP_COMMAND}?${args})`;
+}

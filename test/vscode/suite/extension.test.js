@@ -1,0 +1,169 @@
+// Integration tests in a real VS Code extension host: the extension as installed by a user, the
+// language server it starts, and VS Code's own commands for hovers, code actions and edits.
+const assert = require('assert');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'kernel-alloc-lens.kernel-alloc-lens';
+const SOURCE = 'kernel-alloc-lens';
+
+function fileUri(name) {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, name);
+}
+
+/** Polls until `probe` returns something truthy; fails with `what` after `ms`. */
+async function eventually(probe, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function ours(uri) {
+  return vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === SOURCE);
+}
+
+function ruleOf(diagnostic) {
+  return typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code);
+}
+
+function lineOf(document, needle) {
+  const line = document.getText().split('\n').findIndex((text) => text.includes(needle));
+  assert.notEqual(line, -1, `"${needle}" not in ${document.uri.fsPath}`);
+  return line;
+}
+
+function hoverText(hovers) {
+  return hovers.flatMap((hover) => hover.contents.map((part) => (typeof part === 'string' ? part : part.value))).join('\n');
+}
+
+async function setModel(values) {
+  const config = vscode.workspace.getConfiguration('kernelAllocLens');
+  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+describe('Kernel Alloc Lens in VS Code', () => {
+  let document;
+  let api;
+
+  before(async () => {
+    document = await vscode.workspace.openTextDocument(fileUri('sensor.c'));
+    await vscode.window.showTextDocument(document);
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is not loaded`);
+    api = await extension.activate();
+  });
+
+  after(async () => {
+    await setModel({ pageSize: undefined, arch: undefined });
+  });
+
+  it('activates on a C file and publishes kmalloc-too-large on the SZ_8M buffer', async () => {
+    const line = lineOf(document, 'kmalloc(SZ_8M');
+    const diagnostic = await eventually(
+      () => ours(document.uri).find((d) => ruleOf(d) === 'kmalloc-too-large'),
+      'the kmalloc-too-large diagnostic',
+    );
+    assert.equal(diagnostic.range.start.line, line);
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diagnostic.message, /kmalloc\(\) always fails: 8388608 bytes is above KMALLOC_MAX_SIZE \(4194304 bytes/);
+    // The small receive buffer is fine: no finding on its line.
+    const rxLine = lineOf(document, 'kmalloc(RX_LEN');
+    assert.deepEqual(ours(document.uri).filter((d) => d.range.start.line === rxLine), []);
+  });
+
+  it('hovers an allocation with its slab class (vscode.executeHoverProvider)', async () => {
+    const line = lineOf(document, 'kmalloc(RX_LEN');
+    const position = new vscode.Position(line, document.lineAt(line).text.indexOf('kmalloc') + 2);
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, position);
+    const text = hoverText(hovers);
+    assert.match(text, /slab cache kmalloc-128, 28 bytes unused/);
+    assert.match(text, /RX_LEN = 100/);
+    assert.match(text, /command:kernelAllocLens\.showAllocatorMap/, 'the hover links to the allocator map');
+  });
+
+  it('offers quick fixes for the finding (vscode.executeCodeActionProvider)', async () => {
+    const diagnostic = ours(document.uri).find((d) => ruleOf(d) === 'kmalloc-too-large');
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, diagnostic.range);
+    const titles = actions.map((action) => action.title);
+    assert.ok(titles.includes('Suppress kmalloc-too-large on this line'), `titles: ${titles.join(' | ')}`);
+    for (const action of actions) assert.ok(action.edit, `${action.title} carries an edit`);
+  });
+
+  it('applies a quick fix with workspace.applyEdit and the finding goes away', async () => {
+    // Prefer a GFP fix (a sleeping mask in atomic context) when the rules offer one; else the
+    // suppress fix of the oversized kmalloc. Either way the edit must land and clear its finding.
+    const all = ours(document.uri);
+    let chosen;
+    for (const diagnostic of all) {
+      const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, diagnostic.range);
+      const gfp = actions.find((action) => /GFP_/.test(action.title) && action.edit);
+      if (gfp) {
+        chosen = { diagnostic, action: gfp };
+        break;
+      }
+    }
+    if (!chosen) {
+      const diagnostic = all.find((d) => ruleOf(d) === 'kmalloc-too-large');
+      const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, diagnostic.range);
+      chosen = { diagnostic, action: actions.find((action) => action.title === 'Suppress kmalloc-too-large on this line') };
+    }
+    const before = document.getText();
+    const rule = ruleOf(chosen.diagnostic);
+    const count = ours(document.uri).filter((d) => ruleOf(d) === rule).length;
+    console.log(`    applying "${chosen.action.title}"`);
+    assert.ok(await vscode.workspace.applyEdit(chosen.action.edit), 'applyEdit succeeded');
+    assert.notEqual(document.getText(), before);
+    if (/GFP_/.test(chosen.action.title)) assert.match(document.getText(), /GFP_ATOMIC|GFP_NOWAIT/);
+    else assert.match(document.getText(), /\/\* kalloc-ignore: kmalloc-too-large \*\/\n\ts->frame = kmalloc\(SZ_8M/);
+    await eventually(() => ours(document.uri).filter((d) => ruleOf(d) === rule).length === count - 1, `one ${rule} finding fewer`);
+    await vscode.commands.executeCommand('undo');
+    await eventually(() => document.getText() === before, 'undo');
+    await eventually(() => ours(document.uri).filter((d) => ruleOf(d) === rule).length === count, `the ${rule} finding back after undo`);
+  });
+
+  it('re-analyses open files when the model settings change (64K pages on arm64 serve 8 MiB)', async () => {
+    await eventually(() => ours(document.uri).some((d) => ruleOf(d) === 'kmalloc-too-large'), 'the finding on 4K pages');
+    await setModel({ arch: 'arm64', pageSize: 65536 });
+    await eventually(() => !ours(document.uri).some((d) => ruleOf(d) === 'kmalloc-too-large'), 'the finding to disappear with 64K pages');
+    const line = lineOf(document, 'kmalloc(SZ_8M');
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, new vscode.Position(line, document.lineAt(line).text.indexOf('kmalloc') + 1));
+    assert.match(hoverText(hovers), /arm64 · 64K pages/);
+    await setModel({ arch: undefined, pageSize: undefined });
+    await eventually(() => ours(document.uri).some((d) => ruleOf(d) === 'kmalloc-too-large'), 'the finding back with the default model');
+  });
+
+  it('answers the allocator-map request for the allocation under the cursor', async () => {
+    assert.ok(api && typeof api.allocationAt === 'function', 'activate() returns the test API');
+    const line = lineOf(document, 'kmalloc(RX_LEN');
+    const map = await api.allocationAt(document.uri, new vscode.Position(line, document.lineAt(line).text.indexOf('RX_LEN')));
+    assert.deepEqual(map.allocation.path, ['slub', 'buddy']);
+    assert.equal(map.allocation.api, 'kmalloc');
+    const figures = Object.fromEntries(map.allocation.figures.map((figure) => [figure.label, figure.value]));
+    assert.match(figures['served by'], /kmalloc-128, 28 bytes unused/);
+    assert.match(figures['free with'], /kfree/);
+    assert.deepEqual(map.layers.map((layer) => layer.id).sort(), ['buddy', 'cma', 'devres', 'dma-api', 'dma-pool', 'kmalloc-large', 'kvmalloc', 'mempool', 'percpu', 'slub', 'vmalloc']);
+    const large = await api.allocationAt(document.uri, new vscode.Position(lineOf(document, 'kmalloc(SZ_8M'), 14));
+    assert.deepEqual(large.allocation.path, ['kmalloc-large', 'buddy']);
+    const none = await api.allocationAt(document.uri, new vscode.Position(lineOf(document, 'struct sensor {'), 0));
+    assert.equal(none.allocation, undefined);
+  });
+
+  it('opens the allocator map webview from the command palette command', async () => {
+    const editor = await vscode.window.showTextDocument(document);
+    const line = lineOf(document, 'kmalloc(RX_LEN');
+    editor.selection = new vscode.Selection(line, 12, line, 12);
+    await vscode.commands.executeCommand('kernelAllocLens.showAllocatorMap');
+    const state = await eventually(() => api.allocatorMapState(), 'the allocator map panel');
+    assert.equal(state.visible, true);
+    await eventually(() => api.allocatorMapState()?.api === 'kmalloc', 'the map to follow the cursor to kmalloc');
+  });
+
+  it('shows the model in use in the status bar', async () => {
+    const text = await eventually(() => api.statusText(), 'the status bar text');
+    assert.match(text, /kernel 6\.1 · x86_64 · 4K/);
+  });
+});
