@@ -150,7 +150,7 @@ export function allocationCard(site: AllocationSite, config: ModelConfig): strin
   const route = servingRoute(api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
   const rows: [string, string][] = [];
   if (site.requestedBytes) {
-    const how = site.requestedBytes.steps.length > 0 ? ` — ${site.requestedBytes.steps.join(', ')}` : '';
+    const how = site.requestedBytes.steps.length > 0 ? ` — ${site.requestedBytes.steps.join('; ')}` : '';
     rows.push(['requested', `${bytes(site.requestedBytes.value)}${how}`]);
   } else if (route.via === 'unknown' && api.size !== 'none') {
     rows.push(['requested', `unknown here (${route.reason})`]);

@@ -1,38 +1,52 @@
 // kmalloc-too-large: a slab-family request above KMALLOC_MAX_SIZE, or a page order above the
-// buddy limit. __alloc_pages() returns NULL with a one-time WARN (mm/page_alloc.c, 6.1): the call
-// always fails.
-import { kernelConstants, describeConfig } from '../model/config';
+// buddy limit. __alloc_pages() returns NULL with a one-time WARN (WARN_ON_ONCE_GFP(order >=
+// MAX_ORDER), mm/page_alloc.c, 6.1): the call always fails.
+import { describeConfig, kernelConstants } from '../model/config';
 import { servingRoute } from '../model/routing';
 import { spanOf } from '../parsing/syntax';
+import { kvmallocFix } from './kvmallocFix';
 import { Rule, RuleFinding } from './rule';
+import { formatBytes, sizeEvidence } from './sizeMessages';
 
 export const kmallocTooLarge: Rule = {
   id: 'kmalloc-too-large',
   defaultSeverity: 'error',
   docs: {
     summary:
-      'A kmalloc-family request above the largest kmalloc size (KMALLOC_MAX_SIZE, 4 MiB with 4K pages), or a page-allocator order above the maximum order. The page allocator rejects it with a one-time WARN and the call always returns NULL.',
+      'A kmalloc-family request above the largest kmalloc size (KMALLOC_MAX_SIZE: 4 MiB with 4K pages), or a page-allocator order above the maximum order. The page allocator rejects it with a one-time WARN and the call always returns NULL. When the memory need not be physically contiguous, the fix switches to the kv* equivalent and the matching kfree() calls to kvfree().',
     bad: 'buf = kmalloc(SZ_8M, GFP_KERNEL);',
     good: 'buf = kvmalloc(SZ_8M, GFP_KERNEL); /* … */ kvfree(buf);',
   },
-  check({ facts }) {
+  check({ facts, folder }) {
     const findings: RuleFinding[] = [];
     const constants = kernelConstants(facts.config);
     for (const site of facts.allocations) {
       const route = servingRoute(site.api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, facts.config);
-      const kmallocLike = route.via === 'kmalloc' || route.via === 'pages';
-      if (!kmallocLike || route.route.kind !== 'too-large') continue;
-      const what =
-        site.api.size === 'pages<<order'
-          ? `order ${route.route.order} is above the largest page-allocator order ${constants.maxOrder}`
-          : `${site.requestedBytes!.value} bytes is above KMALLOC_MAX_SIZE (${constants.kmallocMaxSize} bytes, order ${constants.maxOrder})`;
+      if ((route.via !== 'kmalloc' && route.via !== 'pages') || route.route.kind !== 'too-large') continue;
+      const config = describeConfig(facts.config);
+      const silent = site.gfp?.value?.bits.has('__GFP_NOWARN') ? ' (no WARN: the mask has __GFP_NOWARN)' : ' with a one-time WARN';
+      if (site.api.size === 'pages<<order' || route.via === 'pages') {
+        findings.push({
+          span: spanOf(site.call),
+          message: `${site.api.name}() always fails: order ${route.route.order} is above the largest page-allocator order ${constants.maxOrder} (${formatBytes(2 ** (constants.maxOrder + constants.pageShift))}), so __alloc_pages() returns NULL${silent} (${config}). Allocate smaller blocks; if the memory need not be physically contiguous, vmalloc() serves it from order-0 pages; a large contiguous device buffer needs CMA (dma_alloc_coherent() with a CMA area).${sizeEvidence(site)}`,
+          related: [],
+          fixes: [],
+        });
+        continue;
+      }
+      const fix = kvmallocFix(facts, folder, site);
+      const header = route.header !== undefined ? ` (+ ${route.header}-byte devres header)` : '';
+      const advice = fix
+        ? ` The buffer is not handed to an API that needs physically contiguous memory here, so ${fix.title.replace(/^Use /, '')} serves it from vmalloc.`
+        : ' Use a smaller buffer, or kvmalloc() and kvfree() if it need not be physically contiguous.';
       findings.push({
         span: spanOf(site.call),
-        message: `${site.api.name}() always fails: ${what}, so __alloc_pages() returns NULL with a one-time WARN (${describeConfig(facts.config)}). Use kvmalloc() for large buffers that need not be physically contiguous.`,
+        message: `${site.api.name}() always fails: ${formatBytes(site.requestedBytes!.value)}${header} is above KMALLOC_MAX_SIZE (${formatBytes(constants.kmallocMaxSize)}, order ${constants.maxOrder}), so __alloc_pages() returns NULL${silent} (${config}).${advice}${sizeEvidence(site)}`,
         related: [],
-        fixes: [],
+        fixes: fix ? [fix] : [],
       });
     }
     return findings;
   },
 };
+

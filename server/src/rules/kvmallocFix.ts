@@ -1,0 +1,139 @@
+// The quick fix kmalloc-too-large and kmalloc-costly-order share: switch a kmalloc-family call to
+// its kv* equivalent and every kfree() of the same pointer in the file to kvfree(). Offered only
+// when a conservative local check shows the pointer is never handed to an API that needs
+// physically contiguous memory (model/contiguousSinks.ts) and never escapes where we cannot see
+// its frees; anything unclear means no fix.
+import type { Node } from 'web-tree-sitter';
+import type { AllocationSite } from '../analysis/allocationSites';
+import type { FileFacts } from '../analysis/fileFacts';
+import { allocApi } from '../model/apis';
+import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
+import { gfpAllowsBlocking } from '../model/gfp';
+import { calleeName, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
+import { AllocationTarget, allocationTarget } from '../analysis/allocationTarget';
+import { Fix, TextEdit } from './rule';
+
+/** kmalloc-family name → kv* equivalent with the same arguments (include/linux/slab.h, 6.1). */
+export const KV_EQUIVALENTS: Readonly<Record<string, string>> = {
+  kmalloc: 'kvmalloc',
+  kzalloc: 'kvzalloc',
+  kmalloc_node: 'kvmalloc_node',
+  kzalloc_node: 'kvzalloc_node',
+  kmalloc_array: 'kvmalloc_array',
+  kcalloc: 'kvcalloc',
+};
+
+/** Calls that read or write a buffer in place and keep no reference to it. */
+const HARMLESS_CALLS = new Set([
+  'memset', 'memcpy', 'memmove', 'memcmp', 'memchr', 'memzero_explicit', 'memcpy_fromio', 'memcpy_toio', 'memset_io',
+  'copy_from_user', 'copy_to_user', '__copy_from_user', '__copy_to_user', 'strscpy', 'strlcpy', 'strncpy', 'strcpy', 'strlen', 'strnlen', 'strcmp', 'strncmp',
+  'snprintf', 'scnprintf', 'sprintf', 'vsnprintf', 'sscanf', 'kstrtoint', 'print_hex_dump', 'print_hex_dump_bytes', 'print_hex_dump_debug',
+  'pr_info', 'pr_err', 'pr_debug', 'pr_warn', 'dev_info', 'dev_err', 'dev_dbg', 'dev_warn', 'netdev_info', 'netdev_err', 'netdev_dbg', 'netdev_warn',
+  'IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'WARN_ON', 'unlikely', 'likely', 'sort', 'bitmap_zero', 'bitmap_fill', 'crc32_le', 'crc32', 'le32_to_cpus', 'cpu_to_le32s',
+]);
+
+const SINK_NAMES = new Set<string>([...CONTIGUOUS_SINKS.map((sink) => sink.name), ...VMALLOC_ONLY_USES]);
+const CONTIGUOUS_FIELD_NAMES = new Set<string>(CONTIGUOUS_FIELDS.map((field) => field.field));
+
+function occurrences(facts: FileFacts, target: AllocationTarget): Node[] {
+  if (target.kind === 'variable') return descendantsOfType(target.scope, new Set(['identifier'])).filter((node) => node.text === target.name);
+  return descendantsOfType(facts.tree.rootNode, new Set(['field_expression'])).filter((node) => node.childForFieldName('field')?.text === target.field);
+}
+
+const VALUE_PARENTS = new Set(['subscript_expression', 'pointer_expression', 'sizeof_expression', 'field_expression']);
+
+/** `void *buf;` or `u8 *buf = kmalloc(…)` (this allocation): the declaration itself is not a use. */
+function isDeclarationOf(occurrence: Node, site: AllocationSite): boolean {
+  let node = occurrence;
+  while (node.parent?.type === 'pointer_declarator') node = node.parent;
+  const parent = node.parent;
+  if (parent?.type === 'declaration') return true;
+  if (parent?.type === 'init_declarator' && parent.childForFieldName('declarator')?.id === node.id) {
+    const value = parent.childForFieldName('value');
+    return !!value && site.call.startIndex >= value.startIndex && site.call.endIndex <= value.endIndex;
+  }
+  return false;
+}
+
+/**
+ * Classifies every use of the pointer. Returns the kfree() calls to convert, or undefined when a
+ * use needs contiguous memory or lets the pointer go where the file does not show its free.
+ */
+function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: AllocationTarget): Node[] | undefined {
+  const frees: Node[] = [];
+  for (const occurrence of occurrences(facts, target)) {
+    if (occurrence.startIndex >= site.call.startIndex && occurrence.endIndex <= site.call.endIndex) continue;
+    if (isDeclarationOf(occurrence, site)) continue;
+    let node = occurrence;
+    // Pointer arithmetic and casts keep pointing into the buffer.
+    while (node.parent && (node.parent.type === 'parenthesized_expression' || node.parent.type === 'cast_expression' || (node.parent.type === 'binary_expression' && ['+', '-'].includes(node.parent.child(1)?.text ?? '')))) node = node.parent;
+    const parent = node.parent;
+    if (!parent) return undefined;
+    if (VALUE_PARENTS.has(parent.type)) {
+      // `p[i]`, `*p`, `p->x`: reads through the pointer. `x->p` for a field target is the field itself.
+      if (parent.type === 'field_expression' && parent.childForFieldName('argument')?.id !== node.id) return undefined;
+      if (parent.type === 'pointer_expression' && parent.child(0)?.text === '&') return undefined;
+      continue;
+    }
+    if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') continue;
+    if (parent.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(parent.child(1)?.text ?? '')) continue;
+    if (parent.type === 'parenthesized_expression' && ['if_statement', 'while_statement'].includes(parent.parent?.type ?? '')) continue;
+    if (parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) {
+      const right = parent.childForFieldName('right');
+      // The allocation itself, or `p = NULL` after a free.
+      if (right && (right.id === site.call.id || site.call.startIndex >= right.startIndex && site.call.endIndex <= right.endIndex || right.text === 'NULL' || right.text === '0')) continue;
+      return undefined;
+    }
+    if (parent.type === 'argument_list') {
+      const call = parent.parent!;
+      const name = call.type === 'call_expression' ? calleeName(call) : undefined;
+      if (!name) return undefined;
+      if (name === 'kfree' && node.id === occurrence.id && callArguments(call).length === 1) {
+        frees.push(call);
+        continue;
+      }
+      if (HARMLESS_CALLS.has(name)) continue;
+      return undefined;
+    }
+    if (target.kind === 'field' && CONTIGUOUS_FIELD_NAMES.has(target.field)) return undefined;
+    return undefined;
+  }
+  return frees;
+}
+
+/** Whether any call in the file hands the target to a contiguous-memory sink (belt and braces). */
+function reachesSink(facts: FileFacts, target: AllocationTarget): boolean {
+  const mentions = (text: string) =>
+    target.kind === 'variable' ? new RegExp(`\\b${target.name}\\b`).test(text) : new RegExp(`(->|\\.)\\s*${target.field}\\b`).test(text);
+  return facts.calls.some((call) => {
+    const name = calleeName(call);
+    return name !== undefined && SINK_NAMES.has(name) && callArguments(call).some((arg) => mentions(arg.text));
+  });
+}
+
+/**
+ * The kv* fix for a kmalloc-family site, or undefined when it is not safe to offer. `folder`
+ * is checked for a field target: a field used in another file may be freed or mapped there.
+ */
+export function kvmallocFix(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): Fix | undefined {
+  const replacement = KV_EQUIVALENTS[site.api.name];
+  if (!replacement || !allocApi(replacement, facts.config)) return undefined;
+  // mm/util.c (6.1): the vmalloc fallback needs a blocking mask (gfpflags_allow_blocking).
+  const gfp = site.gfp?.value;
+  if (!gfp || !gfpAllowsBlocking(gfp)) return undefined;
+  // kvmalloc_node() refuses sizes above INT_MAX with a WARN (mm/util.c, 6.1).
+  if (site.requestedBytes && site.requestedBytes.value > 2 ** 31 - 1) return undefined;
+  const target = allocationTarget(site.call);
+  if (!target || reachesSink(facts, target)) return undefined;
+  if (target.kind === 'field') {
+    const pattern = new RegExp(`(->|\\.)\\s*${target.field}\\b`);
+    if (folder.some((file) => pattern.test(file.text))) return undefined;
+  }
+  const frees = kfreesIfSafe(facts, site, target);
+  if (!frees) return undefined;
+  const callee = site.call.childForFieldName('function')!;
+  const edits: TextEdit[] = [{ span: spanOf(callee), newText: replacement }];
+  for (const free of frees) edits.push({ span: spanOf(free.childForFieldName('function')!), newText: 'kvfree' });
+  const also = frees.length > 0 ? ` and ${frees.length} kfree() → kvfree()` : '';
+  return { title: `Use ${replacement}()${also}`, edits, preferred: true };
+}
