@@ -1,8 +1,10 @@
 // LSP wiring only: capabilities, document lifecycle, settings, and handlers that delegate to
 // features/. Runs over IPC under VS Code and over --stdio for any other client
 // (createConnection picks the transport from the command line).
+import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
+  ClientCapabilities,
   CodeActionKind,
   CodeActionParams,
   Connection,
@@ -24,7 +26,8 @@ import { describeConfig } from './model/config';
 import { DocumentStore, ParsedDocument } from './parsing/documentStore';
 import { createParser } from './parsing/parser';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
-import { FolderFactsCache } from './workspace/folderFacts';
+import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
+import { WorkspaceIndex } from './workspace/workspaceIndex';
 import { KernelConfigDetector, ResolvedConfig, explicitModelSettings, resolveConfig, shortDescription } from './workspace/kernelConfig';
 import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
 
@@ -39,8 +42,13 @@ interface Analysis {
   settingsKey: string;
   facts: FileFacts;
   folder: FileFacts[];
+  /** WorkspaceIndex version of the folder facts the report was computed with. */
+  folderVersion: string;
   report: AnalysisReport;
 }
+
+/** How long a newly opened document's first diagnostics wait for its folder to be indexed. */
+const FIRST_PUBLISH_WAIT_MS = 1500;
 
 class KernelAllocServer {
   private settings: Settings = DEFAULT_SETTINGS;
@@ -50,7 +58,15 @@ class KernelAllocServer {
   private readonly skipped = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private store!: DocumentStore;
-  private folders!: FolderFactsCache;
+  private index!: WorkspaceIndex;
+  /** Open documents by file path → URI, for the index's sibling lookups. */
+  private readonly openPaths = new Map<string, string>();
+  /** Documents opened but not yet published, with the time they were opened. */
+  private readonly firstPublish = new Map<string, number>();
+  private readonly factsCache = new Map<string, { version: number; settingsKey: string; facts: FileFacts }>();
+  private capabilities: ClientCapabilities = {};
+  private workspaceRoots: string[] = [];
+  private wholeWorkspaceIndexed = false;
   private parser!: Parser;
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
@@ -62,17 +78,37 @@ class KernelAllocServer {
   listen(): void {
     const { connection } = this;
     connection.onInitialize((params) => this.initialize(params));
-    connection.onInitialized(() => void this.refreshSettings(undefined));
+    connection.onInitialized(() => {
+      watchSourceFiles(connection, this.capabilities);
+      void this.refreshSettings(undefined);
+    });
+    connection.onDidChangeWatchedFiles(({ changes }) =>
+      this.guard('watchedFiles', () => {
+        for (const change of changes) {
+          const file = this.pathOf(change.uri);
+          if (file && /\.[ch]$/.test(file)) this.index.fileChanged(file);
+        }
+      }),
+    );
     connection.onDidChangeConfiguration((change) => void this.refreshSettings(change.settings?.[SECTION]));
     connection.onDidOpenTextDocument(({ textDocument }) =>
       this.guard('open', () => {
         this.store.open(textDocument.uri, textDocument.version, textDocument.text);
+        this.firstPublish.set(textDocument.uri, Date.now());
+        const file = this.pathOf(textDocument.uri);
+        if (file) {
+          this.openPaths.set(file, textDocument.uri);
+          this.index.documentOpened(file);
+        }
         this.schedule(textDocument.uri);
       }),
     );
     connection.onDidChangeTextDocument(({ textDocument, contentChanges }) =>
       this.guard('change', () => {
-        if (this.store.change(textDocument.uri, textDocument.version ?? 0, contentChanges)) this.schedule(textDocument.uri);
+        if (!this.store.change(textDocument.uri, textDocument.version ?? 0, contentChanges)) return;
+        const file = this.pathOf(textDocument.uri);
+        if (file) this.index.openChanged(file);
+        this.schedule(textDocument.uri);
       }),
     );
     connection.onDidCloseTextDocument(({ textDocument }) =>
@@ -81,7 +117,11 @@ class KernelAllocServer {
         this.timers.delete(textDocument.uri);
         this.store.close(textDocument.uri);
         this.analyses.delete(textDocument.uri);
+        this.factsCache.delete(textDocument.uri);
+        this.firstPublish.delete(textDocument.uri);
         this.skipped.delete(textDocument.uri);
+        const file = this.pathOf(textDocument.uri);
+        if (file && this.openPaths.delete(file)) this.index.documentClosed(file);
         void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
       }),
     );
@@ -122,7 +162,24 @@ class KernelAllocServer {
   private async initialize(params: InitializeParams): Promise<InitializeResult> {
     this.parser = await createParser();
     this.store = new DocumentStore(this.parser);
-    this.folders = new FolderFactsCache(this.parser, DEFAULT_SETTINGS.maxFileSize);
+    this.capabilities = params.capabilities;
+    const roots = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    this.workspaceRoots = roots.map((uri) => this.pathOf(uri)).filter((root): root is string => root !== undefined);
+    this.index = new WorkspaceIndex({
+      parser: this.parser,
+      configFor: (file) => this.resolvedConfigFor(file).config,
+      maxFileSize: () => this.settings.maxFileSize,
+      isOpen: (file) => this.openPaths.has(file),
+      openFacts: (file) => {
+        const document = this.store.get(this.openPaths.get(file) ?? '');
+        return document && !unanalysableReason(document.text, this.settings.maxFileSize) ? this.factsOf(document) : undefined;
+      },
+      folderChanged: (folder, origin) => {
+        for (const [file, uri] of this.openPaths) if (file !== origin && path.dirname(file) === folder) this.schedule(uri);
+      },
+      progress: () => workDoneProgress(this.connection, this.capabilities),
+      log: (message) => this.connection.console.info(message),
+    });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
     this.mapLinks = (params.initializationOptions as { allocatorMapLinks?: boolean } | undefined)?.allocatorMapLinks === true;
     const initial = (params.initializationOptions as { settings?: RawSettings } | undefined)?.settings;
@@ -148,6 +205,10 @@ class KernelAllocServer {
     }
     if (raw === undefined) return;
     this.applySettings(raw);
+    if (this.settings.indexWholeWorkspace && !this.wholeWorkspaceIndexed) {
+      this.wholeWorkspaceIndexed = true;
+      for (const root of this.workspaceRoots) void this.index.indexTree(root);
+    }
     for (const uri of this.analyses.keys()) this.schedule(uri);
     for (const uri of this.skipped.keys()) this.schedule(uri);
   }
@@ -199,6 +260,18 @@ class KernelAllocServer {
       return;
     }
     this.skipped.delete(uri);
+    const opened = this.firstPublish.get(uri);
+    const file = this.pathOf(uri);
+    if (opened !== undefined && file && !this.index.folderOf(file).complete) {
+      // The first diagnostics of a document wait (briefly) for its folder, so cross-file findings
+      // do not appear a moment later; the index re-schedules this document when the folder is done.
+      const waited = Date.now() - opened;
+      if (waited < FIRST_PUBLISH_WAIT_MS) {
+        this.timers.set(uri, setTimeout(() => this.schedule(uri), FIRST_PUBLISH_WAIT_MS - waited));
+        return;
+      }
+    }
+    this.firstPublish.delete(uri);
     const analysis = this.analyse(document);
     for (const failure of analysis.report.failures) this.connection.console.error(`rule ${failure.rule} failed on ${uri}: ${failure.message}`);
     const uriOf = this.uriResolver(uri);
@@ -214,15 +287,27 @@ class KernelAllocServer {
 
   private analyse(document: ParsedDocument): Analysis {
     const cached = this.analyses.get(document.uri);
-    if (cached && cached.version === document.version && cached.settingsKey === this.settingsKey && cached.facts.tree === document.tree) return cached;
+    const filePath = this.pathOf(document.uri);
+    const view = filePath ? this.index.folderOf(filePath) : undefined;
+    const folderVersion = view?.version ?? '';
+    const facts = this.factsOf(document);
+    if (cached && cached.facts === facts && cached.folderVersion === folderVersion) return cached;
+    const folder = view?.facts ?? [];
+    const report = analyzeFile(facts, folder, this.settings.severities);
+    const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, folderVersion, report };
+    this.analyses.set(document.uri, analysis);
+    return analysis;
+  }
+
+  /** Facts of an open document's current version, cached (also used as a sibling's facts). */
+  private factsOf(document: ParsedDocument): FileFacts {
+    const cached = this.factsCache.get(document.uri);
+    if (cached && cached.version === document.version && cached.settingsKey === this.settingsKey && cached.facts.tree === document.tree) return cached.facts;
     const filePath = this.pathOf(document.uri);
     const config = this.resolvedConfigFor(filePath).config;
     const facts = collectFileFacts(filePath ?? document.uri, document.text, document.tree, config);
-    const folder = filePath ? this.folders.siblingsOf(filePath, config) : [];
-    const report = analyzeFile(facts, folder, this.settings.severities);
-    const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, report };
-    this.analyses.set(document.uri, analysis);
-    return analysis;
+    this.factsCache.set(document.uri, { version: document.version, settingsKey: this.settingsKey, facts });
+    return facts;
   }
 
   /** The settings' model, with "auto" fields filled from the kernel tree the file builds against. */

@@ -12,9 +12,11 @@ export interface Settings {
   diagnosticsDelay: number;
   /** Files larger than this many bytes are skipped with a note. */
   maxFileSize: number;
+  /** Index every driver folder of the workspace in the background, not only those of open files. */
+  indexWholeWorkspace: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024 };
+export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false };
 
 export interface RawSettings {
   kernelVersion?: unknown;
@@ -23,6 +25,7 @@ export interface RawSettings {
   rules?: unknown;
   diagnosticsDelay?: unknown;
   maxFileSize?: unknown;
+  indexWholeWorkspace?: unknown;
 }
 
 export function readSettings(raw: RawSettings | undefined | null): { settings: Settings; problems: string[] } {
@@ -60,7 +63,10 @@ export function readSettings(raw: RawSettings | undefined | null): { settings: S
   }
   const diagnosticsDelay = numberSetting(input.diagnosticsDelay, DEFAULT_SETTINGS.diagnosticsDelay, 0, 5000, 'diagnosticsDelay', problems);
   const maxFileSize = numberSetting(input.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1024, 1024 ** 3, 'maxFileSize', problems);
-  return { settings: { config, severities, diagnosticsDelay, maxFileSize }, problems };
+  let indexWholeWorkspace = DEFAULT_SETTINGS.indexWholeWorkspace;
+  if (typeof input.indexWholeWorkspace === 'boolean') indexWholeWorkspace = input.indexWholeWorkspace;
+  else if (input.indexWholeWorkspace !== undefined && input.indexWholeWorkspace !== null) problems.push('indexWholeWorkspace must be true or false; using false');
+  return { settings: { config, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace }, problems };
 }
 
 function numberSetting(value: unknown, fallback: number, min: number, max: number, name: string, problems: string[]): number {
