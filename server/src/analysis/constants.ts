@@ -3,7 +3,7 @@
 // the model. Anything it cannot resolve makes the value unknown, and unknown values produce no finding.
 import type { Node } from 'web-tree-sitter';
 import { ModelConfig } from '../model/config';
-import { integerType } from '../model/ctypes';
+import { integerType, isKnownTypeWord } from '../model/ctypes';
 import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../model/kernelMacros';
 import { descendantsOfType } from '../parsing/syntax';
 import { Expr, parseExpression, printExpr } from './expressions';
@@ -61,8 +61,13 @@ export function createScope(config: ModelConfig, macros: ReadonlyMap<string, Mac
 
 const MAX_DEPTH = 32;
 
+/** Kernel typedefs are always types; the file's own typedefs come from the scope. */
+function typeNames(scope: ConstantScope): (name: string) => boolean {
+  return (name) => isKnownTypeWord(name) || !!scope.isTypeName?.(name);
+}
+
 export function evaluateText(text: string, scope: ConstantScope): Evaluation | undefined {
-  const expr = parseExpression(text, scope.isTypeName);
+  const expr = parseExpression(text, typeNames(scope));
   return expr ? evaluateExpr(expr, scope) : undefined;
 }
 
@@ -88,7 +93,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
     case 'name': {
       const macro = scope.macros.get(expr.name);
       if (macro && !macro.params) {
-        const inner = parseExpression(macro.body, scope.isTypeName);
+        const inner = parseExpression(macro.body, typeNames(scope));
         const result = inner && evaluateExpr(inner, scope, depth + 1);
         if (!result) return undefined;
         steps.push(...result.steps, `${expr.name} = ${result.value}${macro.file ? ` (${macro.file})` : ''}`);
@@ -143,7 +148,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
     case 'call': {
       const macro = scope.macros.get(expr.callee);
       if (macro?.params && macro.params.length === expr.args.length) {
-        const expanded = parseExpression(substitute(macro.body, macro.params, expr.args.map(printExpr)));
+        const expanded = parseExpression(substitute(macro.body, macro.params, expr.args.map(printExpr)), typeNames(scope));
         const result = expanded && evaluateExpr(expanded, scope, depth + 1);
         if (!result) return undefined;
         steps.push(...result.steps);
@@ -220,7 +225,7 @@ function integerTypeOf(expr: Expr, scope: ConstantScope, depth: number): Integer
     }
     case 'name': {
       const macro = scope.macros.get(expr.name);
-      const inner = macro && !macro.params ? parseExpression(macro.body, scope.isTypeName) : undefined;
+      const inner = macro && !macro.params ? parseExpression(macro.body, typeNames(scope)) : undefined;
       return inner ? integerTypeOf(inner, scope, depth + 1) : undefined;
     }
     default:

@@ -1,0 +1,194 @@
+// The size rules against their fixtures (test/fixtures/size/, each with a
+// `// kalloc-test-config:` line naming the kernel, architecture and page size its annotations
+// hold for), the quick-fix edits they offer, the evaluator's corner cases, and the hover's
+// account of how a size was obtained.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { createScope, evaluateText } from '../../server/src/analysis/constants';
+import { bindSizeScope } from '../../server/src/analysis/sizeScope';
+import { allocationCard } from '../../server/src/features/cards';
+import { Arch } from '../../server/src/model/config';
+import { kmallocRoute } from '../../server/src/model/slab';
+import type { Finding, TextEdit } from '../../server/src/rules/rule';
+import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
+import { FixtureOptions, analyzeFixture, checkFixture, configOf, sharedParser } from '../support/fixtures';
+import { FIXTURES } from '../support/paths';
+
+const SIZE_RULES = ['kmalloc-too-large', 'kmalloc-costly-order', 'kmalloc-slab-waste', 'alloc-size-overflow', 'kzalloc-open-coded'];
+const DIR = path.join(FIXTURES, 'size');
+
+function fixtureFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return fixtureFiles(full);
+    return entry.name.endsWith('.c') ? [full] : [];
+  });
+}
+
+function optionsOf(file: string): FixtureOptions {
+  const line = /kalloc-test-config:\s*kernel=(\S+)\s+arch=(\S+)\s+page=(\d+)/.exec(fs.readFileSync(file, 'utf8'));
+  assert.ok(line, `${file} names its configuration`);
+  return { kernelVersion: line[1], arch: line[2] as Arch, pageSize: Number(line[3]), rules: SIZE_RULES };
+}
+
+for (const file of fixtureFiles(DIR)) {
+  test(`fixture ${path.relative(DIR, file)}`, async () => {
+    await checkFixture(file, optionsOf(file));
+  });
+}
+
+test('changing the page size or kernel changes the findings on the same code', async () => {
+  const file = path.join(DIR, 'limits_x86_64_4k.c');
+  const at = async (options: FixtureOptions) => (await analyzeFixture(file, { ...options, rules: SIZE_RULES })).map((f) => `${f.span.startLine + 1}:${f.rule}`);
+  const x86 = await at({ arch: 'x86_64', pageSize: 4096 });
+  const arm64k = await at({ arch: 'arm64', pageSize: 65536 });
+  // kmalloc(SZ_4M + 1) always fails with 4K pages and is an order-7 costly request with 64K pages.
+  assert.ok(x86.includes('21:kmalloc-too-large'));
+  assert.ok(arm64k.includes('21:kmalloc-costly-order'));
+  assert.ok(!arm64k.some((entry) => entry.endsWith('kmalloc-too-large')), arm64k.join(', '));
+});
+
+/** Applies LSP-style edits (0-based line/column spans) to a text. */
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (line: number, column: number) => lines.slice(0, line).reduce((sum, entry) => sum + entry.length + 1, 0) + column;
+  const sorted = [...edits].sort((a, b) => offset(b.span.startLine, b.span.startColumn) - offset(a.span.startLine, a.span.startColumn));
+  let result = text;
+  for (const edit of sorted) {
+    result = result.slice(0, offset(edit.span.startLine, edit.span.startColumn)) + edit.newText + result.slice(offset(edit.span.endLine, edit.span.endColumn));
+  }
+  return result;
+}
+
+function findingAt(findings: Finding[], line: number, rule: string): Finding {
+  const finding = findings.find((entry) => entry.span.startLine + 1 === line && entry.rule === rule);
+  assert.ok(finding, `finding ${rule} on line ${line}`);
+  return finding;
+}
+
+function lineOf(text: string, line: number): string {
+  return text.split('\n')[line - 1];
+}
+
+test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous sink sees it', async () => {
+  const file = path.join(DIR, 'fixdrv', 'fixdrv.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const bounce = findingAt(findings, 17, 'kmalloc-costly-order');
+  assert.equal(bounce.fixes.length, 1);
+  const fixed = applyEdits(text, bounce.fixes[0].edits);
+  assert.equal(lineOf(fixed, 17), '\tbounce = kvmalloc(FIX_RING_ENTRIES * FIX_ENTRY_SIZE * 64, GFP_KERNEL); // expect: kmalloc-costly-order');
+  assert.equal(lineOf(fixed, 21), '\tkvfree(bounce);');
+  // fw goes to sg_init_one(), which needs linear-map memory: no fix, and the message does not claim one.
+  const fw = findingAt(findings, 23, 'kmalloc-too-large');
+  assert.deepEqual(fw.fixes, []);
+  // A field freed in two functions: both kfree() calls change.
+  const scratch = findingAt(findings, 29, 'kmalloc-costly-order');
+  const scratchFixed = applyEdits(text, scratch.fixes[0].edits);
+  assert.equal(lineOf(scratchFixed, 30), '\tkvfree(priv->scratch);');
+  assert.equal(lineOf(scratchFixed, 36), '\tkvfree(priv->scratch);');
+  assert.match(scratch.fixes[0].title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
+});
+
+test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', async () => {
+  const file = path.join(DIR, 'limits_x86_64_4k.c');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const pages = findingAt(findings, 32, 'kmalloc-too-large');
+  assert.deepEqual(pages.fixes, []);
+  assert.doesNotMatch(pages.message, /kvmalloc/);
+  // st escapes nowhere but is never freed here and is declared in the function: fix offered.
+  assert.equal(findingAt(findings, 24, 'kmalloc-costly-order').fixes[0]?.edits[0].newText, 'kvzalloc');
+});
+
+test('alloc-size-overflow fixes: counted API, array_size(), array3_size()', async () => {
+  const file = path.join(DIR, 'overflow.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const apply = (line: number) => lineOf(applyEdits(text, findingAt(findings, line, 'alloc-size-overflow').fixes[0].edits), line).replace(/ \/\/ expect.*$/, '');
+  assert.equal(apply(15), '\ts = kmalloc_array(n, sizeof(*s), GFP_KERNEL);');
+  assert.equal(apply(16), '\ts = kcalloc(count, sizeof(struct slot), GFP_KERNEL);');
+  assert.equal(apply(17), '\twords = kvmalloc_array(count, size, GFP_KERNEL);');
+  assert.equal(apply(18), '\twords = devm_kcalloc(dev, n, sizeof(u32), GFP_KERNEL);');
+  assert.equal(apply(19), '\tt = kmalloc(sizeof(*t) + array_size(n, sizeof(struct slot)), GFP_KERNEL);');
+  assert.equal(apply(20), '\tp = vmalloc(array3_size(a, b, c));');
+  assert.equal(apply(21), '\tp = dma_alloc_coherent(dev, array_size(n, PAGE_SIZE), &handle, GFP_KERNEL);');
+});
+
+test('kzalloc-open-coded fix renames the call and removes the memset line cleanly', async () => {
+  const file = path.join(DIR, 'zalloc.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const fixed = applyEdits(text, findingAt(findings, 10, 'kzalloc-open-coded').fixes[0].edits);
+  assert.deepEqual(fixed.split('\n').slice(9, 13), [
+    '\tc = kzalloc(sizeof(*c), GFP_KERNEL); // expect: kzalloc-open-coded',
+    '\tif (!c)',
+    '\t\treturn -ENOMEM;',
+    '',
+  ]);
+  const array = applyEdits(text, findingAt(findings, 15, 'kzalloc-open-coded').fixes[0].edits);
+  assert.deepEqual(array.split('\n').slice(14, 16), ['\tbuf = kcalloc(n, 16, GFP_KERNEL); // expect: kzalloc-open-coded', '']);
+});
+
+test('slab-waste message names the class and the sizes that would fit', async () => {
+  const file = path.join(DIR, 'waste_x86_64_4k.c');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  assert.match(findingAt(findings, 21, 'kmalloc-slab-waste').message, /kmalloc-2k: 1023 of 2048 bytes \(50%\) unused.*at most 1024 bytes fits kmalloc-1k.*whole 2048 bytes/);
+  assert.match(findingAt(findings, 32, 'kmalloc-slab-waste').message, /1400 bytes \(with the 40-byte devres header\) is served by kmalloc-2k: 608 of 2048.*at most 984 bytes fits kmalloc-1k/);
+});
+
+test('evaluator: literal forms, ~ with a known type, casts, ternaries, comparisons', () => {
+  const config = configOf({});
+  const scope = createScope(config, new Map());
+  const value = (text: string) => evaluateText(text, scope)?.value;
+  assert.equal(value('0x10 + 010 + 0b11 + 10UL + 3ull'), 16 + 8 + 3 + 10 + 3);
+  assert.equal(value("'A' + '\\n'"), 65 + 10);
+  assert.equal(value('~0U'), 4294967295);
+  assert.equal(value('~0'), -1);
+  assert.equal(value('~0UL'), undefined, '2^64-1 is not a safe JS integer: unknown, not wrong');
+  assert.equal(value('~n'), undefined, 'operand type unknown');
+  assert.equal(value('(u8)300'), 44);
+  assert.equal(value('(unsigned short)-1'), 65535);
+  assert.equal(value('(size_t)4096'), 4096);
+  assert.equal(value('3 > 2 ? 100 : 200'), 100);
+  assert.equal(value('1 == 2 ? 100 : 200'), 200);
+  assert.equal(value('(1 << 20) | 0xF0000000'), 0xf0100000);
+  assert.equal(value('PAGE_SIZE << 3'), 32768);
+  assert.equal(value('BITS_TO_LONGS(65)'), 2);
+  assert.equal(value('DIV_ROUND_UP(10, 4) + ALIGN(13, 8)'), 3 + 16);
+  assert.equal(value('get_order(SZ_64K)'), 4);
+  assert.equal(value('x ? 1 : 2'), undefined);
+  const arm = createScope(configOf({ arch: 'arm' }), new Map());
+  assert.equal(evaluateText('BITS_TO_LONGS(65)', arm)?.value, 3);
+});
+
+test('hover: the requested row says how the size was obtained', async () => {
+  const file = path.join(DIR, 'limits_x86_64_4k.c');
+  const parser = await sharedParser();
+  const config = configOf({});
+  const text = fs.readFileSync(file, 'utf8');
+  const facts = collectFileFacts(file, text, parser.parse(text)!, config);
+  bindSizeScope(facts, new FolderFactsCache(parser, 1 << 22).siblingsOf(file, config));
+  const site = facts.allocations.find((entry) => entry.call.startPosition.row === 23)!;
+  const card = allocationCard(site, config);
+  assert.match(card, /\| requested \| 71536 bytes — sizeof\(\*st\) = sizeof\(struct fw_state\) = 71536 \(limits_x86_64_4k\.c\): hdrs 1536 @0, fw_image 70000 @1536 \|/);
+  const header = path.join(DIR, 'fixdrv', 'fixdrv.c');
+  const headerText = fs.readFileSync(header, 'utf8');
+  const driver = collectFileFacts(header, headerText, parser.parse(headerText)!, config);
+  bindSizeScope(driver, new FolderFactsCache(parser, 1 << 22).siblingsOf(header, config));
+  const ring = driver.allocations.find((entry) => entry.call.startPosition.row === 15)!;
+  assert.equal(ring.requestedBytes?.value, 8 + 64 * 16);
+  assert.match(ring.requestedBytes!.steps.join('; '), /FIX_RING_ENTRIES = 64 \(fixdrv\.h\).*struct_size\(…\) = sizeof\(\*priv->ring\) 8 \+ 64 × 16 \(entries\[\]\) = 1032/);
+});
+
+test('96/192 classes and the arm64 minimum follow the kernel version', () => {
+  const route = (size: number, kernelVersion: string, arch: Arch) => kmallocRoute(size, configOf({ kernelVersion, arch }));
+  assert.deepEqual(route(96, '6.1', 'x86_64'), { kind: 'slab', cacheSize: 96, unused: 0 });
+  assert.deepEqual(route(97, '6.1', 'x86_64'), { kind: 'slab', cacheSize: 128, unused: 31 });
+  assert.deepEqual(route(192, '6.1', 'x86_64'), { kind: 'slab', cacheSize: 192, unused: 0 });
+  assert.deepEqual(route(150, '6.1', 'arm64'), { kind: 'slab', cacheSize: 256, unused: 106 });
+  // arm64 ≥6.5: the smallest cache is chosen at boot, so the model carries both ends.
+  assert.deepEqual(route(8, '6.6', 'arm64'), { kind: 'slab', cacheSize: 8, unused: 0, alternative: 128 });
+});
