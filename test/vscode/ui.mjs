@@ -152,8 +152,8 @@ try {
       undefined,
       { timeout: 15_000 },
     );
-    const line = editorLine('kmalloc(SZ_8M');
-    const box = await line.boundingBox();
+    const line = editorLine('malloc(SZ_8M');
+    const box = await line.boundingBox({ timeout: 5_000 });
     const squiggles = await page.locator('.monaco-editor .squiggly-error').evaluateAll(
       (nodes, top) => nodes.filter((node) => Math.abs(node.getBoundingClientRect().top - top) < 4).length,
       box?.y ?? -1,

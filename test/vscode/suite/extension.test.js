@@ -58,7 +58,7 @@ describe('Kernel Alloc Lens in VS Code', () => {
   });
 
   after(async () => {
-    await setModel({ pageSize: undefined, arch: undefined });
+    await setModel({ pageSize: undefined, arch: undefined, kernelVersion: undefined });
   });
 
   it('activates on a C file and publishes kmalloc-too-large on the SZ_8M buffer', async () => {
@@ -69,7 +69,7 @@ describe('Kernel Alloc Lens in VS Code', () => {
     );
     assert.equal(diagnostic.range.start.line, line);
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(diagnostic.message, /kmalloc\(\) always fails: 8388608 bytes is above KMALLOC_MAX_SIZE \(4194304 bytes/);
+    assert.match(diagnostic.message, /kmalloc\(\) always fails: 8388608 bytes.* is above KMALLOC_MAX_SIZE \(4194304 bytes/);
     // The small receive buffer is fine: no finding on its line.
     const rxLine = lineOf(document, 'kmalloc(RX_LEN');
     assert.deepEqual(ours(document.uri).filter((d) => d.range.start.line === rxLine), []);
@@ -117,7 +117,7 @@ describe('Kernel Alloc Lens in VS Code', () => {
     console.log(`    applying "${chosen.action.title}"`);
     assert.ok(await vscode.workspace.applyEdit(chosen.action.edit), 'applyEdit succeeded');
     assert.notEqual(document.getText(), before);
-    if (/GFP_/.test(chosen.action.title)) assert.match(document.getText(), /GFP_ATOMIC|GFP_NOWAIT/);
+    if (/GFP_/.test(chosen.action.title)) assert.match(document.lineAt(chosen.diagnostic.range.start.line).text, /kmalloc\(64, GFP_(ATOMIC|NOWAIT)\)/);
     else assert.match(document.getText(), /\/\* kalloc-ignore: kmalloc-too-large \*\/\n\ts->frame = kmalloc\(SZ_8M/);
     await eventually(() => ours(document.uri).filter((d) => ruleOf(d) === rule).length === count - 1, `one ${rule} finding fewer`);
     await vscode.commands.executeCommand('undo');
@@ -163,7 +163,28 @@ describe('Kernel Alloc Lens in VS Code', () => {
   });
 
   it('shows the model in use in the status bar', async () => {
+    await vscode.window.showTextDocument(document);
     const text = await eventually(() => api.statusText(), 'the status bar text');
     assert.match(text, /kernel 6\.1 · x86_64 · 4K/);
+  });
+
+  it('detects the kernel tree a driver sits in: 6.6, arm64, 64K pages from Makefile and .config', async () => {
+    const inTree = await vscode.workspace.openTextDocument(fileUri('linux/drivers/misc/bigbuf.c'));
+    await vscode.window.showTextDocument(inTree);
+    await eventually(() => /kernel 6\.6 · arm64 · 64K/.test(api.statusText() ?? ''), 'the status bar to show the detected tree');
+    const line = lineOf(inTree, 'kmalloc(SZ_8M');
+    const hovers = await eventually(async () => {
+      const found = await vscode.commands.executeCommand('vscode.executeHoverProvider', inTree.uri, new vscode.Position(line, inTree.lineAt(line).text.indexOf('kmalloc') + 1));
+      return found.length > 0 && found;
+    }, 'the hover on the in-tree kmalloc');
+    // 8 MiB on 64K pages is an order-7 page allocation, well under KMALLOC_MAX_SIZE (512 MiB).
+    assert.match(hoverText(hovers), /kernel 6\.6 · arm64 · 64K pages/);
+    assert.match(hoverText(hovers), /page allocator, order 7/);
+    assert.deepEqual(ours(inTree.uri).filter((d) => ruleOf(d) === 'kmalloc-too-large'), []);
+    // An explicit setting overrides detection.
+    await setModel({ kernelVersion: '6.1' });
+    await eventually(() => /kernel 6\.1 · arm64 · 64K/.test(api.statusText() ?? ''), 'the setting to override the detected version');
+    await setModel({ kernelVersion: undefined });
+    await eventually(() => /kernel 6\.6 · arm64 · 64K/.test(api.statusText() ?? ''), 'detection back after the setting is removed');
   });
 });
