@@ -12,7 +12,9 @@ async function hover(client: LspClient, uri: string, line: number): Promise<stri
   return answer.contents.value;
 }
 
-const rules = (diagnostics: { range: { start: { line: number } }; code: string }[]) => diagnostics.map((d) => `${d.range.start.line}:${d.code}`);
+// Other rules have their own tests; these pin kmalloc-too-large, which the page size switches on and off.
+const rules = (diagnostics: { range: { start: { line: number } }; code: string }[]) =>
+  diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
 
 describe('settings pulled with workspace/configuration', () => {
   let client: LspClient;
@@ -58,11 +60,11 @@ describe('settings pulled with workspace/configuration', () => {
     client.settings = { rules: { 'kmalloc-too-large': 'off' } };
     let published = client.diagnosticsFor(uri);
     client.notify('workspace/didChangeConfiguration', { settings: null });
-    assert.deepEqual((await published).diagnostics, []);
+    assert.deepEqual(rules((await published).diagnostics), []);
     client.settings = { rules: { 'kmalloc-too-large': 'warning' } };
     published = client.diagnosticsFor(uri);
     client.notify('workspace/didChangeConfiguration', { settings: null });
-    const [diagnostic] = (await published).diagnostics;
+    const diagnostic = (await published).diagnostics.find((d) => d.code === 'kmalloc-too-large');
     assert.equal(diagnostic.severity, 2, 'severity override applies');
   });
 
