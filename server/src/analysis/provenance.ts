@@ -11,6 +11,7 @@ import { gfpAllowsBlocking } from '../model/gfp';
 import { Span, calleeName, callArguments, descendantsOfType, namedChildren, spanOf } from '../parsing/syntax';
 import { AllocationSite } from './allocationSites';
 import type { FileFacts, FunctionFacts } from './fileFacts';
+import { RecordDecl, TypeDeclarations, collectTypeDeclarations } from './typeDeclarations';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
 export type Origin = AllocFamily | 'stack';
@@ -168,12 +169,12 @@ function stripParens(node: Node): Node {
  * rules and hovers can ask freely.
  */
 export class ProvenanceAnalysis {
-  private readonly indexes = new Map<string, FunctionIndex>();
-  private readonly identifierIndex = new Map<string, Map<string, Node[]>>();
+  private readonly writeCache = new Map<string, FieldWrite[]>();
+  private structTable?: Map<string, Map<string, string>>;
+  private typedefs?: Map<string, string>;
   private readonly nodeCache = new Map<string, Provenance>();
   private readonly returnCache = new Map<string, Provenance>();
   private readonly paramCache = new Map<string, Provenance>();
-  private fieldWrites?: Map<string, FieldWrite[]>;
   private readonly allFiles: readonly FileFacts[];
   private readonly functionsByName = new Map<string, { fn: FunctionFacts; facts: FileFacts }[]>();
   private readonly inProgress = new Set<string>();
@@ -394,77 +395,124 @@ export class ProvenanceAnalysis {
 
   /** `obj->field`: what any write of that field in the folder stored. */
   private ofField(node: Node, facts: FileFacts, depth: number): Provenance {
+    const relevant = this.fieldWritesOf(node, facts);
+    if (!relevant) return UNKNOWN;
+    const readIn = this.functionOf(node, facts)?.fn.node;
+    const parts = relevant.map((write) => {
+      const stored = this.resolve(write.value, write.facts, depth + 1);
+      // A stack buffer parked in a field is only that buffer inside the function that parked it.
+      const sameFunction = write.facts === facts && !!readIn && contains(readIn, write.node);
+      return sameFunction ? stored : { ...stored, sources: stored.sources.filter((source) => source.origin !== 'stack') };
+    });
+    return tagged(merge(parts), `field ${node.childForFieldName('operator')?.text ?? '->'}${node.childForFieldName('field')?.text}`);
+  }
+
+  /**
+   * The writes that can fill the field an expression reads. Keyed by struct type: a struct the
+   * driver folder defines is followed across the folder's files; a struct defined elsewhere (a
+   * core type such as struct usb_request, shared by unrelated drivers of one folder) only within
+   * the file. A read whose struct type cannot be told uses the file's writes of that field name,
+   * if they all write one struct type. Undefined when nothing writes it.
+   */
+  fieldWritesOf(node: Node, facts: FileFacts = this.facts): FieldWrite[] | undefined {
     const field = node.childForFieldName('field')?.text;
     const base = node.childForFieldName('argument');
-    if (!field || !base) return UNKNOWN;
+    if (!field || !base) return undefined;
     const owner = this.ownerType(base, facts);
-    const writes = this.fieldWritesNamed(field);
+    const sameFile = this.writesNamed(field, facts);
     let relevant: FieldWrite[];
-    if (owner) {
-      relevant = writes.filter((write) => write.owner === owner || write.owner === undefined);
+    if (owner && this.structs().has(owner)) {
+      relevant = [
+        ...this.allFiles.flatMap((file) => this.writesNamed(field, file).filter((write) => write.owner === owner)),
+        ...sameFile.filter((write) => write.owner === undefined),
+      ];
+    } else if (owner) {
+      relevant = sameFile.filter((write) => write.owner === owner || write.owner === undefined);
     } else {
-      // Keyed by name only: trust it when every typed write agrees on one struct type.
-      const owners = new Set(writes.map((write) => write.owner).filter((type): type is string => !!type));
-      if (owners.size > 1) return UNKNOWN;
-      relevant = writes;
+      const owners = new Set(sameFile.map((write) => write.owner).filter((type): type is string => !!type));
+      if (owners.size > 1) return undefined;
+      relevant = sameFile;
     }
-    if (relevant.length === 0) return UNKNOWN;
-    const parts = relevant.map((write) => this.resolve(write.value, write.facts, depth + 1));
-    // Fields may also be filled by code outside the folder (memcpy, core helpers): a field is
-    // never "known" to hold only what the folder stored, unless every write is visible and typed.
-    return tagged(merge(parts), `field ${node.childForFieldName('operator')?.text ?? '->'}${field}`);
+    return relevant.length > 0 ? relevant : undefined;
   }
 
-  private ownerType(base: Node, facts: FileFacts): string | undefined {
-    const stripped = stripParens(base);
-    if (stripped.type !== 'identifier') return undefined;
-    const variable = this.variableAt(stripped, facts);
-    if (variable?.type.startsWith('struct ') || variable?.type.startsWith('union ')) return variable.type;
-    return variable?.type && variable.type !== 'void' ? variable.type : undefined;
+  private writesNamed(field: string, facts: FileFacts): FieldWrite[] {
+    const key = `${facts.path}:${field}`;
+    const cached = this.writeCache.get(key);
+    if (cached) return cached;
+    const writes = (fileIndex(facts).fieldAssignments().get(field) ?? []).map((assignment) => {
+      const left = assignment.childForFieldName('left')!;
+      const value = assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment;
+      return { field, owner: this.ownerType(left.childForFieldName('argument')!, facts), value, node: assignment, facts };
+    });
+    this.writeCache.set(key, writes);
+    return writes;
   }
 
-  private fieldWritesNamed(field: string): FieldWrite[] {
-    if (!this.fieldWrites) {
-      this.fieldWrites = new Map();
-      for (const file of this.allFiles) {
-        for (const assignment of descendantsOfType(file.tree.rootNode, ASSIGNMENT)) {
-          const left = assignment.childForFieldName('left');
-          const right = assignment.childForFieldName('right');
-          if (left?.type !== 'field_expression' || !right) continue;
-          const name = left.childForFieldName('field')?.text;
-          const base = left.childForFieldName('argument');
-          if (!name || !base) continue;
-          const value = assignment.childForFieldName('operator')?.text === '=' ? right : assignment;
-          const list = this.fieldWrites.get(name) ?? [];
-          list.push({ field: name, owner: this.ownerType(base, file), value, node: assignment, facts: file });
-          this.fieldWrites.set(name, list);
-        }
+  /** Struct and union member types of the folder (.c and .h), by `struct name` or typedef name. */
+  private structs(): Map<string, Map<string, string>> {
+    if (this.structTable) return this.structTable;
+    const table = new Map<string, Map<string, string>>();
+    const typedefs = new Map<string, string>();
+    const add = (name: string, record: RecordDecl) => {
+      if (table.has(name)) return;
+      table.set(name, new Map(record.members.filter((member) => member.name).map((member) => [member.name!, member.type.base])));
+    };
+    for (const file of this.allFiles) {
+      const declarations = fileIndex(file).types();
+      for (const record of declarations.records) if (record.name) add(`${record.kind} ${record.name}`, record);
+      for (const typedef of declarations.typedefs) {
+        if (typedef.type.record) add(typedef.name, typedef.type.record);
+        else if (typedef.type.pointers === 0) typedefs.set(typedef.name, typedef.type.base);
       }
     }
-    return this.fieldWrites.get(field) ?? [];
+    this.typedefs = typedefs;
+    this.structTable = table;
+    return table;
   }
 
-  /** Every write `x->field = value` the folder makes to the field an expression reads. */
-  fieldWritesOf(node: Node, facts: FileFacts = this.facts): FieldWrite[] {
-    const field = node.childForFieldName('field')?.text;
-    const base = node.childForFieldName('argument');
-    if (!field || !base) return [];
-    const owner = this.ownerType(base, facts);
-    return this.fieldWritesNamed(field).filter((write) => !owner || !write.owner || write.owner === owner);
+  private normalType(type: string | undefined): string | undefined {
+    if (!type) return undefined;
+    const cleaned = type.replace(/\b(const|volatile)\b/g, '').replace(/[*\s]+$/g, '').replace(/\s+/g, ' ').trim();
+    if (!cleaned || cleaned === 'void') return undefined;
+    this.structs();
+    return this.typedefs?.get(cleaned) ?? cleaned;
+  }
+
+  /** The struct type of the object a field expression's base designates, when it can be told. */
+  private ownerType(base: Node, facts: FileFacts): string | undefined {
+    const node = base.type === 'parenthesized_expression' && base.namedChild(0) ? base.namedChild(0)! : base;
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return this.ownerType(node, facts);
+      case 'identifier': {
+        const variable = this.variableAt(node, facts);
+        return this.normalType(variable?.type ?? fileScopeDeclaration(facts, node.text)?.type);
+      }
+      case 'field_expression': {
+        const outer = this.ownerType(node.childForFieldName('argument')!, facts);
+        const member = outer ? this.structs().get(outer)?.get(node.childForFieldName('field')?.text ?? '') : undefined;
+        return this.normalType(member);
+      }
+      case 'subscript_expression':
+      case 'pointer_expression': {
+        const argument = node.childForFieldName('argument');
+        return argument ? this.ownerType(argument, facts) : undefined;
+      }
+      case 'cast_expression':
+        return this.normalType(node.childForFieldName('type')?.text);
+      case 'call_expression': {
+        // container_of(ptr, type, member)
+        if (calleeName(node) !== 'container_of') return undefined;
+        return this.normalType(callArguments(node)[1]?.text);
+      }
+      default:
+        return undefined;
+    }
   }
 
   private identifiersNamed(facts: FileFacts, name: string): Node[] {
-    let index = this.identifierIndex.get(facts.path);
-    if (!index) {
-      index = new Map();
-      for (const node of descendantsOfType(facts.tree.rootNode, IDENTIFIERS)) {
-        const list = index.get(node.text) ?? [];
-        list.push(node);
-        index.set(node.text, list);
-      }
-      this.identifierIndex.set(facts.path, index);
-    }
-    return index.get(name) ?? [];
+    return fileIndex(facts).identifiers().get(name) ?? [];
   }
 
   private functionOf(node: Node, facts: FileFacts): { fn: FunctionFacts; facts: FileFacts } | undefined {
@@ -480,8 +528,8 @@ export class ProvenanceAnalysis {
   }
 
   private indexOf(fn: FunctionFacts, facts: FileFacts): FunctionIndex {
-    const indexKey = this.key(facts, fn.node);
-    const existing = this.indexes.get(indexKey);
+    const perFile = fileIndex(facts).functions;
+    const existing = perFile.get(fn.node.id);
     if (existing) return existing;
     const variables = new Map<string, Variable>();
     const parameters = fn.node.childForFieldName('declarator');
@@ -539,7 +587,7 @@ export class ProvenanceAnalysis {
     }
     for (const variable of variables.values()) variable.definitions.sort((a, b) => a.node.startIndex - b.node.startIndex);
     const index = { fn, facts, variables };
-    this.indexes.set(indexKey, index);
+    perFile.set(fn.node.id, index);
     return index;
   }
 }
@@ -572,7 +620,7 @@ function insideCondition(node: Node): boolean {
   return false;
 }
 
-function fileScopeDeclaration(facts: FileFacts, name: string): { value?: Node; array: boolean; isStatic: boolean } | undefined {
+function fileScopeDeclaration(facts: FileFacts, name: string): { value?: Node; array: boolean; isStatic: boolean; type: string } | undefined {
   for (const declaration of namedChildren(facts.tree.rootNode)) {
     if (declaration.type !== 'declaration') continue;
     for (const declarator of declaration.childrenForFieldName('declarator')) {
@@ -581,7 +629,7 @@ function fileScopeDeclaration(facts: FileFacts, name: string): { value?: Node; a
       const shape = declaratorShape(init?.childForFieldName('declarator') ?? declarator);
       if (shape.name !== name) continue;
       const value = init?.childForFieldName('value') ?? undefined;
-      return { value: value?.type === 'initializer_list' ? undefined : value, array: shape.array, isStatic: isStaticDeclaration(declaration) };
+      return { value: value?.type === 'initializer_list' ? undefined : value, array: shape.array, isStatic: isStaticDeclaration(declaration), type: typeText(declaration) };
     }
   }
   return undefined;
@@ -615,6 +663,58 @@ export function underVmallocCheck(node: Node): boolean {
     }
   }
   return false;
+}
+
+/** Per-file indexes, shared by every analysis that reads the file (the file and its siblings). */
+interface FileIndex {
+  functions: Map<number, FunctionIndex>;
+  identifiers(): Map<string, Node[]>;
+  fieldAssignments(): Map<string, Node[]>;
+  types(): TypeDeclarations;
+}
+
+const fileIndexes = new WeakMap<FileFacts, FileIndex>();
+
+function fileIndex(facts: FileFacts): FileIndex {
+  const existing = fileIndexes.get(facts);
+  if (existing) return existing;
+  let identifiers: Map<string, Node[]> | undefined;
+  let fields: Map<string, Node[]> | undefined;
+  let types: TypeDeclarations | undefined;
+  const index: FileIndex = {
+    functions: new Map(),
+    identifiers() {
+      if (!identifiers) {
+        identifiers = new Map();
+        for (const node of descendantsOfType(facts.tree.rootNode, IDENTIFIERS)) {
+          const list = identifiers.get(node.text) ?? [];
+          list.push(node);
+          identifiers.set(node.text, list);
+        }
+      }
+      return identifiers;
+    },
+    fieldAssignments() {
+      if (!fields) {
+        fields = new Map();
+        for (const assignment of descendantsOfType(facts.tree.rootNode, ASSIGNMENT)) {
+          const left = assignment.childForFieldName('left');
+          const name = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
+          if (!name || !left?.childForFieldName('argument') || !assignment.childForFieldName('right')) continue;
+          const list = fields.get(name) ?? [];
+          list.push(assignment);
+          fields.set(name, list);
+        }
+      }
+      return fields;
+    },
+    types() {
+      types ??= collectTypeDeclarations(facts.text, facts.path);
+      return types;
+    },
+  };
+  fileIndexes.set(facts, index);
+  return index;
 }
 
 const analyses = new WeakMap<FileFacts, { folder: readonly FileFacts[]; analysis: ProvenanceAnalysis }>();

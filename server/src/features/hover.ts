@@ -4,6 +4,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileFacts } from '../analysis/fileFacts';
 import { Span, spanOf } from '../parsing/syntax';
 import { allocationCard, freeCard, gfpCard } from './cards';
+import { provenanceSection } from './provenanceHover';
 
 export interface HoverTarget {
   facts: FileFacts;
@@ -27,7 +28,7 @@ const apiSection: HoverSection = ({ facts, call }) => {
 const gfpSection: HoverSection = ({ facts, node, call }) =>
   !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) : undefined;
 
-export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection];
+export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection];
 
 export interface HoverAnswer {
   markdown: string;
