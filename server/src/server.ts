@@ -203,7 +203,8 @@ class KernelAllocServer {
         this.connection.console.warn(`could not read settings: ${String(error)}`);
       }
     }
-    if (raw === undefined) return;
+    // null: the client has no kernelAllocLens section (Neovim, Helix); keep initializationOptions.
+    if (raw === undefined || raw === null) return;
     this.applySettings(raw);
     if (this.settings.indexWholeWorkspace && !this.wholeWorkspaceIndexed) {
       this.wholeWorkspaceIndexed = true;

@@ -123,3 +123,24 @@ describe('a client without workspace/configuration (initializationOptions and pu
     assert.match(await hover(client, uri, 2), /arm64 · 16K pages/);
   });
 });
+
+describe('a client that answers the configuration pull with null (Neovim or Helix without the section)', () => {
+  let client: LspClient;
+  const uri = 'file:///tmp/kalloc-lsp-settings/null.c';
+  before(async () => {
+    client = new LspClient();
+    client.settings = null;
+    await client.initialize({ workspace: { configuration: true } }, { settings: { arch: 'arm64', pageSize: 16384 } });
+  });
+  after(async () => {
+    await client.shutdown();
+  });
+
+  test('initializationOptions.settings survive a null pull', async () => {
+    await client.open(uri, TEXT);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    assert.ok(client.notifications.some((m) => m.method === 'workspace/configuration'), 'the server pulled');
+    assert.match(await hover(client, uri, 2), /arm64 · 16K pages/);
+  });
+});
