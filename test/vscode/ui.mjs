@@ -44,6 +44,15 @@ try {
   const shot = (name) => page.screenshot({ path: path.join(shots, name) });
   const editorLine = (needle) => page.locator('.monaco-editor .view-line', { hasText: needle }).first();
 
+  if (vsix) {
+    await step('the extension runs from the installed VSIX, not from this folder', async () => {
+      const installed = fs.readdirSync(path.join(vscode.sandbox, 'extensions')).filter((name) => name.startsWith('kernel-alloc-lens.kernel-alloc-lens-'));
+      if (installed.length !== 1) throw new Error(`extensions folder holds: ${installed.join(', ') || 'nothing of ours'}`);
+      if ((await page.title()).includes('[Extension Development Host]')) throw new Error('the window is an Extension Development Host');
+      return installed[0];
+    });
+  }
+
   await step('open the driver with Quick Open (Ctrl+P)', async () => {
     await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Control+P');
