@@ -168,7 +168,7 @@ function buildAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAn
     if (!node.locks.understood || node.locks.queriesContext) continue;
     for (const { call, callee } of edges.get(node) ?? []) {
       const held = node.locks.heldAt.get(call.id);
-      if (!held || held.size === 0 || entry.has(callee)) continue;
+      if (!held || held.size === 0 || entry.has(callee) || takesMask(callee)) continue;
       entry.set(callee, { kind: 'caller', caller: node, call, held: earliest(held), depth: 1 });
       queue.push(callee);
     }
@@ -179,7 +179,7 @@ function buildAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAn
     const reason = entry.get(node)!;
     if (!propagates(node, reason)) continue;
     for (const { call, callee } of edges.get(node) ?? []) {
-      if (entry.has(callee)) continue;
+      if (entry.has(callee) || takesMask(callee)) continue;
       const held = node.locks.heldAt.get(call.id);
       if (!held) continue;
       if (reason.kind === 'caller' && node.locks.parameterGuarded.has(call.id)) continue;
@@ -198,6 +198,15 @@ function buildAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAn
     callersOf: (target) => callers.get(target) ?? [],
     functionOf: (node) => functions.find((candidate) => candidate.fn.body.startIndex <= node.startIndex && node.endIndex <= candidate.fn.body.endIndex),
   };
+}
+
+/**
+ * A function that takes a gfp_t lets its caller say whether it may sleep (usb_submit_urb(urb,
+ * mem_flags)): it is written for both contexts, so atomic callers do not make its body atomic.
+ * Its allocations with that mask are checked at the callers instead (sleepingCalls.ts).
+ */
+function takesMask(node: FunctionNode): boolean {
+  return /\bgfp_t\b/.test(node.fn.node.text.slice(0, node.fn.body.startIndex - node.fn.node.startIndex));
 }
 
 function earliest(held: ReadonlyMap<string, HeldSection>): HeldSection {

@@ -96,11 +96,20 @@ function bodyUnderstood(body: Node): boolean {
   const stack: Node[] = [body];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (node.type === 'ERROR') return false;
+    if (node.type === 'ERROR') {
+      // A type passed to a macro (`container_of(p, struct foo, node)`) hides no call and no flow.
+      // Same for an annotated cast (`(void __iomem *)p`).
+      if ((node.parent?.type === 'argument_list' || node.parent?.type === 'cast_expression') && /^[\w\s*]+$/.test(node.text)) continue;
+      return false;
+    }
     if (node.isMissing) {
-      // Only the `;` tree-sitter invents after `macro(args)` that is followed by a block.
+      // The `;` tree-sitter invents after `macro(args)` followed by a block, or inside a
+      // declaration with an annotation it does not know (`void __iomem *base = …`): the calls
+      // keep their order either way.
       const statement = node.parent;
-      if (node.type !== ';' || statement?.type !== 'expression_statement' || !iteratorHead(statement)) return false;
+      if (node.type !== ';') return false;
+      if (statement?.type === 'declaration') continue;
+      if (statement?.type !== 'expression_statement' || !iteratorHead(statement)) return false;
       continue;
     }
     if (!node.hasError && !node.isMissing) continue;
@@ -452,6 +461,8 @@ class Walker {
     const next = new Map(state);
     const held = next.get(key);
     if (held) {
+      // Releasing what `__must_hold` says the caller holds: this function drops its caller's lock.
+      if (held.opener.type === 'function_definition') this.releasesCallerLock ??= call;
       if (held.count > 1) next.set(key, { ...held, count: held.count - 1 });
       else next.delete(key);
       return next;
