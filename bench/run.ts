@@ -1,0 +1,300 @@
+// `npm run bench`: the figures of BENCHMARKS.md, measured on the real corpus (linux-source-6.1).
+// Sections: parse (tree-sitter alone vs full analysis), drivers (whole drivers/ through the CLI),
+// editor (edit → diagnostics and hover latency through the real server over --stdio), index
+// (server RSS after indexing drivers/net). `npm run bench -- editor index` runs only those.
+// Never part of npm test: it takes minutes and its figures depend on the machine.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeFile } from '../server/src/analyzeFile';
+import { DEFAULT_CONFIG } from '../server/src/model/config';
+import { createParser } from '../server/src/parsing/parser';
+import { FolderFactsCache } from '../server/src/workspace/folderFacts';
+import { readSourceFile } from '../server/src/workspace/sourceText';
+import { LspClient } from '../test/support/lspClient';
+import { DIST, ROOT } from '../test/support/paths';
+import { ensureCorpus, machine, sourceFiles } from './corpus';
+
+const MAX_FILE_SIZE = 4 * 1024 * 1024;
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Peak resident set (VmHWM) of a process, all its threads included; undefined off Linux. */
+function peakRss(pid: number): number | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function currentRss(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 1. web-tree-sitter parse alone vs the full analysis (parse + facts + every rule, folder siblings included). */
+async function parseVsAnalysis(kernel: string): Promise<void> {
+  const dir = path.join(kernel, process.env.KALLOC_BENCH_PARSE_DIR ?? 'drivers/net/ethernet/intel');
+  const files = sourceFiles(dir);
+  const texts: { file: string; text: string }[] = [];
+  for (const file of files) {
+    const read = readSourceFile(file, MAX_FILE_SIZE);
+    if ('text' in read) texts.push({ file, text: read.text });
+  }
+  const bytes = texts.reduce((sum, { text }) => sum + Buffer.byteLength(text), 0);
+  const parser = await createParser(DIST);
+  for (const { text } of texts.slice(0, 30)) parser.parse(text)?.delete();
+  let started = performance.now();
+  for (const { text } of texts) parser.parse(text)?.delete();
+  const parseMs = performance.now() - started;
+
+  started = performance.now();
+  let findings = 0;
+  const byFolder = new Map<string, string[]>();
+  for (const { file } of texts) byFolder.set(path.dirname(file), [...(byFolder.get(path.dirname(file)) ?? []), file]);
+  for (const folderFiles of byFolder.values()) {
+    const cache = new FolderFactsCache(parser, MAX_FILE_SIZE);
+    for (const file of folderFiles) {
+      const loaded = cache.loadResult(file, DEFAULT_CONFIG);
+      if (!('facts' in loaded)) continue;
+      findings += analyzeFile(loaded.facts, cache.siblingsOf(file, DEFAULT_CONFIG)).findings.length;
+    }
+    cache.clear();
+  }
+  const analysisMs = performance.now() - started;
+
+  let native: string;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const NativeParser = require('tree-sitter');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const C = require('tree-sitter-c');
+    const nativeParser = new NativeParser();
+    nativeParser.setLanguage(C);
+    const parseNative = (text: string) => nativeParser.parse((index: number) => text.slice(index, index + 16384));
+    for (const { text } of texts.slice(0, 30)) parseNative(text);
+    started = performance.now();
+    for (const { text } of texts) parseNative(text);
+    const nativeMs = performance.now() - started;
+    native = `${seconds(nativeMs)} s (web-tree-sitter / native = ${(parseMs / nativeMs).toFixed(2)})`;
+  } catch (error) {
+    native = `not measured: the native binding did not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+  }
+
+  out('## 1. Parse alone vs full analysis: drivers/net/ethernet/intel');
+  out();
+  out(`${texts.length} files (${files.length - texts.length} skipped), ${(bytes / 1e6).toFixed(1)} MB, one thread, files in the page cache.`);
+  out();
+  out('| | time |');
+  out('|---|---|');
+  out(`| web-tree-sitter parse alone | ${seconds(parseMs)} s |`);
+  out(`| full analysis (read, parse, facts, every rule with folder siblings) | ${seconds(analysisMs)} s |`);
+  out(`| **ratio** (target ≤ 2.0) | **${(analysisMs / parseMs).toFixed(2)}** |`);
+  out(`| native \`tree-sitter\` binding parse (reference) | ${native} |`);
+  out();
+  out(`Findings: ${findings}.`);
+  out();
+}
+
+/** 2. The whole drivers/ tree through the CLI with all cores. */
+async function wholeDrivers(kernel: string): Promise<void> {
+  const target = path.join(kernel, process.env.KALLOC_BENCH_DRIVERS ?? 'drivers');
+  const jobs = os.availableParallelism();
+  const outputFile = path.join(os.tmpdir(), 'kalloc-bench-drivers.json');
+  const output = fs.openSync(outputFile, 'w');
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), 'check', target, '--format', 'json', '--jobs', String(jobs)], { stdio: ['ignore', output, 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let peak = 0;
+  const poll = setInterval(() => (peak = Math.max(peak, peakRss(child.pid!) ?? 0)), 200);
+  const code: number = await new Promise((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? -1)));
+  clearInterval(poll);
+  const wallMs = performance.now() - started;
+  fs.closeSync(output);
+  const result = JSON.parse(fs.readFileSync(outputFile, 'utf8')) as { files: number; diagnostics: { rule: string }[] };
+  const skipped = stderr.split('\n').filter((line) => line.startsWith('kalloc: skipped '));
+  const reasons = new Map<string, number>();
+  for (const line of skipped) {
+    const reason = line.slice(line.indexOf(': ', 'kalloc: skipped '.length) + 2).replace(/\d+ bytes/, 'N bytes');
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  const perRule = new Map<string, number>();
+  for (const diagnostic of result.diagnostics) perRule.set(diagnostic.rule, (perRule.get(diagnostic.rule) ?? 0) + 1);
+  const total = result.files + skipped.length;
+  out(`## 2. ${path.relative(kernel, target)}/ through \`kalloc check --jobs ${jobs}\``);
+  out();
+  out('| | |');
+  out('|---|---|');
+  out(`| files (.c and .h) | ${total} (${result.files} analysed, ${skipped.length} skipped) |`);
+  out(`| wall time (target < 4 min on 2 cores) | ${seconds(wallMs)} s |`);
+  out(`| files/s | ${(total / (wallMs / 1000)).toFixed(1)} |`);
+  out(`| peak RSS (one process: main thread + all ${jobs} workers, VmHWM) | ${peak ? `${mib(peak)} MiB` : 'not available'} |`);
+  out(`| exit code | ${code} |`);
+  out();
+  out('Skipped, by reason:');
+  out();
+  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1])) out(`- ${count} × ${reason}`);
+  out();
+  out(`Findings per rule (the JSON is left in ${outputFile} for \`npm run bench:quickfixes -- ${outputFile}\`):`);
+  out();
+  out('| rule | findings |');
+  out('|---|---|');
+  for (const [rule, count] of [...perRule].sort((a, b) => b[1] - a[1])) out(`| ${rule} | ${count} |`);
+  out();
+}
+
+/** A 10,000-line file of real driver code: whole .c files of one driver concatenated, then cut at a top-level `}`. */
+function bigDriverText(kernel: string): string {
+  const lines: string[] = [];
+  for (const file of sourceFiles(path.join(kernel, 'drivers/net/ethernet/intel'), /\.c$/)) {
+    const read = readSourceFile(file, MAX_FILE_SIZE);
+    if (!('text' in read)) continue;
+    lines.push(...read.text.split('\n'));
+    if (lines.length >= 10_000) break;
+  }
+  let end = 10_000;
+  while (end > 0 && lines[end - 1] !== '}') end--;
+  const body = lines.slice(0, end);
+  // Pad with blank lines to exactly 10,000 so the figure is comparable between runs.
+  while (body.length < 10_000) body.push('');
+  return body.join('\n');
+}
+
+/** 3. Edit → publishDiagnostics and hover latency through `node dist/server.js --stdio`. */
+async function editorLatency(kernel: string): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-bench-editor-'));
+  const file = path.join(dir, 'bigdrv.c');
+  const text = bigDriverText(kernel);
+  fs.writeFileSync(file, text);
+  const uri = LspClient.uriOf(file);
+  const client = new LspClient();
+  await client.initialize({ workspace: { configuration: true } });
+  let version = 1;
+  const opened = performance.now();
+  const first = await client.open(uri, text, version);
+  const openMs = performance.now() - opened;
+  // Single-character edits spread over the file: insert a space at the start of a line, then
+  // delete it again, so the text stays real driver code.
+  const lines = text.split('\n');
+  let seed = 42;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const editLatencies: number[] = [];
+  let target = 0;
+  for (let index = 0; index < 200; index++) {
+    if (index % 2 === 0) target = Math.floor(random() * lines.length);
+    const change =
+      index % 2 === 0
+        ? { range: { start: { line: target, character: 0 }, end: { line: target, character: 0 } }, text: ' ' }
+        : { range: { start: { line: target, character: 0 }, end: { line: target, character: 1 } }, text: '' };
+    version++;
+    const published = client.diagnosticsFor(uri, version);
+    const sent = performance.now();
+    client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    await published;
+    editLatencies.push(performance.now() - sent);
+  }
+  const allocationLines = lines.flatMap((content, line) => {
+    const match = /\b(kmalloc|kzalloc|kcalloc|vmalloc|vzalloc|kmalloc_array|devm_kzalloc|dma_alloc_coherent)\s*\(/.exec(content);
+    return match ? [{ line, character: match.index + 1 }] : [];
+  });
+  const hoverLatencies: number[] = [];
+  let answered = 0;
+  for (let index = 0; index < 200 && allocationLines.length > 0; index++) {
+    const position = allocationLines[index % allocationLines.length];
+    const sent = performance.now();
+    const hover = await client.request('textDocument/hover', { textDocument: { uri }, position });
+    hoverLatencies.push(performance.now() - sent);
+    if (hover) answered++;
+  }
+  const rss = currentRss((client as unknown as { child: { pid: number } }).child.pid);
+  await client.shutdown();
+  fs.rmSync(dir, { recursive: true, force: true });
+  out('## 3. Editor latency through `node dist/server.js --stdio`');
+  out();
+  out(
+    `A ${lines.length}-line file of concatenated drivers/net/ethernet/intel .c files (${first.diagnostics.length} diagnostics on open, first diagnostics after ${openMs.toFixed(0)} ms), alone in its folder; 200 single-character edits (insert/delete a space at a seeded random line start), each awaited; default settings (diagnosticsDelay 5 ms is included in the figures).`,
+  );
+  out();
+  out('| | p50 | p99 | max |');
+  out('|---|---|---|---|');
+  out(`| didChange → publishDiagnostics (target p50 < 15 ms, p99 < 50 ms) | ${percentile(editLatencies, 50).toFixed(1)} ms | ${percentile(editLatencies, 99).toFixed(1)} ms | ${Math.max(...editLatencies).toFixed(1)} ms |`);
+  out(`| hover on an allocation call, ${hoverLatencies.length} requests, ${answered} with a card (target p50 < 5 ms) | ${percentile(hoverLatencies, 50).toFixed(1)} ms | ${percentile(hoverLatencies, 99).toFixed(1)} ms | ${Math.max(...hoverLatencies).toFixed(1)} ms |`);
+  out();
+  out(`Server RSS after the edits and hovers: ${rss ? `${mib(rss)} MiB` : 'not available'}.`);
+  out();
+}
+
+/** 4. Server RSS after indexing drivers/net with kernelAllocLens.indexWholeWorkspace. */
+async function indexRss(kernel: string): Promise<void> {
+  const root = path.join(kernel, 'drivers/net');
+  const client = new LspClient();
+  client.settings = { indexWholeWorkspace: true };
+  const started = performance.now();
+  await client.request('initialize', {
+    processId: process.pid,
+    rootUri: LspClient.uriOf(root),
+    workspaceFolders: [{ uri: LspClient.uriOf(root), name: 'net' }],
+    capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } },
+  });
+  client.notify('initialized', {});
+  await client.waitFor((m) => m.method === '$/progress' && m.params.value.kind === 'end', 30 * 60 * 1000);
+  const indexMs = performance.now() - started;
+  const pid = (client as unknown as { child: { pid: number } }).child.pid;
+  const rss = currentRss(pid);
+  const peak = peakRss(pid);
+  // Then a file is opened in an indexed folder: its folder is parsed again if it was dropped.
+  const file = path.join(root, 'ethernet/intel/e1000e/netdev.c');
+  const opened = performance.now();
+  await client.open(LspClient.uriOf(file), fs.readFileSync(file, 'utf8'));
+  const openMs = performance.now() - opened;
+  const rssOpen = currentRss(pid);
+  await client.shutdown();
+  const files = sourceFiles(root).length;
+  out('## 4. Server memory after indexing drivers/net (`kernelAllocLens.indexWholeWorkspace`)');
+  out();
+  out('| | |');
+  out('|---|---|');
+  out(`| files | ${files} |`);
+  out(`| indexing time (background, one thread) | ${seconds(indexMs)} s |`);
+  out(`| RSS after indexing (target < 300 MB) | ${rss ? `${mib(rss)} MiB` : 'n/a'} (peak ${peak ? `${mib(peak)} MiB` : 'n/a'}) |`);
+  out(`| then open e1000e/netdev.c: first diagnostics | ${openMs.toFixed(0)} ms, RSS ${rssOpen ? `${mib(rssOpen)} MiB` : 'n/a'} |`);
+  out();
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const run = (name: string) => wanted.length === 0 || wanted.includes(name);
+  if (!fs.existsSync(path.join(DIST, 'analysisWorker.js'))) throw new Error('run `node esbuild.js` first');
+  const kernel = ensureCorpus(log);
+  const info = machine();
+  out(`# Kernel Alloc Lens benchmarks, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  out();
+  out(`Machine: ${info.cpus} cores (${info.model}), ${info.memoryGiB} GiB, node ${info.node}, load average at start ${info.load}. Corpus: ${path.relative(ROOT, kernel).startsWith('..') ? kernel.replace(os.homedir(), '~') : kernel} (Debian linux-source-6.1).`);
+  out();
+  if (run('parse')) await parseVsAnalysis(kernel);
+  if (run('drivers')) await wholeDrivers(kernel);
+  if (run('editor')) await editorLatency(kernel);
+  if (run('index')) await indexRss(kernel);
+  out(`Load average at the end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}.`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
