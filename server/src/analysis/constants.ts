@@ -15,6 +15,12 @@ export interface MacroDefinition {
   /** 0-based line of the #define, and the file when it is not the analysed one. */
   line: number;
   file?: string;
+  /**
+   * Defined more than once with different bodies, usually in #if/#else branches
+   * (`#if PAGE_SHIFT < 12 … #else …`): which one applies depends on the configuration, so the
+   * value is unknown.
+   */
+  conflicting?: boolean;
 }
 
 export interface ConstantScope {
@@ -50,9 +56,15 @@ export function collectMacros(root: Node, file?: string): Map<string, MacroDefin
     const body = node.childForFieldName('value')?.text.trim() ?? '';
     const parameters = node.childForFieldName('parameters');
     const params = parameters?.namedChildren.filter((child) => child?.type === 'identifier').map((child) => child!.text);
-    macros.set(name, { name, params, body, line: node.startPosition.row, file });
+    const previous = macros.get(name);
+    const conflicting = previous !== undefined && (previous.conflicting || !sameDefinition(previous, { params, body }));
+    macros.set(name, { name, params, body, line: node.startPosition.row, file, ...(conflicting ? { conflicting } : {}) });
   }
   return macros;
+}
+
+export function sameDefinition(a: Pick<MacroDefinition, 'params' | 'body'>, b: Pick<MacroDefinition, 'params' | 'body'>): boolean {
+  return a.body.replace(/\s+/g, ' ') === b.body.replace(/\s+/g, ' ') && (a.params ?? []).join(',') === (b.params ?? []).join(',') && !a.params === !b.params;
 }
 
 export function createScope(config: ModelConfig, macros: ReadonlyMap<string, MacroDefinition>): ConstantScope {
@@ -92,6 +104,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
       return expr.value;
     case 'name': {
       const macro = scope.macros.get(expr.name);
+      if (macro?.conflicting) return undefined;
       if (macro && !macro.params) {
         const inner = parseExpression(macro.body, typeNames(scope));
         const result = inner && evaluateExpr(inner, scope, depth + 1);
@@ -147,6 +160,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
     }
     case 'call': {
       const macro = scope.macros.get(expr.callee);
+      if (macro?.conflicting) return undefined;
       if (macro?.params && macro.params.length === expr.args.length) {
         const expanded = parseExpression(substitute(macro.body, macro.params, expr.args.map(printExpr)), typeNames(scope));
         const result = expanded && evaluateExpr(expanded, scope, depth + 1);

@@ -9,7 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import { isKnownTypeWord } from '../model/ctypes';
 import { descendantsOfType, enclosingFunction } from '../parsing/syntax';
 import { allocationSite } from './allocationSites';
-import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText } from './constants';
+import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
 import { Expr, printExpr } from './expressions';
 import type { FileFacts } from './fileFacts';
 import {
@@ -68,10 +68,19 @@ function mergedMacros(facts: FileFacts, headers: readonly FileFacts[]): Map<stri
   };
   for (const header of [...headers].reverse()) {
     const name = path.basename(header.path);
-    for (const [key, macro] of header.macros) merged.set(key, { ...macro, file: name });
+    for (const [key, macro] of header.macros) {
+      const previous = merged.get(key);
+      const conflicting = macro.conflicting || (previous !== undefined && (previous.conflicting || !sameDefinition(previous, macro)));
+      merged.set(key, { ...macro, file: name, ...(conflicting ? { conflicting: true } : {}) });
+    }
     enumConstants(header, name);
   }
-  for (const [key, macro] of facts.macros) merged.set(key, macro);
+  for (const [key, macro] of facts.macros) {
+    // A header macro the file redefines differently (after #undef, or under #if) has no single value.
+    const previous = merged.get(key);
+    const conflicting = previous !== undefined && (previous.conflicting || !sameDefinition(previous, macro));
+    merged.set(key, conflicting ? { ...macro, conflicting } : macro);
+  }
   enumConstants(facts, '');
   return merged;
 }
