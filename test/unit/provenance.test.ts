@@ -21,6 +21,7 @@ test('fields: a field filled with vzalloc() in a sibling .c file is vmalloc memo
   assert.match(dma.message, /vzalloc\(\) at fieldsLoad\.c:6/);
   assert.equal(dma.related[0].file?.endsWith('fieldsLoad.c'), true);
   await checkFixture(path.join(DIR, 'fields', 'fieldsLoad.c'), { rules: RULES });
+  await checkFixture(path.join(DIR, 'fields', 'fieldsGadget.c'), { rules: RULES });
 });
 
 test('kfree of kmem_cache_alloc() objects: a finding on 6.1, allowed from 6.4', async () => {

@@ -104,6 +104,10 @@ function typeText(declaration: Node): string {
   return type.text;
 }
 
+function isStaticFunction(definition: Node): boolean {
+  return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
+}
+
 function isStaticDeclaration(declaration: Node): boolean {
   return namedChildren(declaration).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
 }
@@ -198,10 +202,16 @@ export class ProvenanceAnalysis {
     return this.resolve(node, facts, 0);
   }
 
-  /** The function definition of this folder that `name` calls, if exactly one. */
-  functionNamed(name: string): { fn: FunctionFacts; facts: FileFacts } | undefined {
-    const list = this.functionsByName.get(name);
-    return list?.length === 1 ? list[0] : undefined;
+  /**
+   * The function a call of `name` in `from` reaches: its own file's definition, else the one
+   * non-static definition of the folder (a static function of a sibling is another function).
+   */
+  functionNamed(name: string, from: FileFacts = this.facts): { fn: FunctionFacts; facts: FileFacts } | undefined {
+    const list = this.functionsByName.get(name) ?? [];
+    const local = list.filter((entry) => entry.facts === from);
+    if (local.length > 0) return local.length === 1 ? local[0] : undefined;
+    const visible = list.filter((entry) => !isStaticFunction(entry.fn.node));
+    return visible.length === 1 ? visible[0] : undefined;
   }
 
   private key(facts: FileFacts, node: Node): string {
@@ -302,12 +312,12 @@ export class ProvenanceAnalysis {
       const first = callArguments(call)[0];
       return name === 'PTR_ALIGN' && first ? this.resolve(first, facts, depth + 1) : UNKNOWN;
     }
-    return this.ofHelper(name, depth);
+    return this.ofHelper(name, facts, depth);
   }
 
   /** Memory returned by a helper function of the driver folder: the union of its returns. */
-  private ofHelper(name: string, depth: number): Provenance {
-    const target = this.functionNamed(name);
+  private ofHelper(name: string, from: FileFacts, depth: number): Provenance {
+    const target = this.functionNamed(name, from);
     if (!target) return UNKNOWN;
     const key = `${target.facts.path}:${name}`;
     const cached = this.returnCache.get(key);
@@ -339,7 +349,7 @@ export class ProvenanceAnalysis {
     return merge(parts);
   }
 
-  /** A parameter: the union over every call of its function in the folder, if all are visible. */
+  /** A parameter of a static function: the union over every call in its file, if all are plain calls. */
   private ofParameter(node: Node, variable: Variable, facts: FileFacts, depth: number): Provenance {
     const fn = this.functionOf(node, facts);
     if (!fn || variable.parameterIndex === undefined) return UNKNOWN;
@@ -348,15 +358,16 @@ export class ProvenanceAnalysis {
     if (cached) return cached;
     if (this.inProgress.has(key)) return NOTHING;
     this.inProgress.add(key);
-    const result = this.computeParameter(fn.fn.name, variable.parameterIndex, depth);
+    // Only a static function has all its callers in view: those of its own file.
+    const result = isStaticFunction(fn.fn.node) ? this.computeParameter(fn.fn.name, variable.parameterIndex, facts, depth) : UNKNOWN;
     this.inProgress.delete(key);
     this.paramCache.set(key, result);
     return result;
   }
 
-  private computeParameter(name: string, index: number, depth: number): Provenance {
+  private computeParameter(name: string, index: number, file: FileFacts, depth: number): Provenance {
     const parts: Provenance[] = [];
-    for (const file of this.allFiles) {
+    {
       // A function whose name is used other than as a callee (ops tables, callbacks) has callers we cannot see.
       for (const identifier of this.identifiersNamed(file, name)) {
         const parent = identifier.parent;
