@@ -99,19 +99,36 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
   return nodes;
 }
 
+/** The call graph and atomic entries of a driver folder: the same for every file in it. */
+type FolderGraph = Omit<AtomicAnalysis, 'facts' | 'functions' | 'functionOf'>;
+
+const graphCache = new WeakMap<FileFacts, { members: ReadonlySet<FileFacts>; graph: FolderGraph }>();
 const analysisCache = new WeakMap<FileFacts, { folder: readonly FileFacts[]; analysis: AtomicAnalysis }>();
 
 /** The atomic-context analysis of a file within its folder; cached for the (file, folder) pair. */
 export function atomicAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAnalysis {
   const cached = analysisCache.get(facts);
   if (cached && cached.folder.length === folder.length && cached.folder.every((other, index) => other === folder[index])) return cached.analysis;
-  const analysis = buildAnalysis(facts, folder);
+  const members = new Set([facts, ...folder]);
+  // Every file of a folder shares one graph: build it once, not once per file.
+  const shared = graphCache.get(facts);
+  let graph = shared && shared.members.size === members.size && [...members].every((member) => shared.members.has(member)) ? shared.graph : undefined;
+  if (!graph) {
+    graph = buildGraph([...members].sort((a, b) => a.path.localeCompare(b.path)));
+    for (const member of members) graphCache.set(member, { members, graph });
+  }
+  const functions = fileFunctions(facts);
+  const analysis: AtomicAnalysis = {
+    ...graph,
+    facts,
+    functions,
+    functionOf: (node) => functions.find((candidate) => candidate.fn.body.startIndex <= node.startIndex && node.endIndex <= candidate.fn.body.endIndex),
+  };
   analysisCache.set(facts, { folder, analysis });
   return analysis;
 }
 
-function buildAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAnalysis {
-  const files = [facts, ...folder.filter((other) => other !== facts)];
+function buildGraph(files: readonly FileFacts[]): FolderGraph {
   const all = files.flatMap((file) => fileFunctions(file));
   const byName = new Map<string, FunctionNode[]>();
   for (const node of all) {
@@ -188,15 +205,11 @@ function buildAnalysis(facts: FileFacts, folder: readonly FileFacts[]): AtomicAn
     }
   }
 
-  const functions = fileFunctions(facts);
   return {
-    facts,
-    functions,
     entry,
     processRoots,
     resolve,
     callersOf: (target) => callers.get(target) ?? [],
-    functionOf: (node) => functions.find((candidate) => candidate.fn.body.startIndex <= node.startIndex && node.endIndex <= candidate.fn.body.endIndex),
   };
 }
 
