@@ -19,6 +19,8 @@ const text = [
   '\tkfree(a);',
   '\tvoid *h = kmalloc(40000, gfp);',
   '\treturn 0;',
+  '\tvoid *k = kvmalloc(SZ_64K, GFP_ATOMIC);',
+  '\tvoid *m = kvmalloc(SZ_64K, GFP_KERNEL);',
   '}',
   '',
 ].join('\n');
@@ -131,4 +133,13 @@ test('no hover on numbers, variables, keywords, unknown URIs or outside the text
   }
   assert.equal(await client.request('textDocument/hover', { textDocument: { uri: 'file:///nope.c' }, position: { line: 0, character: 0 } }), null);
   assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 999, character: 999 } }), null);
+});
+
+test('kvmalloc falls back to vmalloc only with a blocking mask (mm/util.c, 6.1)', async () => {
+  const atomic = await hover(13, 12);
+  assert.match(atomic, /no vmalloc fallback: the mask does not allow blocking/);
+  assert.match(atomic, /\| physically contiguous \| yes \(kmalloc only with this mask\), but free with kvfree\(\) \|/);
+  const kernel = await hover(14, 12);
+  assert.match(kernel, /→ on failure vmalloc → page allocator \(order-0 pages\)/);
+  assert.match(kernel, /\| physically contiguous \| not guaranteed/);
 });

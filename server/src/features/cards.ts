@@ -2,7 +2,7 @@
 // nothing the model does not know: an unknown size gets no class, an unknown mask no verdict.
 import type { AllocationSite } from '../analysis/allocationSites';
 import { ALLOC_APIS, AllocApi, FreeApi, allocApi } from '../model/apis';
-import { ModelConfig, describeConfig, kernelConstants } from '../model/config';
+import { ModelConfig, compareVersion, describeConfig, kernelConstants } from '../model/config';
 import {
   GfpValue,
   compositeDefinition,
@@ -76,7 +76,10 @@ export function routePath(api: AllocApi, route: ServingRoute, config: ModelConfi
     }
     case 'kvmalloc': {
       const first = route.route.kind === 'slab' ? `SLUB ${cacheName(route.route.cacheSize, prefix)}` : route.route.kind === 'pages' ? `page allocator order ${route.route.order}` : 'kmalloc';
-      return route.vmallocFallback ? `${api.name} → kmalloc (${first}, no retry) → on failure vmalloc → page allocator (order-0 pages)` : `${api.name} → kmalloc (${first}); no vmalloc fallback at or below PAGE_SIZE`;
+      if (!route.vmallocFallback) return `${api.name} → kmalloc (${first}); no vmalloc fallback at or below PAGE_SIZE`;
+      const fallback = kvmallocFallback(route, config, gfp);
+      if (fallback === 'no') return `${api.name} → kmalloc (${first}, no retry) only: no vmalloc fallback for a non-blocking mask`;
+      return `${api.name} → kmalloc (${first}, no retry) → on failure vmalloc${fallback === 'unconfirmed' ? ' (for a non-blocking mask only in newer releases)' : ''} → page allocator (order-0 pages)`;
     }
     case 'pages':
       return route.route.kind === 'too-large'
@@ -98,8 +101,16 @@ export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValu
   switch (route.via) {
     case 'kmalloc':
       return describeKmallocRoute(route.route, config, prefixInfo.prefix) + (route.route.kind === 'slab' ? condition : '');
-    case 'kvmalloc':
-      return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix)}${route.vmallocFallback ? '; if that fails, vmalloc' : ''}`;
+    case 'kvmalloc': {
+      const fallback = kvmallocFallback(route, config, gfp);
+      const then = {
+        yes: '; if that fails, vmalloc',
+        no: '; no vmalloc fallback: the mask does not allow blocking (mm/util.c, 6.1), so the call fails when kmalloc does',
+        unconfirmed: '; vmalloc fallback for a non-blocking mask exists only in releases after 6.18 (release not confirmed)',
+        none: '',
+      }[fallback];
+      return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix)}${then}`;
+    }
     case 'pages':
       return describeKmallocRoute(route.route, config, 'kmalloc-', false);
     case 'vmalloc': {
@@ -114,10 +125,22 @@ export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValu
   }
 }
 
-export function contiguity(api: AllocApi, route: ServingRoute): string {
+/**
+ * Whether kvmalloc falls back to vmalloc: only above PAGE_SIZE, and in 6.1 only for a mask that
+ * allows blocking (`if (!gfpflags_allow_blocking(flags)) return NULL;`, mm/util.c 6.1). Non-blocking
+ * vmalloc support (P-KVNB, posted 2025-10) cannot be in 6.18 or older; its release is not confirmed.
+ */
+function kvmallocFallback(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): 'yes' | 'no' | 'unconfirmed' | 'none' {
+  if (route.via !== 'kvmalloc' || !route.vmallocFallback) return 'none';
+  if (!gfp || gfpAllowsBlocking(gfp)) return 'yes';
+  return compareVersion(config.kernel, '6.18') <= 0 ? 'no' : 'unconfirmed';
+}
+
+export function contiguity(api: AllocApi, route: ServingRoute, config?: ModelConfig, gfp?: GfpValue): string {
   if (api.contiguous === 'yes') return 'yes';
   if (api.contiguous === 'no') return 'no — virtually contiguous only; not for DMA, virt_to_phys() or scatterlists';
   if (route.via === 'kvmalloc' && !route.vmallocFallback) return 'yes at this size (kmalloc only), but free with kvfree()';
+  if (config && kvmallocFallback(route, config, gfp) === 'no') return 'yes (kmalloc only with this mask), but free with kvfree()';
   if (api.family === 'kvmalloc') return 'not guaranteed — kmalloc memory or, after the fallback, vmalloc memory';
   if (api.family === 'dma_coherent' || api.family === 'dma_coherent_managed' || api.family === 'dma_noncoherent') {
     return 'contiguous for the device; behind an IOMMU the pages may be physically scattered';
@@ -158,7 +181,7 @@ export function allocationCard(site: AllocationSite, config: ModelConfig): strin
   if (site.order?.value) rows.push(['order', `${site.order.value.value} (${bytes(2 ** site.order.value.value * config.pageSize)})`]);
   const served = servedBy(route, config, site.gfp?.value);
   if (served) rows.push(['served by', served]);
-  rows.push(['physically contiguous', contiguity(api, route)]);
+  rows.push(['physically contiguous', contiguity(api, route, config, site.gfp?.value)]);
   if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined)]);
   else if (api.sleeps === 'always') rows.push(['may sleep', `yes, whatever the context: ${api.name}() always may sleep`]);
   rows.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
