@@ -258,6 +258,16 @@ export function describeContext(analysis: AtomicAnalysis, context: CallContext):
   return describeEntry(analysis, context.fn, context.reason);
 }
 
+/** Short form for hovers: "spin_lock(&p->lock) held since line 42", "hard-IRQ handler registered by devm_request_irq at line 97". */
+export function contextSummary(analysis: AtomicAnalysis, context: CallContext): string {
+  if (context.kind === 'held') return `${context.section.label} held since line ${line(context.section.opener)}`;
+  const reason = context.reason;
+  if (reason.kind === 'callback') {
+    return `${reason.registration.role} registered by ${reason.registration.via} at line ${line(reason.registration.site)}${fileLabel(analysis, reason.registration.facts)}`;
+  }
+  return describeEntry(analysis, context.fn, reason);
+}
+
 function describeEntry(analysis: AtomicAnalysis, fn: FunctionNode, reason: EntryReason): string {
   if (reason.kind === 'callback') {
     const registration = reason.registration;

@@ -5,6 +5,7 @@ import type { FileFacts } from '../analysis/fileFacts';
 import { Span, spanOf } from '../parsing/syntax';
 import { allocationCard, freeCard, gfpCard } from './cards';
 import { provenanceSection } from './provenanceHover';
+import { contextSection } from './contextHover';
 
 export interface HoverTarget {
   facts: FileFacts;
@@ -28,7 +29,7 @@ const apiSection: HoverSection = ({ facts, call }) => {
 const gfpSection: HoverSection = ({ facts, node, call }) =>
   !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) : undefined;
 
-export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection];
+export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection];
 
 export interface HoverAnswer {
   markdown: string;

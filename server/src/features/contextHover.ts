@@ -1,0 +1,18 @@
+// Hover section: the execution context at any call, when the analysis knows it exactly.
+// "atomic: …" where a section is held on every path or the function is entered atomically;
+// "process context" only for registered process-context roots with nothing held; else nothing.
+import { atomicAnalysis, atomicContextAt, contextSummary } from '../analysis/callGraph';
+import type { HoverSection } from './hover';
+
+export const contextSection: HoverSection = ({ facts, folder, call }) => {
+  if (!call) return undefined;
+  const analysis = atomicAnalysis(facts, folder);
+  const fn = analysis.functionOf(call);
+  if (!fn || !fn.locks.understood) return undefined;
+  const atomic = atomicContextAt(analysis, fn, call);
+  if (atomic) return `**Context** — atomic: ${contextSummary(analysis, atomic)}. Nothing here may sleep.`;
+  const held = fn.locks.heldAt.get(call.id);
+  const root = analysis.processRoots.get(fn);
+  if (!held || held.size > 0 || !root || analysis.entry.has(fn)) return undefined;
+  return `**Context** — process context: ${fn.fn.name}() is a ${root.role} registered by ${root.via} at line ${root.site.startPosition.row + 1}${root.facts === facts ? '' : ` of ${root.facts.path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
+};
