@@ -50,12 +50,16 @@ function terms(node: Node): Node[] {
   return [...terms(inner.childForFieldName('left')!), ...terms(inner.childForFieldName('right')!)];
 }
 
+const ALWAYS_CONSTANT = new Set(['ARRAY_SIZE', 'sizeof_field', 'FIELD_SIZEOF', 'offsetof', 'offsetofend', '__alignof__', '_Alignof']);
+
 /** A factor is constant when it evaluates, is a sizeof, or is named like a constant (UPPER_CASE, checkpatch's $Constant). */
 function isConstantLike(node: Node, scope: ConstantScope): boolean {
   const inner = unwrapExpression(node);
   if (inner.type === 'sizeof_expression' || inner.type === 'number_literal' || inner.type === 'char_literal') return true;
   if (inner.type === 'identifier' && /^[A-Z][A-Z0-9_]*$/.test(inner.text)) return true;
-  if (inner.type === 'call_expression' && /^[A-Z][A-Z0-9_]*$/.test(inner.childForFieldName('function')?.text ?? '') ) {
+  // Compile-time constants whatever their argument: ARRAY_SIZE(priv->regs), sizeof_field(T, m).
+  if (inner.type === 'call_expression' && ALWAYS_CONSTANT.has(inner.childForFieldName('function')?.text ?? '')) return true;
+  if (inner.type === 'call_expression' && /^[A-Z][A-Z0-9_]*$/.test(inner.childForFieldName('function')?.text ?? '')) {
     return inner.childForFieldName('arguments')!.namedChildren.every((arg) => !arg || isConstantLike(arg, scope));
   }
   if (inner.type === 'binary_expression') return isConstantLike(inner.childForFieldName('left')!, scope) && isConstantLike(inner.childForFieldName('right')!, scope);

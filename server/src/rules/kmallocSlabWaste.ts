@@ -29,7 +29,9 @@ export const kmallocSlabWaste: Rule = {
       const { cacheSize, unused } = route.route;
       if (unused < MIN_WASTE || unused * 4 < cacheSize) continue;
       const header = route.header ?? 0;
-      const prefix = site.gfp?.value ? kmallocCachePrefix(site.gfp.value.bits, facts.config).prefix : 'kmalloc-';
+      const family = site.gfp?.value ? kmallocCachePrefix(site.gfp.value.bits, facts.config) : { prefix: 'kmalloc-' };
+      const prefix = family.prefix;
+      const condition = 'condition' in family && family.condition ? ` (${family.condition}; else kmalloc-${formatCacheSize(cacheSize)})` : '';
       const name = (size: number) => `${prefix}${formatCacheSize(size)}`;
       const smaller = kmallocCacheSizes(constants, constants.kmallocMinSize.low).filter((size) => size < cacheSize).pop();
       const headerNote = header > 0 ? ` (with the ${header}-byte devres header)` : '';
@@ -38,7 +40,7 @@ export const kmallocSlabWaste: Rule = {
       const useAll = `or ask for the whole ${cacheSize - header} bytes${roundup}`;
       findings.push({
         span: spanOf(site.call),
-        message: `${site.api.name}() of ${site.requestedBytes.value} bytes${headerNote} is served by ${name(cacheSize)}: ${unused} of ${cacheSize} bytes (${Math.round((unused / cacheSize) * 100)}%) unused in every object (${describeConfig(facts.config)}). ${fitSmaller ? `${fitSmaller[0].toUpperCase()}${fitSmaller.slice(1)}, ${useAll}.` : `${useAll[3].toUpperCase()}${useAll.slice(4)}.`}${sizeEvidence(site)}`,
+        message: `${site.api.name}() of ${site.requestedBytes.value} bytes${headerNote} is served by ${name(cacheSize)}${condition}: ${unused} of ${cacheSize} bytes (${Math.round((unused / cacheSize) * 100)}%) unused in every object (${describeConfig(facts.config)}). ${fitSmaller ? `${fitSmaller[0].toUpperCase()}${fitSmaller.slice(1)}, ${useAll}.` : `${useAll[3].toUpperCase()}${useAll.slice(4)}.`}${sizeEvidence(site)}`,
         related: [],
         fixes: [],
       });
