@@ -8,7 +8,7 @@ import { Span, calleeName, callArguments, spanOf } from '../parsing/syntax';
 import type { RelatedLocation } from '../rules/rule';
 import { Registration, fileRegistrations, signatureFits } from './callbacks';
 import type { FileFacts, FunctionFacts } from './fileFacts';
-import { FunctionLocks, HeldSection, analyzeFunctionLocks, lockKeyOfText, mustHoldLocks } from './lockRegions';
+import { CalleeLocks, FunctionLocks, HeldSection, analyzeFunctionLocks, lockKeyOfText, mustHoldLocks } from './lockRegions';
 
 export interface FunctionNode {
   facts: FileFacts;
@@ -69,10 +69,23 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
   const cached = fileCache.get(facts);
   if (cached) return cached;
   const helpers = unlockHelpers(facts);
-  const releases = (name: string): readonly SectionClass[] | undefined => {
-    const own = helpers.get(name);
-    if (own) return own;
-    return UNLOCK_HELPER.test(name) && !SLEEPING_UNLOCK.test(name) && !sectionCloser(name) ? ['spin', 'raw_spin', 'rwlock', 'local_lock'] : undefined;
+  const definitions = new Map<string, FunctionFacts | null>();
+  for (const fn of facts.functions) definitions.set(fn.name, definitions.has(fn.name) ? null : fn);
+  const results = new Map<FunctionFacts, FunctionLocks>();
+  const inProgress = new Set<FunctionFacts>();
+  const callees: CalleeLocks = {
+    releases: (name) => {
+      const own = helpers.get(name);
+      if (own) return own;
+      return UNLOCK_HELPER.test(name) && !SLEEPING_UNLOCK.test(name) && !sectionCloser(name) ? ['spin', 'raw_spin', 'rwlock', 'local_lock'] : undefined;
+    },
+    // A same-file lock wrapper (`static void foo_lock(struct foo *f) { spin_lock(&f->lock); }`);
+    // analysed first, on demand; recursion gets no summary.
+    acquires: (name) => {
+      const fn = definitions.get(name);
+      if (!fn || inProgress.has(fn)) return undefined;
+      return analyze(fn).acquiredAtExit;
+    },
   };
   // Which lock expressions are spinning locks: `__must_hold(&p->lock)` makes a body atomic only
   // when the same file takes that lock with a spinning opener (mutexes carry the annotation too).
@@ -84,7 +97,10 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
     const lock = callArguments(call)[opener.lockArg];
     if (lock) spinning.set(lockKeyOfText('spin', lock.text).slice('spin:'.length), { cls: opener.class, name: name! });
   }
-  const nodes = facts.functions.map((fn): FunctionNode => {
+  const analyze = (fn: FunctionFacts): FunctionLocks => {
+    const known = results.get(fn);
+    if (known) return known;
+    inProgress.add(fn);
     const entry = new Map<string, HeldSection>();
     for (const text of mustHoldLocks(fn)) {
       const known = spinning.get(lockKeyOfText('spin', text).slice('spin:'.length));
@@ -92,8 +108,14 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
       const key = lockKeyOfText(known.cls, text);
       entry.set(key, { key, class: known.cls, count: 1, opener: fn.node, label: `__must_hold(${text})` });
     }
+    const locks = analyzeFunctionLocks(fn, entry, callees);
+    inProgress.delete(fn);
+    results.set(fn, locks);
+    return locks;
+  };
+  const nodes = facts.functions.map((fn): FunctionNode => {
     const calls = fn.body.descendantsOfType('call_expression').filter((call): call is Node => !!call);
-    return { facts, fn, locks: analyzeFunctionLocks(fn, entry, releases), calls };
+    return { facts, fn, locks: analyze(fn), calls };
   });
   fileCache.set(facts, nodes);
   return nodes;

@@ -34,7 +34,19 @@ export interface FunctionLocks {
   queriesContext?: Node;
   /** Calls whose execution depends on a scalar parameter (a flag, a mask, a mode). */
   parameterGuarded: Set<number>;
+  /** Sections held on every exit that were not held on entry: a lock wrapper (`foo_lock(p)`). */
+  acquiredAtExit: HeldSection[];
 }
+
+/** What the lock analysis may ask about other functions of the file. */
+export interface CalleeLocks {
+  /** Section classes a call drops (an unlock helper). */
+  releases(name: string): readonly SectionClass[] | undefined;
+  /** Sections a call leaves held (a lock wrapper). */
+  acquires(name: string): readonly HeldSection[] | undefined;
+}
+
+const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
 
 const STATEMENT_TYPES = new Set([
   'compound_statement', 'expression_statement', 'declaration', 'if_statement', 'switch_statement', 'while_statement',
@@ -161,13 +173,15 @@ class Walker {
   previousGotoStates = new Map<string, LockState>();
   private conditionalDepth = 0;
 
-  /** `releases(name)`: the section classes a call to that function drops (a same-file unlock helper). */
-  constructor(private readonly releases: (name: string) => readonly SectionClass[] | undefined) {}
+  exits: LockState[] = [];
+
+  constructor(private readonly callees: CalleeLocks) {}
 
   run(body: Node, entry: LockState): void {
     this.heldAt.clear();
     this.gotoStates = new Map();
-    this.block(body, entry, { breaks: [], continues: [] });
+    this.exits = [];
+    this.exits.push(this.block(body, entry, { breaks: [], continues: [] }));
   }
 
   block(node: Node, state: LockState, jumps: Jumps): LockState {
@@ -239,7 +253,7 @@ class Walker {
         return inner ? this.statement(inner, state, jumps) : state;
       }
       case 'return_statement':
-        this.expression(node, state);
+        this.exits.push(this.expression(node, state));
         return null;
       case 'break_statement':
         jumps.breaks.push(state);
@@ -525,10 +539,19 @@ class Walker {
     if (closer) return this.close(call, closer, state);
     const opener = sectionOpener(name);
     if (opener && !('conditional' in opener && opener.conditional) && this.conditionalDepth === 0) return this.open(call, name, opener, state);
-    const dropped = this.releases(name);
+    const dropped = this.callees.releases(name);
     if (dropped && state.size > 0) {
       const next = new Map(state);
       for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
+      return next;
+    }
+    const acquired = this.conditionalDepth === 0 ? this.callees.acquires(name) : undefined;
+    if (acquired && acquired.length > 0) {
+      const next = new Map(state);
+      for (const section of acquired) {
+        const key = `${section.key} via ${name}`;
+        next.set(key, { key, class: section.class, count: 1, opener: call, label: `${name}() (which takes ${section.label})` });
+      }
       return next;
     }
     return state;
@@ -574,13 +597,13 @@ function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
 export function analyzeFunctionLocks(
   fn: FunctionFacts,
   entry: ReadonlyMap<string, HeldSection> = new Map(),
-  releases: (name: string) => readonly SectionClass[] | undefined = () => undefined,
+  callees: CalleeLocks = NO_CALLEES,
 ): FunctionLocks {
   const parameterGuarded = parameterGuardedCalls(fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded };
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, acquiredAtExit: [] };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(fn.body);
-  const walker = new Walker(releases);
+  const walker = new Walker(callees);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
   for (let pass = 0; pass < 6; pass++) {
     walker.run(fn.body, entry);
@@ -596,6 +619,8 @@ export function analyzeFunctionLocks(
   }
   result.heldAt = walker.heldAt;
   result.releasesCallerLock = walker.releasesCallerLock;
+  const exit = joinAll(walker.exits);
+  if (exit && !result.queriesContext) result.acquiredAtExit = [...exit.values()].filter((held) => !entry.has(held.key) && !held.key.startsWith('guard '));
   return result;
 }
 
