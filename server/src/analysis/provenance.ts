@@ -284,12 +284,11 @@ export class ProvenanceAnalysis {
     }
     if (base.type !== 'identifier') return UNKNOWN;
     const variable = this.variableAt(base, facts);
-    if (variable && variable.parameterIndex === undefined && !variable.isStatic) return this.stackSource(variable, facts, base);
+    if (variable && variable.parameterIndex === undefined && !variable.isStatic) return this.stackSource(variable, facts);
     return UNKNOWN;
   }
 
-  private stackSource(variable: Variable, facts: FileFacts, use: Node): Provenance {
-    void use;
+  private stackSource(variable: Variable, facts: FileFacts): Provenance {
     return {
       sources: [{ origin: 'stack', file: facts.path, span: spanOf(variable.declaration), node: variable.declaration, via: [] }],
       unknown: false,
@@ -339,7 +338,7 @@ export class ProvenanceAnalysis {
   private ofIdentifier(node: Node, facts: FileFacts, depth: number): Provenance {
     const variable = this.variableAt(node, facts);
     if (!variable) return this.ofGlobal(node.text, facts, depth);
-    if (variable.array) return variable.isStatic || variable.parameterIndex !== undefined ? UNKNOWN : this.stackSource(variable, facts, node);
+    if (variable.array) return variable.isStatic || variable.parameterIndex !== undefined ? UNKNOWN : this.stackSource(variable, facts);
     const reaching = reachingDefinitions(variable, node);
     const parts = reaching.definitions.map((definition) => (definition.value ? this.resolve(definition.value, facts, depth + 1) : UNKNOWN));
     if (!reaching.dominated) {

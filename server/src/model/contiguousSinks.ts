@@ -10,6 +10,11 @@ export interface ContiguousSink {
   /** Further arguments with the same requirement (usb_fill_control_urb's setup packet). */
   moreArgs?: readonly number[];
   /**
+   * The length of `arg`: a constant 0 means nothing is mapped (usb_hcd_map_urb_for_dma() skips
+   * zero-length transfer buffers, drivers/usb/core/hcd.c 6.1).
+   */
+  lengthArg?: number;
+  /**
    * The argument is not the buffer itself but `through(buffer)`: dma_map_page(dev,
    * virt_to_page(buf), …), remap_pfn_range(vma, addr, virt_to_phys(buf) >> PAGE_SHIFT, …).
    * Only that shape is checked; a page or pfn obtained any other way is not a buffer.
@@ -38,12 +43,12 @@ export const CONTIGUOUS_SINKS = [
   { name: 'virt_to_page', arg: 0, consequence: 'virt_to_page() works on the linear map only; a vmalloc address yields a bogus struct page', rejectsStack: false, instead: 'vmalloc_to_page()', source: 'include/linux/mm.h (6.1)' },
   { name: 'sg_init_one', arg: 1, consequence: 'sg_init_one() calls virt_to_page() on the buffer (DEBUG_SG: BUG_ON(!virt_addr_valid(buf)))', rejectsStack: true, instead: 'kmalloc() memory, or sg_alloc_table_from_pages() over vmalloc_to_page() pages', source: 'lib/scatterlist.c, include/linux/scatterlist.h (6.1)' },
   { name: 'sg_set_buf', arg: 1, consequence: 'sg_set_buf() calls virt_to_page() on the buffer (DEBUG_SG: BUG_ON(!virt_addr_valid(buf)))', rejectsStack: true, instead: 'kmalloc() memory, or sg_set_page() with vmalloc_to_page() per page', source: 'include/linux/scatterlist.h (6.1)' },
-  { name: 'usb_bulk_msg', arg: 2, consequence: `the data buffer must be DMA-able ("allocate it with kmalloc() or equivalent"): ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
-  { name: 'usb_interrupt_msg', arg: 2, consequence: `the data buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
-  { name: 'usb_control_msg', arg: 6, consequence: `the data buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer, or usb_control_msg_send()/usb_control_msg_recv(), which copy', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
-  { name: 'usb_fill_bulk_urb', arg: 3, consequence: `urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
-  { name: 'usb_fill_int_urb', arg: 3, consequence: `urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
-  { name: 'usb_fill_control_urb', arg: 4, moreArgs: [3], consequence: `the setup packet and urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_bulk_msg', lengthArg: 3, arg: 2, consequence: `the data buffer must be DMA-able ("allocate it with kmalloc() or equivalent"): ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_interrupt_msg', lengthArg: 3, arg: 2, consequence: `the data buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_control_msg', lengthArg: 7, arg: 6, consequence: `the data buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() the buffer, or usb_control_msg_send()/usb_control_msg_recv(), which copy', source: 'drivers/usb/core/message.c, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_fill_bulk_urb', lengthArg: 4, arg: 3, consequence: `urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_fill_int_urb', lengthArg: 4, arg: 3, consequence: `urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
+  { name: 'usb_fill_control_urb', lengthArg: 5, arg: 4, moreArgs: [3], consequence: `the setup packet and urb->transfer_buffer must be DMA-able: ${USB_HCD}`, rejectsStack: true, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
 ] as const satisfies readonly ContiguousSink[];
 
 export interface ContiguousField {

@@ -4,6 +4,7 @@
 // the linear map, so virt_to_page()/virt_to_phys() on it are meaningless and dma_map_single()
 // rejects it (include/linux/dma-mapping.h, 6.1).
 import type { Node } from 'web-tree-sitter';
+import { evaluateText } from '../analysis/constants';
 import type { FileFacts } from '../analysis/fileFacts';
 import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, mayBeVmalloc, provenanceFor, underVmallocCheck } from '../analysis/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
@@ -13,7 +14,7 @@ import { callArguments, calleeName, descendantsOfType, spanOf, unwrapExpression 
 import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
 
 const STACK_WHY =
-  'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst); with CONFIG_VMAP_STACK (default y on x86_64 and arm64) the stack itself is vmalloc memory';
+  'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
 
 interface SinkUse {
   /** The call or assignment reported. */
@@ -54,6 +55,8 @@ function sinkUses(facts: FileFacts): SinkUse[] {
         if (buffer) consumed.add(buffer.parent!.parent!.id);
       }
       if (!buffer) continue;
+      const length = index === sink.arg && sink.lengthArg !== undefined ? args[sink.lengthArg] : undefined;
+      if (length && evaluateText(unwrapExpression(length).text, facts.scope)?.value === 0) continue;
       uses.push({ at: call, buffer, what: `${name}()`, consequence: sink.consequence, instead: sink.instead, rejectsVmalloc: true, rejectsStack: sink.rejectsStack });
     }
   }
@@ -98,7 +101,7 @@ function message(use: SinkUse, bad: readonly PointerSource[], provenance: Proven
   }
   if (stack.length > 0) {
     const from = stack.map((source) => describeSource(source, facts.path)).join('; ');
-    parts.push(`${buffer} ${verb} stack memory (${from}) passed to ${use.what}: ${STACK_WHY}. ${vmalloc.length === 0 ? use.consequence + '.' : ''}`.trim());
+    parts.push(`${buffer} ${verb} stack memory (${from}) passed to ${use.what}, and ${STACK_WHY}${vmalloc.length === 0 ? `: ${use.consequence}.` : '.'}`);
   }
   parts.push(`Use instead: ${use.instead}.`);
   return parts.join(' ');
