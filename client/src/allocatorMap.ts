@@ -46,10 +46,10 @@ export function renderMap(map: AllocationMap | null, where: string): string {
   return `<div class="map">${rows.join('')}</div><section class="details">${details}</section><p class="model">Figures for ${escape(map.model)}, SLUB.</p>`;
 }
 
-function page(nonce: string, cspSource: string): string {
+function page(nonce: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource}; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Allocator Map</title>
 <style nonce="${nonce}">
@@ -105,7 +105,7 @@ export class AllocatorMapPanel implements Disposable {
 
   private constructor(readonly panel: WebviewPanel, private readonly allocationAt: AllocationAt) {
     const nonce = randomBytes(16).toString('base64');
-    panel.webview.html = page(nonce, panel.webview.cspSource);
+    panel.webview.html = page(nonce);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: { ready?: boolean }) => {
         if (!message?.ready) return;

@@ -159,7 +159,13 @@ describe('Kernel Alloc Lens in VS Code', () => {
     await vscode.commands.executeCommand('kernelAllocLens.showAllocatorMap');
     const state = await eventually(() => api.allocatorMapState(), 'the allocator map panel');
     assert.equal(state.visible, true);
-    await eventually(() => api.allocatorMapState()?.api === 'kmalloc', 'the map to follow the cursor to kmalloc');
+    await eventually(() => api.allocatorMapState()?.line === line, 'the map to show the kmalloc under the cursor');
+    // Moving the cursor moves the highlight: the map follows onDidChangeTextEditorSelection.
+    const large = lineOf(document, 'kmalloc(SZ_8M');
+    editor.selection = new vscode.Selection(large, 16, large, 16);
+    await eventually(() => api.allocatorMapState()?.line === large, 'the map to follow the cursor to the SZ_8M kmalloc');
+    editor.selection = new vscode.Selection(lineOf(document, 'struct sensor {'), 0, lineOf(document, 'struct sensor {'), 0);
+    await eventually(() => api.allocatorMapState() && api.allocatorMapState().api === undefined, 'the map to show no allocation off a call');
   });
 
   it('shows the model in use in the status bar', async () => {
