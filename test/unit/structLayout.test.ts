@@ -55,6 +55,14 @@ enum t_state { T_IDLE, T_BUSY = 5, T_DONE };
 struct t_enum { u8 a; enum t_state st; u8 b; };
 struct big_state { u8 hdrs[1536]; u8 fw_image[70000]; };
 struct t_multi_dim { u16 m[3][5]; u8 n; };
+#pragma pack(push, 1)
+struct t_pragma1 { u8 a; u32 b; u64 c; u16 d; };
+struct t_pragma1_bits { u8 a:3; u32 b:30; u8 c; };
+#pragma pack(pop)
+#pragma pack(2)
+struct t_pragma2 { u8 a; u32 b; u64 c; u8 d; };
+#pragma pack()
+struct t_after_pragma { u8 a; u32 b; };
 `;
 
 interface Probe {
@@ -87,6 +95,10 @@ const PROBES: Probe[] = [
   { name: 't_enum', members: ['st', 'b'] },
   { name: 'big_state', members: ['fw_image'] },
   { name: 't_multi_dim', members: ['n'] },
+  { name: 't_pragma1', members: ['b', 'c', 'd'] },
+  { name: 't_pragma1_bits', members: ['c'] },
+  { name: 't_pragma2', members: ['b', 'c', 'd'] },
+  { name: 't_after_pragma', members: ['b'] },
 ];
 
 /** sizeof/offsetof of every probe as GCC computes them for x86_64, read from `gcc -S` output. */

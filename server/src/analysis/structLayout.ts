@@ -177,7 +177,8 @@ export function layoutRecord(environment: TypeEnvironment, record: RecordDecl, d
 }
 
 export function recordTitle(record: RecordDecl): string {
-  return record.name ? `${record.kind} ${record.name}` : `anonymous ${record.kind}`;
+  if (record.name) return `${record.kind} ${record.name}`;
+  return record.alias ?? `anonymous ${record.kind}`;
 }
 
 function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: number): SizeAnswer {
@@ -197,6 +198,11 @@ function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: 
     const element = sizeOfType(environment, flexible ? { ...member.type, dims: [] } : member.type, depth + 1);
     if (isUnknown(element)) return { unknown: `${title}.${member.name ?? '<anonymous>'}: ${element.unknown}` };
     let align = record.packed || member.packed ? 1 : element.align;
+    // #pragma pack(n) caps member alignment (GCC); with an explicit aligned() too, stay silent.
+    if (record.pack !== undefined) {
+      if (member.aligned !== undefined) return { unknown: `${title}: aligned() under #pragma pack not modelled` };
+      align = Math.min(align, record.pack);
+    }
     if (member.aligned !== undefined) {
       const requested = constant(environment, member.aligned, 'alignment');
       if (typeof requested !== 'number') return requested;
@@ -217,7 +223,8 @@ function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: 
       }
       let position = start;
       const unit = element.size * 8;
-      const packedField = record.packed || member.packed;
+      const packedField = record.packed || member.packed || record.pack !== undefined;
+      if (record.pack !== undefined && record.pack !== 1) return { unknown: `${title}: bitfields under #pragma pack(${record.pack}) not modelled` };
       if (!packedField && Math.floor(position / unit) !== Math.floor((position + width - 1) / unit)) position = roundUp(position, element.align * 8);
       if (member.name) maxAlign = Math.max(maxAlign, align);
       members.push({ name: member.name, type: member.type, offset: Math.floor(position / 8), size: element.size, bitOffset: position % 8, bits: width });
@@ -241,7 +248,7 @@ function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: 
   }
   const raw = record.kind === 'union' ? unionSize : Math.ceil(bitPosition / 8);
   const size = roundUp(raw, maxAlign);
-  const layout: RecordLayout = { title, size, align: maxAlign, members, packed: record.packed, file: record.file };
+  const layout: RecordLayout = { title, size, align: maxAlign, members, packed: record.packed || record.pack !== undefined, file: record.file };
   return { size, align: maxAlign, steps: [describeLayout(layout)], layout };
 }
 

@@ -30,6 +30,10 @@ export interface RecordDecl {
   members: MemberDecl[];
   packed: boolean;
   aligned?: string;
+  /** The typedef name of an anonymous record (`typedef struct { … } foo_t;`), for messages. */
+  alias?: string;
+  /** Maximum member alignment set by an enclosing `#pragma pack(n)`. */
+  pack?: number;
   /** Why the layout cannot be computed exactly, when it cannot. */
   unsupported?: string;
   /** 0-based line of the definition. */
@@ -218,6 +222,8 @@ interface Scan {
   lineOf: (offset: number) => number;
   /** Offsets of #if/#ifdef/#else/#elif/#endif lines. */
   conditionals: number[];
+  /** `#pragma pack` state changes in file order: offset and the packing from there on (undefined = default, NaN = unknown). */
+  packs: { offset: number; pack?: number }[];
   file?: string;
   records: RecordDecl[];
   enums: EnumDecl[];
@@ -249,6 +255,11 @@ function parseRecord(scan: Scan, start: number): { record: RecordDecl; next: num
   const close = matching(tokens, index);
   if (close < 0) return undefined;
   const record: RecordDecl = { kind, name, members: [], packed: false, line: scan.lineOf(tokens[start].offset), file: scan.file };
+  const pack = [...scan.packs].reverse().find((change) => change.offset < tokens[start].offset)?.pack;
+  if (pack !== undefined) {
+    if (Number.isNaN(pack)) record.unsupported = '#pragma pack state not understood';
+    else record.pack = pack;
+  }
   const bodyStart = tokens[index].offset;
   const bodyEnd = tokens[close].offset;
   if (scan.conditionals.some((offset) => offset > bodyStart && offset < bodyEnd)) {
@@ -445,6 +456,30 @@ function parseEnumBody(scan: Scan, name: string | undefined, body: Token[], offs
   return { name, constants, line: scan.lineOf(offset) };
 }
 
+/**
+ * `#pragma pack(n)`, `pack(push, n)`, `pack(pop)`, `pack()` in file order (GCC semantics: the
+ * packing caps member alignment until changed). Anything else makes the state unknown (NaN).
+ */
+function pragmaPacks(lines: { offset: number; text: string }[]): { offset: number; pack?: number }[] {
+  const changes: { offset: number; pack?: number }[] = [];
+  const stack: (number | undefined)[] = [];
+  let current: number | undefined;
+  for (const line of lines) {
+    const match = /^#\s*pragma\s+pack\s*\(([^)]*)\)/.exec(line.text);
+    if (!match) continue;
+    const args = match[1].split(',').map((arg) => arg.trim()).filter(Boolean);
+    if (args.length === 0) current = undefined;
+    else if (args[0] === 'pop' && args.length === 1) current = stack.pop();
+    else if (args[0] === 'push') {
+      stack.push(current);
+      if (args[1] !== undefined) current = /^\d+$/.test(args[1]) ? Number(args[1]) : NaN;
+    } else if (/^\d+$/.test(args[0]) && args.length === 1) current = Number(args[0]);
+    else current = NaN;
+    changes.push({ offset: line.offset, pack: current });
+  }
+  return changes;
+}
+
 /** All type definitions of a file's text. */
 export function collectTypeDeclarations(text: string, file?: string): TypeDeclarations {
   const { masked, preprocessor } = mask(text);
@@ -464,6 +499,7 @@ export function collectTypeDeclarations(text: string, file?: string): TypeDeclar
   const scan: Scan = {
     tokens,
     lineOf,
+    packs: pragmaPacks(preprocessor),
     conditionals: preprocessor.filter((line) => /^#\s*(if|ifdef|ifndef|elif|else|endif)\b/.test(line.text)).map((line) => line.offset),
     file,
     records: [],
@@ -487,6 +523,7 @@ export function collectTypeDeclarations(text: string, file?: string): TypeDeclar
         for (const part of splitTop(declarators, ',')) {
           const declarator = parseDeclarator(part);
           if (declarator?.name && declarator.bits === undefined) {
+            if (specifier.record && !specifier.record.name && declarator.pointers === 0 && declarator.dims.length === 0) specifier.record.alias ??= declarator.name;
             typedefs.push({ name: declarator.name, type: { base: specifier.base, pointers: declarator.pointers, dims: declarator.dims, record: specifier.record }, line: lineOf(tokens[index].offset) });
           }
         }
