@@ -43,6 +43,7 @@ describe('pure detection functions', () => {
     // 6.10 on: generic CONFIG_PAGE_SIZE_* and CONFIG_PAGE_SHIFT (arch/Kconfig).
     assert.deepEqual(configFromDotConfig('CONFIG_ARM64=y\nCONFIG_PAGE_SIZE_64KB=y\n'), { arch: 'arm64', pageSize: 65536 });
     assert.deepEqual(configFromDotConfig('CONFIG_ARM64=y\nCONFIG_PAGE_SIZE_16KB=y\nCONFIG_PAGE_SHIFT=14\n'), { arch: 'arm64', pageSize: 16384 });
+    assert.deepEqual(configFromDotConfig('CONFIG_ARM64=y\nCONFIG_ARM64_PAGE_SHIFT=16\n'), { arch: 'arm64', pageSize: 65536 });
     assert.deepEqual(configFromDotConfig('CONFIG_ARM=y\nCONFIG_MMU=y\n'), { arch: 'arm', pageSize: 4096 });
     // "is not set" lines and =m are not enabled options; an unmodelled arch detects nothing.
     assert.deepEqual(configFromDotConfig('# CONFIG_X86_64 is not set\nCONFIG_X86_32=y\n'), { arch: undefined, pageSize: undefined });

@@ -38,8 +38,9 @@ function enabledOptions(text: string): Map<string, string> {
 
 /**
  * Architecture and page size from a .config. CONFIG_X86_64 (arch/x86/Kconfig), CONFIG_ARM64 and
- * CONFIG_ARM64_{4K,16K,64K}_PAGES (arch/arm64/Kconfig, every release), the generic
- * CONFIG_PAGE_SIZE_{4,16,64}KB and CONFIG_PAGE_SHIFT (arch/Kconfig, 6.10 on). 32-bit x86 and other
+ * CONFIG_ARM64_{4K,16K,64K}_PAGES and CONFIG_ARM64_PAGE_SHIFT (arch/arm64/Kconfig), the generic
+ * CONFIG_PAGE_SIZE_{4,16,64}KB and CONFIG_PAGE_SHIFT (arch/Kconfig, from the 2024 consolidation of
+ * the per-arch page-size options, v6.10). 32-bit x86 and other
  * architectures are not modelled: nothing is detected for them.
  */
 export function configFromDotConfig(text: string): { arch?: Arch; pageSize?: number } {
@@ -50,7 +51,7 @@ export function configFromDotConfig(text: string): { arch?: Arch; pageSize?: num
   else if (on('CONFIG_ARM64')) arch = 'arm64';
   else if (on('CONFIG_ARM')) arch = 'arm';
   let pageSize: number | undefined;
-  const shift = Number(options.get('CONFIG_PAGE_SHIFT'));
+  const shift = Number(options.get('CONFIG_PAGE_SHIFT') ?? options.get('CONFIG_ARM64_PAGE_SHIFT'));
   if (Number.isInteger(shift) && shift >= 12 && shift <= 16) pageSize = 2 ** shift;
   else if (on('CONFIG_ARM64_64K_PAGES') || on('CONFIG_PAGE_SIZE_64KB')) pageSize = 65536;
   else if (on('CONFIG_ARM64_16K_PAGES') || on('CONFIG_PAGE_SIZE_16KB')) pageSize = 16384;
