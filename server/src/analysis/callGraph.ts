@@ -35,6 +35,8 @@ export interface AtomicAnalysis {
   entry: Map<FunctionNode, EntryReason>;
   /** Registrations that make a function a process-context root (work, kthread, threaded IRQ, probe). */
   processRoots: Map<FunctionNode, Registration>;
+  /** The folder's only regmaps sit on a sleeping bus with the default mutex lock: the init call. */
+  sleepingRegmap?: { init: Node; facts: FileFacts };
   resolve(from: FileFacts, name: string): FunctionNode | undefined;
   callersOf(target: FunctionNode): { caller: FunctionNode; call: Node }[];
   functionOf(node: Node): FunctionNode | undefined;
@@ -230,9 +232,33 @@ function buildGraph(files: readonly FileFacts[]): FolderGraph {
   return {
     entry,
     processRoots,
+    sleepingRegmap: sleepingRegmap(files),
     resolve,
     callersOf: (target) => callers.get(target) ?? [],
   };
+}
+
+const BUS_REGMAP = /^(__)?(devm_)?regmap_init_(i2c|spi|spmi_base|spmi_ext|sdw|sdw_mbq|i3c|sccb|slimbus|w1|spi_avmm)$/;
+const OTHER_REGMAP = /regmap_init|get_regmap|syscon_|regmap_attach/;
+
+/**
+ * regmap I/O sleeps when the map lock is a mutex: every bus without fast_io (I²C, SPI, …) unless
+ * the config asks for another lock (drivers/base/regmap/regmap.c __regmap_init, 6.1). Only said
+ * when every regmap the folder creates or looks up is such a bus regmap and no config changes the lock.
+ */
+function sleepingRegmap(files: readonly FileFacts[]): { init: Node; facts: FileFacts } | undefined {
+  let found: { init: Node; facts: FileFacts } | undefined;
+  for (const file of files) {
+    if (!file.text.includes('regmap')) continue;
+    if (/\b(fast_io|disable_locking|use_hwlock|use_raw_spinlock|lock_arg)\b/.test(file.text)) return undefined;
+    for (const call of file.calls) {
+      const name = calleeName(call);
+      if (!name || !OTHER_REGMAP.test(name)) continue;
+      if (!BUS_REGMAP.test(name)) return undefined;
+      found ??= { init: call, facts: file };
+    }
+  }
+  return found;
 }
 
 /**

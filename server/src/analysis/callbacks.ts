@@ -4,7 +4,7 @@
 // assigned directly (`timer.function = fn`, `urb->complete = fn`).
 import type { Node } from 'web-tree-sitter';
 import { CALLBACK_REGISTRATIONS, CallbackContext, CallbackRegistration, FIELD_CALLBACKS, FieldCallback } from '../model/contexts';
-import { callArguments, calleeName, descendantsOfType, unwrapExpression } from '../parsing/syntax';
+import { callArguments, calleeName, unwrapExpression } from '../parsing/syntax';
 import type { FileFacts } from './fileFacts';
 
 export interface Registration {
@@ -57,20 +57,26 @@ export function fileRegistrations(facts: FileFacts): Registration[] {
   }
   // Definition macros at file scope parse as odd declarations; read their text.
   for (const top of facts.tree.rootNode.namedChildren) {
-    if (!top || top.type === 'function_definition' || top.type === 'comment' || !/DEFINE_TIMER|DECLARE_(TASKLET|WORK|DELAYED_WORK)/.test(top.text)) continue;
+    // Short nodes only: a huge table initializer never holds one of these macros, and reading its text is costly.
+    if (!top || top.type === 'function_definition' || top.type === 'comment' || top.endIndex - top.startIndex > 1000) continue;
+    if (!/DEFINE_TIMER|DECLARE_(TASKLET|WORK|DELAYED_WORK)/.test(top.text)) continue;
     for (const match of top.text.matchAll(MACRO_REGISTRATIONS)) {
       const row = byApi.get(match[1])?.[0];
       if (row) found.push({ callback: match[2], context: row.context, role: row.role, via: row.api, site: top, facts, source: row.source });
     }
   }
-  for (const pair of descendantsOfType(facts.tree.rootNode, new Set(['initializer_pair']))) {
+  // tree-sitter's own descendantsOfType runs inside the WebAssembly module: much faster on big tables.
+  const nodes = facts.tree.rootNode.descendantsOfType(['initializer_pair', 'assignment_expression']).filter((node): node is Node => !!node);
+  for (const pair of nodes) {
+    if (pair.type !== 'initializer_pair') continue;
     const designator = pair.childForFieldName('designator');
     const field = designator?.type === 'field_designator' ? designator.text.replace(/^\./, '').trim() : undefined;
     const row = field ? byField.get(field) : undefined;
     const callback = row ? functionReference(pair.childForFieldName('value') ?? undefined) : undefined;
     if (row && callback) found.push({ callback, context: row.context, role: row.role, via: `.${row.field}`, site: pair, facts, source: row.source });
   }
-  for (const assignment of descendantsOfType(facts.tree.rootNode, new Set(['assignment_expression']))) {
+  for (const assignment of nodes) {
+    if (assignment.type !== 'assignment_expression') continue;
     const left = assignment.childForFieldName('left');
     const field = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
     if (field !== 'function' && field !== 'complete') continue;

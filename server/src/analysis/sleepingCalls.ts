@@ -30,6 +30,9 @@ export type SleepingCall =
 /** Frees that may sleep in any atomic context (apis.ts `sleeps: 'always'`); the dma_free_* family only warns with IRQs disabled (kernel/dma/mapping.c, 6.1) and is left out. */
 const SLEEPING_FREES = new Set(['vunmap', 'kmem_cache_destroy', 'dma_pool_destroy', 'dmam_pool_destroy', 'cma_release']);
 
+/** regmap I/O entry points (include/linux/regmap.h, 6.1). */
+const REGMAP_IO = /^regmap_(read|write|update_bits|update_bits_base|update_bits_check|write_bits|set_bits|clear_bits|test_bits|bulk_read|bulk_write|raw_read|raw_write|noinc_read|noinc_write|multi_reg_write|field_read|field_write|field_update_bits|fields_read|fields_write|fields_update_bits|read_poll_timeout)$/;
+
 const allocationIndex = new WeakMap<FileFacts, Map<number, AllocationSite>>();
 function allocationAt(facts: FileFacts, call: Node): AllocationSite | undefined {
   let index = allocationIndex.get(facts);
@@ -151,6 +154,15 @@ export function sleepingCall(analysis: AtomicAnalysis, fn: FunctionNode, call: N
   if (!name) return undefined;
   const known = sleeper(name);
   if (known) return { kind: 'sleeper', call, sleeper: known };
+  const regmap = analysis.sleepingRegmap;
+  if (regmap && REGMAP_IO.test(name)) {
+    const where = regmap.facts === analysis.facts ? `line ${regmap.init.startPosition.row + 1}` : `line ${regmap.init.startPosition.row + 1} of ${regmap.facts.path.split(/[\\/]/).pop()}`;
+    return {
+      kind: 'sleeper',
+      call,
+      sleeper: { name, reason: `takes the regmap mutex and waits for the bus transfer: this driver's regmap comes from ${calleeName(regmap.init)}() at ${where}, a bus without fast_io`, source: 'drivers/base/regmap/regmap.c (6.1)' },
+    };
+  }
   const helper = analysis.resolve(fn.facts, name);
   if (!helper) return undefined;
   const parameters = maskParameters(analysis, helper);
