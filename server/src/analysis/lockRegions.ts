@@ -54,8 +54,6 @@ const STATEMENT_TYPES = new Set([
   'labeled_statement', 'case_statement', 'attributed_statement',
 ]);
 
-/** Iterator macros written like loops: `list_for_each_entry(pos, head, member) { … }`. */
-const ITERATOR_MACRO = /(^|_)for_each($|_)|^for_each|_foreach|^list_for_each|^hlist_for_each|^idr_for_each|^xa_for_each|^rbtree_postorder_for_each/;
 
 function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
@@ -226,16 +224,14 @@ class Walker {
       after.delete(key);
       return after;
     }
-    if (ITERATOR_MACRO.test(name)) {
-      return this.loop(state, (entry, loopJumps) => {
-        const out = this.statement(body, this.expression(head, entry), loopJumps);
-        const back = joinAll([out, ...loopJumps.continues]);
-        loopJumps.continues.length = 0;
-        return back;
-      }, false);
-    }
-    // An unknown macro heading a block: its semantics are unknown, the body still runs in order.
-    return this.statement(body, this.expression(head, state), jumps);
+    // Iterator macros (`list_for_each_entry`, `skb_queue_walk`, …) and any other macro heading a
+    // block: the body runs zero or more times, the reading that can only make the analysis quieter.
+    return this.loop(state, (entry, loopJumps) => {
+      const out = this.statement(body, this.expression(head, entry), loopJumps);
+      const back = joinAll([out, ...loopJumps.continues]);
+      loopJumps.continues.length = 0;
+      return back;
+    }, false);
   }
 
   statement(node: Node, state: LockState, jumps: Jumps): LockState {
