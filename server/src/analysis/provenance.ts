@@ -158,6 +158,10 @@ function enclosingBlock(node: Node): Node | undefined {
   return undefined;
 }
 
+function normalText(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
 function stripParens(node: Node): Node {
   let current = node;
   while ((current.type === 'parenthesized_expression' || current.type === 'cast_expression') && current.namedChildCount > 0) {
@@ -405,14 +409,23 @@ export class ProvenanceAnalysis {
 
   /** `obj->field`: what any write of that field in the folder stored. */
   private ofField(node: Node, facts: FileFacts, depth: number): Provenance {
-    const relevant = this.fieldWritesOf(node, facts);
-    if (!relevant) return UNKNOWN;
+    const all = this.fieldWritesOf(node, facts);
+    if (!all) return UNKNOWN;
     const readIn = this.functionOf(node, facts)?.fn.node;
+    const inFunction = (write: FieldWrite) => write.facts === facts && !!readIn && contains(readIn, write.node);
+    // Writes of this very expression earlier in the function are followed like a local's
+    // assignments: `fbi->screen_buffer = map.vaddr;` in the branch of the read hides the other branch's vzalloc().
+    const text = normalText(node.text);
+    const local: Definition[] = all
+      .filter((write) => inFunction(write) && normalText(write.node.childForFieldName('left')!.text) === text)
+      .map((write) => ({ node: write.node, value: write.value }))
+      .sort((a, b) => a.node.startIndex - b.node.startIndex);
+    const reaching = reachingDefinitions({ definitions: local } as Variable, node);
+    const relevant = reaching.dominated ? all.filter((write) => reaching.definitions.some((definition) => definition.node.id === write.node.id)) : all;
     const parts = relevant.map((write) => {
       const stored = this.resolve(write.value, write.facts, depth + 1);
       // A stack buffer parked in a field is only that buffer inside the function that parked it.
-      const sameFunction = write.facts === facts && !!readIn && contains(readIn, write.node);
-      return sameFunction ? stored : { ...stored, sources: stored.sources.filter((source) => source.origin !== 'stack') };
+      return inFunction(write) ? stored : { ...stored, sources: stored.sources.filter((source) => source.origin !== 'stack') };
     });
     return tagged(merge(parts), `field ${node.childForFieldName('operator')?.text ?? '->'}${node.childForFieldName('field')?.text}`);
   }
@@ -421,7 +434,7 @@ export class ProvenanceAnalysis {
    * The writes that can fill the field an expression reads. Keyed by struct type: a struct the
    * driver folder defines is followed across the folder's files; a struct defined elsewhere (a
    * core type such as struct usb_request, shared by unrelated drivers of one folder) only within
-   * the file. A read whose struct type cannot be told uses the file's writes of that field name,
+   * the reading function. A read whose struct type cannot be told uses the file's writes of that field name,
    * if they all write one struct type. Undefined when nothing writes it.
    */
   fieldWritesOf(node: Node, facts: FileFacts = this.facts): FieldWrite[] | undefined {
@@ -437,7 +450,10 @@ export class ProvenanceAnalysis {
         ...sameFile.filter((write) => write.owner === undefined),
       ];
     } else if (owner) {
-      relevant = sameFile.filter((write) => write.owner === owner || write.owner === undefined);
+      // A core struct (struct fw_packet, struct fb_info) stands for many objects: only writes in
+      // the reading function are about the object read.
+      const readIn = this.functionOf(node, facts)?.fn.node;
+      relevant = sameFile.filter((write) => (write.owner === owner || write.owner === undefined) && !!readIn && contains(readIn, write.node));
     } else {
       const owners = new Set(sameFile.map((write) => write.owner).filter((type): type is string => !!type));
       if (owners.size > 1) return undefined;
@@ -725,6 +741,49 @@ function fileIndex(facts: FileFacts): FileIndex {
   };
   fileIndexes.set(facts, index);
   return index;
+}
+
+/** The allocation of `source` sits in a function that tests is_vmalloc_addr(): it handles both kinds. */
+export function sourceUnderVmallocCheck(source: PointerSource): boolean {
+  return source.origin !== 'stack' && underVmallocCheck(source.node);
+}
+
+/** The field an expression reads, through casts, `&x[i]` and `+ offset`: `pbl_buf` for `pbl->pbl_buf + 8`. */
+export function fieldRead(expression: Node): string | undefined {
+  let node = stripParens(expression);
+  for (;;) {
+    if (node.type === 'field_expression') return node.childForFieldName('field')?.text;
+    const next =
+      node.type === 'binary_expression' ? node.childForFieldName('left') : node.type === 'pointer_expression' || node.type === 'subscript_expression' ? node.childForFieldName('argument') : null;
+    if (!next) return undefined;
+    node = stripParens(next);
+  }
+}
+
+const checkedNames = new WeakMap<FileFacts, Set<string>>();
+
+/**
+ * Field names tested with is_vmalloc_addr() anywhere in the files: code keeping a flag or branching
+ * elsewhere on `is_vmalloc_addr(pbl->pbl_buf)` knows which kind of memory the name holds.
+ */
+export function vmallocCheckedNames(files: readonly FileFacts[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of files) {
+    let set = checkedNames.get(file);
+    if (!set) {
+      set = new Set();
+      for (const call of file.calls) {
+        if (calleeName(call) !== 'is_vmalloc_addr') continue;
+        // Fields only: a local's test guards its own function, which underVmallocCheck() covers.
+        const argument = callArguments(call)[0] && stripParens(callArguments(call)[0]);
+        const name = argument?.type === 'field_expression' ? argument.childForFieldName('field')?.text : undefined;
+        if (name) set.add(name);
+      }
+      checkedNames.set(file, set);
+    }
+    set.forEach((name) => names.add(name));
+  }
+  return names;
 }
 
 const analyses = new WeakMap<FileFacts, { folder: readonly FileFacts[]; analysis: ProvenanceAnalysis }>();

@@ -6,7 +6,16 @@
 import type { Node } from 'web-tree-sitter';
 import type { FreeSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
-import { PointerSource, ProvenanceAnalysis, describeSource, provenanceFor, underVmallocCheck } from '../analysis/provenance';
+import {
+  PointerSource,
+  ProvenanceAnalysis,
+  describeSource,
+  fieldRead,
+  provenanceFor,
+  sourceUnderVmallocCheck,
+  underVmallocCheck,
+  vmallocCheckedNames,
+} from '../analysis/provenance';
 import { AllocFamily, FreeApi, argIndex, freeApi, freeReleases } from '../model/apis';
 import { ModelConfig, formatKernelVersion } from '../model/config';
 import { spanOf, unwrapExpression } from '../parsing/syntax';
@@ -15,43 +24,59 @@ import { Fix, Rule, RuleFinding } from './rule';
 /** Families whose objects come back through a pool or cache the free cannot check. */
 const UNCHECKED: ReadonlySet<string> = new Set(['mempool', 'stack', 'cache_object']);
 
-/** What goes wrong, per family of the memory, in a kernel developer's words (6.1 sources). */
-function consequence(free: FreeApi, family: AllocFamily, config: ModelConfig): string {
+const KFREE_LIKE: ReadonlySet<string> = new Set(['kfree', 'kfree_sensitive', 'kfree_rcu', 'kfree_const', 'kvfree', 'kvfree_sensitive']);
+const DEVRES: ReadonlySet<string> = new Set(['devres', 'devres_pages', 'dma_coherent_managed']);
+
+/** What goes wrong, in a kernel developer's words (6.1 sources); `right` names the matching free. */
+function consequence(free: FreeApi, family: AllocFamily, right: string, config: ModelConfig): string {
   const name = `${free.name}()`;
+  if (DEVRES.has(family)) {
+    return `device-managed memory stays on the device's devres list, which frees it again when the driver detaches or probe fails: a double free (drivers/base/devres.c, 6.1). Let devres free it, or use ${right} to free it early`;
+  }
+  if (!KFREE_LIKE.has(free.name)) {
+    switch (free.name) {
+      case 'vfree':
+      case 'vunmap':
+        return family === 'kvmalloc'
+          ? `kvmalloc() returns kmalloc memory whenever kmalloc succeeds, and vfree() of a kmalloc address WARNs "Trying to vfree() nonexistent vm area" and leaks it (mm/vmalloc.c, 6.1). kvmalloc memory is freed with kvfree()`
+          : `${name} finds no vmap area for an address outside the vmalloc area: WARN "Trying to vfree() nonexistent vm area" and the memory leaks (mm/vmalloc.c, 6.1). Free it with ${right}`;
+      case 'kmem_cache_free':
+        return `${name} of memory that is not an object of that cache: with SLAB_FREELIST_HARDENED or slab debugging cache_from_obj() WARNs ("Object is not a Slab page!", "Wrong slab cache"), otherwise SLUB puts it on the cache's freelist and memory is corrupted (mm/slab.h, mm/slub.c, 6.1). Free it with ${right}`;
+      case 'devm_kfree':
+      case 'devm_free_pages':
+        return `${name} finds no devres entry for memory that devres did not allocate: WARN_ON(devres_destroy(…)) and the memory leaks (drivers/base/devres.c, 6.1). Free it with ${right}`;
+      case 'free_pages':
+      case 'free_page':
+        return family === 'pages'
+          ? `${name} takes a kernel virtual address, but this is a struct page *: free it with __free_pages(page, order) (mm/page_alloc.c, 6.1)`
+          : `${name} frees page-allocator blocks given their address; this memory is not one. Free it with ${right}`;
+      case '__free_pages':
+      case '__free_page':
+        return family === 'page_address'
+          ? `${name} takes a struct page *, but this is a kernel virtual address from the page allocator: free it with free_pages(addr, order) (mm/page_alloc.c, 6.1)`
+          : `${name} frees pages given their struct page *; this memory is not one. Free it with ${right}`;
+      default:
+        return `${name} does not release ${family} memory. Free it with ${right}`;
+    }
+  }
   switch (family) {
     case 'vmalloc':
     case 'vmap':
       return `${name} of a vmalloc address: virt_to_folio() is meaningless outside the linear map, so the free corrupts memory or crashes (mm/slab_common.c, 6.1). vmalloc memory is freed with vfree() or kvfree()`;
     case 'kvmalloc':
-      return free.name === 'vfree'
-        ? `kvmalloc() returns kmalloc memory whenever kmalloc succeeds, and vfree() of a kmalloc address WARNs "Trying to vfree() nonexistent vm area" and leaks it (mm/vmalloc.c, 6.1). kvmalloc memory is freed with kvfree()`
-        : `kvmalloc() falls back to vmalloc() above PAGE_SIZE when kmalloc fails (mm/util.c, 6.1), and ${name} of that memory corrupts memory. kvmalloc memory is freed with kvfree(), which checks is_vmalloc_addr()`;
-    case 'slab':
-      return free.name === 'vfree'
-        ? `vfree() finds no vmap area for a kmalloc address: WARN "Trying to vfree() nonexistent vm area" and the memory leaks (mm/vmalloc.c, 6.1). Use kfree() or kvfree()`
-        : free.name === 'kmem_cache_free'
-          ? `kmalloc memory belongs to a kmalloc-<n> cache, not to the cache passed: with SLAB_FREELIST_HARDENED or slab debugging cache_from_obj() WARNs "Wrong slab cache", otherwise the object goes to the wrong cache (mm/slab.h, 6.1). Use kfree()`
-          : free.name === 'devm_kfree'
-            ? `devm_kfree() finds no devres entry for it: WARN_ON(devres_destroy(…)) and the memory leaks (drivers/base/devres.c, 6.1). Use kfree()`
-            : `${name} does not release slab memory`;
+      return `kvmalloc() falls back to vmalloc() above PAGE_SIZE when kmalloc fails (mm/util.c, 6.1), and ${name} of that memory corrupts memory. kvmalloc memory is freed with kvfree(), which checks is_vmalloc_addr()`;
     case 'kmem_cache':
       return `kfree() of kmem_cache_alloc() objects is allowed only from 6.4 (SLOB, which needs the cache, was removed); on ${formatKernelVersion(config.kernel)} use kmem_cache_free()`;
-    case 'devres':
-    case 'devres_pages':
-    case 'dma_coherent_managed':
-      return `device-managed memory stays on the device's devres list, which frees it again when the driver detaches or probe fails: a double free (drivers/base/devres.c, 6.1). Let devres free it, or use ${family === 'devres' ? 'devm_kfree()' : family === 'devres_pages' ? 'devm_free_pages()' : 'dmam_free_coherent()'} to free it early`;
     case 'page_address':
-      return free.name === '__free_pages' || free.name === '__free_page'
-        ? `${name} takes a struct page *, but this is a kernel virtual address from the page allocator: free it with free_pages(addr, order) (mm/page_alloc.c, 6.1)`
-        : `${name} of page-allocator memory: it is not a slab page, so kfree() hands it to free_large_kmalloc(), which WARNs for order 0 and frees folio_order() pages — not the order allocated (mm/slab_common.c, 6.1). Use free_pages(addr, order)`;
+    case 'pages_exact':
+      return `${name} of page-allocator memory: it is not a slab page, so kfree() hands it to free_large_kmalloc(), which WARNs for order 0 and frees folio_order() pages — not the order allocated (mm/slab_common.c, 6.1). Free it with ${right}`;
     case 'pages':
-      return free.name === 'free_pages' || free.name === 'free_page'
-        ? `${name} takes a kernel virtual address, but this is a struct page *: free it with __free_pages(page, order) (mm/page_alloc.c, 6.1)`
-        : `${name} of a struct page *: it is not a kmalloc address. Use __free_pages(page, order)`;
+    case 'folio':
+      return `${name} of a struct page *: it is not a kmalloc address. Free it with ${right}`;
     case 'dma_coherent':
     case 'dma_noncoherent':
     case 'dma_pages':
-      return `coherent DMA memory belongs to the DMA API (dma-direct pages, CMA, or a remapped IOMMU buffer) and its device mapping: only the matching dma_free_*() releases both (kernel/dma/mapping.c, 6.1)`;
+      return `coherent DMA memory belongs to the DMA API (dma-direct pages, CMA, or a remapped IOMMU buffer) and its device mapping: only ${right} releases both (kernel/dma/mapping.c, 6.1)`;
     case 'pool_object':
       return `a dma_pool block lives inside a coherent DMA page of its pool: return it with dma_pool_free(pool, vaddr, dma) (mm/dmapool.c, 6.1)`;
     case 'const_string':
@@ -59,7 +84,7 @@ function consequence(free: FreeApi, family: AllocFamily, config: ModelConfig): s
     case 'percpu':
       return `percpu memory is freed with free_percpu() (mm/percpu.c, 6.1)`;
     default:
-      return `${name} does not release ${family} memory`;
+      return `${name} does not release ${family} memory. Free it with ${right}`;
   }
 }
 
@@ -168,11 +193,15 @@ export const freeMismatch: Rule = {
   check({ facts, folder }) {
     const findings: RuleFinding[] = [];
     const analysis = provenanceFor(facts, folder);
+    const checked = vmallocCheckedNames([facts, ...folder]);
     for (const free of facts.frees) {
       const index = argIndex(free.api.args.pointer, free.args.length);
       const pointer = index === undefined ? undefined : free.args[index];
       if (!pointer || underVmallocCheck(free.call)) continue;
+      const field = fieldRead(pointer);
+      if (field && checked.has(field)) continue;
       const provenance = analysis.of(pointer);
+      if (provenance.sources.some(sourceUnderVmallocCheck)) continue;
       // Every path must be known and none released correctly: prefer silence to a guess.
       if (provenance.unknown || provenance.sources.length === 0) continue;
       if (provenance.sources.some((source) => UNCHECKED.has(source.origin))) continue;
@@ -185,7 +214,7 @@ export const freeMismatch: Rule = {
       const fix = wrong.length === 1 ? rightFree(free, wrong[0], pointer, facts, analysis) : undefined;
       findings.push({
         span: spanOf(free.call),
-        message: `${free.api.name}() of memory from ${from}: ${consequence(free.api, family, facts.config)}.`,
+        message: `${free.api.name}() of memory from ${from}: ${consequence(free.api, family, (wrong[0].api?.frees ?? []).map((f) => `${f}()`).join(' or '), facts.config)}.`,
         related: wrong.map((source) => ({
           file: source.file === facts.path ? undefined : source.file,
           span: source.span,

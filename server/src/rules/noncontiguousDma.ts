@@ -6,7 +6,18 @@
 import type { Node } from 'web-tree-sitter';
 import { evaluateText } from '../analysis/constants';
 import type { FileFacts } from '../analysis/fileFacts';
-import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, mayBeVmalloc, provenanceFor, underVmallocCheck } from '../analysis/provenance';
+import {
+  PointerSource,
+  Provenance,
+  ProvenanceAnalysis,
+  describeSource,
+  fieldRead,
+  mayBeVmalloc,
+  provenanceFor,
+  sourceUnderVmallocCheck,
+  underVmallocCheck,
+  vmallocCheckedNames,
+} from '../analysis/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
 import { VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
@@ -76,6 +87,20 @@ function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): P
   return provenance.sources.filter(
     (source) => (use.rejectsVmalloc && mayBeVmalloc(source, config)) || (use.rejectsStack && source.origin === 'stack'),
   );
+}
+
+/**
+ * vmalloc and linear-map allocations mixed behind a helper, field or parameter: such code picks
+ * the allocator at run time and keeps track of it (dm-bufio's data_mode, a size threshold), which
+ * the analysis cannot see. Reported only when the choice is made in the function of the use.
+ */
+function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, use: SinkUse): boolean {
+  const others = provenance.sources.filter((source) => !bad.includes(source));
+  if (others.length === 0) return false;
+  let fn: Node | null = use.at;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const local = (source: PointerSource) => source.via.length === 0 && !!fn && fn.startIndex <= source.node.startIndex && source.node.endIndex <= fn.endIndex;
+  return !provenance.sources.every(local);
 }
 
 function relatedOf(sources: readonly PointerSource[], facts: FileFacts): RelatedLocation[] {
@@ -208,11 +233,15 @@ export const noncontiguousDma: Rule = {
   check({ facts, folder }) {
     const findings: RuleFinding[] = [];
     const analysis = provenanceFor(facts, folder);
+    const checked = vmallocCheckedNames([facts, ...folder]);
     for (const use of sinkUses(facts)) {
       if (underVmallocCheck(use.at)) continue;
+      const name = fieldRead(use.buffer);
+      if (name && checked.has(name)) continue;
       const provenance = analysis.of(use.buffer);
+      if (provenance.sources.some(sourceUnderVmallocCheck)) continue;
       const bad = offending(use, provenance, facts.config);
-      if (bad.length === 0) continue;
+      if (bad.length === 0 || mixedElsewhere(bad, provenance, use)) continue;
       const fix = bad.length === 1 && bad[0].origin !== 'stack' ? contiguousFix(bad[0], analysis, facts, folder) : undefined;
       findings.push({
         span: spanOf(use.at),
