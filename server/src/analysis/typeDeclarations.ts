@@ -76,12 +76,15 @@ const NEUTRAL_CALL_ATTRIBUTES = /^(__counted_by|__counted_by_le|__counted_by_be|
 
 /** Replaces comments, string and char literals by spaces (newlines kept) so offsets stay valid. */
 function mask(text: string): { masked: string; preprocessor: { offset: number; end: number; text: string }[] } {
-  const out = text.split('');
+  // Built from slices rather than a char array: driver folders hold multi-megabyte tables.
+  const parts: string[] = [];
+  let copied = 0;
   const preprocessor: { offset: number; end: number; text: string }[] = [];
   let index = 0;
   let lineStart = true;
   const blank = (from: number, to: number) => {
-    for (let i = from; i < to; i++) if (out[i] !== '\n') out[i] = ' ';
+    parts.push(text.slice(copied, from), text.slice(from, to).replace(/[^\n]/g, ' '));
+    copied = to;
   };
   while (index < text.length) {
     const char = text[index];
@@ -105,12 +108,12 @@ function mask(text: string): { masked: string; preprocessor: { offset: number; e
       continue;
     }
     if (char !== ' ' && char !== '\t' && char !== '\r') lineStart = false;
-    if (text.startsWith('/*', index)) {
+    if (char === '/' && text[index + 1] === '*') {
       const close = text.indexOf('*/', index + 2);
       const end = close < 0 ? text.length : close + 2;
       blank(index, end);
       index = end;
-    } else if (text.startsWith('//', index)) {
+    } else if (char === '/' && text[index + 1] === '/') {
       const close = text.indexOf('\n', index);
       const end = close < 0 ? text.length : close;
       blank(index, end);
@@ -118,13 +121,15 @@ function mask(text: string): { masked: string; preprocessor: { offset: number; e
     } else if (char === '"' || char === "'") {
       let end = index + 1;
       while (end < text.length && text[end] !== char && text[end] !== '\n') end += text[end] === '\\' ? 2 : 1;
-      blank(index, Math.min(end + 1, text.length));
-      index = end + 1;
+      const stop = Math.min(end + 1, text.length);
+      blank(index, stop);
+      index = stop;
     } else {
       index++;
     }
   }
-  return { masked: out.join(''), preprocessor };
+  parts.push(text.slice(copied));
+  return { masked: parts.join(''), preprocessor };
 }
 
 function tokenize(masked: string): Token[] {
