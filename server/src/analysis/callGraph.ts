@@ -223,7 +223,7 @@ function buildGraph(files: readonly FileFacts[]): FolderGraph {
       if (entry.has(callee) || takesMask(callee)) continue;
       const held = node.locks.heldAt.get(call.id);
       if (!held) continue;
-      if (reason.kind === 'caller' && node.locks.parameterGuarded.has(call.id)) continue;
+      if ((reason.kind === 'caller' && node.locks.parameterGuarded.has(call.id)) || node.locks.flagGuarded.has(call.id)) continue;
       entry.set(callee, { kind: 'caller', caller: node, call, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
     }
@@ -284,7 +284,7 @@ function propagates(node: FunctionNode, reason: EntryReason): boolean {
 /** The context at a call of the analysed file, when it is atomic on every path; else undefined. */
 export function atomicContextAt(analysis: AtomicAnalysis, fn: FunctionNode, call: Node): CallContext | undefined {
   const held = fn.locks.heldAt.get(call.id);
-  if (!held || fn.locks.queriesContext) return undefined;
+  if (!held || fn.locks.queriesContext || fn.locks.flagGuarded.has(call.id)) return undefined;
   if (held.size > 0) return { kind: 'held', section: earliest(held), fn };
   const reason = analysis.entry.get(fn);
   if (!reason || !propagates(fn, reason)) return undefined;

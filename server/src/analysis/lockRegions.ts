@@ -34,6 +34,8 @@ export interface FunctionLocks {
   queriesContext?: Node;
   /** Calls whose execution depends on a scalar parameter (a flag, a mask, a mode). */
   parameterGuarded: Set<number>;
+  /** Calls under a condition that reads like a context flag (`if (priv->can_sleep)`): never reported. */
+  flagGuarded: Set<number>;
   /** Sections held on every exit that were not held on entry: a lock wrapper (`foo_lock(p)`). */
   acquiredAtExit: HeldSection[];
 }
@@ -566,6 +568,24 @@ function findContextQuery(body: Node): Node | undefined {
  * Calls that run only when a scalar parameter says so: inside a branch whose condition mentions
  * one, or after an early exit that tests one (`if (!can_sleep) return;`).
  */
+/**
+ * Conditions that name a context flag of the driver's own (`dev->can_sleep`, `atomic`, `nowait`,
+ * `polling`): the code chose its context at run time, and the analysis cannot tell which.
+ */
+const CONTEXT_FLAG = /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$/i;
+
+function flagGuardedCalls(fn: FunctionFacts): Set<number> {
+  const guarded = new Set<number>();
+  for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'conditional_expression'])) {
+    const condition = node?.childForFieldName('condition');
+    if (!node || !condition) continue;
+    const names = condition.descendantsOfType(['identifier', 'field_identifier']);
+    if (!names.some((name) => !!name && CONTEXT_FLAG.test(name.text))) continue;
+    for (const call of node.descendantsOfType('call_expression')) if (call) guarded.add(call.id);
+  }
+  return guarded;
+}
+
 function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
   const guarded = new Set<number>();
   const scalars = scalarParameters(fn);
@@ -596,7 +616,7 @@ export function analyzeFunctionLocks(
   callees: CalleeLocks = NO_CALLEES,
 ): FunctionLocks {
   const parameterGuarded = parameterGuardedCalls(fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, acquiredAtExit: [] };
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn), acquiredAtExit: [] };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(fn.body);
   const walker = new Walker(callees);
