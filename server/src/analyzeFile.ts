@@ -15,10 +15,15 @@ export interface AnalysisReport {
 }
 
 export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}): AnalysisReport {
-  bindSizeScope(facts, folder);
   const suppressions = collectSuppressions(facts.tree);
   const findings: Finding[] = [];
   const failures: AnalysisReport['failures'] = [];
+  try {
+    bindSizeScope(facts, folder);
+  } catch (error) {
+    // The file's own constants still evaluate; only folder types and sizeof stay unknown.
+    failures.push({ rule: 'size-scope', message: error instanceof Error ? error.message : String(error) });
+  }
   for (const rule of RULES) {
     const severity = severities[rule.id] ?? rule.defaultSeverity;
     if (severity === 'off') continue;
