@@ -171,6 +171,14 @@ describe('§1.7 worked examples', () => {
       requested: 4096,
       header: 40,
     });
+    // arm64 6.1: data[] is __aligned(ARCH_KMALLOC_MINALIGN) = 128 (drivers/base/devres.c, 6.1).
+    assert.equal(devresHeaderSize(ARM64_OLD), 128);
+    assert.deepEqual(servingRoute(api('devm_kmalloc'), { size: 4096 }, ARM64_OLD), {
+      via: 'kmalloc',
+      route: { kind: 'slab', cacheSize: 8192, unused: 3968 },
+      requested: 4096,
+      header: 128,
+    });
     // Later struct devres layouts were not checked (facts §8.9): no figure rather than a guess.
     assert.equal(servingRoute(api('devm_kmalloc'), { size: 4096 }, config('6.6')).via, 'unknown');
   });
