@@ -15,6 +15,8 @@ const text = [
   '\tvoid *b = kvmalloc(2048, GFP_KERNEL);',
   '\tvoid *c = vmalloc(SZ_1M);',
   '\tvoid *d = kmalloc(SZ_1M, GFP_ATOMIC);',
+  '\tvoid *e = kmalloc(SZ_8M, GFP_KERNEL);',
+  '\tvoid *f = kvmalloc(SZ_8M, GFP_KERNEL);',
   '\treturn 0;',
   '}',
   '',
@@ -75,7 +77,19 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
     assert.deepEqual(map.allocation.path, ['kmalloc-large', 'buddy']);
     const figures = Object.fromEntries(map.allocation.figures.map((figure: { label: string; value: string }) => [figure.label, figure.value]));
     assert.match(figures['served by'], /page allocator, order 8/);
+    assert.equal(map.allocation.fails, false);
     assert.match(figures['may it sleep'], /does not sleep/);
+  });
+
+  test('kmalloc above KMALLOC_MAX_SIZE is marked as always failing', async () => {
+    const map = await at(plainUri, 7, 12);
+    assert.equal(map.allocation.fails, true);
+    assert.deepEqual(map.allocation.path, ['kmalloc-large', 'buddy']);
+    // kvmalloc of the same size falls back to vmalloc: it does not fail.
+    const kv = await at(plainUri, 8, 12);
+    assert.equal(kv.allocation.api, 'kvmalloc');
+    assert.equal(kv.allocation.fails, false);
+    assert.ok(kv.allocation.path.includes('vmalloc'));
   });
 
   test('no allocation under the cursor: layers without a path', async () => {

@@ -170,6 +170,18 @@ try {
     if (squiggles > 0) throw new Error('the SZ_8M line is still squiggled');
     await shot('5-after-fix.png');
   });
+
+  await step('clicking the status bar item opens the Kernel Alloc Lens settings', async () => {
+    await page.locator('.statusbar-item', { hasText: /kernel \d+\.\d+ · / }).first().click();
+    const editor = page.locator('.settings-editor');
+    await editor.waitFor({ timeout: 15_000 });
+    const row = editor.locator('.setting-item-contents', { hasText: 'Kernel Version' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    if (!/auto/.test(text)) throw new Error(`Kernel Version setting reads: ${text.slice(0, 200)}`);
+    await shot('6-settings.png');
+    return text.slice(0, 120);
+  });
 } catch (error) {
   check(false, 'UI session', error instanceof Error ? error.message : String(error));
 } finally {

@@ -44,6 +44,8 @@ export interface MapAllocation {
   /** The route as the hover prints it, e.g. `kmalloc → SLUB kmalloc-128 → page allocator (slab pages)`. */
   route: string;
   figures: MapFigure[];
+  /** The page allocator rejects this request (order above the largest): the call always fails. */
+  fails: boolean;
   source: string;
 }
 
@@ -110,6 +112,9 @@ export function allocationMap(facts: FileFacts, line: number, column: number): A
       path: pathOf(site, route),
       route: routePath(site.api, route, config, site.gfp?.value),
       figures,
+      // kvmalloc's kmalloc attempt fails quietly above KMALLOC_MAX_SIZE, then vmalloc serves it
+      // when blocking is allowed (mm/util.c, 6.1): only without that fallback does the call fail.
+      fails: (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && !route.vmallocFallback)) && route.route.kind === 'too-large',
       source: site.api.source,
     };
   }
