@@ -17,6 +17,7 @@ const text = [
   '\tvoid *d = kmalloc(SZ_1M, GFP_ATOMIC);',
   '\tvoid *e = kmalloc(SZ_8M, GFP_KERNEL);',
   '\tvoid *f = kvmalloc(SZ_8M, GFP_KERNEL);',
+  '\tvoid *g = kvmalloc(SZ_8M, GFP_ATOMIC);',
   '\treturn 0;',
   '}',
   '',
@@ -90,6 +91,10 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
     assert.equal(kv.allocation.api, 'kvmalloc');
     assert.equal(kv.allocation.fails, false);
     assert.ok(kv.allocation.path.includes('vmalloc'));
+    // In 6.1 a mask that cannot block gets no vmalloc fallback (mm/util.c): kmalloc only, which fails.
+    const atomic = await at(plainUri, 9, 12);
+    assert.equal(atomic.allocation.fails, true);
+    assert.deepEqual(atomic.allocation.path, ['kvmalloc', 'kmalloc-large', 'buddy']);
   });
 
   test('no allocation under the cursor: layers without a path', async () => {

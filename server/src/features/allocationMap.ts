@@ -5,11 +5,11 @@
 // the hover cards use, so the map and the hover never disagree.
 import type { AllocationSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
-import { describeConfig } from '../model/config';
+import { ModelConfig, describeConfig } from '../model/config';
 import { LAYERS, LayerId } from '../model/layers';
 import { ServingRoute, servingRoute } from '../model/routing';
 import { containsPosition, spanOf } from '../parsing/syntax';
-import { contiguity, describeMask, routePath, servedBy } from './cards';
+import { contiguity, describeMask, kvmallocFallback, routePath, servedBy } from './cards';
 
 export const ALLOCATION_AT_METHOD = 'kernelAllocLens/allocationAt';
 /** The command a client registers to show the map; the server links hovers to it when asked. */
@@ -70,16 +70,16 @@ function plain(text: string): string {
 
 /**
  * The catalogue's layer list, adjusted to the route this size takes: above the largest kmalloc
- * cache kmalloc bypasses SLUB for a compound page (mm/slab_common.c, 6.1), and kvmalloc at or below
- * PAGE_SIZE never falls back to vmalloc (mm/util.c, 6.1).
+ * cache kmalloc bypasses SLUB for a compound page (mm/slab_common.c, 6.1), and kvmalloc never
+ * falls back to vmalloc at or below PAGE_SIZE, nor in 6.1 with a mask that cannot block (mm/util.c).
  */
-export function pathOf(site: AllocationSite, route: ServingRoute): LayerId[] {
+export function pathOf(site: AllocationSite, route: ServingRoute, config: ModelConfig): LayerId[] {
   let path: LayerId[] = [...site.api.layers];
   const kmallocRoute = route.via === 'kmalloc' || route.via === 'kvmalloc' ? route.route : undefined;
   if (kmallocRoute && (kmallocRoute.kind === 'pages' || kmallocRoute.kind === 'too-large')) {
     path = path.map((id) => (id === 'slub' ? 'kmalloc-large' : id));
   }
-  if (route.via === 'kvmalloc' && !route.vmallocFallback) path = path.filter((id) => id !== 'vmalloc');
+  if (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value))) path = path.filter((id) => id !== 'vmalloc');
   return path;
 }
 
@@ -102,19 +102,21 @@ export function allocationMap(facts: FileFacts, line: number, column: number): A
     if (site.order?.value) figures.push({ label: 'order', value: String(site.order.value.value) });
     const served = servedBy(route, config, site.gfp?.value);
     if (served) figures.push({ label: 'served by', value: plain(served) });
-    figures.push({ label: 'physically contiguous', value: plain(contiguity(site.api, route)) });
+    figures.push({ label: 'physically contiguous', value: plain(contiguity(site.api, route, config, site.gfp?.value)) });
     figures.push({ label: 'may it sleep', value: sleepFigure(site) });
     figures.push({ label: 'free with', value: site.api.frees.map((name) => `${name}()`).join(' or ') });
     allocation = {
       api: site.api.name,
       summary: site.api.summary,
       line: site.call.startPosition.row,
-      path: pathOf(site, route),
+      path: pathOf(site, route, config),
       route: routePath(site.api, route, config, site.gfp?.value),
       figures,
       // kvmalloc's kmalloc attempt fails quietly above KMALLOC_MAX_SIZE, then vmalloc serves it
       // when blocking is allowed (mm/util.c, 6.1): only without that fallback does the call fail.
-      fails: (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && !route.vmallocFallback)) && route.route.kind === 'too-large',
+      fails:
+        (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value)))) &&
+        route.route.kind === 'too-large',
       source: site.api.source,
     };
   }

@@ -130,7 +130,7 @@ export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValu
  * allows blocking (`if (!gfpflags_allow_blocking(flags)) return NULL;`, mm/util.c 6.1). Non-blocking
  * vmalloc support (P-KVNB, posted 2025-10) cannot be in 6.18 or older; its release is not confirmed.
  */
-function kvmallocFallback(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): 'yes' | 'no' | 'unconfirmed' | 'none' {
+export function kvmallocFallback(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): 'yes' | 'no' | 'unconfirmed' | 'none' {
   if (route.via !== 'kvmalloc' || !route.vmallocFallback) return 'none';
   if (!gfp || gfpAllowsBlocking(gfp)) return 'yes';
   return compareVersion(config.kernel, '6.18') <= 0 ? 'no' : 'unconfirmed';
