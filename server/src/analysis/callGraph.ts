@@ -8,7 +8,7 @@ import { Span, calleeName, callArguments, spanOf } from '../parsing/syntax';
 import type { RelatedLocation } from '../rules/rule';
 import { Registration, fileRegistrations, signatureFits } from './callbacks';
 import type { FileFacts, FunctionFacts } from './fileFacts';
-import { CalleeLocks, FunctionLocks, HeldSection, analyzeFunctionLocks, lockKeyOfText, mustHoldLocks } from './lockRegions';
+import { CalleeLocks, FunctionLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks } from './lockRegions';
 
 export interface FunctionNode {
   facts: FileFacts;
@@ -43,7 +43,7 @@ export interface AtomicAnalysis {
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
-const SLEEPING_UNLOCK = /^(mutex|rt_mutex|ww_mutex|up|percpu|inode|console|device|i2c|sk)_|^up$/;
+const SLEEPING_UNLOCK = /^(mutex|rt_mutex|ww_mutex|up|percpu|inode|console|device|i2c|sk|rtnl|srcu|sock|release|folio|page|mmap)_|^(up|rtnl_unlock)$/;
 
 const fileCache = new WeakMap<FileFacts, FunctionNode[]>();
 
@@ -71,6 +71,7 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
   const cached = fileCache.get(facts);
   if (cached) return cached;
   const helpers = unlockHelpers(facts);
+  const learned = learnedContextFlags(facts.functions);
   const definitions = new Map<string, FunctionFacts | null>();
   for (const fn of facts.functions) definitions.set(fn.name, definitions.has(fn.name) ? null : fn);
   const results = new Map<FunctionFacts, FunctionLocks>();
@@ -110,7 +111,7 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
       const key = lockKeyOfText(known.cls, text);
       entry.set(key, { key, class: known.cls, count: 1, opener: fn.node, label: `__must_hold(${text})` });
     }
-    const locks = analyzeFunctionLocks(fn, entry, callees);
+    const locks = analyzeFunctionLocks(fn, entry, callees, learned);
     inProgress.delete(fn);
     results.set(fn, locks);
     return locks;

@@ -145,6 +145,14 @@ interface Jumps {
   continues: LockState[];
 }
 
+function allParameters(fn: FunctionFacts): Set<string> {
+  const names = new Set<string>();
+  let declarator = fn.node.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  for (const identifier of declarator?.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) if (identifier) names.add(identifier.text);
+  return names;
+}
+
 /** Parameters that are not pointers: flags, masks, modes chosen by the caller. */
 function scalarParameters(fn: FunctionFacts): Set<string> {
   const names = new Set<string>();
@@ -538,7 +546,12 @@ class Walker {
     const opener = sectionOpener(name);
     if (opener && !('conditional' in opener && opener.conditional) && this.conditionalDepth === 0) return this.open(call, name, opener, state);
     const dropped = this.callees.releases(name);
-    if (dropped && state.size > 0) {
+    if (dropped) {
+      // An unlock helper with nothing of its class held here drops the caller's lock (tg3_full_unlock()).
+      if (![...state.values()].some((held) => dropped.includes(held.class))) {
+        this.releasesCallerLock ??= call;
+        return state;
+      }
       const next = new Map(state);
       for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
       return next;
@@ -572,16 +585,52 @@ function findContextQuery(body: Node): Node | undefined {
  * Conditions that name a context flag of the driver's own (`dev->can_sleep`, `atomic`, `nowait`,
  * `polling`): the code chose its context at run time, and the analysis cannot tell which.
  */
-const CONTEXT_FLAG = /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$/i;
+const CONTEXT_FLAG = /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$|async/i;
 
-function flagGuardedCalls(fn: FunctionFacts): Set<number> {
+const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|schedule_timeout\w*|mutex_lock\w*|wait_event\w*|wait_for_completion\w*)$/;
+const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;
+
+function callsMatching(node: Node | null, pattern: RegExp): boolean {
+  return !!node && node.descendantsOfType('call_expression').some((call) => !!call && pattern.test(calleeName(call) ?? ''));
+}
+
+/**
+ * Names a file uses as its own context flag: the condition of an `if` that sleeps on one branch
+ * and busy-waits on the other (`if (db->in_timeout) mdelay(ms); else msleep(ms);`).
+ */
+export function learnedContextFlags(functions: readonly FunctionFacts[]): Set<string> {
+  const flags = new Set<string>();
+  for (const fn of functions) {
+    for (const node of fn.body.descendantsOfType('if_statement')) {
+      const consequence = node?.childForFieldName('consequence') ?? null;
+      const alternative = node?.childForFieldName('alternative') ?? null;
+      if (!node || !alternative) continue;
+      const split = (callsMatching(consequence, SLEEP_WAITS) && callsMatching(alternative, BUSY_WAITS)) || (callsMatching(consequence, BUSY_WAITS) && callsMatching(alternative, SLEEP_WAITS));
+      if (!split) continue;
+      for (const name of node.childForFieldName('condition')?.descendantsOfType('field_identifier') ?? []) if (name) flags.add(name.text);
+    }
+  }
+  return flags;
+}
+
+function hasExit(node: Node | null): boolean {
+  return !!node && node.descendantsOfType(['return_statement', 'goto_statement']).length > 0;
+}
+
+/** Calls under a context-flag condition, or after an early exit on one (`if (cmd->flags & CMD_ASYNC) return …;`). */
+function flagGuardedCalls(fn: FunctionFacts, learned: ReadonlySet<string>): Set<number> {
   const guarded = new Set<number>();
+  let exitAfter = Infinity;
   for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'conditional_expression'])) {
     const condition = node?.childForFieldName('condition');
     if (!node || !condition) continue;
     const names = condition.descendantsOfType(['identifier', 'field_identifier']);
-    if (!names.some((name) => !!name && CONTEXT_FLAG.test(name.text))) continue;
+    if (!names.some((name) => !!name && (CONTEXT_FLAG.test(name.text) || learned.has(name.text)))) continue;
     for (const call of node.descendantsOfType('call_expression')) if (call) guarded.add(call.id);
+    if (node.type === 'if_statement' && hasExit(node.childForFieldName('consequence'))) exitAfter = Math.min(exitAfter, node.endIndex);
+  }
+  if (exitAfter < Infinity) {
+    for (const call of fn.body.descendantsOfType('call_expression')) if (call && call.startIndex >= exitAfter) guarded.add(call.id);
   }
   return guarded;
 }
@@ -589,8 +638,15 @@ function flagGuardedCalls(fn: FunctionFacts): Set<number> {
 function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
   const guarded = new Set<number>();
   const scalars = scalarParameters(fn);
-  if (scalars.size === 0) return guarded;
   let earliestExitTest = Infinity;
+  // A switch on anything the caller passes that returns in some cases dispatches on the caller's
+  // request (`switch (nctrl->cmd) { case SET_MULTI_LIST: return; }`): what follows depends on it.
+  const parameters = allParameters(fn);
+  for (const node of fn.body.descendantsOfType('switch_statement')) {
+    if (!node || !mentionsAny(node.childForFieldName('condition'), parameters) || !hasExit(node.childForFieldName('body'))) continue;
+    earliestExitTest = Math.min(earliestExitTest, node.startIndex);
+  }
+  if (scalars.size === 0 && earliestExitTest === Infinity) return guarded;
   for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'for_statement', 'switch_statement', 'conditional_expression', 'do_statement'])) {
     if (!node) continue;
     const condition = node.childForFieldName('condition');
@@ -614,9 +670,10 @@ export function analyzeFunctionLocks(
   fn: FunctionFacts,
   entry: ReadonlyMap<string, HeldSection> = new Map(),
   callees: CalleeLocks = NO_CALLEES,
+  learnedFlags: ReadonlySet<string> = new Set(),
 ): FunctionLocks {
   const parameterGuarded = parameterGuardedCalls(fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn), acquiredAtExit: [] };
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn, learnedFlags), acquiredAtExit: [] };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(fn.body);
   const walker = new Walker(callees);
