@@ -122,3 +122,25 @@ test('a suppression comment silences the finding after an edit', async () => {
   const after = (await published).diagnostics.filter((d: Json) => /sleep-in-atomic/.test(d.code));
   assert.deepEqual(after.map((d: Json) => `${d.range.start.line}:${d.code}`).sort(), ['10:gfp-sleep-in-atomic', '3:gfp-sleep-in-atomic']);
 });
+
+test('usb_submit_urb(…, GFP_KERNEL) in a URB completion handler gets the GFP_ATOMIC fix', async () => {
+  const completionUri = 'file:///tmp/kalloc-lsp-atomic/urb.c';
+  const source = [
+    'static void urb_done(struct urb *urb)',
+    '{',
+    '\tusb_submit_urb(urb, GFP_KERNEL);',
+    '}',
+    'static int urb_start(struct urb *urb, struct usb_device *udev, void *buf)',
+    '{',
+    '\tusb_fill_bulk_urb(urb, udev, 0, buf, 64, urb_done, NULL);',
+    '\treturn usb_submit_urb(urb, GFP_KERNEL);',
+    '}',
+    '',
+  ].join('\n');
+  const found = (await client.open(completionUri, source)).diagnostics.filter((d: Json) => /sleep-in-atomic/.test(d.code));
+  assert.deepEqual(found.map((d: Json) => `${d.range.start.line}:${d.code}`), ['2:gfp-sleep-in-atomic']);
+  assert.match(found[0].message, /urb_done\(\) is a URB completion handler registered by usb_fill_bulk_urb at line 7/);
+  const actions = await client.request('textDocument/codeAction', { textDocument: { uri: completionUri }, range: found[0].range, context: { diagnostics: [found[0]] } });
+  const atomic = actions.find((a: Json) => a.title === 'Use GFP_ATOMIC');
+  assert.deepEqual(atomic.edit.changes[completionUri], [{ range: { start: { line: 2, character: 21 }, end: { line: 2, character: 31 } }, newText: 'GFP_ATOMIC' }]);
+});

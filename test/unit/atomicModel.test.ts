@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALLOC_APIS, FREE_APIS } from '../../server/src/model/apis';
 import { CALLBACK_REGISTRATIONS, SECTION_CLOSERS, SECTION_OPENERS, sectionCloser, sectionOpener } from '../../server/src/model/contexts';
-import { SLEEPERS, sleeper } from '../../server/src/model/sleepers';
+import { GFP_TAKERS, SLEEPERS, sleeper } from '../../server/src/model/sleepers';
 
 test('every section class that opens also closes, and the reverse', () => {
   const opened = new Set(SECTION_OPENERS.map((row) => row.class));
@@ -22,7 +22,8 @@ test('trylocks are conditional and nothing else is', () => {
 
 test('the sleepers table never restates an allocation or free API (those come from model/apis.ts)', () => {
   const catalogued = new Set<string>([...ALLOC_APIS.map((api) => api.name), ...FREE_APIS.map((api) => api.name)]);
-  for (const row of SLEEPERS) assert.ok(!catalogued.has(row.name), `${row.name} is in apis.ts`);
+  for (const row of [...SLEEPERS, ...GFP_TAKERS]) assert.ok(!catalogued.has(row.name), `${row.name} is in apis.ts`);
+  for (const row of GFP_TAKERS) assert.equal(sleeper(row.name), undefined, `${row.name} sleeps by its mask, not always`);
   assert.equal(new Set(SLEEPERS.map((row) => row.name)).size, SLEEPERS.length, 'no duplicate sleeper rows');
   assert.equal(sleeper('mutex_trylock'), undefined, 'mutex_trylock does not sleep');
   assert.equal(sleeper('mdelay'), undefined, 'mdelay spins');

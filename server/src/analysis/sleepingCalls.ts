@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { AllocApi, FreeApi } from '../model/apis';
 import { GfpValue, gfpAllowsBlocking } from '../model/gfp';
-import { Sleeper, sleeper } from '../model/sleepers';
+import { GfpTaker, Sleeper, gfpTaker, sleeper } from '../model/sleepers';
 import { calleeName, callArguments, namedChildren, unwrapExpression } from '../parsing/syntax';
 import type { AllocationSite } from './allocationSites';
 import type { AtomicAnalysis, FunctionNode } from './callGraph';
@@ -25,6 +25,7 @@ export type SleepingCall =
   | { kind: 'allocation'; call: Node; api: AllocApi; mask?: MaskSource }
   | { kind: 'free'; call: Node; api: FreeApi; outsideInterruptOnly: boolean }
   | { kind: 'sleeper'; call: Node; sleeper: Sleeper }
+  | { kind: 'gfp-call'; call: Node; taker: GfpTaker; mask: MaskSource }
   | { kind: 'helper-mask'; call: Node; argument: Node; helper: FunctionNode; allocation: AllocationSite; mask: MaskSource };
 
 /** Frees that may sleep in any atomic context (apis.ts `sleeps: 'always'`); the dma_free_* family only warns with IRQs disabled (kernel/dma/mapping.c, 6.1) and is left out. */
@@ -154,6 +155,12 @@ export function sleepingCall(analysis: AtomicAnalysis, fn: FunctionNode, call: N
   if (!name) return undefined;
   const known = sleeper(name);
   if (known) return { kind: 'sleeper', call, sleeper: known };
+  const taker = gfpTaker(name);
+  if (taker) {
+    const argument = callArguments(call)[taker.gfpArg];
+    const mask = argument ? maskOf(fn, argument) : undefined;
+    return mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', call, taker, mask } : undefined;
+  }
   const regmap = analysis.sleepingRegmap;
   if (regmap && REGMAP_IO.test(name)) {
     const where = regmap.facts === analysis.facts ? `line ${regmap.init.startPosition.row + 1}` : `line ${regmap.init.startPosition.row + 1} of ${regmap.facts.path.split(/[\\/]/).pop()}`;

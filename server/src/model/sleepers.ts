@@ -49,3 +49,34 @@ const byName = new Map<string, Sleeper>(SLEEPERS.map((row) => [row.name, row]));
 export function sleeper(name: string): Sleeper | undefined {
   return byName.get(name);
 }
+
+/**
+ * Calls outside the allocation catalogue (model/apis.ts) that allocate with a caller-supplied GFP
+ * mask: with a blocking mask they may sleep exactly like kmalloc(). Argument positions are those
+ * of the 6.1 prototypes (include/linux/usb.h, skbuff.h, sprintf.h, scatterlist.h, idr.h).
+ */
+export interface GfpTaker {
+  name: string;
+  /** 0-based position of the gfp_t argument. */
+  gfpArg: number;
+  source: string;
+}
+
+export const GFP_TAKERS: readonly GfpTaker[] = [
+  { name: 'usb_submit_urb', gfpArg: 1, source: 'include/linux/usb.h (6.1)' },
+  { name: 'usb_alloc_urb', gfpArg: 1, source: 'include/linux/usb.h (6.1)' },
+  { name: 'alloc_skb', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__netdev_alloc_skb', gfpArg: 2, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'skb_clone', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'skb_copy', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'pskb_expand_head', gfpArg: 3, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'kasprintf', gfpArg: 0, source: 'include/linux/sprintf.h (6.1)' },
+  { name: 'sg_alloc_table', gfpArg: 2, source: 'include/linux/scatterlist.h (6.1)' },
+  { name: 'idr_alloc', gfpArg: 4, source: 'include/linux/idr.h (6.1)' },
+];
+
+const takers = new Map<string, GfpTaker>(GFP_TAKERS.map((row) => [row.name, row]));
+
+export function gfpTaker(name: string): GfpTaker | undefined {
+  return takers.get(name);
+}

@@ -95,6 +95,16 @@ function finding(analysis: AtomicAnalysis, context: CallContext, ruleContext: Ru
         fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
       };
     }
+    case 'gfp-call': {
+      const note = helperNote(analysis, context);
+      return {
+        rule: GFP_RULE,
+        span: spanOf(call.call),
+        message: `${name}() with ${maskText(call)} allocates with a mask that may sleep (direct reclaim allowed), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT).${note}`,
+        related,
+        fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
+      };
+    }
     case 'helper-mask': {
       const allocation = call.allocation;
       const where = allocation.call.tree === ruleContext.facts.tree ? `line ${line(allocation.call)}` : `line ${line(allocation.call)} of ${call.helper.facts.path.split(/[\\/]/).pop()}`;
