@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The UI test a user would recognise, in the real VS Code workbench (code-server's VS Code server
-// + Debian's Chromium): open the driver, see the finding in the Problems panel and as a squiggle,
+// + Debian's Chromium): open the example driver (examples/ringbuf-drv/ringbuf.c), see the
+// kmalloc-too-large finding in the Problems panel and as a squiggle,
 // hover an allocation and read its slab class, open the allocator map from the hover, apply the
 // quick fix with Ctrl+., save, and see the finding gone. Screenshots go to test-results/vscode-ui/
 // (git-ignored). Prints `N passed, N failed` and exits 1 on any failure.
@@ -33,9 +34,24 @@ async function step(what, body) {
   }
 }
 
+// The example driver, copied so the test can edit and save it. Its `// expect: rule-id`
+// annotations say where the findings are; the test finds its targets through them, so it follows
+// the example as it evolves.
 const workspace = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'kalloc-ui-ws-'));
-fs.cpSync(path.join(ROOT, 'test', 'vscode', 'workspace'), workspace, { recursive: true });
-const driver = path.join(workspace, 'sensor.c');
+fs.cpSync(path.join(ROOT, 'examples', 'ringbuf-drv'), workspace, { recursive: true });
+const DRIVER_NAME = 'ringbuf.c';
+const driver = path.join(workspace, DRIVER_NAME);
+const original = fs.readFileSync(driver, 'utf8');
+
+/** The annotated line of a rule: its allocation call, e.g. { callee: 'kzalloc', needle: 'kzalloc(RB_HISTORY_BYTES', arg }. */
+function target(rule) {
+  const line = original.split('\n').find((text) => new RegExp(`//\\s*expect:.*\\b${rule}\\b`).test(text));
+  const call = line && /\b(k[mzv]?\w*alloc\w*)\(([A-Za-z0-9_]+)/.exec(line);
+  if (!call) throw new Error(`${DRIVER_NAME} has no allocation annotated with ${rule}`);
+  return { callee: call[1], arg: call[2], needle: `${call[1]}(${call[2]}` };
+}
+const TOO_LARGE = target('kmalloc-too-large');
+const SLAB = target('kmalloc-slab-waste');
 let vscode;
 try {
   if (vsix && !fs.existsSync(vsix)) throw new Error(`no VSIX at ${vsix}: run npm run package first`);
@@ -43,6 +59,17 @@ try {
   const { page } = vscode;
   const shot = (name) => page.screenshot({ path: path.join(shots, name) });
   const editorLine = (needle) => page.locator('.monaco-editor .view-line', { hasText: needle }).first();
+  /** Ctrl+G to the line holding `needle` in the driver, as a user jumps to a line. */
+  const goToLine = async (needle) => {
+    const number = original.split('\n').findIndex((text) => text.includes(needle)) + 1;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+1'); // focus the editor (the Problems panel may have it)
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
+    await page.keyboard.type(String(number));
+    await page.keyboard.press('Enter');
+    await editorLine(needle).waitFor({ timeout: 10_000 });
+  };
 
   if (vsix) {
     await step('the extension runs from the installed VSIX, not from this folder', async () => {
@@ -57,15 +84,20 @@ try {
     await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
-    await page.keyboard.type('sensor.c');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sensor.c' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.type(DRIVER_NAME);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: DRIVER_NAME }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    await editorLine('kmalloc(SZ_8M').waitFor({ timeout: 20_000 });
+    await page.locator('.monaco-editor .view-line').first().waitFor({ timeout: 20_000 });
+    return DRIVER_NAME;
   });
 
-  await step('the oversized kmalloc is squiggled in the editor', async () => {
-    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-    return `${await page.locator('.monaco-editor .squiggly-error').count()} error squiggle(s)`;
+  await step(`the oversized ${TOO_LARGE.callee}() is squiggled in the editor`, async () => {
+    // Bring the line into view (Ctrl+G), then look for the error squiggle on it.
+    await goToLine(TOO_LARGE.needle);
+    const line = editorLine(TOO_LARGE.needle);
+    await line.waitFor({ timeout: 15_000 });
+    await page.waitForFunction((top) => [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4), (await line.boundingBox()).y, { timeout: 30_000 });
+    return `${TOO_LARGE.needle}…)`;
   });
 
   await step('the Problems panel lists kmalloc-too-large', async () => {
@@ -86,31 +118,32 @@ try {
     return text;
   });
 
-  await step('hovering kmalloc(RX_LEN, …) shows its slab class', async () => {
+  await step(`hovering ${SLAB.needle}, …) shows its slab class`, async () => {
     // Focus the editor again (the Problems panel has the focus), then point at the callee.
-    await editorLine('kmalloc(RX_LEN').click();
-    const token = editorLine('kmalloc(RX_LEN').locator('span > span', { hasText: /^kmalloc$/ }).first();
+    await goToLine(SLAB.needle);
+    const token = editorLine(SLAB.needle).locator('span > span', { hasText: new RegExp(`^${SLAB.callee}$`) }).first();
     const box = await token.boundingBox();
     if (!box) throw new Error('kmalloc token not rendered');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: 'kmalloc-128' }).first();
+    const hover = page.locator('.monaco-hover', { hasText: 'served by' }).first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     const text = (await hover.innerText()).replace(/\s+/g, ' ');
-    if (!/slab cache kmalloc-128, 28 bytes unused/.test(text)) throw new Error(`hover reads: ${text.slice(0, 200)}`);
+    const slab = /slab cache kmalloc-\d+k?, \d+ bytes unused/.exec(text);
+    if (!slab) throw new Error(`hover reads: ${text.slice(0, 200)}`);
     await page.waitForTimeout(400); // let the fade-in finish: for the picture only
     await shot('2-hover.png');
-    return 'slab cache kmalloc-128, 28 bytes unused';
+    return slab[0];
   });
 
   await step('the hover link opens the allocator map with the kmalloc path lit', async () => {
     await page.locator('.monaco-hover a', { hasText: 'Show in allocator map' }).first().click();
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     const lit = frame.locator('.layer.on-path');
-    await frame.locator('h2', { hasText: 'kmalloc' }).waitFor({ timeout: 20_000 });
+    await frame.locator('h2', { hasText: SLAB.callee }).waitFor({ timeout: 20_000 });
     const titles = (await lit.locator('.title').allInnerTexts()).join(', ');
     if (titles !== 'SLUB, page allocator (buddy)') throw new Error(`lit layers: ${titles}`);
     const figures = (await frame.locator('table').innerText()).replace(/\s+/g, ' ');
-    if (!/kmalloc-128/.test(figures) || !/kfree\(\)/.test(figures)) throw new Error(`figures: ${figures}`);
+    if (!/kmalloc-\d+/.test(figures) || !/kfree\(\)/.test(figures)) throw new Error(`figures: ${figures}`);
     await page.keyboard.press('Escape');
     await page.mouse.move(5, 450);
     await page.waitForTimeout(400);
@@ -121,15 +154,15 @@ try {
   let applied = '';
   await step('Ctrl+. on the squiggle offers and applies a quick fix', async () => {
     await page.keyboard.press('Escape');
-    const line = editorLine('kmalloc(SZ_8M');
-    const token = line.locator('span > span', { hasText: 'SZ_8M' }).first();
+    await goToLine(TOO_LARGE.needle);
+    const token = editorLine(TOO_LARGE.needle).locator('span > span', { hasText: TOO_LARGE.arg }).first();
     await token.click();
     await page.keyboard.press('Control+.');
     const widget = page.locator('.action-widget');
     await widget.locator('.monaco-list-row.action').first().waitFor({ timeout: 15_000 });
     const titles = (await widget.locator('.monaco-list-row.action').allInnerTexts()).map((title) => title.trim());
     // A real fix (e.g. kvmalloc) when the rule offers one; the suppress action otherwise.
-    const wanted = titles.find((title) => !title.startsWith('Suppress') && /kvmalloc|GFP_/.test(title)) ?? titles.find((title) => title === 'Suppress kmalloc-too-large on this line');
+    const wanted = titles.find((title) => !title.startsWith('Suppress') && /kv\w*alloc/.test(title)) ?? titles.find((title) => title === 'Suppress kmalloc-too-large on this line');
     if (!wanted) throw new Error(`offered: ${titles.join(' | ')}`);
     await shot('4-quick-fix-menu.png');
     // The menu sits under a pointer-blocking overlay: choose with the keyboard, as users do.
@@ -149,8 +182,10 @@ try {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const text = fs.readFileSync(driver, 'utf8');
-      if (/kalloc-ignore: kmalloc-too-large|kvmalloc\(SZ_8M/.test(text)) return applied.startsWith('Suppress') ? 'the suppress comment is in sensor.c' : 'kvmalloc(SZ_8M…) is in sensor.c';
-      if (Date.now() > deadline) throw new Error('sensor.c on disk has no fix');
+      const replacement = /^Use (\w+)\(\)/.exec(applied)?.[1];
+      const expected = replacement ? `${replacement}(${TOO_LARGE.arg}` : '/* kalloc-ignore: kmalloc-too-large */';
+      if (text !== original && text.includes(expected)) return `${expected} is in ${DRIVER_NAME} on disk`;
+      if (Date.now() > deadline) throw new Error(`${DRIVER_NAME} on disk has no "${expected}"`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });
@@ -161,13 +196,13 @@ try {
       undefined,
       { timeout: 15_000 },
     );
-    const line = editorLine('malloc(SZ_8M');
+    const line = editorLine(`(${TOO_LARGE.arg}`);
     const box = await line.boundingBox({ timeout: 5_000 });
     const squiggles = await page.locator('.monaco-editor .squiggly-error').evaluateAll(
       (nodes, top) => nodes.filter((node) => Math.abs(node.getBoundingClientRect().top - top) < 4).length,
       box?.y ?? -1,
     );
-    if (squiggles > 0) throw new Error('the SZ_8M line is still squiggled');
+    if (squiggles > 0) throw new Error(`the ${TOO_LARGE.arg} line is still squiggled`);
     await shot('5-after-fix.png');
   });
 

@@ -1,6 +1,7 @@
 // Integration tests in a real VS Code extension host: the extension as installed by a user, the
 // language server it starts, and VS Code's own commands for hovers, code actions and edits.
 const assert = require('assert');
+const path = require('path');
 const vscode = require('vscode');
 
 const EXTENSION_ID = 'kernel-alloc-lens.kernel-alloc-lens';
@@ -73,6 +74,21 @@ describe('Kernel Alloc Lens in VS Code', () => {
     // The small receive buffer is fine: no finding on its line.
     const rxLine = lineOf(document, 'kmalloc(RX_LEN');
     assert.deepEqual(ours(document.uri).filter((d) => d.range.start.line === rxLine), []);
+  });
+
+  it('publishes exactly the annotated findings of the example driver (examples/ringbuf-drv/ringbuf.c)', async () => {
+    const root = vscode.extensions.getExtension(EXTENSION_ID).extensionPath;
+    const example = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'ringbuf-drv', 'ringbuf.c')));
+    // `// expect: rule-a, rule-b` marks the line a finding must start on; no other line may have one.
+    const expected = example
+      .getText()
+      .split('\n')
+      .flatMap((text, line) => (/\/\/\s*expect:\s*([\w\s,-]+)$/.exec(text)?.[1].split(',') ?? []).map((rule) => `${line + 1}: ${rule.trim()}`))
+      .sort();
+    assert.ok(expected.length >= 5, `the example has ${expected.length} annotations`);
+    const actual = () => ours(example.uri).map((d) => `${d.range.start.line + 1}: ${ruleOf(d)}`).sort();
+    await eventually(() => JSON.stringify(actual()) === JSON.stringify(expected), 'the annotated findings', 20_000).catch(() => {});
+    assert.deepEqual(actual(), expected);
   });
 
   it('hovers an allocation with its slab class (vscode.executeHoverProvider)', async () => {
