@@ -181,7 +181,8 @@ export function allocationCard(site: AllocationSite, config: ModelConfig): strin
   if (site.order?.value) rows.push(['order', `${site.order.value.value} (${bytes(2 ** site.order.value.value * config.pageSize)})`]);
   const served = servedBy(route, config, site.gfp?.value);
   if (served) rows.push(['served by', served]);
-  rows.push(['physically contiguous', contiguity(api, route, config, site.gfp?.value)]);
+  // A cache or pool constructor returns no memory to the caller: contiguity belongs to its objects.
+  if (api.returns !== 'cache' && api.returns !== 'pool') rows.push(['physically contiguous', contiguity(api, route, config, site.gfp?.value)]);
   if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined)]);
   else if (api.sleeps === 'always') rows.push(['may sleep', `yes, whatever the context: ${api.name}() always may sleep`]);
   rows.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
@@ -246,9 +247,12 @@ export function gfpCard(name: string, config: ModelConfig): string | undefined {
 
 /** The hover card of a free function. */
 export function freeCard(api: FreeApi, config: ModelConfig): string {
-  const allocators = ALLOC_APIS.filter((alloc) => (alloc.frees as readonly string[]).includes(api.name) && allocApi(alloc.name, config)).map(
-    (alloc) => `\`${alloc.name}\``,
-  );
+  const available = ALLOC_APIS.filter((alloc) => allocApi(alloc.name, config));
+  const named = available.filter((alloc) => (alloc.frees as readonly string[]).includes(api.name));
+  // Frees no allocator names (kfree_rcu): the allocators of the families it releases, objects only.
+  const releases = api.releases as readonly string[];
+  const byFamily = available.filter((alloc) => releases.includes(alloc.family) && alloc.returns !== 'cache' && alloc.returns !== 'pool');
+  const allocators = (named.length > 0 ? named : byFamily).map((alloc) => `\`${alloc.name}\``);
   const sleeps = { never: 'does not sleep', always: 'may sleep — not from atomic context', 'unless-interrupt': 'may sleep when called outside interrupt context' }[api.sleeps];
   const lines = [`**${api.name}** — ${api.summary}`, '', `- releases memory from: ${allocators.length > 0 ? allocators.join(', ') : api.releases.join(', ')}`, `- ${sleeps}`];
   for (const entry of api.releasesSince ?? []) lines.push(`- also ${entry.family} objects from ${entry.since}`);
