@@ -91,6 +91,8 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.equal(lineOf(scratchFixed, 30), '\tkvfree(priv->scratch);');
   assert.equal(lineOf(scratchFixed, 36), '\tkvfree(priv->scratch);');
   assert.match(scratch.fixes[0].title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
+  // `chunk = &rx->rx_buffer[offset]` lets a pointer into the buffer go where we cannot follow: no fix.
+  assert.deepEqual(findingAt(findings, 47, 'kmalloc-costly-order').fixes, []);
 });
 
 test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', async () => {

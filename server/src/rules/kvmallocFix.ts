@@ -73,6 +73,10 @@ function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: Allocation
       // `p[i]`, `*p`, `p->x`: reads through the pointer. `x->p` for a field target is the field itself.
       if (parent.type === 'field_expression' && parent.childForFieldName('argument')?.id !== node.id) return undefined;
       if (parent.type === 'pointer_expression' && parent.child(0)?.text === '&') return undefined;
+      // `&p[i]`, `&p->x`: a pointer into the buffer leaves, and can reach a DMA API unseen.
+      let access = parent;
+      while (access.parent && ['subscript_expression', 'field_expression', 'parenthesized_expression'].includes(access.parent.type)) access = access.parent;
+      if (access.parent?.type === 'pointer_expression' && access.parent.child(0)?.text === '&') return undefined;
       continue;
     }
     if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') continue;
