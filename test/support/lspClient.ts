@@ -77,6 +77,12 @@ export class LspClient {
     });
   }
 
+  /** Resolves once the server has pulled its settings (and this client has answered). */
+  configurationPulled(): Promise<Json> {
+    const seen = this.notifications.find((m) => m.method === 'workspace/configuration');
+    return seen ? Promise.resolve(seen) : this.waitFor((m) => m.method === 'workspace/configuration');
+  }
+
   /** Diagnostics published for a URI at (or after) a document version. */
   async diagnosticsFor(uri: string, version?: number): Promise<PublishedDiagnostics> {
     const message = await this.waitFor(
