@@ -37,6 +37,14 @@ describe('§2.1 bit values', () => {
     assert.deepEqual(bits('__GFP_ATOMIC', '6.6'), []);
   });
 
+  test('the KASAN skip bits: two in 6.1, one from 6.6 (the release in between is not claimed)', () => {
+    assert.deepEqual(bits('__GFP_SKIP_KASAN_POISON', '6.1'), ['__GFP_SKIP_KASAN_POISON']);
+    assert.deepEqual(bits('__GFP_SKIP_KASAN', '6.1'), []);
+    assert.deepEqual(bits('__GFP_SKIP_KASAN', '6.6'), ['__GFP_SKIP_KASAN']);
+    assert.deepEqual(bits('__GFP_SKIP_KASAN_UNPOISON', '6.6'), []);
+    assert.equal(expandGfpName('GFP_HIGHUSER_MOVABLE', at('6.3'))!.uncertainty.length, 1);
+  });
+
   test('every composite expands in every modelled release', () => {
     for (const version of ['5.4', '6.1', '6.4', '6.6', '6.7', '6.8', '6.12', '7.0']) {
       for (const flag of GFP_COMPOSITES) assert.ok(expandGfpName(flag.name, at(version)), `${flag.name} on ${version}`);

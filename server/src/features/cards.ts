@@ -222,7 +222,10 @@ function sleepSentence(name: string, value: GfpValue): string {
 export function gfpCard(name: string, config: ModelConfig): string | undefined {
   const bit = gfpBit(name);
   if (bit) {
-    if (!bitExists(bit, config)) return `**${name}** — not defined in ${describeConfig(config)} (${bit.since ? `added in ${bit.since}` : `last in ${bit.until}`}).`;
+    // Bit ranges are the releases read (gfp_types.h 6.1, 6.6, 6.8), not the releases of the change.
+    if (!bitExists(bit, config)) {
+      return `**${name}** — not in the model for ${describeConfig(config)}: ${bit.since ? `present from ${bit.since}` : `present up to ${bit.until}`} in the headers read; the release of the change is not confirmed.`;
+    }
     return [`**${name}** = ${formatBitValue(bit)} — ${bit.meaning}`, '', footer(config, 'include/linux/gfp_types.h')].join('\n');
   }
   const composite = gfpComposite(name);

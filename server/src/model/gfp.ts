@@ -38,7 +38,8 @@ export const GFP_BITS = [
   { name: '__GFP_ACCOUNT', value: 0x400000, meaning: 'charged to kmemcg (kmalloc-cg-* caches)' },
   { name: '__GFP_ZEROTAGS', value: 0x800000, meaning: 'zero memory tags with __GFP_ZERO (arm64 MTE)' },
   { name: '__GFP_SKIP_ZERO', meaning: 'skip zeroing on free (KASAN_HW_TAGS only, else 0)' },
-  { name: '__GFP_SKIP_KASAN', meaning: 'skip KASAN poisoning (KASAN_HW_TAGS only, else 0)', since: '6.2' },
+  // Read in 6.6 (K66) and later; the release that merged the two 6.1 bits into it was not confirmed.
+  { name: '__GFP_SKIP_KASAN', meaning: 'skip KASAN poisoning (KASAN_HW_TAGS only, else 0)', since: '6.6' },
   { name: '__GFP_SKIP_KASAN_POISON', meaning: 'skip KASAN poisoning on free (KASAN_HW_TAGS only, else 0)', until: '6.1' },
   { name: '__GFP_SKIP_KASAN_UNPOISON', meaning: 'skip KASAN unpoisoning on allocation (KASAN_HW_TAGS only, else 0)', until: '6.1' },
   { name: '__GFP_NOLOCKDEP', meaning: 'no lockdep reclaim annotation (LOCKDEP only, else 0)' },
