@@ -69,6 +69,8 @@ interface Variable {
   array: boolean;
   isStatic: boolean;
   declaration: Node;
+  /** Where the name is visible: the declaring block, or the whole function for parameters. */
+  scope: Node;
   parameterIndex?: number;
   definitions: Definition[];
 }
@@ -76,7 +78,8 @@ interface Variable {
 interface FunctionIndex {
   fn: FunctionFacts;
   facts: FileFacts;
-  variables: Map<string, Variable>;
+  /** Every declaration of a name in the function, with the block it is visible in. */
+  variables: Map<string, Variable[]>;
 }
 
 interface FieldWrite {
@@ -506,7 +509,7 @@ export class ProvenanceAnalysis {
   }
 
   /** The struct type of the object a field expression's base designates, when it can be told. */
-  private ownerType(base: Node, facts: FileFacts): string | undefined {
+  ownerType(base: Node, facts: FileFacts): string | undefined {
     const node = base.type === 'parenthesized_expression' && base.namedChild(0) ? base.namedChild(0)! : base;
     switch (node.type) {
       case 'parenthesized_expression':
@@ -550,14 +553,14 @@ export class ProvenanceAnalysis {
   variableAt(identifier: Node, facts: FileFacts): Variable | undefined {
     const fn = facts.functions.find((candidate) => contains(candidate.node, identifier));
     if (!fn) return undefined;
-    return this.indexOf(fn, facts).variables.get(identifier.text);
+    return visibleDeclaration(this.indexOf(fn, facts).variables.get(identifier.text), identifier);
   }
 
   private indexOf(fn: FunctionFacts, facts: FileFacts): FunctionIndex {
     const perFile = fileIndex(facts).functions;
     const existing = perFile.get(fn.node.id);
     if (existing) return existing;
-    const variables = new Map<string, Variable>();
+    const variables = new Map<string, Variable[]>();
     const parameters = fn.node.childForFieldName('declarator');
     let parameterList: Node | null | undefined = parameters;
     while (parameterList && parameterList.type !== 'function_declarator') parameterList = parameterList.childForFieldName('declarator');
@@ -583,12 +586,13 @@ export class ProvenanceAnalysis {
           array: shape.array,
           isStatic,
           declaration,
+          scope: isParameter ? fn.node : declaration.parent ?? fn.body,
           parameterIndex: isParameter ? parameterIndex : undefined,
           definitions: [],
         };
         const value = init?.childForFieldName('value');
         if (value && value.type !== 'initializer_list') variable.definitions.push({ node: init!, value });
-        variables.set(shape.name, variable);
+        variables.set(shape.name, [...(variables.get(shape.name) ?? []), variable]);
       }
       if (isParameter) parameterIndex++;
     }
@@ -596,7 +600,7 @@ export class ProvenanceAnalysis {
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (left?.type !== 'identifier' || !right) continue;
-      const variable = variables.get(left.text);
+      const variable = visibleDeclaration(variables.get(left.text), left);
       if (!variable) continue;
       // `p += n` keeps the object; any other compound operator makes it unknown.
       const operator = assignment.childForFieldName('operator')?.text;
@@ -608,14 +612,25 @@ export class ProvenanceAnalysis {
     for (const pointer of descendantsOfType(fn.body, new Set(['pointer_expression']))) {
       const argument = pointer.childForFieldName('argument');
       if (pointer.child(0)?.text !== '&' || argument?.type !== 'identifier') continue;
-      const variable = variables.get(argument.text);
+      const variable = visibleDeclaration(variables.get(argument.text), argument);
       if (variable && variable.pointer) variable.definitions.push({ node: pointer });
     }
-    for (const variable of variables.values()) variable.definitions.sort((a, b) => a.node.startIndex - b.node.startIndex);
+    for (const variable of [...variables.values()].flat()) variable.definitions.sort((a, b) => a.node.startIndex - b.node.startIndex);
     const index = { fn, facts, variables };
     perFile.set(fn.node.id, index);
     return index;
   }
+}
+
+/** The innermost declaration of a name whose block holds `use` (C block scoping and shadowing). */
+function visibleDeclaration(candidates: readonly Variable[] | undefined, use: Node): Variable | undefined {
+  let best: Variable | undefined;
+  for (const candidate of candidates ?? []) {
+    if (!contains(candidate.scope, use)) continue;
+    if (candidate.parameterIndex === undefined && candidate.declaration.startIndex > use.startIndex) continue;
+    if (!best || candidate.scope.startIndex >= best.scope.startIndex) best = candidate;
+  }
+  return best;
 }
 
 /**

@@ -60,17 +60,28 @@ export interface ContiguousField {
    */
   rejectsVmalloc: boolean;
   rejectsStack: boolean;
+  /**
+   * Calls that hand the struct to the core, which maps it; without one in the function the
+   * buffer may only feed the driver's own PIO code (an SPI controller's exec_mem_op). Absent:
+   * the assignment alone counts.
+   */
+  submittedBy?: readonly string[];
+  /** The field name is generic (`rx_buf`): the owner type must be known to be `owner`. */
+  ownerRequired: boolean;
   consequence: string;
   instead: string;
   source: string;
 }
 
+/** Calls that queue a struct spi_transfer on the SPI core (include/linux/spi/spi.h, 6.1). */
+const SPI_SUBMIT = ['spi_sync', 'spi_async', 'spi_sync_transfer', 'spi_sync_locked', 'spi_message_add_tail', 'spi_message_init_with_transfers', 'spi_bus_lock'];
+
 /** Struct fields that must hold DMA-able memory when assigned: `urb->transfer_buffer = p`. */
 export const CONTIGUOUS_FIELDS = [
-  { field: 'transfer_buffer', owner: 'struct urb', rejectsVmalloc: true, rejectsStack: true, consequence: USB_HCD, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
-  { field: 'setup_packet', owner: 'struct urb', rejectsVmalloc: true, rejectsStack: true, consequence: 'usb_hcd_map_urb_for_dma() maps the setup packet with dma_map_single(); a stack setup packet gets WARN_ONCE "setup packet is on stack" and -EAGAIN', instead: 'kmalloc() the setup packet', source: 'drivers/usb/core/hcd.c (6.1)' },
-  { field: 'tx_buf', owner: 'struct spi_transfer', rejectsVmalloc: false, rejectsStack: true, consequence: 'SPI transfer buffers must be DMA-safe: "Don\'t use the stack" — the controller may DMA into a cache line the stack shares', instead: 'kmalloc() the buffer, or spi_write_then_read(), which copies', source: 'Documentation/spi/spi-summary.rst, drivers/spi/spi.c (6.1)' },
-  { field: 'rx_buf', owner: 'struct spi_transfer', rejectsVmalloc: false, rejectsStack: true, consequence: 'SPI transfer buffers must be DMA-safe: "Don\'t use the stack" — the controller may DMA into a cache line the stack shares', instead: 'kmalloc() the buffer, or spi_write_then_read(), which copies', source: 'Documentation/spi/spi-summary.rst, drivers/spi/spi.c (6.1)' },
+  { field: 'transfer_buffer', owner: 'struct urb', rejectsVmalloc: true, rejectsStack: true, ownerRequired: false, consequence: USB_HCD, instead: 'kmalloc() or usb_alloc_coherent() the buffer', source: 'include/linux/usb.h, drivers/usb/core/hcd.c (6.1)' },
+  { field: 'setup_packet', owner: 'struct urb', rejectsVmalloc: true, rejectsStack: true, ownerRequired: false, consequence: 'usb_hcd_map_urb_for_dma() maps the setup packet with dma_map_single(); a stack setup packet gets WARN_ONCE "setup packet is on stack" and -EAGAIN', instead: 'kmalloc() the setup packet', source: 'drivers/usb/core/hcd.c (6.1)' },
+  { field: 'tx_buf', owner: 'struct spi_transfer', rejectsVmalloc: false, rejectsStack: true, ownerRequired: true, submittedBy: SPI_SUBMIT, consequence: 'SPI transfer buffers must be DMA-safe: "Don\'t use the stack" — the controller may DMA into a cache line the stack shares', instead: 'kmalloc() the buffer, or spi_write_then_read(), which copies', source: 'Documentation/spi/spi-summary.rst, drivers/spi/spi.c (6.1)' },
+  { field: 'rx_buf', owner: 'struct spi_transfer', rejectsVmalloc: false, rejectsStack: true, ownerRequired: true, submittedBy: SPI_SUBMIT, consequence: 'SPI transfer buffers must be DMA-safe: "Don\'t use the stack" — the controller may DMA into a cache line the stack shares', instead: 'kmalloc() the buffer, or spi_write_then_read(), which copies', source: 'Documentation/spi/spi-summary.rst, drivers/spi/spi.c (6.1)' },
 ] as const satisfies readonly ContiguousField[];
 
 /**

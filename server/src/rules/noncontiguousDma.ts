@@ -49,7 +49,13 @@ function throughArgument(node: Node, through: string): Node | undefined {
   return callArguments(current)[0];
 }
 
-function sinkUses(facts: FileFacts): SinkUse[] {
+function callsInFunction(node: Node): string[] {
+  let fn: Node | null = node;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  return fn ? descendantsOfType(fn, new Set(['call_expression'])).map((call) => calleeName(call) ?? '') : [];
+}
+
+function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
   const uses: SinkUse[] = [];
   const consumed = new Set<number>();
   for (const call of facts.calls) {
@@ -77,6 +83,9 @@ function sinkUses(facts: FileFacts): SinkUse[] {
     if (left?.type !== 'field_expression' || !right || assignment.childForFieldName('operator')?.text !== '=') continue;
     const field = contiguousField(left.childForFieldName('field')?.text ?? '');
     if (!field) continue;
+    const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
+    if (owner ? owner !== field.owner : field.ownerRequired) continue;
+    if (field.submittedBy && !callsInFunction(assignment).some((name) => field.submittedBy!.includes(name))) continue;
     uses.push({ at: assignment, buffer: right, what: `${field.owner} .${field.field}`, consequence: field.consequence, instead: field.instead, rejectsVmalloc: field.rejectsVmalloc, rejectsStack: field.rejectsStack });
   }
   // The inner virt_to_page()/virt_to_phys() of dma_map_page(…, virt_to_page(buf), …) is reported once, at the outer call.
@@ -234,7 +243,7 @@ export const noncontiguousDma: Rule = {
     const findings: RuleFinding[] = [];
     const analysis = provenanceFor(facts, folder);
     const checked = vmallocCheckedNames([facts, ...folder]);
-    for (const use of sinkUses(facts)) {
+    for (const use of sinkUses(facts, analysis)) {
       if (underVmallocCheck(use.at)) continue;
       const name = fieldRead(use.buffer);
       if (name && checked.has(name)) continue;
