@@ -144,3 +144,24 @@ test('usb_submit_urb(…, GFP_KERNEL) in a URB completion handler gets the GFP_A
   const atomic = actions.find((a: Json) => a.title === 'Use GFP_ATOMIC');
   assert.deepEqual(atomic.edit.changes[completionUri], [{ range: { start: { line: 2, character: 21 }, end: { line: 2, character: 31 } }, newText: 'GFP_ATOMIC' }]);
 });
+
+test('no "process context" claim where a lock may be held on some paths', async () => {
+  const pathsUri = 'file:///tmp/kalloc-lsp-atomic/paths.c';
+  const source = [
+    'static void paths_work(struct work_struct *w)',
+    '{',
+    '\tif (w->data)',
+    '\t\tspin_lock(&paths_lock);',
+    '\tkfree(w);',
+    '}',
+    'static int paths_probe(struct work_struct *w)',
+    '{',
+    '\tINIT_WORK(w, paths_work);',
+    '\treturn 0;',
+    '}',
+    '',
+  ].join('\n');
+  await client.open(pathsUri, source);
+  const hover = await client.request('textDocument/hover', { textDocument: { uri: pathsUri }, position: { line: 4, character: 2 } });
+  assert.ok(!hover || !/Context/.test(hover.contents.value), JSON.stringify(hover));
+});

@@ -14,5 +14,9 @@ export const contextSection: HoverSection = ({ facts, folder, call }) => {
   const held = fn.locks.heldAt.get(call.id);
   const root = analysis.processRoots.get(fn);
   if (!held || held.size > 0 || !root || analysis.entry.has(fn)) return undefined;
+  // The lock analysis knows what is held on EVERY path; "process context" needs that nothing is
+  // held on ANY path, so say it only when nothing before the call takes a lock of any kind.
+  const mayLock = fn.calls.some((earlier) => earlier.startIndex < call.startIndex && /lock|guard|disable|get_cpu/i.test(earlier.childForFieldName('function')?.text ?? ''));
+  if (mayLock) return undefined;
   return `**Context** — process context: ${fn.fn.name}() is a ${root.role} registered by ${root.via} at line ${root.site.startPosition.row + 1}${root.facts === facts ? '' : ` of ${root.facts.path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
 };
