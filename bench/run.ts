@@ -17,6 +17,8 @@ import { DIST, ROOT } from '../test/support/paths';
 import { ensureCorpus, machine, sourceFiles } from './corpus';
 
 const MAX_FILE_SIZE = 4 * 1024 * 1024;
+/** Edits replayed in the editor section (200; fewer only when profiling). */
+const EDITS = Number(process.env.KALLOC_BENCH_EDITS ?? 200);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -196,7 +198,7 @@ async function editorLatency(kernel: string): Promise<void> {
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const editLatencies: number[] = [];
   let target = 0;
-  for (let index = 0; index < 200; index++) {
+  for (let index = 0; index < EDITS; index++) {
     if (index % 2 === 0) target = Math.floor(random() * lines.length);
     const change =
       index % 2 === 0

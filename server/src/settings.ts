@@ -4,6 +4,7 @@ import { Arch, ARCHES, DEFAULT_CONFIG, ModelConfig, PAGE_SIZES, configProblem, p
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
 import type { RuleSeverities } from './analyzeFile';
+import { nestingReason } from './workspace/sourceText';
 
 export interface Settings {
   config: ModelConfig;
@@ -80,5 +81,5 @@ function numberSetting(value: unknown, fallback: number, min: number, max: numbe
 export function unanalysableReason(text: string, maxFileSize: number): string | undefined {
   if (text.length > maxFileSize) return `the file is larger than ${maxFileSize} bytes (kernelAllocLens.maxFileSize)`;
   if (text.includes('\u0000')) return 'the file contains NUL bytes and looks binary';
-  return undefined;
+  return nestingReason(text);
 }
