@@ -161,7 +161,7 @@ class KernelAllocServer {
 
   private async initialize(params: InitializeParams): Promise<InitializeResult> {
     this.parser = await createParser();
-    this.store = new DocumentStore(this.parser);
+    this.store = new DocumentStore(this.parser, (text) => !unanalysableReason(text, this.settings.maxFileSize));
     this.capabilities = params.capabilities;
     const roots = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
     this.workspaceRoots = roots.map((uri) => this.pathOf(uri)).filter((root): root is string => root !== undefined);
@@ -172,7 +172,7 @@ class KernelAllocServer {
       isOpen: (file) => this.openPaths.has(file),
       openFacts: (file) => {
         const document = this.store.get(this.openPaths.get(file) ?? '');
-        return document && !unanalysableReason(document.text, this.settings.maxFileSize) ? this.factsOf(document) : undefined;
+        return document?.parsed && !unanalysableReason(document.text, this.settings.maxFileSize) ? this.factsOf(document) : undefined;
       },
       folderChanged: (folder, origin) => {
         for (const [file, uri] of this.openPaths) if (file !== origin && path.dirname(file) === folder) this.schedule(uri);
@@ -261,6 +261,7 @@ class KernelAllocServer {
       return;
     }
     this.skipped.delete(uri);
+    const parsed = this.store.ensureParsed(uri) ?? document;
     const opened = this.firstPublish.get(uri);
     const file = this.pathOf(uri);
     if (opened !== undefined && file && !this.index.folderOf(file).complete) {
@@ -273,7 +274,7 @@ class KernelAllocServer {
       }
     }
     this.firstPublish.delete(uri);
-    const analysis = this.analyse(document);
+    const analysis = this.analyse(parsed);
     for (const failure of analysis.report.failures) this.connection.console.error(`rule ${failure.rule} failed on ${uri}: ${failure.message}`);
     const uriOf = this.uriResolver(uri);
     void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.report.findings.map((finding) => toDiagnostic(finding, uriOf)) });
@@ -282,7 +283,7 @@ class KernelAllocServer {
   /** The cached analysis of the current version, computed on demand. */
   private analysisOf(uri: string): Analysis | undefined {
     const document = this.store?.get(uri);
-    if (!document || this.skipped.has(uri) || unanalysableReason(document.text, this.settings.maxFileSize)) return undefined;
+    if (!document || !document.parsed || this.skipped.has(uri) || unanalysableReason(document.text, this.settings.maxFileSize)) return undefined;
     return this.analyse(document);
   }
 

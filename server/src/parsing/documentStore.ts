@@ -14,6 +14,8 @@ export interface ParsedDocument {
   version: number;
   text: string;
   tree: Tree;
+  /** False while the text is one the owner said not to parse (too large, binary): `tree` is empty. */
+  parsed: boolean;
 }
 
 /** Offsets of line starts, for line/character ↔ index conversion in UTF-16 units. */
@@ -44,7 +46,14 @@ function pointAt(text: string, index: number): { row: number; column: number } {
 export class DocumentStore {
   private readonly documents = new Map<string, ParsedDocument>();
 
-  constructor(private readonly parser: Parser) {}
+  /**
+   * `parseable` says whether a text is worth parsing at all: a 50 MB or binary document is kept as
+   * text only (its tree would take seconds and hundreds of MB) until an edit makes it parseable.
+   */
+  constructor(
+    private readonly parser: Parser,
+    private readonly parseable: (text: string) => boolean = () => true,
+  ) {}
 
   get(uri: string): ParsedDocument | undefined {
     return this.documents.get(uri);
@@ -52,7 +61,8 @@ export class DocumentStore {
 
   open(uri: string, version: number, text: string): ParsedDocument {
     this.close(uri);
-    const document = { uri, version, text, tree: this.parse(text) };
+    const parsed = this.parseable(text);
+    const document = { uri, version, text, tree: this.parse(parsed ? text : ''), parsed };
     this.documents.set(uri, document);
     return document;
   }
@@ -61,6 +71,7 @@ export class DocumentStore {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     let { text, tree } = document;
+    if (!document.parsed) return this.changeUnparsed(document, version, changes);
     for (const change of changes) {
       if (!change.range) {
         text = change.text;
@@ -86,9 +97,37 @@ export class DocumentStore {
     }
     const reparsed = this.parse(text, tree);
     if (reparsed !== tree) tree.delete();
-    const updated = { uri, version, text, tree: reparsed };
+    const updated = { uri, version, text, tree: reparsed, parsed: true };
     this.documents.set(uri, updated);
     return updated;
+  }
+
+  /** Parses a document kept as text only once `parseable` accepts it (e.g. after a settings change). */
+  ensureParsed(uri: string): ParsedDocument | undefined {
+    const document = this.documents.get(uri);
+    if (!document || document.parsed || !this.parseable(document.text)) return document;
+    document.tree.delete();
+    const updated = { ...document, tree: this.parse(document.text), parsed: true };
+    this.documents.set(uri, updated);
+    return updated;
+  }
+
+  /** Text-only edits of an unparsed document; parsed in full when it becomes parseable. */
+  private changeUnparsed(document: ParsedDocument, version: number, changes: readonly TextChange[]): ParsedDocument {
+    let { text } = document;
+    for (const change of changes) {
+      if (!change.range) {
+        text = change.text;
+        continue;
+      }
+      const starts = lineStarts(text);
+      const startIndex = offsetAt(starts, text, change.range.start.line, change.range.start.character);
+      const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, change.range.end.line, change.range.end.character));
+      text = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
+    }
+    const updated = { ...document, version, text };
+    this.documents.set(document.uri, updated);
+    return this.ensureParsed(document.uri) ?? updated;
   }
 
   close(uri: string): void {
