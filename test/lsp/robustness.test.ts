@@ -101,6 +101,17 @@ describe('robustness', () => {
     assert.match((await hover(uri, 0, 16))!, /^\*\*kmalloc\*\*/);
   });
 
+  test('positions are UTF-16: non-ASCII text before a call on the same line', async () => {
+    const uri = 'file:///tmp/kalloc-lsp-robust/utf16.c';
+    const line = '\t/* größe → 😀 */ void *a = kmalloc(SZ_8M, GFP_KERNEL);';
+    const published = await client.open(uri, `void f(void)\n{\n${line}\n}\n`);
+    const character = line.indexOf('kmalloc');
+    assert.deepEqual(tooLarge(published.diagnostics).map((d) => d.range.start), [{ line: 2, character }]);
+    assert.match((await hover(uri, 2, character + 1))!, /^\*\*kmalloc\*\*/);
+    const answer = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: character + 1 } });
+    assert.deepEqual(answer.range, { start: { line: 2, character }, end: { line: 2, character: character + 'kmalloc'.length } });
+  });
+
   test('an empty document is fine', async () => {
     const published = await client.open('file:///tmp/kalloc-lsp-robust/empty.c', '');
     assert.deepEqual(published.diagnostics, []);
