@@ -424,7 +424,10 @@ export class ProvenanceAnalysis {
       .map((write) => ({ node: write.node, value: write.value }))
       .sort((a, b) => a.node.startIndex - b.node.startIndex);
     const reaching = reachingDefinitions({ definitions: local } as Variable, node);
-    const relevant = reaching.dominated ? all.filter((write) => reaching.definitions.some((definition) => definition.node.id === write.node.id)) : all;
+    const reaches = (write: FieldWrite) => reaching.definitions.some((definition) => definition.node.id === write.node.id);
+    const isLocal = (write: FieldWrite) => local.some((definition) => definition.node.id === write.node.id);
+    // Dominated: only the reaching local writes. Otherwise also every write made elsewhere.
+    const relevant = all.filter((write) => reaches(write) || (!reaching.dominated && !isLocal(write)));
     const parts = relevant.map((write) => {
       const stored = this.resolve(write.value, write.facts, depth + 1);
       // A stack buffer parked in a field is only that buffer inside the function that parked it.
@@ -641,7 +644,7 @@ function reachingDefinitions(variable: Variable, use: Node): { definitions: Defi
   const definitions: Definition[] = [];
   for (let i = variable.definitions.length - 1; i >= 0; i--) {
     const definition = variable.definitions[i];
-    if (definition.node.endIndex > use.startIndex) continue;
+    if (definition.node.endIndex > use.startIndex || exclusiveBranches(definition.node, use)) continue;
     definitions.push(definition);
     // `&p` passed out: whatever the callee stored is unknown, and it may store nothing.
     if (!definition.value) continue;
@@ -649,6 +652,20 @@ function reachingDefinitions(variable: Variable, use: Node): { definitions: Defi
     if (block && contains(block, use) && !insideCondition(definition.node)) return { definitions, dominated: true };
   }
   return { definitions, dominated: false };
+}
+
+/** `def` sits in one branch of an `if` and `use` in the other: the def cannot reach the use (loops and goto aside). */
+function exclusiveBranches(def: Node, use: Node): boolean {
+  for (let current = def.parent; current; current = current.parent) {
+    if (current.type !== 'if_statement') continue;
+    const consequence = current.childForFieldName('consequence');
+    const alternative = current.childForFieldName('alternative');
+    if (!consequence || !alternative) continue;
+    if (contains(consequence, def) && contains(alternative, use)) return true;
+    if (contains(alternative, def) && contains(consequence, use)) return true;
+    if (contains(current, use)) return false;
+  }
+  return false;
 }
 
 /** An assignment inside `a && (p = x)` or a loop condition may not run. */
