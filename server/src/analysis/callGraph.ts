@@ -43,34 +43,14 @@ export interface AtomicAnalysis {
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
-const SLEEPING_UNLOCK = /^(mutex|rt_mutex|ww_mutex|up|percpu|inode|console|device|i2c|sk|rtnl|srcu|sock|release|folio|page|mmap)_|^(up|rtnl_unlock)$/;
+const SLEEPING_UNLOCK = /^(mutex|rt_mutex|ww_mutex|up|percpu|inode|console|device|i2c|sk|rtnl|srcu|sock|release|folio|page|mmap)_|^(up|rtnl_unlock)$|bit_unlock/;
 
 const fileCache = new WeakMap<FileFacts, FunctionNode[]>();
-
-/** Section classes each same-file function releases more often than it takes (an unlock helper). */
-function unlockHelpers(facts: FileFacts): Map<string, SectionClass[]> {
-  const helpers = new Map<string, SectionClass[]>();
-  for (const fn of facts.functions) {
-    const balance = new Map<SectionClass, number>();
-    for (const call of fn.body.descendantsOfType('call_expression')) {
-      const name = call ? calleeName(call) : undefined;
-      if (!name) continue;
-      const opener = sectionOpener(name);
-      const closer = sectionCloser(name);
-      if (opener) balance.set(opener.class, (balance.get(opener.class) ?? 0) + 1);
-      if (closer) balance.set(closer.class, (balance.get(closer.class) ?? 0) - 1);
-    }
-    const released = [...balance].filter(([, count]) => count < 0).map(([cls]) => cls);
-    if (released.length > 0) helpers.set(fn.name, released);
-  }
-  return helpers;
-}
 
 /** Lock facts of every function of a file, computed once per file version. */
 export function fileFunctions(facts: FileFacts): FunctionNode[] {
   const cached = fileCache.get(facts);
   if (cached) return cached;
-  const helpers = unlockHelpers(facts);
   const learned = learnedContextFlags(facts.functions);
   const definitions = new Map<string, FunctionFacts | null>();
   for (const fn of facts.functions) definitions.set(fn.name, definitions.has(fn.name) ? null : fn);
@@ -78,9 +58,14 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
   const inProgress = new Set<FunctionFacts>();
   const callees: CalleeLocks = {
     releases: (name) => {
-      const own = helpers.get(name);
-      if (own) return own;
-      return UNLOCK_HELPER.test(name) && !SLEEPING_UNLOCK.test(name) && !sectionCloser(name) ? ['spin', 'raw_spin', 'rwlock', 'local_lock'] : undefined;
+      const fn = definitions.get(name);
+      if (fn) {
+        if (inProgress.has(fn)) return undefined;
+        const classes = analyze(fn).releasedCallerClasses;
+        return classes.length > 0 ? { classes, callers: true } : undefined;
+      }
+      // Another file's `foo_unlock()`: drop what is held (quieter), never more.
+      return UNLOCK_HELPER.test(name) && !SLEEPING_UNLOCK.test(name) && !sectionCloser(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
     },
     // A same-file lock wrapper (`static void foo_lock(struct foo *f) { spin_lock(&f->lock); }`);
     // analysed first, on demand; recursion gets no summary.

@@ -30,6 +30,8 @@ export interface FunctionLocks {
   heldAt: Map<number, ReadonlyMap<string, HeldSection>>;
   /** A release of a section this function did not open: it drops a lock its caller holds. */
   releasesCallerLock?: Node;
+  /** The classes of those releases. */
+  releasedCallerClasses: SectionClass[];
   /** A context query (in_interrupt(), gfpflags_allow_blocking(), …) anywhere in the body. */
   queriesContext?: Node;
   /** Calls whose execution depends on a scalar parameter (a flag, a mask, a mode). */
@@ -42,8 +44,12 @@ export interface FunctionLocks {
 
 /** What the lock analysis may ask about other functions of the file. */
 export interface CalleeLocks {
-  /** Section classes a call drops (an unlock helper). */
-  releases(name: string): readonly SectionClass[] | undefined;
+  /**
+   * Section classes a call drops. `callers`: the callee is a function of this file whose own
+   * analysis saw it release a lock it did not take (tg3_full_unlock()), so calling it with
+   * nothing of that class held drops OUR caller's lock; otherwise only held sections are dropped.
+   */
+  releases(name: string): { classes: readonly SectionClass[]; callers: boolean } | undefined;
   /** Sections a call leaves held (a lock wrapper). */
   acquires(name: string): readonly HeldSection[] | undefined;
 }
@@ -182,6 +188,7 @@ class Walker {
   private conditionalDepth = 0;
 
   exits: LockState[] = [];
+  readonly releasedCallerClasses = new Set<SectionClass>();
 
   constructor(private readonly callees: CalleeLocks) {}
 
@@ -482,7 +489,7 @@ class Walker {
     const held = next.get(key);
     if (held) {
       // Releasing what `__must_hold` says the caller holds: this function drops its caller's lock.
-      if (held.opener.type === 'function_definition') this.releasesCallerLock ??= call;
+      if (held.opener.type === 'function_definition') this.dropsCallerLock(call, section.class);
       if (held.count > 1) next.set(key, { ...held, count: held.count - 1 });
       else next.delete(key);
       return next;
@@ -496,8 +503,13 @@ class Walker {
         dropped = true;
       }
     }
-    if (!dropped) this.releasesCallerLock ??= call;
+    if (!dropped) this.dropsCallerLock(call, section.class);
     return next;
+  }
+
+  private dropsCallerLock(call: Node, cls: SectionClass): void {
+    this.releasesCallerLock ??= call;
+    this.releasedCallerClasses.add(cls);
   }
 
   /** Evaluates the calls of an expression in order; acquisitions under `?:`/`&&`/`||` do not count. */
@@ -547,13 +559,13 @@ class Walker {
     if (opener && !('conditional' in opener && opener.conditional) && this.conditionalDepth === 0) return this.open(call, name, opener, state);
     const dropped = this.callees.releases(name);
     if (dropped) {
-      // An unlock helper with nothing of its class held here drops the caller's lock (tg3_full_unlock()).
-      if (![...state.values()].some((held) => dropped.includes(held.class))) {
-        this.releasesCallerLock ??= call;
+      if (![...state.values()].some((held) => dropped.classes.includes(held.class))) {
+        // An unlock helper with nothing of its class held here drops the caller's lock (tg3_full_unlock()).
+        if (dropped.callers) dropped.classes.forEach((cls) => this.dropsCallerLock(call, cls));
         return state;
       }
       const next = new Map(state);
-      for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
+      for (const [key, held] of state) if (dropped.classes.includes(held.class)) next.delete(key);
       return next;
     }
     const acquired = this.conditionalDepth === 0 ? this.callees.acquires(name) : undefined;
@@ -643,7 +655,10 @@ function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
   // request (`switch (nctrl->cmd) { case SET_MULTI_LIST: return; }`): what follows depends on it.
   const parameters = allParameters(fn);
   for (const node of fn.body.descendantsOfType('switch_statement')) {
-    if (!node || !mentionsAny(node.childForFieldName('condition'), parameters) || !hasExit(node.childForFieldName('body'))) continue;
+    if (!node || !mentionsAny(node.childForFieldName('condition'), parameters)) continue;
+    // `default: return -EINVAL;` is an error exit, not a dispatch: only explicit cases count.
+    const cases = node.childForFieldName('body')?.namedChildren.filter((child) => child?.type === 'case_statement' && child.childForFieldName('value')) ?? [];
+    if (!cases.some((child) => hasExit(child))) continue;
     earliestExitTest = Math.min(earliestExitTest, node.startIndex);
   }
   if (scalars.size === 0 && earliestExitTest === Infinity) return guarded;
@@ -673,7 +688,7 @@ export function analyzeFunctionLocks(
   learnedFlags: ReadonlySet<string> = new Set(),
 ): FunctionLocks {
   const parameterGuarded = parameterGuardedCalls(fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn, learnedFlags), acquiredAtExit: [] };
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn, learnedFlags), acquiredAtExit: [], releasedCallerClasses: [] };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(fn.body);
   const walker = new Walker(callees);
@@ -692,6 +707,7 @@ export function analyzeFunctionLocks(
   }
   result.heldAt = walker.heldAt;
   result.releasesCallerLock = walker.releasesCallerLock;
+  result.releasedCallerClasses = [...walker.releasedCallerClasses];
   const exit = joinAll(walker.exits);
   if (exit && !result.queriesContext) result.acquiredAtExit = [...exit.values()].filter((held) => !entry.has(held.key) && !held.key.startsWith('guard '));
   return result;
