@@ -165,3 +165,13 @@ test('no "process context" claim where a lock may be held on some paths', async 
   const hover = await client.request('textDocument/hover', { textDocument: { uri: pathsUri }, position: { line: 4, character: 2 } });
   assert.ok(!hover || !/Context/.test(hover.contents.value), JSON.stringify(hover));
 });
+
+test('no GFP_ATOMIC fix for a __GFP_NOFAIL mask: the message says to move the allocation instead', async () => {
+  const nofailUri = 'file:///tmp/kalloc-lsp-atomic/nofail.c';
+  const source = ['static void nofail(struct s *s)', '{', '\tspin_lock(&s->lock);', '\ts->skb = alloc_skb(64, GFP_KERNEL | __GFP_NOFAIL);', '\tspin_unlock(&s->lock);', '}', ''].join('\n');
+  const found = (await client.open(nofailUri, source)).diagnostics.filter((d: Json) => d.code === 'gfp-sleep-in-atomic');
+  assert.equal(found.length, 1);
+  assert.match(found[0].message, /__GFP_NOFAIL needs a blocking mask/);
+  const actions = await client.request('textDocument/codeAction', { textDocument: { uri: nofailUri }, range: found[0].range, context: { diagnostics: [found[0]] } });
+  assert.deepEqual(actions.map((a: Json) => a.title), ['Suppress gfp-sleep-in-atomic on this line']);
+});

@@ -40,7 +40,8 @@ function maskFixes(context: RuleContext, mask: MaskSource, note: string): Fix[] 
       text = text.slice(0, start) + flag + SWAPPABLE[token.text] + text.slice(start + token.text.length);
     }
     const value = evaluateGfpText(text, context.facts.config, context.facts.macros);
-    if (!value || gfpAllowsBlocking(value)) return [];
+    // __GFP_NOFAIL without direct reclaim WARNs and fails (mm/page_alloc.c, 6.1): no such fix.
+    if (!value || gfpAllowsBlocking(value) || value.bits.has('__GFP_NOFAIL')) return [];
     return [
       {
         title: `Use ${flag}${note}`,
@@ -49,6 +50,11 @@ function maskFixes(context: RuleContext, mask: MaskSource, note: string): Fix[] 
       },
     ];
   });
+}
+
+/** Advice when the mask carries __GFP_NOFAIL, which a non-blocking mask cannot honour. */
+function nofailNote(mask: MaskSource): string {
+  return mask.value.bits.has('__GFP_NOFAIL') ? ' __GFP_NOFAIL needs a blocking mask (with GFP_ATOMIC it WARNs and fails, mm/page_alloc.c 6.1): move the allocation out of the atomic section.' : '';
 }
 
 function maskText(call: SleepingCall & { mask?: MaskSource }): string {
@@ -90,7 +96,7 @@ function finding(analysis: AtomicAnalysis, context: CallContext, ruleContext: Ru
       return {
         rule: GFP_RULE,
         span: spanOf(call.call),
-        message: `${name}() with ${maskText(call)} may sleep (the mask allows direct reclaim), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT), or allocate before entering the atomic section.${note}`,
+        message: `${name}() with ${maskText(call)} may sleep (the mask allows direct reclaim), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT), or allocate before entering the atomic section.${nofailNote(call.mask)}${note}`,
         related,
         fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
       };
@@ -100,7 +106,7 @@ function finding(analysis: AtomicAnalysis, context: CallContext, ruleContext: Ru
       return {
         rule: GFP_RULE,
         span: spanOf(call.call),
-        message: `${name}() with ${maskText(call)} allocates with a mask that may sleep (direct reclaim allowed), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT).${note}`,
+        message: `${name}() with ${maskText(call)} allocates with a mask that may sleep (direct reclaim allowed), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT).${nofailNote(call.mask)}${note}`,
         related,
         fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
       };
