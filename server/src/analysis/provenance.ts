@@ -426,8 +426,11 @@ export class ProvenanceAnalysis {
     const reaching = reachingDefinitions({ definitions: local } as Variable, node);
     const reaches = (write: FieldWrite) => reaching.definitions.some((definition) => definition.node.id === write.node.id);
     const isLocal = (write: FieldWrite) => local.some((definition) => definition.node.id === write.node.id);
-    // Dominated: only the reaching local writes. Otherwise also every write made elsewhere.
-    const relevant = all.filter((write) => reaches(write) || (!reaching.dominated && !isLocal(write)));
+    // Dominated: only the reaching local writes. Otherwise also every write made elsewhere, and
+    // local writes after the read — a field outlives the call, so the next call reads them
+    // (`kfree(ctx->buf); ctx->buf = new;`). A write in the other branch of an if does not count.
+    const later = (write: FieldWrite) => write.node.startIndex > node.endIndex;
+    const relevant = all.filter((write) => reaches(write) || (!reaching.dominated && (!isLocal(write) || later(write))));
     const parts = relevant.map((write) => {
       const stored = this.resolve(write.value, write.facts, depth + 1);
       // A stack buffer parked in a field is only that buffer inside the function that parked it.
