@@ -72,8 +72,8 @@ export interface FolderView {
   complete: boolean;
 }
 
-/** Default budget of source bytes held for folders without open documents (≈ 150 MB of trees). */
-export const DEFAULT_CACHED_BYTES = 6 * 1024 * 1024;
+/** Default budget of source bytes held for folders without open documents (≈ 100 MB of trees). */
+export const DEFAULT_CACHED_BYTES = 4 * 1024 * 1024;
 /** A slice of indexing work yields to the event loop after this many milliseconds. */
 const SLICE_MS = 8;
 
@@ -323,18 +323,33 @@ export class WorkspaceIndex {
         return;
       }
       const facts = collectFileFacts(file, read.text, tree, this.host.configFor(file));
+      entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, functions: facts.functions.map((fn) => fn.name) });
+      if (entry.dropped) {
+        // The folder is already over the budget: its summary is all that is kept.
+        tree.delete();
+        return;
+      }
       entry.facts.set(file, facts);
       entry.bytes += read.text.length;
-      entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, functions: facts.functions.map((fn) => fn.name) });
+      // Checked per file, not per folder: one large folder must not push the (never shrinking)
+      // WebAssembly heap past the budget before its last file is read.
+      if (this.heldBytes() > this.cachedBytes) this.enforceBudget();
     } catch (error) {
       entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, skipped: `indexing failed: ${error instanceof Error ? error.message : String(error)}`, functions: [] });
     }
   }
 
+  /** Source bytes whose trees are held for folders without open documents. */
+  private heldBytes(): number {
+    let bytes = 0;
+    for (const entry of this.folders.values()) if (!entry.dropped && !this.hasOpenDocument(entry.folder)) bytes += entry.bytes;
+    return bytes;
+  }
+
   /** Frees the trees of the least recently used folders without open documents beyond the budget. */
   private enforceBudget(): void {
     const candidates = [...this.folders.values()]
-      .filter((entry) => !entry.dropped && entry.todo.length === 0 && !this.hasOpenDocument(entry.folder))
+      .filter((entry) => !entry.dropped && !this.hasOpenDocument(entry.folder))
       .sort((a, b) => b.lastUse - a.lastUse);
     let kept = 0;
     for (const entry of candidates) {
