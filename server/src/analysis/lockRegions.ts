@@ -151,25 +151,26 @@ interface Jumps {
   continues: LockState[];
 }
 
-function allParameters(fn: FunctionFacts): Set<string> {
-  const names = new Set<string>();
-  let declarator = fn.node.childForFieldName('declarator');
-  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  for (const identifier of declarator?.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) if (identifier) names.add(identifier.text);
-  return names;
-}
-
-/** Parameters that are not pointers: flags, masks, modes chosen by the caller. */
-function scalarParameters(fn: FunctionFacts): Set<string> {
-  const names = new Set<string>();
+/** A definition's parameters in order: name ('' when unnamed) and whether it is passed by value as a scalar. */
+export function parametersOf(fn: FunctionFacts): { name: string; scalar: boolean }[] {
   let declarator = fn.node.childForFieldName('declarator');
   while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
   const list = declarator?.childForFieldName('parameters');
-  for (const parameter of list ? namedChildren(list) : []) {
-    const inner = parameter.childForFieldName('declarator');
-    if (inner?.type === 'identifier') names.add(inner.text);
-  }
-  return names;
+  return (list ? namedChildren(list) : []).map((parameter) => {
+    const direct = parameter.childForFieldName('declarator');
+    let inner = direct;
+    while (inner && inner.type !== 'identifier') inner = inner.childForFieldName('declarator');
+    // Not a pointer or array: a flag, a mask, a mode chosen by the caller.
+    return { name: inner?.text ?? '', scalar: direct?.type === 'identifier' };
+  });
+}
+
+function allParameters(fn: FunctionFacts): Set<string> {
+  return new Set(parametersOf(fn).map((parameter) => parameter.name).filter((name) => name));
+}
+
+function scalarParameters(fn: FunctionFacts): Set<string> {
+  return new Set(parametersOf(fn).filter((parameter) => parameter.scalar).map((parameter) => parameter.name));
 }
 
 function mentionsAny(node: Node | null, names: ReadonlySet<string>): boolean {

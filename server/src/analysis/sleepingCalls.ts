@@ -6,11 +6,12 @@ import type { Node } from 'web-tree-sitter';
 import { AllocApi, FreeApi } from '../model/apis';
 import { GfpValue, gfpAllowsBlocking } from '../model/gfp';
 import { GfpTaker, Sleeper, gfpTaker, sleeper } from '../model/sleepers';
-import { calleeName, callArguments, namedChildren, unwrapExpression } from '../parsing/syntax';
+import { calleeName, callArguments, unwrapExpression } from '../parsing/syntax';
 import type { AllocationSite } from './allocationSites';
 import type { AtomicAnalysis, FunctionNode } from './callGraph';
 import type { FileFacts } from './fileFacts';
 import { evaluateGfpText } from './gfpMask';
+import { parametersOf } from './lockRegions';
 
 /** Where a mask's flag tokens are written, and its value. */
 export interface MaskSource {
@@ -55,14 +56,7 @@ function freeAt(facts: FileFacts, call: Node): FreeApi | undefined {
 }
 
 export function parameterNames(fn: FunctionNode): string[] {
-  let declarator = fn.fn.node.childForFieldName('declarator');
-  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  const list = declarator?.childForFieldName('parameters');
-  return (list ? namedChildren(list) : []).map((parameter) => {
-    let inner = parameter.childForFieldName('declarator');
-    while (inner && inner.type !== 'identifier') inner = inner.childForFieldName('declarator');
-    return inner?.text ?? '';
-  });
+  return parametersOf(fn.fn).map((parameter) => parameter.name);
 }
 
 /** Every definition of a local variable in a body: initializers and plain or compound assignments. */
