@@ -72,8 +72,8 @@ export interface FolderView {
   complete: boolean;
 }
 
-/** Default budget of source bytes held for folders without open documents (≈ 100 MB of trees). */
-export const DEFAULT_CACHED_BYTES = 4 * 1024 * 1024;
+/** Default budget of source bytes held for folders without open documents (≈ 75 MB of trees). */
+export const DEFAULT_CACHED_BYTES = 3 * 1024 * 1024;
 /** A slice of indexing work yields to the event loop after this many milliseconds. */
 const SLICE_MS = 8;
 
@@ -323,7 +323,9 @@ export class WorkspaceIndex {
         return;
       }
       const facts = collectFileFacts(file, read.text, tree, this.host.configFor(file));
-      entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, functions: facts.functions.map((fn) => fn.name) });
+      // Copies: a name sliced from the source text would keep the whole text alive (V8 sliced strings),
+      // about 100 MB of JS heap for drivers/net.
+      entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, functions: facts.functions.map((fn) => Buffer.from(fn.name, 'utf8').toString('utf8')) });
       if (entry.dropped) {
         // The folder is already over the budget: its summary is all that is kept.
         tree.delete();
