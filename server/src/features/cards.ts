@@ -256,8 +256,16 @@ export function freeCard(api: FreeApi, config: ModelConfig): string {
   const releases = api.releases as readonly string[];
   const byFamily = available.filter((alloc) => releases.includes(alloc.family) && alloc.returns !== 'cache' && alloc.returns !== 'pool');
   const allocators = (named.length > 0 ? named : byFamily).map((alloc) => `\`${alloc.name}\``);
-  const sleeps = { never: 'does not sleep', always: 'may sleep — not from atomic context', 'unless-interrupt': 'may sleep when called outside interrupt context' }[api.sleeps];
-  const lines = [`**${api.name}** — ${api.summary}`, '', `- releases memory from: ${allocators.length > 0 ? allocators.join(', ') : api.releases.join(', ')}`, `- ${sleeps}`];
+  const sleeps = {
+    never: 'does not sleep',
+    always: 'may sleep — not from atomic context',
+    'unless-interrupt': 'may sleep when called outside interrupt context',
+    // kernel/dma/mapping.c (6.1) dma_free_attrs(): "ops->free() may call vunmap()".
+    'irqs-enabled': 'must be called with IRQs enabled (WARN_ON(irqs_disabled())); on platforms that remap coherent buffers it may vunmap() and sleep',
+    unstated: undefined,
+  }[api.sleeps];
+  const lines = [`**${api.name}** — ${api.summary}`, '', `- releases memory from: ${allocators.length > 0 ? allocators.join(', ') : api.releases.join(', ')}`];
+  if (sleeps) lines.push(`- ${sleeps}`);
   for (const entry of api.releasesSince ?? []) lines.push(`- also ${entry.family} objects from ${entry.since}`);
   for (const note of api.notes ?? []) lines.push(`- ${note}`);
   lines.push('', footer(config, api.source));

@@ -90,7 +90,11 @@ export interface FreeApi {
   /** Families it releases only from this release on (kfree of kmem_cache objects, ≥6.4). */
   releasesSince?: readonly { family: AllocFamily; since: string }[];
   args: ArgRoles;
-  sleeps: 'never' | 'always' | 'unless-interrupt';
+  /**
+   * 'irqs-enabled': must run with IRQs on (WARN_ON(irqs_disabled())) and may vunmap() on
+   * non-coherent platforms; 'unstated': the model makes no claim.
+   */
+  sleeps: 'never' | 'always' | 'unless-interrupt' | 'irqs-enabled' | 'unstated';
   notes?: readonly string[];
   source: string;
 }
@@ -234,12 +238,12 @@ export const FREE_APIS = [
   { name: 'free_contig_range', summary: 'Free pages from alloc_contig_range()/alloc_contig_pages().', releases: ['contig'], args: { count: 1 }, sleeps: 'never', source: 'mm/page_alloc.c (6.1)' },
   { name: 'devm_kfree', summary: 'Free device-managed memory early.', releases: ['devres'], args: { device: 0, pointer: 1 }, sleeps: 'never', source: 'drivers/base/devres.c (6.1)' },
   { name: 'devm_free_pages', summary: 'Free devm_get_free_pages() memory early.', releases: ['devres_pages'], args: { device: 0, pointer: 1 }, sleeps: 'never', source: 'drivers/base/devres.c (6.1)' },
-  { name: 'dma_free_coherent', summary: 'Free coherent DMA memory; needs IRQs enabled, not from interrupt context.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'kernel/dma/mapping.c (6.1)' },
-  { name: 'dma_free_attrs', summary: 'Free dma_alloc_attrs() memory; needs IRQs enabled.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'kernel/dma/mapping.c (6.1)' },
-  { name: 'dma_free_wc', summary: 'Free write-combined coherent DMA memory.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'include/linux/dma-mapping.h (6.1)' },
-  { name: 'dma_free_noncoherent', summary: 'Free dma_alloc_noncoherent() memory.', releases: ['dma_noncoherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'kernel/dma/mapping.c (6.1)' },
-  { name: 'dma_free_pages', summary: 'Free dma_alloc_pages() pages.', releases: ['dma_pages'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'kernel/dma/mapping.c (6.1)' },
-  { name: 'dmam_free_coherent', summary: 'Free dmam_alloc_coherent() memory early.', releases: ['dma_coherent_managed'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'always', source: 'kernel/dma/mapping.c (6.1)' },
+  { name: 'dma_free_coherent', summary: 'Free coherent DMA memory; needs IRQs enabled, not from interrupt context.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'irqs-enabled', source: 'kernel/dma/mapping.c (6.1)' },
+  { name: 'dma_free_attrs', summary: 'Free dma_alloc_attrs() memory; needs IRQs enabled.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'irqs-enabled', source: 'kernel/dma/mapping.c (6.1)' },
+  { name: 'dma_free_wc', summary: 'Free write-combined coherent DMA memory.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'irqs-enabled', source: 'include/linux/dma-mapping.h (6.1)' },
+  { name: 'dma_free_noncoherent', summary: 'Free dma_alloc_noncoherent() memory.', releases: ['dma_noncoherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'unstated', source: 'kernel/dma/mapping.c (6.1)' },
+  { name: 'dma_free_pages', summary: 'Free dma_alloc_pages() pages.', releases: ['dma_pages'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'unstated', source: 'kernel/dma/mapping.c (6.1)' },
+  { name: 'dmam_free_coherent', summary: 'Free dmam_alloc_coherent() memory early.', releases: ['dma_coherent_managed'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'irqs-enabled', source: 'kernel/dma/mapping.c (6.1)' },
   { name: 'dma_pool_free', summary: 'Return a block to its dma_pool (interrupt context allowed).', releases: ['pool_object'], args: { cache: 0, pointer: 1 }, sleeps: 'never', source: 'mm/dmapool.c (6.1)' },
   { name: 'dma_pool_destroy', summary: 'Destroy a dma_pool; sleeps.', releases: ['dma_pool'], args: { cache: 0 }, sleeps: 'always', source: 'mm/dmapool.c (6.1)' },
   { name: 'dmam_pool_destroy', summary: 'Destroy a device-managed dma_pool early.', releases: ['dma_pool'], args: { cache: 0 }, sleeps: 'always', source: 'mm/dmapool.c (6.1)' },
