@@ -130,6 +130,7 @@ async function wholeDrivers(kernel: string): Promise<void> {
   const wallMs = performance.now() - started;
   fs.closeSync(output);
   const result = JSON.parse(fs.readFileSync(outputFile, 'utf8')) as { files: number; diagnostics: { rule: string }[] };
+  fs.writeFileSync(`${outputFile}.stderr`, stderr);
   const skipped = stderr.split('\n').filter((line) => line.startsWith('kalloc: skipped '));
   const reasons = new Map<string, number>();
   for (const line of skipped) {
@@ -149,7 +150,7 @@ async function wholeDrivers(kernel: string): Promise<void> {
   out(`| peak RSS (one process: main thread + all ${jobs} workers, VmHWM) | ${peak ? `${mib(peak)} MiB` : 'not available'} |`);
   out(`| exit code | ${code} |`);
   out();
-  out('Skipped, by reason:');
+  out(`Skipped, by reason (each file's note is in ${outputFile}.stderr):`);
   out();
   for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1])) out(`- ${count} × ${reason}`);
   out();
