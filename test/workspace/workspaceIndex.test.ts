@@ -4,14 +4,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { WorkspaceIndex, WorkspaceIndexHost } from '../../server/src/workspace/workspaceIndex';
 import { sharedParser } from '../support/fixtures';
 
+const created: string[] = [];
+after(() => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempFolder(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-index-'));
+  created.push(dir);
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
