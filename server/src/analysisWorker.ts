@@ -27,7 +27,8 @@ async function main(): Promise<void> {
         const siblings = cache.siblingsOf(file, settings.config);
         post({ type: 'step', id: task.id, file });
         const report = analyzeFile(loaded.facts, siblings, settings.severities);
-        post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures });
+        if (report.skipped) post({ type: 'skipped', id: task.id, file, reason: report.skipped });
+        else post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures });
       }
     } finally {
       cache.clear();

@@ -3,6 +3,7 @@
 import type { FileFacts } from './analysis/fileFacts';
 import { bindSizeScope } from './analysis/sizeScope';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
+import { syntaxDepthReason } from './parsing/syntax';
 import { RULES } from './rules/index';
 import { Finding, Severity } from './rules/rule';
 
@@ -12,9 +13,13 @@ export interface AnalysisReport {
   findings: Finding[];
   /** Rules that threw, with the message; the other rules' findings are still reported. */
   failures: { rule: string; message: string }[];
+  /** Why the file was not analysed at all (syntax too deep for the analyses), if it was not. */
+  skipped?: string;
 }
 
 export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}): AnalysisReport {
+  const skipped = syntaxDepthReason(facts.tree);
+  if (skipped) return { findings: [], failures: [], skipped };
   const suppressions = collectSuppressions(facts.tree);
   const findings: Finding[] = [];
   const failures: AnalysisReport['failures'] = [];

@@ -247,17 +247,22 @@ class KernelAllocServer {
     );
   }
 
+  /** Tells the user once per reason that a document is not analysed, and clears its diagnostics. */
+  private noteSkipped(uri: string, version: number, reason: string): void {
+    if (this.skipped.get(uri) !== reason) {
+      void this.connection.window.showInformationMessage(`Kernel Alloc Lens skipped ${uri}: ${reason}.`);
+    }
+    this.skipped.set(uri, reason);
+    this.analyses.delete(uri);
+    void this.connection.sendDiagnostics({ uri, version, diagnostics: [] });
+  }
+
   private publish(uri: string): void {
     const document = this.store.get(uri);
     if (!document) return;
     const reason = unanalysableReason(document.text, this.settings.maxFileSize);
     if (reason) {
-      if (this.skipped.get(uri) !== reason) {
-        void this.connection.window.showInformationMessage(`Kernel Alloc Lens skipped ${uri}: ${reason}.`);
-      }
-      this.skipped.set(uri, reason);
-      this.analyses.delete(uri);
-      void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: [] });
+      this.noteSkipped(uri, document.version, reason);
       return;
     }
     this.skipped.delete(uri);
@@ -275,6 +280,10 @@ class KernelAllocServer {
     }
     this.firstPublish.delete(uri);
     const analysis = this.analyse(parsed);
+    if (analysis.report.skipped) {
+      this.noteSkipped(uri, document.version, analysis.report.skipped);
+      return;
+    }
     for (const failure of analysis.report.failures) this.connection.console.error(`rule ${failure.rule} failed on ${uri}: ${failure.message}`);
     const uriOf = this.uriResolver(uri);
     void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.report.findings.map((finding) => toDiagnostic(finding, uriOf)) });

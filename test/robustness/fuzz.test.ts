@@ -112,9 +112,19 @@ describe('analyzeFile on mangled fixtures', () => {
     for (const text of [deepParens(10_000), deepBlocks(10_000)]) {
       assert.match(unanalysableReason(text, 64 * 1024 * 1024) ?? '', /nest deeper than/);
     }
-    // Unbraced `if` chains nest statements, not brackets: the gate lets them through and only
-    // the CLI's --file-timeout bounds them (see the CLI test below).
+    // Unbraced `if` chains nest statements, not brackets: the text gate lets them through ...
     assert.equal(unanalysableReason(deepIfs(10_000), 64 * 1024 * 1024), undefined);
+  });
+
+  test('10,000 unbraced nested ifs are refused by the syntax-depth gate of analyzeFile', async () => {
+    // ... and analyzeFile's syntax-depth probe refuses them before any rule recurses into them.
+    const parser = await sharedParser();
+    const text = deepIfs(10_000);
+    const tree = parser.parse(text)!;
+    const report = analyzeFile(collectFileFacts('deep.c', text, tree, DEFAULT_CONFIG), []);
+    tree.delete();
+    assert.match(report.skipped ?? '', /syntax nests deeper than/);
+    assert.deepEqual(report.findings, []);
   });
 
   test('the deepest accepted nesting is analysed: parentheses, blocks and ifs just under the limit', WATCHDOG, async () => {
@@ -168,6 +178,7 @@ describe('the real server over --stdio', () => {
   test('10,000-deep nesting (skipped) and nesting just under the limit (analysed)', WATCHDOG, async () => {
     await exercise('parens.c', deepParens(10_000));
     await exercise('blocks.c', deepBlocks(10_000));
+    await exercise('ifs.c', deepIfs(10_000));
     await exercise('ifs-limit.c', deepIfs(MAX_NESTING - 3));
     await exercise('blocks-limit.c', deepBlocks(MAX_NESTING - 3));
   });
@@ -244,9 +255,9 @@ describe('the CLI on a 50 MB file and a binary file', () => {
       const result = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'check', dir, '--format', 'json', '--jobs', '2', '--file-timeout', '5'], { encoding: 'utf8' });
       assert.ok(result.status === 0 || result.status === 1, result.stderr);
       const report = JSON.parse(result.stdout) as { files: number };
-      // ok.c is analysed; 10,000 nested ifs are analysed or, today, cut off by the time bound.
-      const ifsSkipped = /skipped .*ifs\.c: analysis took longer than 5s \(--file-timeout\)/.test(result.stderr);
-      assert.equal(report.files, ifsSkipped ? 1 : 2, result.stderr);
+      // ok.c is analysed; 10,000 nested ifs are refused by the syntax-depth gate.
+      assert.match(result.stderr, /skipped .*ifs\.c: syntax nests deeper than 1024 levels/);
+      assert.equal(report.files, 1, result.stderr);
       assert.match(result.stderr, /skipped .*huge\.c: larger than/);
       assert.match(result.stderr, /skipped .*blob\.c: binary file/);
       assert.match(result.stderr, /skipped .*latin1\.c: not valid UTF-8/);

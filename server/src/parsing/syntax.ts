@@ -100,3 +100,36 @@ export function functionName(definition: Node): string | undefined {
 export function hasErrorInside(node: Node): boolean {
   return node.hasError;
 }
+
+/**
+ * Deeper syntax than any driver has (linux-6.1 drivers/: e1000e/netdev.c reaches 18 levels) makes
+ * recursive analyses overflow the stack or go quadratic: 10,000 brace-less nested `if`s pass a
+ * bracket count but not this. A full walk costs tens of milliseconds on a large file, too much per
+ * keystroke, so the tree is probed: a cursor descends towards evenly spaced offsets, each probe
+ * O(depth). A deep region of any useful size holds several probes.
+ */
+// Four syntax levels per bracket level of the text gate (MAX_NESTING = 256 in
+// workspace/sourceText.ts): a braced `if` is two nodes per brace, and every text the text gate
+// accepts must pass here too.
+export const MAX_SYNTAX_DEPTH = 1024;
+const PROBE_SPACING = 2048;
+const MAX_PROBES = 512;
+
+export function syntaxDepthReason(tree: Tree): string | undefined {
+  const length = tree.rootNode.endIndex;
+  const probes = Math.min(MAX_PROBES, Math.max(1, Math.ceil(length / PROBE_SPACING)));
+  const cursor = tree.walk();
+  try {
+    for (let probe = 0; probe < probes; probe++) {
+      const index = Math.floor(((probe + 0.5) * length) / probes);
+      cursor.reset(tree.rootNode);
+      let depth = 0;
+      while (cursor.gotoFirstChildForIndex(index)) {
+        if (++depth > MAX_SYNTAX_DEPTH) return `syntax nests deeper than ${MAX_SYNTAX_DEPTH} levels`;
+      }
+    }
+    return undefined;
+  } finally {
+    cursor.delete();
+  }
+}

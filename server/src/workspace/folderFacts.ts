@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { FileFacts, collectFileFacts } from '../analysis/fileFacts';
 import { ModelConfig } from '../model/config';
+import { syntaxDepthReason } from '../parsing/syntax';
 import { readSourceFile } from './sourceText';
 
 interface CachedFile {
@@ -91,6 +92,12 @@ export class FolderFactsCache {
     }
     const tree = this.parser.parse(read.text);
     if (!tree) return { skipped: 'the parser gave up' };
+    const tooDeep = syntaxDepthReason(tree);
+    if (tooDeep) {
+      tree.delete();
+      this.forget(file);
+      return { skipped: tooDeep };
+    }
     this.forget(file);
     const facts = collectFileFacts(file, read.text, tree, config);
     this.files.set(file, { mtimeMs: read.mtimeMs, size: read.size, configKey, facts });
