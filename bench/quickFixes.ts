@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
 import type { JsonDiagnostic } from '../server/src/cliFormats';
 import { createParser } from '../server/src/parsing/parser';
 import { DIST } from '../test/support/paths';
@@ -23,12 +23,12 @@ function offsetOf(starts: number[], line: number, column: number): number {
   return starts[line - 1] + column - 1;
 }
 
-function problemCount(tree: Tree): number {
-  let count = 0;
-  const cursor = tree.walk();
+/** Visits every node below `root` in document order, with a cursor (no recursion, any depth). */
+function visitNodes(root: Node, visit: (cursor: TreeCursor) => void): void {
+  const cursor = root.walk();
   let descending = true;
   for (;;) {
-    if (descending && (cursor.nodeType === 'ERROR' || cursor.nodeIsMissing)) count++;
+    if (descending) visit(cursor);
     if (descending && cursor.gotoFirstChild()) continue;
     if (cursor.gotoNextSibling()) {
       descending = true;
@@ -38,6 +38,13 @@ function problemCount(tree: Tree): number {
     descending = false;
   }
   cursor.delete();
+}
+
+function problemCount(tree: Tree): number {
+  let count = 0;
+  visitNodes(tree.rootNode, (cursor) => {
+    if (cursor.nodeType === 'ERROR' || cursor.nodeIsMissing) count++;
+  });
   return count;
 }
 
@@ -50,19 +57,9 @@ interface Token {
 
 function tokens(root: Node): Token[] {
   const leaves: Token[] = [];
-  const cursor = root.walk();
-  let descending = true;
-  for (;;) {
-    if (descending && cursor.currentNode.childCount === 0) leaves.push({ type: cursor.nodeType, text: cursor.nodeText, start: cursor.startIndex, end: cursor.endIndex });
-    if (descending && cursor.gotoFirstChild()) continue;
-    if (cursor.gotoNextSibling()) {
-      descending = true;
-      continue;
-    }
-    if (!cursor.gotoParent()) break;
-    descending = false;
-  }
-  cursor.delete();
+  visitNodes(root, (cursor) => {
+    if (cursor.currentNode.childCount === 0) leaves.push({ type: cursor.nodeType, text: cursor.nodeText, start: cursor.startIndex, end: cursor.endIndex });
+  });
   return leaves;
 }
 
