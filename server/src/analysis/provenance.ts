@@ -11,7 +11,8 @@ import { gfpAllowsBlocking } from '../model/gfp';
 import { Span, calleeName, callArguments, descendantsOfType, namedChildren, spanOf } from '../parsing/syntax';
 import { AllocationSite } from './allocationSites';
 import type { FileFacts, FunctionFacts } from './fileFacts';
-import { RecordDecl, TypeDeclarations, collectTypeDeclarations } from './typeDeclarations';
+import { typeDeclarationsOf } from './sizeScope';
+import { RecordDecl, TypeDeclarations } from './typeDeclarations';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
 export type Origin = AllocFamily | 'stack';
@@ -770,7 +771,8 @@ function fileIndex(facts: FileFacts): FileIndex {
       return fields;
     },
     types() {
-      types ??= collectTypeDeclarations(facts.text, facts.path);
+      // The same object bindSizeScope() uses: one scan of the text per file version, not two.
+      types ??= typeDeclarationsOf(facts);
       return types;
     },
   };
