@@ -74,26 +74,40 @@ const UNKNOWN_LAYOUT_ATTRIBUTES = /^(____cacheline_aligned\w*|__cacheline_aligne
 /** Annotations that do not change a layout. */
 const NEUTRAL_CALL_ATTRIBUTES = /^(__counted_by|__counted_by_le|__counted_by_be|__guarded_by|__pt_guarded_by|__aligned_largest)$/;
 
+/** The characters mask() acts on; everything else is copied as is. */
+const MASK_SPECIAL = /[\n#/"']/g;
+const NOT_BLANK = /[^ \t\r]/;
+
 /** Replaces comments, string and char literals by spaces (newlines kept) so offsets stay valid. */
 function mask(text: string): { masked: string; preprocessor: { offset: number; end: number; text: string }[] } {
   // Built from slices rather than a char array: driver folders hold multi-megabyte tables.
   const parts: string[] = [];
   let copied = 0;
   const preprocessor: { offset: number; end: number; text: string }[] = [];
+  // Jumps from one special character to the next (a regex scan, not a JS loop per character: this
+  // runs on every edit of the open file). `lineStart` holds at `checkedFrom`; the ordinary
+  // characters between there and the next special one only matter before a `#`.
   let index = 0;
   let lineStart = true;
+  let checkedFrom = 0;
   const blank = (from: number, to: number) => {
     parts.push(text.slice(copied, from), text.slice(from, to).replace(/[^\n]/g, ' '));
     copied = to;
   };
+  const special = new RegExp(MASK_SPECIAL.source, 'g');
   while (index < text.length) {
+    special.lastIndex = index;
+    const found = special.exec(text);
+    if (!found) break;
+    index = found.index;
     const char = text[index];
     if (char === '\n') {
       lineStart = true;
       index++;
+      checkedFrom = index;
       continue;
     }
-    if (lineStart && char === '#') {
+    if (char === '#' && lineStart && !NOT_BLANK.test(text.slice(checkedFrom, index))) {
       let end = index;
       while (end < text.length && text[end] !== '\n') {
         if (text[end] === '\\' && text[end + 1] === '\n') end += 2;
@@ -105,9 +119,11 @@ function mask(text: string): { masked: string; preprocessor: { offset: number; e
       preprocessor.push({ offset: index, end, text: text.slice(index, end) });
       blank(index, end);
       index = end;
+      checkedFrom = end;
       continue;
     }
-    if (char !== ' ' && char !== '\t' && char !== '\r') lineStart = false;
+    // Every special character other than a newline is not blank.
+    lineStart = false;
     if (char === '/' && text[index + 1] === '*') {
       const close = text.indexOf('*/', index + 2);
       const end = close < 0 ? text.length : close + 2;
@@ -127,6 +143,7 @@ function mask(text: string): { masked: string; preprocessor: { offset: number; e
     } else {
       index++;
     }
+    checkedFrom = index;
   }
   parts.push(text.slice(copied));
   return { masked: parts.join(''), preprocessor };
