@@ -780,6 +780,15 @@ function fileIndex(facts: FileFacts): FileIndex {
   return index;
 }
 
+/**
+ * Assignments `x->name = …` / `x.name op= …` of a file, by field name, in document order (only
+ * those with an object and a right-hand side). Built once per file version and shared with the
+ * engine's field writes, so rules looking for particular fields do not walk every assignment.
+ */
+export function fieldAssignmentsOf(facts: FileFacts): ReadonlyMap<string, readonly Node[]> {
+  return fileIndex(facts).fieldAssignments();
+}
+
 /** The allocation of `source` sits in a function that tests is_vmalloc_addr(): it handles both kinds. */
 export function sourceUnderVmallocCheck(source: PointerSource): boolean {
   return source.origin !== 'stack' && underVmallocCheck(source.node);

@@ -11,6 +11,7 @@ import {
   Provenance,
   ProvenanceAnalysis,
   describeSource,
+  fieldAssignmentsOf,
   fieldRead,
   mayBeVmalloc,
   provenanceFor,
@@ -77,17 +78,23 @@ function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
       uses.push({ at: call, buffer, what: `${name}()`, consequence: sink.consequence, instead: sink.instead, rejectsVmalloc: true, rejectsStack: sink.rejectsStack });
     }
   }
-  for (const assignment of descendantsOfType(facts.tree.rootNode, new Set(['assignment_expression']))) {
-    const left = assignment.childForFieldName('left');
-    const right = assignment.childForFieldName('right');
-    if (left?.type !== 'field_expression' || !right || assignment.childForFieldName('operator')?.text !== '=') continue;
-    const field = contiguousField(left.childForFieldName('field')?.text ?? '');
+  // Only assignments of the catalogued field names are looked at (the file's field-assignment
+  // index, by name), not every assignment of the file: this runs on every edit.
+  const fieldUses: SinkUse[] = [];
+  for (const [name, assignments] of fieldAssignmentsOf(facts)) {
+    const field = contiguousField(name);
     if (!field) continue;
-    const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
-    if (owner ? owner !== field.owner : field.ownerRequired) continue;
-    if (field.submittedBy && !callsInFunction(assignment).some((name) => field.submittedBy!.includes(name))) continue;
-    uses.push({ at: assignment, buffer: right, what: `${field.owner} .${field.field}`, consequence: field.consequence, instead: field.instead, rejectsVmalloc: field.rejectsVmalloc, rejectsStack: field.rejectsStack });
+    for (const assignment of assignments) {
+      if (assignment.childForFieldName('operator')?.text !== '=') continue;
+      const left = assignment.childForFieldName('left')!;
+      const right = assignment.childForFieldName('right')!;
+      const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
+      if (owner ? owner !== field.owner : field.ownerRequired) continue;
+      if (field.submittedBy && !callsInFunction(assignment).some((called) => field.submittedBy!.includes(called))) continue;
+      fieldUses.push({ at: assignment, buffer: right, what: `${field.owner} .${field.field}`, consequence: field.consequence, instead: field.instead, rejectsVmalloc: field.rejectsVmalloc, rejectsStack: field.rejectsStack });
+    }
   }
+  uses.push(...fieldUses.sort((a, b) => a.at.startIndex - b.at.startIndex));
   // The inner virt_to_page()/virt_to_phys() of dma_map_page(…, virt_to_page(buf), …) is reported once, at the outer call.
   return uses.filter((use) => !consumed.has(use.at.id));
 }
