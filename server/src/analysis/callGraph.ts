@@ -8,7 +8,7 @@ import { Span, calleeName, callArguments, spanOf } from '../parsing/syntax';
 import type { RelatedLocation } from '../rules/rule';
 import { Registration, fileRegistrations, signatureFits } from './callbacks';
 import type { FileFacts, FunctionFacts } from './fileFacts';
-import { CalleeLocks, FunctionLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks } from './lockRegions';
+import { CalleeLocks, FunctionLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, nodesWithin } from './lockRegions';
 
 export interface FunctionNode {
   facts: FileFacts;
@@ -102,7 +102,7 @@ export function fileFunctions(facts: FileFacts): FunctionNode[] {
     return locks;
   };
   const nodes = facts.functions.map((fn): FunctionNode => {
-    const calls = fn.body.descendantsOfType('call_expression').filter((call): call is Node => !!call);
+    const calls = nodesWithin(fn.body, ['call_expression']);
     return { facts, fn, locks: analyze(fn), calls };
   });
   fileCache.set(facts, nodes);

@@ -3,9 +3,9 @@
 // paths only is not held after the join, and a trylock holds its lock only where it succeeded.
 // Bodies the parser did not understand (ERROR nodes, missing tokens outside the iterator-macro
 // pattern) get no lock facts at all: silence rather than a guess.
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../model/contexts';
-import { callArguments, calleeName, namedChildren, unwrapExpression } from '../parsing/syntax';
+import { callArguments, calleeName, descendantsOfType, namedChildren, unwrapExpression } from '../parsing/syntax';
 import type { FunctionFacts } from './fileFacts';
 
 /** One atomic section held at a point. */
@@ -62,6 +62,71 @@ const STATEMENT_TYPES = new Set([
   'labeled_statement', 'case_statement', 'attributed_statement',
 ]);
 
+
+/** The tree's nodes of some types, in document order: one memoised walk per tree and type list. */
+const treeIndex = new WeakMap<Tree, Map<string, Node[]>>();
+
+function treeNodes(tree: Tree, types: readonly string[]): Node[] {
+  let byTypes = treeIndex.get(tree);
+  if (!byTypes) {
+    byTypes = new Map();
+    treeIndex.set(tree, byTypes);
+  }
+  const key = types.join(',');
+  let nodes = byTypes.get(key);
+  if (!nodes) {
+    nodes = descendantsOfType(tree.rootNode, new Set(types));
+    byTypes.set(key, nodes);
+  }
+  return nodes;
+}
+
+/** Index of the first node starting at or after `start`; pre-order lists never decrease in startIndex. */
+function firstAtOrAfter(nodes: readonly Node[], start: number): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (nodes[middle].startIndex < start) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * `node.descendantsOfType(types)` (the node itself included), answered from the tree's memoised
+ * list: every function asks these questions of its body and its conditions, and a fresh walk per
+ * question made the lock analysis the largest cost of a folder's analysis.
+ */
+export function nodesWithin(node: Node, types: readonly string[]): Node[] {
+  const nodes = treeNodes(node.tree, types);
+  const start = node.startIndex;
+  const end = node.endIndex;
+  const found: Node[] = [];
+  for (let index = firstAtOrAfter(nodes, start); index < nodes.length; index++) {
+    const candidate = nodes[index];
+    if (candidate.startIndex > end) break;
+    // Same start, larger range: an ancestor (`f(x)(y)` around `f(x)`), not a descendant.
+    if (candidate.endIndex <= end) found.push(candidate);
+  }
+  return found;
+}
+
+/** Whether any node of the types lies inside `node` (itself included). */
+function anyWithin(node: Node, types: readonly string[]): boolean {
+  const nodes = treeNodes(node.tree, types);
+  const start = node.startIndex;
+  const end = node.endIndex;
+  for (let index = firstAtOrAfter(nodes, start); index < nodes.length; index++) {
+    const candidate = nodes[index];
+    if (candidate.startIndex > end) return false;
+    if (candidate.endIndex <= end) return true;
+  }
+  return false;
+}
+
+const CALLS = ['call_expression'] as const;
+const EXITS = ['goto_statement', 'return_statement'] as const;
 
 function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
@@ -175,9 +240,7 @@ function scalarParameters(fn: FunctionFacts): Set<string> {
 
 function mentionsAny(node: Node | null, names: ReadonlySet<string>): boolean {
   if (!node || names.size === 0) return false;
-  if (node.type === 'identifier' && names.has(node.text)) return true;
-  for (const child of node.namedChildren) if (child && mentionsAny(child, names)) return true;
-  return false;
+  return nodesWithin(node, ['identifier']).some((identifier) => names.has(identifier.text));
 }
 
 class Walker {
@@ -584,7 +647,7 @@ class Walker {
 
 /** Context queries make a function's sleeps deliberate: it checks where it runs. */
 function findContextQuery(body: Node): Node | undefined {
-  for (const identifier of body.descendantsOfType('identifier')) {
+  for (const identifier of nodesWithin(body, ['identifier'])) {
     if (identifier && CONTEXT_QUERIES.has(identifier.text)) return identifier;
   }
   return undefined;
@@ -604,7 +667,7 @@ const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|sc
 const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;
 
 function callsMatching(node: Node | null, pattern: RegExp): boolean {
-  return !!node && node.descendantsOfType('call_expression').some((call) => !!call && pattern.test(calleeName(call) ?? ''));
+  return !!node && nodesWithin(node, CALLS).some((call) => !!call && pattern.test(calleeName(call) ?? ''));
 }
 
 /**
@@ -614,36 +677,37 @@ function callsMatching(node: Node | null, pattern: RegExp): boolean {
 export function learnedContextFlags(functions: readonly FunctionFacts[]): Set<string> {
   const flags = new Set<string>();
   for (const fn of functions) {
-    for (const node of fn.body.descendantsOfType('if_statement')) {
+    for (const node of nodesWithin(fn.body, ['if_statement'])) {
       const consequence = node?.childForFieldName('consequence') ?? null;
       const alternative = node?.childForFieldName('alternative') ?? null;
       if (!node || !alternative) continue;
       const split = (callsMatching(consequence, SLEEP_WAITS) && callsMatching(alternative, BUSY_WAITS)) || (callsMatching(consequence, BUSY_WAITS) && callsMatching(alternative, SLEEP_WAITS));
       if (!split) continue;
-      for (const name of node.childForFieldName('condition')?.descendantsOfType('field_identifier') ?? []) if (name) flags.add(name.text);
+      const condition = node.childForFieldName('condition');
+      for (const name of condition ? nodesWithin(condition, ['field_identifier']) : []) flags.add(name.text);
     }
   }
   return flags;
 }
 
 function hasExit(node: Node | null): boolean {
-  return !!node && node.descendantsOfType(['return_statement', 'goto_statement']).length > 0;
+  return !!node && anyWithin(node, EXITS);
 }
 
 /** Calls under a context-flag condition, or after an early exit on one (`if (cmd->flags & CMD_ASYNC) return …;`). */
 function flagGuardedCalls(fn: FunctionFacts, learned: ReadonlySet<string>): Set<number> {
   const guarded = new Set<number>();
   let exitAfter = Infinity;
-  for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'conditional_expression'])) {
+  for (const node of nodesWithin(fn.body, ['conditional_expression', 'if_statement', 'while_statement'])) {
     const condition = node?.childForFieldName('condition');
     if (!node || !condition) continue;
-    const names = condition.descendantsOfType(['identifier', 'field_identifier']);
+    const names = nodesWithin(condition, ['field_identifier', 'identifier']);
     if (!names.some((name) => !!name && (CONTEXT_FLAG.test(name.text) || learned.has(name.text)))) continue;
-    for (const call of node.descendantsOfType('call_expression')) if (call) guarded.add(call.id);
+    for (const call of nodesWithin(node, CALLS)) guarded.add(call.id);
     if (node.type === 'if_statement' && hasExit(node.childForFieldName('consequence'))) exitAfter = Math.min(exitAfter, node.endIndex);
   }
   if (exitAfter < Infinity) {
-    for (const call of fn.body.descendantsOfType('call_expression')) if (call && call.startIndex >= exitAfter) guarded.add(call.id);
+    for (const call of nodesWithin(fn.body, CALLS)) if (call.startIndex >= exitAfter) guarded.add(call.id);
   }
   return guarded;
 }
@@ -655,7 +719,7 @@ function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
   // A switch on anything the caller passes that returns in some cases dispatches on the caller's
   // request (`switch (nctrl->cmd) { case SET_MULTI_LIST: return; }`): what follows depends on it.
   const parameters = allParameters(fn);
-  for (const node of fn.body.descendantsOfType('switch_statement')) {
+  for (const node of nodesWithin(fn.body, ['switch_statement'])) {
     if (!node || !mentionsAny(node.childForFieldName('condition'), parameters)) continue;
     // `default: return -EINVAL;` is an error exit, not a dispatch: only explicit cases count.
     const cases = node.childForFieldName('body')?.namedChildren.filter((child) => child?.type === 'case_statement' && child.childForFieldName('value')) ?? [];
@@ -663,17 +727,17 @@ function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
     earliestExitTest = Math.min(earliestExitTest, node.startIndex);
   }
   if (scalars.size === 0 && earliestExitTest === Infinity) return guarded;
-  for (const node of fn.body.descendantsOfType(['if_statement', 'while_statement', 'for_statement', 'switch_statement', 'conditional_expression', 'do_statement'])) {
+  for (const node of nodesWithin(fn.body, ['conditional_expression', 'do_statement', 'for_statement', 'if_statement', 'switch_statement', 'while_statement'])) {
     if (!node) continue;
     const condition = node.childForFieldName('condition');
     if (!mentionsAny(condition, scalars)) continue;
-    for (const call of node.descendantsOfType('call_expression')) if (call && !(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
-    if (node.type === 'if_statement' && node.descendantsOfType(['return_statement', 'goto_statement']).length > 0) {
+    for (const call of nodesWithin(node, CALLS)) if (!(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
+    if (node.type === 'if_statement' && anyWithin(node, EXITS)) {
       earliestExitTest = Math.min(earliestExitTest, node.endIndex);
     }
   }
   if (earliestExitTest < Infinity) {
-    for (const call of fn.body.descendantsOfType('call_expression')) if (call && call.startIndex >= earliestExitTest) guarded.add(call.id);
+    for (const call of nodesWithin(fn.body, CALLS)) if (call.startIndex >= earliestExitTest) guarded.add(call.id);
   }
   return guarded;
 }
