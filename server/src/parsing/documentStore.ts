@@ -43,6 +43,14 @@ function pointAt(text: string, index: number): { row: number; column: number } {
   return { row, column: index - lineStart };
 }
 
+/** Applies one ranged LSP change to a text: the spliced text and the replaced index range. */
+function applyChange(text: string, range: NonNullable<TextChange['range']>, inserted: string): { startIndex: number; oldEndIndex: number; newText: string } {
+  const starts = lineStarts(text);
+  const startIndex = offsetAt(starts, text, range.start.line, range.start.character);
+  const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, range.end.line, range.end.character));
+  return { startIndex, oldEndIndex, newText: text.slice(0, startIndex) + inserted + text.slice(oldEndIndex) };
+}
+
 export class DocumentStore {
   private readonly documents = new Map<string, ParsedDocument>();
 
@@ -79,10 +87,7 @@ export class DocumentStore {
         tree = this.parse(text);
         continue;
       }
-      const starts = lineStarts(text);
-      const startIndex = offsetAt(starts, text, change.range.start.line, change.range.start.character);
-      const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, change.range.end.line, change.range.end.character));
-      const newText = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
+      const { startIndex, oldEndIndex, newText } = applyChange(text, change.range, change.text);
       tree.edit(
         new Edit({
           startIndex,
@@ -120,10 +125,7 @@ export class DocumentStore {
         text = change.text;
         continue;
       }
-      const starts = lineStarts(text);
-      const startIndex = offsetAt(starts, text, change.range.start.line, change.range.start.character);
-      const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, change.range.end.line, change.range.end.character));
-      text = text.slice(0, startIndex) + change.text + text.slice(oldEndIndex);
+      text = applyChange(text, change.range, change.text).newText;
     }
     const updated = { ...document, version, text };
     this.documents.set(document.uri, updated);
