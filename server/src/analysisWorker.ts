@@ -1,6 +1,7 @@
 // Entry of the CLI's analysis workers (dist/analysisWorker.js, beside the .wasm files). Each task is
 // a set of files of one folder; siblings are parsed once per task and their trees freed after it.
 import { parentPort, workerData } from 'worker_threads';
+import { AnalysisDatabase } from './analysis/database';
 import { analyzeFile } from './analyzeFile';
 import { createParser } from './parsing/parser';
 import { readSettings } from './settings';
@@ -14,6 +15,8 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 async function main(): Promise<void> {
   const parser = await createParser();
+  // One database per worker: a folder's summaries are built once and read by all its files.
+  const db = new AnalysisDatabase();
   port.on('message', (task: FolderTask) => {
     const exclude = new Set(task.exclude);
     const cache = new FolderFactsCache(parser, init.maxFileSize, { exclude, beforeLoad: (file) => post({ type: 'step', id: task.id, file }) });
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
         }
         const siblings = cache.siblingsOf(file, settings.config);
         post({ type: 'step', id: task.id, file });
-        const report = analyzeFile(loaded.facts, siblings, settings.severities);
+        const report = analyzeFile(loaded.facts, siblings, settings.severities, db);
         if (report.skipped) post({ type: 'skipped', id: task.id, file, reason: report.skipped });
         else post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures });
       }

@@ -1,5 +1,6 @@
 // The one entry point the CLI and the language server share: facts about a file (and its driver
 // folder) in, findings out, with the configured severities and suppressions applied.
+import { AnalysisDatabase } from './analysis/database';
 import type { FileFacts } from './analysis/fileFacts';
 import { bindSizeScope } from './analysis/sizeScope';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
@@ -17,7 +18,12 @@ export interface AnalysisReport {
   skipped?: string;
 }
 
-export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}): AnalysisReport {
+/**
+ * `db` owns every cached result; the server and each CLI worker pass theirs, so a file's function
+ * summaries are reused across its versions and by its folder's other files. A fresh database
+ * (the default) computes everything once.
+ */
+export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}, db: AnalysisDatabase = new AnalysisDatabase()): AnalysisReport {
   const skipped = syntaxDepthReason(facts.tree);
   if (skipped) return { findings: [], failures: [], skipped };
   const suppressions = collectSuppressions(facts.tree);
@@ -33,7 +39,7 @@ export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], seve
     const severity = severities[rule.id] ?? rule.defaultSeverity;
     if (severity === 'off') continue;
     try {
-      for (const finding of rule.check({ facts, folder })) {
+      for (const finding of rule.check({ facts, folder, db })) {
         if (isSuppressed(suppressions, rule.id, finding.span.startLine)) continue;
         findings.push({ ...finding, rule: rule.id, severity });
       }

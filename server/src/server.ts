@@ -17,6 +17,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import type { Parser } from 'web-tree-sitter';
+import { AnalysisDatabase } from './analysis/database';
 import { FileFacts, collectFileFacts } from './analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from './analyzeFile';
 import { codeActionsFor } from './features/codeActions';
@@ -71,6 +72,8 @@ class KernelAllocServer {
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
   private explicit = explicitModelSettings(undefined);
+  /** Every cached analysis result of the session (function summaries, folder compositions). */
+  private readonly db = new AnalysisDatabase();
   private detector = new KernelConfigDetector(undefined);
 
   constructor(private readonly connection: Connection) {}
@@ -129,7 +132,7 @@ class KernelAllocServer {
       this.guard('hover', () => {
         const analysis = this.analysisOf(textDocument.uri);
         if (!analysis) return null;
-        const answer = hoverAt(analysis.facts, analysis.folder, position.line, position.character);
+        const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
         const link = this.mapLinks ? allocatorMapLink(analysis.facts, textDocument.uri, position.line, position.character) : undefined;
         return answer ? ({ contents: { kind: MarkupKind.Markdown, value: link ? `${answer.markdown}\n\n${link}` : answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
       }) ?? null,
@@ -304,7 +307,7 @@ class KernelAllocServer {
     const facts = this.factsOf(document);
     if (cached && cached.facts === facts && cached.folderVersion === folderVersion) return cached;
     const folder = view?.facts ?? [];
-    const report = analyzeFile(facts, folder, this.settings.severities);
+    const report = analyzeFile(facts, folder, this.settings.severities, this.db);
     const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, folderVersion, report };
     this.analyses.set(document.uri, analysis);
     return analysis;

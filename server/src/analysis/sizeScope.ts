@@ -40,7 +40,11 @@ export function typeDeclarationsOf(facts: FileFacts): TypeDeclarations {
 
 /** The local headers a file includes, transitively, found among its folder's files. */
 function includedHeaders(facts: FileFacts, folder: readonly FileFacts[]): FileFacts[] {
-  const byPath = new Map(folder.map((file) => [path.resolve(file.path), file]));
+  return includedHeadersIn(facts, new Map(folder.map((file) => [path.resolve(file.path), file])));
+}
+
+/** The same, with the folder's files by resolved path. */
+export function includedHeadersIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>): FileFacts[] {
   const found: FileFacts[] = [];
   const visit = (file: FileFacts, depth: number) => {
     if (depth > 8) return;
@@ -57,7 +61,7 @@ function includedHeaders(facts: FileFacts, folder: readonly FileFacts[]): FileFa
 }
 
 /** Macros as the preprocessor sees them at the file's end: included headers first, the file's own last. */
-function mergedMacros(facts: FileFacts, headers: readonly FileFacts[]): Map<string, MacroDefinition> {
+export function mergedMacros(facts: FileFacts, headers: readonly FileFacts[]): Map<string, MacroDefinition> {
   const merged = new Map<string, MacroDefinition>();
   const enumConstants = (file: FileFacts, name: string) => {
     for (const declaration of typeDeclarationsOf(file).enums) {

@@ -1,22 +1,36 @@
 // Hover section: the execution context at any call, when the analysis knows it exactly.
 // "atomic: …" where a section is held on every path or the function is entered atomically;
 // "process context" only for registered process-context roots with nothing held; else nothing.
-import { atomicAnalysis, atomicContextAt, contextSummary } from '../analysis/callGraph';
+import { atomicContextAt, refKey, registrationAt } from '../analysis/locks/atomicEntry';
+import { placed } from '../analysis/summaries/functionSummary';
+import { spanOf } from '../parsing/syntax';
+import { contextSummary } from '../rules/atomicWording';
 import type { HoverSection } from './hover';
 
-export const contextSection: HoverSection = ({ facts, folder, call }) => {
+export const contextSection: HoverSection = ({ facts, folder, db, call }) => {
   if (!call) return undefined;
-  const analysis = atomicAnalysis(facts, folder);
-  const fn = analysis.functionOf(call);
-  if (!fn || !fn.locks.understood) return undefined;
-  const atomic = atomicContextAt(analysis, fn, call);
-  if (atomic) return `**Context** — atomic: ${contextSummary(analysis, atomic)}. Nothing here may sleep.`;
-  const held = fn.locks.heldAt.get(call.id);
-  const root = analysis.processRoots.get(fn);
-  if (!held || held.size > 0 || !root || analysis.entry.has(fn)) return undefined;
+  const view = db.atomicView(facts, folder);
+  const at = spanOf(call);
+  const functions = view.files[view.self].functions;
+  const fnIndex = functions.findIndex((entry) => entry.startRow <= at.startLine && at.endLine <= entry.endRow);
+  if (fnIndex < 0) return undefined;
+  const entry = functions[fnIndex];
+  if (!entry.summary.understood) return undefined;
+  const callIndex = entry.summary.calls.findIndex((fact) => {
+    const span = placed(fact.span, entry.startRow);
+    return span.startLine === at.startLine && span.startColumn === at.startColumn && span.endLine === at.endLine && span.endColumn === at.endColumn;
+  });
+  if (callIndex < 0) return undefined;
+  const ref = { file: view.self, fn: fnIndex };
+  const atomic = atomicContextAt(view, ref, callIndex);
+  if (atomic) return `**Context** — atomic: ${contextSummary(view, atomic)}. Nothing here may sleep.`;
+  const held = entry.summary.calls[callIndex].held;
+  const root = view.composition.processRoots.get(refKey(ref));
+  if (!held || held.length > 0 || !root || view.composition.entry.has(refKey(ref))) return undefined;
   // The lock analysis knows what is held on EVERY path; "process context" needs that nothing is
   // held on ANY path, so say it only when nothing before the call takes a lock of any kind.
-  const mayLock = fn.calls.some((earlier) => earlier.startIndex < call.startIndex && /lock|guard|disable|get_cpu/i.test(earlier.childForFieldName('function')?.text ?? ''));
+  const mayLock = entry.summary.calls.slice(0, callIndex).some((earlier) => /lock|guard|disable|get_cpu/i.test(earlier.calleeText));
   if (mayLock) return undefined;
-  return `**Context** — process context: ${fn.fn.name}() is a ${root.role} registered by ${root.via} at line ${root.site.startPosition.row + 1}${root.facts === facts ? '' : ` of ${root.facts.path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
+  const registration = registrationAt(view, root);
+  return `**Context** — process context: ${entry.name}() is a ${registration.role} registered by ${registration.via} at line ${registration.site.startLine + 1}${root.file === view.self ? '' : ` of ${view.files[root.file].path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
 };

@@ -1,6 +1,7 @@
 // Hover: finds what is under the cursor and joins the sections that have something exact to say.
 // Each section is a small function; analyses add theirs to HOVER_SECTIONS.
 import type { Node } from 'web-tree-sitter';
+import type { AnalysisDatabase } from '../analysis/database';
 import type { FileFacts } from '../analysis/fileFacts';
 import { Span, spanOf } from '../parsing/syntax';
 import { allocationCard, freeCard, gfpCard } from './cards';
@@ -10,6 +11,7 @@ import { contextSection } from './contextHover';
 export interface HoverTarget {
   facts: FileFacts;
   folder: readonly FileFacts[];
+  db: AnalysisDatabase;
   /** The smallest named node at the position. */
   node: Node;
   /** The call whose callee is under the cursor, if any. */
@@ -36,12 +38,12 @@ export interface HoverAnswer {
   span: Span;
 }
 
-export function hoverAt(facts: FileFacts, folder: readonly FileFacts[], line: number, column: number): HoverAnswer | undefined {
+export function hoverAt(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileFacts[], line: number, column: number): HoverAnswer | undefined {
   const node = facts.tree.rootNode.descendantForPosition({ row: line, column });
   if (!node || (node.type !== 'identifier' && node.type !== 'type_identifier')) return undefined;
   const parent = node.parent;
   const call = parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === node.id ? parent : undefined;
-  const target: HoverTarget = { facts, folder, node, call };
+  const target: HoverTarget = { facts, folder, db, node, call };
   const sections = HOVER_SECTIONS.map((section) => section(target)).filter((text): text is string => !!text);
   if (sections.length === 0) return undefined;
   return { markdown: sections.join('\n\n---\n\n'), span: spanOf(node) };

@@ -103,6 +103,17 @@ export function sectionCloser(name: string): SectionCall | undefined {
 }
 
 /**
+ * Unlock calls that release sleeping locks (mutexes, semaphores, rtnl, SRCU, socket and inode
+ * locks, bit locks …; kernel/locking/, include/linux/rtnetlink.h, net/core/sock.c, 6.1): another
+ * file's `*_unlock()` of these never drops a spinning section.
+ */
+const SLEEPING_UNLOCK = /^(mutex|rt_mutex|ww_mutex|up|percpu|inode|console|device|i2c|sk|rtnl|srcu|sock|release|folio|page|mmap)_|^(up|rtnl_unlock)$|bit_unlock/;
+
+export function sleepingUnlock(name: string): boolean {
+  return SLEEPING_UNLOCK.test(name) || !!sectionCloser(name);
+}
+
+/**
  * Calls that ask which context the code runs in. A sleep guarded by one of them was written for
  * both contexts (`if (!in_interrupt()) msleep(1)`), and `gfpflags_allow_blocking(gfp)` guards a
  * sleep on the caller's mask (include/linux/preempt.h, gfp.h, irqflags.h; 6.1).

@@ -80,3 +80,13 @@ const takers = new Map<string, GfpTaker>(GFP_TAKERS.map((row) => [row.name, row]
 export function gfpTaker(name: string): GfpTaker | undefined {
   return takers.get(name);
 }
+
+/**
+ * Waits that sleep and waits that spin, as a driver writes them on the two branches of an `if`
+ * when it picks by context (`if (in_timeout) mdelay(ms); else msleep(ms);`): the condition is then
+ * the driver's own context flag. Sleeping: kernel/time/timer.c, kernel/locking/mutex.c,
+ * include/linux/wait.h, kernel/sched/completion.c; spinning: include/linux/delay.h,
+ * include/linux/iopoll.h (6.1).
+ */
+export const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|schedule_timeout\w*|mutex_lock\w*|wait_event\w*|wait_for_completion\w*)$/;
+export const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;

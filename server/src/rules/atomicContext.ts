@@ -1,12 +1,16 @@
 // The findings both atomic-context rules share: every sleeping call (model/sleepers.ts, model/apis.ts)
 // at a point that is atomic on every path, with the chain that makes it atomic and, for GFP masks,
 // fixes that rewrite only the flag tokens. gfpSleepInAtomic.ts and sleepInAtomic.ts pick their part.
-import type { Node } from 'web-tree-sitter';
-import { AtomicAnalysis, CallContext, atomicAnalysis, atomicContextAt, contextChain, describeContext } from '../analysis/callGraph';
-import { MaskSource, SleepingCall, sleepingCall } from '../analysis/sleepingCalls';
+import type { AtomicView } from '../analysis/database';
 import { evaluateGfpText } from '../analysis/gfpMask';
+import { CallContext, SleepingCall, atomicContextAt, earliestHeld, refKey, sleepingCallAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import type { MaskFact } from '../analysis/summaries/functionSummary';
+import { allocApi, freeApi } from '../model/apis';
 import { gfpAllowsBlocking } from '../model/gfp';
-import { spanOf } from '../parsing/syntax';
+import { REGMAP_SOURCE } from '../model/regmap';
+import { sleeper } from '../model/sleepers';
+import type { Span } from '../parsing/syntax';
+import { contextChain, describeContext } from './atomicWording';
 import type { Fix, RuleContext, RuleFinding } from './rule';
 
 export const GFP_RULE = 'gfp-sleep-in-atomic';
@@ -24,146 +28,171 @@ const SWAPPABLE: Readonly<Record<string, string>> = {
   GFP_KERNEL_ACCOUNT: ' | __GFP_ACCOUNT',
 };
 
-function line(node: Node): number {
-  return node.startPosition.row + 1;
+function line(span: Span): number {
+  return span.startLine + 1;
 }
 
 /** "Use GFP_ATOMIC" / "Use GFP_NOWAIT": the flag tokens replaced, modifiers kept; none if that would not stop the sleeping. */
-function maskFixes(context: RuleContext, mask: MaskSource, note: string): Fix[] {
-  const tokens = mask.node.type === 'identifier' ? [mask.node] : mask.node.descendantsOfType('identifier').filter((node): node is Node => !!node);
-  const swapped = tokens.filter((token) => token.text in SWAPPABLE);
+function maskFixes(context: RuleContext, view: AtomicView, row: number, mask: MaskFact, note: string): Fix[] {
+  const swapped = mask.tokens.filter((token) => token.text in SWAPPABLE);
   if (swapped.length === 0) return [];
+  const macros = context.db.macroScopeOf(context.facts, context.folder).macros;
   return ['GFP_ATOMIC', 'GFP_NOWAIT'].flatMap((flag): Fix[] => {
-    let text = mask.node.text;
-    for (const token of [...swapped].sort((a, b) => b.startIndex - a.startIndex)) {
-      const start = token.startIndex - mask.node.startIndex;
-      text = text.slice(0, start) + flag + SWAPPABLE[token.text] + text.slice(start + token.text.length);
+    let text = mask.text;
+    for (const token of [...swapped].sort((a, b) => b.offset - a.offset)) {
+      text = text.slice(0, token.offset) + flag + SWAPPABLE[token.text] + text.slice(token.offset + token.text.length);
     }
-    const value = evaluateGfpText(text, context.facts.config, context.facts.macros);
+    const value = evaluateGfpText(text, context.facts.config, macros);
     // __GFP_NOFAIL without direct reclaim WARNs and fails (mm/page_alloc.c, 6.1): no such fix.
     if (!value || gfpAllowsBlocking(value) || value.bits.has('__GFP_NOFAIL')) return [];
     return [
       {
         title: `Use ${flag}${note}`,
         preferred: flag === 'GFP_ATOMIC',
-        edits: swapped.map((token) => ({ span: spanOf(token), newText: flag + SWAPPABLE[token.text] })),
+        edits: swapped.map((token) => ({ span: placedRow(token.span, row), newText: flag + SWAPPABLE[token.text] })),
       },
     ];
   });
 }
 
+function placedRow(span: Span, row: number): Span {
+  return { startLine: span.startLine + row, startColumn: span.startColumn, endLine: span.endLine + row, endColumn: span.endColumn };
+}
+
 /** Advice when the mask carries __GFP_NOFAIL, which a non-blocking mask cannot honour. */
-function nofailNote(mask: MaskSource): string {
+function nofailNote(mask: MaskFact): string {
   return mask.value.bits.has('__GFP_NOFAIL') ? ' __GFP_NOFAIL needs a blocking mask (with GFP_ATOMIC it WARNs and fails, mm/page_alloc.c 6.1): move the allocation out of the atomic section.' : '';
 }
 
-function maskText(call: SleepingCall & { mask?: MaskSource }): string {
-  if (!call.mask) return '';
-  const value = call.mask.node.text.replace(/\s+/g, ' ');
-  return call.mask.variable ? `${call.mask.variable} (= ${value} at line ${line(call.mask.node)})` : value;
+function maskText(mask: MaskFact | undefined, row: number): string {
+  if (!mask) return '';
+  const value = mask.text.replace(/\s+/g, ' ');
+  return mask.variable ? `${mask.variable} (= ${value} at line ${mask.span.startLine + row + 1})` : value;
 }
 
 /** Whether vfree()'s might_sleep_if(!in_interrupt()) fires here: a lock taken in task context, BHs still on. */
-function taskContextLock(analysis: AtomicAnalysis, context: CallContext): boolean {
-  if (context.kind !== 'held' || analysis.entry.has(context.fn)) return false;
-  const section = context.section;
+function taskContextLock(view: AtomicView, context: CallContext): boolean {
+  if (context.kind !== 'held' || view.composition.entry.has(refKey(context.fn))) return false;
+  const section = earliestHeld(summaryAt(view, context.fn).calls[context.call].held ?? []);
   return section.class !== 'bh' && section.class !== 'rcu_bh' && !/_bh\b|_bh\(/.test(section.label);
 }
 
-function helperNote(analysis: AtomicAnalysis, context: CallContext): string {
+function helperNote(view: AtomicView, context: CallContext): string {
   if (context.kind !== 'entry' || context.reason.kind !== 'caller') return '';
-  const others = analysis.callersOf(context.fn).length - 1;
-  return others > 0 ? ` This is inside ${context.fn.fn.name}(), which ${others} other call site${others === 1 ? '' : 's'} also use${others === 1 ? 's' : ''}: changing its flag affects them too.` : '';
+  const others = view.composition.callersOf(context.fn).length - 1;
+  const name = view.files[context.fn.file].functions[context.fn.fn].name;
+  return others > 0 ? ` This is inside ${name}(), which ${others} other call site${others === 1 ? '' : 's'} also use${others === 1 ? 's' : ''}: changing its flag affects them too.` : '';
 }
 
-function finding(analysis: AtomicAnalysis, context: CallContext, ruleContext: RuleContext, call: SleepingCall): AtomicFinding | undefined {
-  const why = describeContext(analysis, context);
-  const related = contextChain(analysis, context);
-  const name = call.call.childForFieldName('function')?.text ?? 'call';
-  switch (call.kind) {
+function finding(view: AtomicView, context: CallContext, ruleContext: RuleContext, sleeping: SleepingCall): AtomicFinding | undefined {
+  const why = describeContext(view, context);
+  const related = contextChain(view, context);
+  const call = sleeping.call;
+  const row = view.files[context.fn.file].functions[context.fn.fn].startRow;
+  const span = spanIn(view, context.fn, call.span);
+  const name = call.calleeText;
+  const fnName = view.files[context.fn.file].functions[context.fn.fn].name;
+  if (sleeping.kind === 'regmap') {
+    const init = view.files[sleeping.init.fn.file].functions[sleeping.init.fn.fn];
+    const initFact = init.summary.regmapInits[sleeping.init.index];
+    const initLine = initFact.span.startLine + init.startRow + 1;
+    const where = sleeping.init.fn.file === view.self ? `line ${initLine}` : `line ${initLine} of ${view.files[sleeping.init.fn.file].path.split(/[\\/]/).pop()}`;
+    const reason = `takes the regmap mutex and waits for the bus transfer: this driver's regmap comes from ${initFact.name}() at ${where}, a bus without fast_io`;
+    return sleeperFinding(span, name, reason, REGMAP_SOURCE, undefined, why, related);
+  }
+  if (sleeping.kind === 'helper-mask') {
+    const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
+    const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
+    const helperPath = view.files[sleeping.helper.file].path;
+    const sameFile = sleeping.allocation.fn.file === view.self;
+    const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
+    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    return {
+      rule: GFP_RULE,
+      span: argumentSpan,
+      message: `${name}() allocates with the mask it is given (${sleeping.allocation.api}() at ${where}), and this passes ${maskText(sleeping.mask, row)}, which may sleep, in atomic context: ${why}. Pass GFP_ATOMIC (or GFP_NOWAIT).`,
+      related: [
+        ...related,
+        sameFile ? { span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` } : { file: helperPath, span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` },
+      ],
+      fixes: maskFixes(ruleContext, view, row, sleeping.mask, ''),
+    };
+  }
+  const local = call.sleep!;
+  switch (local.kind) {
     case 'allocation': {
-      if (!call.mask) {
-        const gfp = call.api.sleeps === 'always' ? 'always may sleep' : 'may sleep (its implied mask allows direct reclaim)';
+      if (!local.mask) {
+        const api = allocApi(local.api, ruleContext.facts.config);
+        const gfp = api?.sleeps === 'always' ? 'always may sleep' : 'may sleep (its implied mask allows direct reclaim)';
         return {
           rule: GFP_RULE,
-          span: spanOf(call.call),
+          span,
           message: `${name}() ${gfp}, but this runs in atomic context: ${why}. It has no non-sleeping mask: allocate before entering the atomic section (or in process context) and keep the buffer.`,
           related,
           fixes: [],
         };
       }
-      const note = helperNote(analysis, context);
+      const note = helperNote(view, context);
       return {
         rule: GFP_RULE,
-        span: spanOf(call.call),
-        message: `${name}() with ${maskText(call)} may sleep (the mask allows direct reclaim), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT), or allocate before entering the atomic section.${nofailNote(call.mask)}${note}`,
+        span,
+        message: `${name}() with ${maskText(local.mask, row)} may sleep (the mask allows direct reclaim), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT), or allocate before entering the atomic section.${nofailNote(local.mask)}${note}`,
         related,
-        fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
+        fixes: maskFixes(ruleContext, view, row, local.mask, note ? ` in ${fnName}() (affects its other callers)` : ''),
       };
     }
     case 'gfp-call': {
-      const note = helperNote(analysis, context);
+      const note = helperNote(view, context);
       return {
         rule: GFP_RULE,
-        span: spanOf(call.call),
-        message: `${name}() with ${maskText(call)} allocates with a mask that may sleep (direct reclaim allowed), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT).${nofailNote(call.mask)}${note}`,
+        span,
+        message: `${name}() with ${maskText(local.mask, row)} allocates with a mask that may sleep (direct reclaim allowed), but this runs in atomic context: ${why}. Use GFP_ATOMIC (or GFP_NOWAIT).${nofailNote(local.mask)}${note}`,
         related,
-        fixes: maskFixes(ruleContext, call.mask, note ? ` in ${context.fn.fn.name}() (affects its other callers)` : ''),
-      };
-    }
-    case 'helper-mask': {
-      const allocation = call.allocation;
-      const where = allocation.call.tree === ruleContext.facts.tree ? `line ${line(allocation.call)}` : `line ${line(allocation.call)} of ${call.helper.facts.path.split(/[\\/]/).pop()}`;
-      return {
-        rule: GFP_RULE,
-        span: spanOf(call.argument),
-        message: `${name}() allocates with the mask it is given (${allocation.api.name}() at ${where}), and this passes ${maskText({ ...call })}, which may sleep, in atomic context: ${why}. Pass GFP_ATOMIC (or GFP_NOWAIT).`,
-        related: [
-          ...related,
-          allocation.call.tree === ruleContext.facts.tree
-            ? { span: spanOf(allocation.call), message: `${allocation.api.name}() uses the caller's mask here` }
-            : { file: call.helper.facts.path, span: spanOf(allocation.call), message: `${allocation.api.name}() uses the caller's mask here` },
-        ],
-        fixes: maskFixes(ruleContext, call.mask, ''),
+        fixes: maskFixes(ruleContext, view, row, local.mask, note ? ` in ${fnName}() (affects its other callers)` : ''),
       };
     }
     case 'free': {
-      if (call.outsideInterruptOnly && !taskContextLock(analysis, context)) return undefined;
-      const reason = call.outsideInterruptOnly ? 'may sleep outside interrupt context (might_sleep_if(!in_interrupt()), mm/vmalloc.c 6.1)' : `may sleep (${call.api.source})`;
-      const advice = call.outsideInterruptOnly ? 'Free after leaving the atomic section, or use vfree_atomic().' : 'Move it out of the atomic section.';
-      return { rule: SLEEP_RULE, span: spanOf(call.call), message: `${name}() ${reason}, but this runs in atomic context: ${why}. ${advice}`, related, fixes: [] };
+      if (local.outsideInterruptOnly && !taskContextLock(view, context)) return undefined;
+      const api = freeApi(local.api);
+      const reason = local.outsideInterruptOnly ? 'may sleep outside interrupt context (might_sleep_if(!in_interrupt()), mm/vmalloc.c 6.1)' : `may sleep (${api?.source ?? ''})`;
+      const advice = local.outsideInterruptOnly ? 'Free after leaving the atomic section, or use vfree_atomic().' : 'Move it out of the atomic section.';
+      return { rule: SLEEP_RULE, span, message: `${name}() ${reason}, but this runs in atomic context: ${why}. ${advice}`, related, fixes: [] };
     }
     case 'sleeper': {
-      const instead = call.sleeper.instead ? ` Use ${call.sleeper.instead} instead, or move` : ' Move';
-      return {
-        rule: SLEEP_RULE,
-        span: spanOf(call.call),
-        message: `${name}() ${call.sleeper.reason} (${call.sleeper.source}), but this runs in atomic context: ${why}.${instead} the call out of the atomic section (a work item runs in process context).`,
-        related,
-        fixes: [],
-      };
+      const known = sleeper(local.name)!;
+      return sleeperFinding(span, name, known.reason, known.source, known.instead, why, related);
     }
   }
 }
 
-const cache = new WeakMap<RuleContext['facts'], { folder: RuleContext['folder']; findings: AtomicFinding[] }>();
+function sleeperFinding(span: Span, name: string, reason: string, source: string, instead: string | undefined, why: string, related: AtomicFinding['related']): AtomicFinding {
+  const advice = instead ? ` Use ${instead} instead, or move` : ' Move';
+  return {
+    rule: SLEEP_RULE,
+    span,
+    message: `${name}() ${reason} (${source}), but this runs in atomic context: ${why}.${advice} the call out of the atomic section (a work item runs in process context).`,
+    related,
+    fixes: [],
+  };
+}
 
-/** Findings of both rules for one file, computed once per (file, folder). */
+/** Findings of both rules for one file, computed once per atomic view. */
 export function atomicFindings(context: RuleContext): AtomicFinding[] {
-  const cached = cache.get(context.facts);
-  if (cached && cached.folder === context.folder) return cached.findings;
-  const analysis = atomicAnalysis(context.facts, context.folder);
-  const findings: AtomicFinding[] = [];
-  for (const fn of analysis.functions) {
-    if (!fn.locks.understood) continue;
-    for (const call of fn.calls) {
-      const atomic = atomicContextAt(analysis, fn, call);
-      if (!atomic) continue;
-      const sleeping = sleepingCall(analysis, fn, call);
-      const result = sleeping && finding(analysis, atomic, context, sleeping);
-      if (result) findings.push(result);
-    }
-  }
-  cache.set(context.facts, { folder: context.folder, findings });
-  return findings;
+  const view = context.db.atomicView(context.facts, context.folder);
+  return context.db.atomicResult(context.facts, view, () => {
+    const findings: AtomicFinding[] = [];
+    const file = view.files[view.self];
+    file.functions.forEach((entry, fn) => {
+      if (!entry.summary.understood) return;
+      const ref = { file: view.self, fn };
+      entry.summary.calls.forEach((_, call) => {
+        const atomic = atomicContextAt(view, ref, call);
+        if (!atomic) return;
+        const sleeping = sleepingCallAt(view, ref, call, context.facts.config);
+        const result = sleeping && finding(view, atomic, context, sleeping);
+        if (result) findings.push(result);
+      });
+    });
+    return findings;
+  });
 }

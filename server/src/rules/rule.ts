@@ -1,5 +1,6 @@
 // What a rule is and what it reports. Rules are pure: facts about a file (and its driver folder)
 // in, findings with their evidence and fixes out. No LSP types here.
+import type { AnalysisDatabase } from '../analysis/database';
 import type { FileFacts } from '../analysis/fileFacts';
 import type { Span } from '../parsing/syntax';
 
@@ -42,6 +43,8 @@ export interface RuleContext {
   facts: FileFacts;
   /** Facts of the other files of the driver folder, when the caller has them. */
   folder: readonly FileFacts[];
+  /** The owner of cached analysis state (function summaries, compositions). */
+  db: AnalysisDatabase;
 }
 
 export interface RuleDocs {

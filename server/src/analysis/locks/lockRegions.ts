@@ -3,10 +3,12 @@
 // paths only is not held after the join, and a trylock holds its lock only where it succeeded.
 // Bodies the parser did not understand (ERROR nodes, missing tokens outside the iterator-macro
 // pattern) get no lock facts at all: silence rather than a guess.
-import type { Node, Tree } from 'web-tree-sitter';
-import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../model/contexts';
-import { callArguments, calleeName, descendantsOfType, namedChildren, unwrapExpression } from '../parsing/syntax';
-import type { FunctionFacts } from './fileFacts';
+import type { Node } from 'web-tree-sitter';
+import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../../model/contexts';
+import { BUSY_WAITS, SLEEP_WAITS } from '../../model/sleepers';
+import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
+import { SyntaxIndex } from '../../parsing/syntaxIndex';
+import type { FunctionFacts } from '../fileFacts';
 
 /** One atomic section held at a point. */
 export interface HeldSection {
@@ -62,68 +64,6 @@ const STATEMENT_TYPES = new Set([
   'labeled_statement', 'case_statement', 'attributed_statement',
 ]);
 
-
-/** The tree's nodes of some types, in document order: one memoised walk per tree and type list. */
-const treeIndex = new WeakMap<Tree, Map<string, Node[]>>();
-
-function treeNodes(tree: Tree, types: readonly string[]): Node[] {
-  let byTypes = treeIndex.get(tree);
-  if (!byTypes) {
-    byTypes = new Map();
-    treeIndex.set(tree, byTypes);
-  }
-  const key = types.join(',');
-  let nodes = byTypes.get(key);
-  if (!nodes) {
-    nodes = descendantsOfType(tree.rootNode, new Set(types));
-    byTypes.set(key, nodes);
-  }
-  return nodes;
-}
-
-/** Index of the first node starting at or after `start`; pre-order lists never decrease in startIndex. */
-function firstAtOrAfter(nodes: readonly Node[], start: number): number {
-  let low = 0;
-  let high = nodes.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (nodes[middle].startIndex < start) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/**
- * `node.descendantsOfType(types)` (the node itself included), answered from the tree's memoised
- * list: every function asks these questions of its body and its conditions, and a fresh walk per
- * question made the lock analysis the largest cost of a folder's analysis.
- */
-export function nodesWithin(node: Node, types: readonly string[]): Node[] {
-  const nodes = treeNodes(node.tree, types);
-  const start = node.startIndex;
-  const end = node.endIndex;
-  const found: Node[] = [];
-  for (let index = firstAtOrAfter(nodes, start); index < nodes.length; index++) {
-    const candidate = nodes[index];
-    if (candidate.startIndex > end) break;
-    // Same start, larger range: an ancestor (`f(x)(y)` around `f(x)`), not a descendant.
-    if (candidate.endIndex <= end) found.push(candidate);
-  }
-  return found;
-}
-
-/** Whether any node of the types lies inside `node` (itself included). */
-function anyWithin(node: Node, types: readonly string[]): boolean {
-  const nodes = treeNodes(node.tree, types);
-  const start = node.startIndex;
-  const end = node.endIndex;
-  for (let index = firstAtOrAfter(nodes, start); index < nodes.length; index++) {
-    const candidate = nodes[index];
-    if (candidate.startIndex > end) return false;
-    if (candidate.endIndex <= end) return true;
-  }
-  return false;
-}
 
 const CALLS = ['call_expression'] as const;
 const EXITS = ['goto_statement', 'return_statement'] as const;
@@ -238,9 +178,9 @@ function scalarParameters(fn: FunctionFacts): Set<string> {
   return new Set(parametersOf(fn).filter((parameter) => parameter.scalar).map((parameter) => parameter.name));
 }
 
-function mentionsAny(node: Node | null, names: ReadonlySet<string>): boolean {
+function mentionsAny(index: SyntaxIndex, node: Node | null, names: ReadonlySet<string>): boolean {
   if (!node || names.size === 0) return false;
-  return nodesWithin(node, ['identifier']).some((identifier) => names.has(identifier.text));
+  return index.within(node, ['identifier']).some((identifier) => names.has(identifier.text));
 }
 
 class Walker {
@@ -646,8 +586,8 @@ class Walker {
 }
 
 /** Context queries make a function's sleeps deliberate: it checks where it runs. */
-function findContextQuery(body: Node): Node | undefined {
-  for (const identifier of nodesWithin(body, ['identifier'])) {
+function findContextQuery(index: SyntaxIndex, body: Node): Node | undefined {
+  for (const identifier of index.within(body, ['identifier'])) {
     if (identifier && CONTEXT_QUERIES.has(identifier.text)) return identifier;
   }
   return undefined;
@@ -663,81 +603,79 @@ function findContextQuery(body: Node): Node | undefined {
  */
 const CONTEXT_FLAG = /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$|async/i;
 
-const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|schedule_timeout\w*|mutex_lock\w*|wait_event\w*|wait_for_completion\w*)$/;
-const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;
 
-function callsMatching(node: Node | null, pattern: RegExp): boolean {
-  return !!node && nodesWithin(node, CALLS).some((call) => !!call && pattern.test(calleeName(call) ?? ''));
+function callsMatching(index: SyntaxIndex, node: Node | null, pattern: RegExp): boolean {
+  return !!node && index.within(node, CALLS).some((call) => !!call && pattern.test(calleeName(call) ?? ''));
 }
 
 /**
  * Names a file uses as its own context flag: the condition of an `if` that sleeps on one branch
  * and busy-waits on the other (`if (db->in_timeout) mdelay(ms); else msleep(ms);`).
  */
-export function learnedContextFlags(functions: readonly FunctionFacts[]): Set<string> {
+export function learnedContextFlags(fn: FunctionFacts, index: SyntaxIndex): Set<string> {
   const flags = new Set<string>();
-  for (const fn of functions) {
-    for (const node of nodesWithin(fn.body, ['if_statement'])) {
+  {
+    for (const node of index.within(fn.body, ['if_statement'])) {
       const consequence = node?.childForFieldName('consequence') ?? null;
       const alternative = node?.childForFieldName('alternative') ?? null;
       if (!node || !alternative) continue;
-      const split = (callsMatching(consequence, SLEEP_WAITS) && callsMatching(alternative, BUSY_WAITS)) || (callsMatching(consequence, BUSY_WAITS) && callsMatching(alternative, SLEEP_WAITS));
+      const split = (callsMatching(index, consequence, SLEEP_WAITS) && callsMatching(index, alternative, BUSY_WAITS)) || (callsMatching(index, consequence, BUSY_WAITS) && callsMatching(index, alternative, SLEEP_WAITS));
       if (!split) continue;
       const condition = node.childForFieldName('condition');
-      for (const name of condition ? nodesWithin(condition, ['field_identifier']) : []) flags.add(name.text);
+      for (const name of condition ? index.within(condition, ['field_identifier']) : []) flags.add(name.text);
     }
   }
   return flags;
 }
 
-function hasExit(node: Node | null): boolean {
-  return !!node && anyWithin(node, EXITS);
+function hasExit(index: SyntaxIndex, node: Node | null): boolean {
+  return !!node && index.anyWithin(node, EXITS);
 }
 
 /** Calls under a context-flag condition, or after an early exit on one (`if (cmd->flags & CMD_ASYNC) return …;`). */
-function flagGuardedCalls(fn: FunctionFacts, learned: ReadonlySet<string>): Set<number> {
+function flagGuardedCalls(index: SyntaxIndex, fn: FunctionFacts, learned: ReadonlySet<string>): Set<number> {
   const guarded = new Set<number>();
   let exitAfter = Infinity;
-  for (const node of nodesWithin(fn.body, ['conditional_expression', 'if_statement', 'while_statement'])) {
+  for (const node of index.within(fn.body, ['conditional_expression', 'if_statement', 'while_statement'])) {
     const condition = node?.childForFieldName('condition');
     if (!node || !condition) continue;
-    const names = nodesWithin(condition, ['field_identifier', 'identifier']);
+    const names = index.within(condition, ['field_identifier', 'identifier']);
     if (!names.some((name) => !!name && (CONTEXT_FLAG.test(name.text) || learned.has(name.text)))) continue;
-    for (const call of nodesWithin(node, CALLS)) guarded.add(call.id);
-    if (node.type === 'if_statement' && hasExit(node.childForFieldName('consequence'))) exitAfter = Math.min(exitAfter, node.endIndex);
+    for (const call of index.within(node, CALLS)) guarded.add(call.id);
+    if (node.type === 'if_statement' && hasExit(index, node.childForFieldName('consequence'))) exitAfter = Math.min(exitAfter, node.endIndex);
   }
   if (exitAfter < Infinity) {
-    for (const call of nodesWithin(fn.body, CALLS)) if (call.startIndex >= exitAfter) guarded.add(call.id);
+    for (const call of index.within(fn.body, CALLS)) if (call.startIndex >= exitAfter) guarded.add(call.id);
   }
   return guarded;
 }
 
-function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
+function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): Set<number> {
   const guarded = new Set<number>();
   const scalars = scalarParameters(fn);
   let earliestExitTest = Infinity;
   // A switch on anything the caller passes that returns in some cases dispatches on the caller's
   // request (`switch (nctrl->cmd) { case SET_MULTI_LIST: return; }`): what follows depends on it.
   const parameters = allParameters(fn);
-  for (const node of nodesWithin(fn.body, ['switch_statement'])) {
-    if (!node || !mentionsAny(node.childForFieldName('condition'), parameters)) continue;
+  for (const node of index.within(fn.body, ['switch_statement'])) {
+    if (!node || !mentionsAny(index, node.childForFieldName('condition'), parameters)) continue;
     // `default: return -EINVAL;` is an error exit, not a dispatch: only explicit cases count.
     const cases = node.childForFieldName('body')?.namedChildren.filter((child) => child?.type === 'case_statement' && child.childForFieldName('value')) ?? [];
-    if (!cases.some((child) => hasExit(child))) continue;
+    if (!cases.some((child) => hasExit(index, child))) continue;
     earliestExitTest = Math.min(earliestExitTest, node.startIndex);
   }
   if (scalars.size === 0 && earliestExitTest === Infinity) return guarded;
-  for (const node of nodesWithin(fn.body, ['conditional_expression', 'do_statement', 'for_statement', 'if_statement', 'switch_statement', 'while_statement'])) {
+  for (const node of index.within(fn.body, ['conditional_expression', 'do_statement', 'for_statement', 'if_statement', 'switch_statement', 'while_statement'])) {
     if (!node) continue;
     const condition = node.childForFieldName('condition');
-    if (!mentionsAny(condition, scalars)) continue;
-    for (const call of nodesWithin(node, CALLS)) if (!(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
-    if (node.type === 'if_statement' && anyWithin(node, EXITS)) {
+    if (!mentionsAny(index, condition, scalars)) continue;
+    for (const call of index.within(node, CALLS)) if (!(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
+    if (node.type === 'if_statement' && index.anyWithin(node, EXITS)) {
       earliestExitTest = Math.min(earliestExitTest, node.endIndex);
     }
   }
   if (earliestExitTest < Infinity) {
-    for (const call of nodesWithin(fn.body, CALLS)) if (call.startIndex >= earliestExitTest) guarded.add(call.id);
+    for (const call of index.within(fn.body, CALLS)) if (call.startIndex >= earliestExitTest) guarded.add(call.id);
   }
   return guarded;
 }
@@ -748,14 +686,15 @@ function parameterGuardedCalls(fn: FunctionFacts): Set<number> {
  */
 export function analyzeFunctionLocks(
   fn: FunctionFacts,
+  index: SyntaxIndex,
   entry: ReadonlyMap<string, HeldSection> = new Map(),
   callees: CalleeLocks = NO_CALLEES,
   learnedFlags: ReadonlySet<string> = new Set(),
 ): FunctionLocks {
-  const parameterGuarded = parameterGuardedCalls(fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(fn, learnedFlags), acquiredAtExit: [], releasedCallerClasses: [] };
+  const parameterGuarded = parameterGuardedCalls(index, fn);
+  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(index, fn, learnedFlags), acquiredAtExit: [], releasedCallerClasses: [] };
   if (!result.understood) return result;
-  result.queriesContext = findContextQuery(fn.body);
+  result.queriesContext = findContextQuery(index, fn.body);
   const walker = new Walker(callees);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
   for (let pass = 0; pass < 6; pass++) {

@@ -1,0 +1,302 @@
+// Which functions of a driver folder the kernel enters in atomic context, composed from function
+// summaries only: registered atomic callbacks, functions called where a lock is held on every
+// path, and everything they call in turn (any depth; each function is visited once, so recursion
+// ends). A function reached from atomic and process callers keeps its atomic chain: that path is
+// real. The result names functions and calls by position in the summaries (file, function, call
+// index), never by span, so it stays valid while edits only move code; evidence is data, and
+// rules/ words it.
+import { CallbackContext, isAtomicContext } from '../../model/contexts';
+import { gfpAllowsBlocking } from '../../model/gfp';
+import { allocApi } from '../../model/apis';
+import { BUS_REGMAP, REGMAP_IO } from '../../model/regmap';
+import type { ModelConfig } from '../../model/config';
+import type { Span } from '../../parsing/syntax';
+import type { FileSummary } from '../summaries/fileSummary';
+import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, RegistrationFact, placed } from '../summaries/functionSummary';
+
+/** A function of the composition: `files[file].functions[fn]`. */
+export interface FunctionRef {
+  file: number;
+  fn: number;
+}
+
+/** A registration: of a function's body (`fn` set) or of a file-scope item. */
+export interface RegistrationRef {
+  file: number;
+  fn?: number;
+  index: number;
+}
+
+/** Why a function runs in atomic context when it starts. */
+export type EntryReason =
+  | { kind: 'callback'; registration: RegistrationRef; depth: 0 }
+  | { kind: 'caller'; caller: FunctionRef; call: number; held: boolean; parent?: EntryReason; depth: number };
+
+/** The context at one call, when it is atomic on every path. */
+export type CallContext = { kind: 'held'; fn: FunctionRef; call: number } | { kind: 'entry'; fn: FunctionRef; reason: EntryReason };
+
+/** Why a call may sleep, with what the composition adds to the call's own facts. */
+export type SleepingCall =
+  | { kind: 'local'; call: CallFact }
+  | { kind: 'regmap'; call: CallFact; init: { fn: FunctionRef; index: number } }
+  | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact };
+
+export interface AtomicComposition {
+  readonly entry: ReadonlyMap<string, EntryReason>;
+  /** Registrations that make a function a process-context root (work, kthread, threaded IRQ, probe). */
+  readonly processRoots: ReadonlyMap<string, RegistrationRef>;
+  /** The folder's only regmaps sit on a sleeping bus with the default mutex lock: the init call. */
+  readonly sleepingRegmap?: { fn: FunctionRef; index: number };
+  resolve(from: number, name: string): FunctionRef | undefined;
+  callersOf(target: FunctionRef): readonly { caller: FunctionRef; call: number }[];
+  /** Parameters of a helper that reach an allocation's GFP argument (through further helpers too). */
+  maskParameters(fn: FunctionRef): ReadonlyMap<number, { fn: FunctionRef; call: number; api: string }>;
+}
+
+/**
+ * Current summaries with a composition made from summaries of equal semantic keys (maybe older
+ * versions): positions and call facts are always read from `files`, never from the composition.
+ */
+export interface ComposedFiles {
+  readonly files: readonly FileSummary[];
+  readonly composition: AtomicComposition;
+}
+
+export function refKey(ref: FunctionRef): string {
+  return `${ref.file}:${ref.fn}`;
+}
+
+export function summaryAt(composition: { files: readonly FileSummary[] }, ref: FunctionRef): FunctionSummary {
+  return composition.files[ref.file].functions[ref.fn].summary;
+}
+
+/** A span of a function's summary in document rows. */
+export function spanIn(composition: { files: readonly FileSummary[] }, ref: FunctionRef, span: Span): Span {
+  return placed(span, composition.files[ref.file].functions[ref.fn].startRow);
+}
+
+export function registrationAt(composition: { files: readonly FileSummary[] }, ref: RegistrationRef): RegistrationFact {
+  const file = composition.files[ref.file];
+  if (ref.fn === undefined) return file.registrations[ref.index];
+  const entry = file.functions[ref.fn];
+  const registration = entry.summary.registrations[ref.index];
+  return { ...registration, site: placed(registration.site, entry.startRow) };
+}
+
+const KIND_ORDER: Readonly<Record<RegistrationFact['kind'], number>> = { call: 0, macro: 1, initializer: 2, assignment: 3 };
+
+/** Every registration of a file, in the order the kinds were always read: calls, macros, initializers, assignments. */
+function fileRegistrations(composition: { files: readonly FileSummary[] }, file: number): RegistrationRef[] {
+  const refs: { ref: RegistrationRef; registration: RegistrationFact }[] = [];
+  composition.files[file].functions.forEach((entry, fn) => {
+    entry.summary.registrations.forEach((_, index) => refs.push({ ref: { file, fn, index }, registration: registrationAt(composition, { file, fn, index }) }));
+  });
+  composition.files[file].registrations.forEach((registration, index) => refs.push({ ref: { file, index }, registration }));
+  refs.sort(
+    (a, b) =>
+      KIND_ORDER[a.registration.kind] - KIND_ORDER[b.registration.kind] ||
+      a.registration.site.startLine - b.registration.site.startLine ||
+      a.registration.site.startColumn - b.registration.site.startColumn,
+  );
+  return refs.map((entry) => entry.ref);
+}
+
+function signatureFits(requires: RegistrationFact['requires'], summary: FunctionSummary): boolean {
+  if (!requires) return true;
+  return requires === 'hrtimer-signature' ? summary.signature.hrtimer : summary.signature.urb;
+}
+
+/** The held section a message cites: the one opened earliest. */
+export function earliestHeld(held: readonly HeldSectionFact[]): HeldSectionFact {
+  return held.reduce((first, section) =>
+    section.opener.startLine < first.opener.startLine || (section.opener.startLine === first.opener.startLine && section.opener.startColumn < first.opener.startColumn) ? section : first,
+  );
+}
+
+/** Whether a function entered atomically passes that on to what it calls. */
+function propagates(summary: FunctionSummary, reason: EntryReason): boolean {
+  if (!summary.understood || summary.queriesContext) return false;
+  // It drops a lock its caller holds (`spin_unlock(&p->lock); msleep(); spin_lock(&p->lock);`).
+  return !(reason.kind === 'caller' && summary.releasesCallerLock);
+}
+
+/** `files` sorted by path, the analysed file among them. */
+export function composeAtomic(files: readonly FileSummary[]): AtomicComposition {
+  const byName = new Map<string, FunctionRef[]>();
+  files.forEach((file, fileIndex) =>
+    file.functions.forEach((entry, fn) => {
+      const list = byName.get(entry.name);
+      if (list) list.push({ file: fileIndex, fn });
+      else byName.set(entry.name, [{ file: fileIndex, fn }]);
+    }),
+  );
+  const resolve = (from: number, name: string): FunctionRef | undefined => {
+    const candidates = byName.get(name);
+    if (!candidates) return undefined;
+    const local = candidates.filter((ref) => ref.file === from);
+    if (local.length > 0) return local.length === 1 ? local[0] : undefined;
+    // Another file's function: only when exactly one non-static definition can be meant.
+    // Static inline helpers of the folder's headers are visible to every file that includes them.
+    const global = candidates.filter((ref) => files[ref.file].path.endsWith('.h') || !files[ref.file].functions[ref.fn].summary.isStatic);
+    return global.length === 1 ? global[0] : undefined;
+  };
+  const summary = (ref: FunctionRef) => files[ref.file].functions[ref.fn].summary;
+
+  const edges = new Map<string, { call: number; callee: FunctionRef }[]>();
+  const callers = new Map<string, { caller: FunctionRef; call: number }[]>();
+  const all: FunctionRef[] = [];
+  files.forEach((file, fileIndex) =>
+    file.functions.forEach((entry, fn) => {
+      const ref = { file: fileIndex, fn };
+      all.push(ref);
+      const out: { call: number; callee: FunctionRef }[] = [];
+      entry.summary.calls.forEach((call, callIndex) => {
+        const callee = call.name ? resolve(fileIndex, call.name) : undefined;
+        if (!callee) return;
+        out.push({ call: callIndex, callee });
+        const list = callers.get(refKey(callee));
+        if (list) list.push({ caller: ref, call: callIndex });
+        else callers.set(refKey(callee), [{ caller: ref, call: callIndex }]);
+      });
+      edges.set(refKey(ref), out);
+    }),
+  );
+
+  const entry = new Map<string, EntryReason>();
+  const processRoots = new Map<string, RegistrationRef>();
+  const queue: FunctionRef[] = [];
+  const base = { files };
+  files.forEach((_, fileIndex) => {
+    for (const ref of fileRegistrations(base, fileIndex)) {
+      const registration = registrationAt(base, ref);
+      const target = resolve(fileIndex, registration.callback);
+      if (!target || !signatureFits(registration.requires, summary(target))) continue;
+      const key = refKey(target);
+      if (!isAtomicContext(registration.context as CallbackContext)) {
+        if (!processRoots.has(key)) processRoots.set(key, ref);
+        continue;
+      }
+      if (entry.has(key)) continue;
+      entry.set(key, { kind: 'callback', registration: ref, depth: 0 });
+      queue.push(target);
+    }
+  });
+  // Calls made with a lock held on every path.
+  for (const ref of all) {
+    const caller = summary(ref);
+    if (!caller.understood || caller.queriesContext) continue;
+    for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
+      const held = caller.calls[call].held;
+      if (!held || held.length === 0 || entry.has(refKey(callee)) || summary(callee).takesMask) continue;
+      entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: true, depth: 1 });
+      queue.push(callee);
+    }
+  }
+  // Everything an atomic function calls unconditionally is atomic too.
+  for (let index = 0; index < queue.length; index++) {
+    const ref = queue[index];
+    const reason = entry.get(refKey(ref))!;
+    const fn = summary(ref);
+    if (!propagates(fn, reason)) continue;
+    for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
+      if (entry.has(refKey(callee)) || summary(callee).takesMask) continue;
+      const fact = fn.calls[call];
+      if (!fact.held) continue;
+      if ((reason.kind === 'caller' && fact.parameterGuarded) || fact.flagGuarded) continue;
+      entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
+      queue.push(callee);
+    }
+  }
+
+  const maskCache = new Map<string, Map<number, { fn: FunctionRef; call: number; api: string }>>();
+  const maskParameters = (ref: FunctionRef, visiting = new Set<string>()): Map<number, { fn: FunctionRef; call: number; api: string }> => {
+    const key = refKey(ref);
+    const cached = maskCache.get(key);
+    if (cached) return cached;
+    const result = new Map<number, { fn: FunctionRef; call: number; api: string }>();
+    const fn = summary(ref);
+    if (visiting.has(key) || visiting.size > 8 || !fn.takesMask) return result;
+    visiting.add(key);
+    fn.calls.forEach((call, callIndex) => {
+      if (call.maskParameter) {
+        if (!result.has(call.maskParameter.parameter)) result.set(call.maskParameter.parameter, { fn: ref, call: callIndex, api: call.maskParameter.api });
+        return;
+      }
+      const callee = call.name ? resolve(ref.file, call.name) : undefined;
+      if (!callee || refKey(callee) === key || !call.parameterArguments) return;
+      const inner = maskParameters(callee, visiting);
+      if (inner.size === 0) return;
+      call.parameterArguments.forEach((parameter, position) => {
+        const allocation = inner.get(position);
+        if (parameter !== undefined && allocation && !result.has(parameter)) result.set(parameter, allocation);
+      });
+    });
+    visiting.delete(key);
+    maskCache.set(key, result);
+    return result;
+  };
+
+  return {
+    entry,
+    processRoots,
+    sleepingRegmap: sleepingRegmap(files),
+    resolve,
+    callersOf: (target) => callers.get(refKey(target)) ?? [],
+    maskParameters: (ref) => maskParameters(ref),
+  };
+}
+
+/**
+ * regmap I/O sleeps when the map lock is a mutex (model/regmap.ts). Only said when every regmap
+ * the folder creates or looks up is such a bus regmap and no config changes the lock.
+ */
+function sleepingRegmap(files: readonly FileSummary[]): { fn: FunctionRef; index: number } | undefined {
+  let found: { fn: FunctionRef; index: number } | undefined;
+  for (let file = 0; file < files.length; file++) {
+    const summary = files[file];
+    if (!summary.mentionsRegmap) continue;
+    if (summary.regmapLockOverride) return undefined;
+    for (let fn = 0; fn < summary.functions.length; fn++) {
+      const inits = summary.functions[fn].summary.regmapInits;
+      for (let index = 0; index < inits.length; index++) {
+        if (!BUS_REGMAP.test(inits[index].name)) return undefined;
+        found ??= { fn: { file, fn }, index };
+      }
+    }
+  }
+  return found;
+}
+
+/** The context at a call of a function, when it is atomic on every path; else undefined. */
+export function atomicContextAt(view: ComposedFiles, ref: FunctionRef, call: number): CallContext | undefined {
+  const composition = view.composition;
+  const fn = summaryAt(view, ref);
+  const fact = fn.calls[call];
+  if (!fact.held || fn.queriesContext || fact.flagGuarded) return undefined;
+  if (fact.held.length > 0) return { kind: 'held', fn: ref, call };
+  const reason = composition.entry.get(refKey(ref));
+  if (!reason || !propagates(fn, reason)) return undefined;
+  if (reason.kind === 'caller' && fact.parameterGuarded) return undefined;
+  return { kind: 'entry', fn: ref, reason };
+}
+
+/** What may sleep about a call, or undefined when it cannot (or the mask is unknown). */
+export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex: number, config: ModelConfig): SleepingCall | undefined {
+  const composition = view.composition;
+  const call = summaryAt(view, ref).calls[callIndex];
+  if (call.sleep) return { kind: 'local', call };
+  if (!call.name) return undefined;
+  const regmap = composition.sleepingRegmap;
+  if (regmap && REGMAP_IO.test(call.name)) return { kind: 'regmap', call, init: regmap };
+  if (!call.argumentMasks) return undefined;
+  const helper = composition.resolve(ref.file, call.name);
+  if (!helper) return undefined;
+  for (const [index, allocation] of composition.maskParameters(helper)) {
+    const mask = call.argumentMasks[index];
+    if (!mask) continue;
+    const adds = allocApi(allocation.api, config)?.addsGfp;
+    const bits = adds ? { ...mask.value, bits: new Set([...mask.value.bits, ...adds]) } : mask.value;
+    if (gfpAllowsBlocking(bits)) return { kind: 'helper-mask', call, argument: index, helper, allocation, mask };
+  }
+  return undefined;
+}

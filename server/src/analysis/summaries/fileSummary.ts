@@ -1,0 +1,254 @@
+// The summaries of one file version: a FunctionSummary per definition and the facts of its
+// file-scope items (ops-struct initialisers, definition macros), all plain data. Built from the
+// previous version's summary when there is one: a definition whose text is unchanged keeps its
+// summary as long as the file-level inputs it recorded still hold (summary.dependencies), so an
+// edit inside one body re-summarises that body (and the functions whose lock interface it changes).
+import type { Node, Tree } from 'web-tree-sitter';
+import type { ModelConfig } from '../../model/config';
+import type { SectionClass } from '../../model/contexts';
+import { REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
+import { Span, functionName } from '../../parsing/syntax';
+import { SyntaxIndex } from '../../parsing/syntaxIndex';
+import { RegistrationTables, macroRegistrations, registrationsIn } from '../callbacks';
+import type { MacroDefinition } from '../constants';
+import { lockKeyOfText } from '../locks/lockRegions';
+import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
+import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, summarizeFunction } from './summarizeFunction';
+
+export interface FunctionEntry {
+  name: string;
+  /** Document rows of the definition (first and last). */
+  startRow: number;
+  endRow: number;
+  /** Start column and text: what a summary is reused by. */
+  key: string;
+  prelude: FunctionPrelude;
+  summary: FunctionSummary;
+  /** Hash of what composition reads from the summary (no spans). */
+  semanticKey: string;
+}
+
+export interface FileSummary {
+  path: string;
+  /** The model configuration and macro table the summaries were built with. */
+  configKey: string;
+  macrosKey: string;
+  functions: readonly FunctionEntry[];
+  /** Registrations made by file-scope items (document rows). */
+  registrations: readonly RegistrationFact[];
+  regmapLockOverride: boolean;
+  mentionsRegmap: boolean;
+  /** Hash of everything composition reads from this file (no spans). */
+  semanticKey: string;
+  /** Facts of file-scope items by start column and text, rows relative to the item: reused by the next version. */
+  items: ReadonlyMap<string, ItemFacts>;
+}
+
+interface ItemFacts {
+  registrations: readonly RegistrationFact[];
+  regmapLockOverride: boolean;
+  mentionsRegmap: boolean;
+}
+
+/** What a file summary is built from besides the tree. */
+export interface FileSummaryInputs {
+  path: string;
+  config: ModelConfig;
+  macros: ReadonlyMap<string, MacroDefinition>;
+  macrosKey: string;
+  tables: RegistrationTables;
+  configKey: string;
+  previous?: FileSummary;
+}
+
+/** Nodes that hold definitions and file-scope items without being one: `#ifdef` blocks, ERROR wrappers. */
+const CONTAINERS = new Set(['translation_unit', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'ERROR', 'linkage_specification', 'declaration_list']);
+/** Parts of a container that are neither a definition nor an item. */
+const CONTAINER_PARTS = new Set(['identifier', 'preproc_arg', 'preproc_defined', 'binary_expression', 'unary_expression', 'parenthesized_expression', 'call_expression', 'number_literal', 'char_literal', 'string_literal']);
+
+/** Definitions and file-scope items of a tree, in document order, without walking any body. */
+export function topLevelParts(tree: Tree): { functions: Node[]; items: { node: Node; rootChild: boolean }[] } {
+  const functions: Node[] = [];
+  const items: { node: Node; rootChild: boolean }[] = [];
+  const visit = (container: Node) => {
+    const isRoot = container.type === 'translation_unit';
+    for (const child of container.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'function_definition') functions.push(child);
+      else if (CONTAINERS.has(child.type)) visit(child);
+      else if (!isRoot && container.type !== 'ERROR' && CONTAINER_PARTS.has(child.type) && isConditionOf(container, child)) continue;
+      else items.push({ node: child, rootChild: isRoot });
+    }
+  };
+  visit(tree.rootNode);
+  return { functions, items };
+}
+
+function isConditionOf(container: Node, child: Node): boolean {
+  const condition = container.childForFieldName('condition') ?? container.childForFieldName('name');
+  return !!condition && condition.id === child.id;
+}
+
+function itemKey(node: Node): string {
+  return `${node.startPosition.column}:${node.text}`;
+}
+
+function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): ItemFacts {
+  const row = node.startPosition.row;
+  const relative = (inner: Node): Span => ({ startLine: inner.startPosition.row - row, startColumn: inner.startPosition.column, endLine: inner.endPosition.row - row, endColumn: inner.endPosition.column });
+  // tree-sitter's own descendantsOfType runs inside the WebAssembly module: fast on big tables.
+  const calls = node.descendantsOfType(['call_expression']).filter((inner): inner is Node => !!inner);
+  const pairs = node.descendantsOfType(['initializer_pair', 'assignment_expression']).filter((inner): inner is Node => !!inner);
+  const registrations = registrationsIn(tables, calls, pairs, relative);
+  if (rootChild) registrations.push(...macroRegistrations(tables, node).map((registration) => ({ ...registration, site: relative(node) })));
+  const text = node.text;
+  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap') };
+}
+
+/** FNV-1a over a string, as 8 hex digits: keys that stay short however large the summary. */
+export function hashText(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/** What composition reads from a summary, without positions. */
+function semanticKeyOf(summary: FunctionSummary): string {
+  return hashText(
+    JSON.stringify([
+      summary.name,
+      summary.isStatic,
+      summary.takesMask,
+      summary.signature,
+      summary.parameters.length,
+      summary.understood,
+      summary.queriesContext,
+      summary.releasesCallerLock,
+      summary.calls.map((call) => [call.name ?? '', call.held ? call.held.length : -1, call.parameterGuarded, call.flagGuarded, call.maskParameter ?? 0, call.parameterArguments ?? 0]),
+      summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via]),
+      summary.regmapInits.map((init) => init.name),
+      summary.regmapLockOverride,
+      summary.mentionsRegmap,
+    ]),
+  );
+}
+
+export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummary {
+  const parts = topLevelParts(tree);
+  const previousEntries = new Map<string, FunctionEntry>();
+  for (const entry of inputs.previous?.functions ?? []) previousEntries.set(entry.key, entry);
+
+  interface Pending {
+    node: Node;
+    body: Node;
+    name: string;
+    key: string;
+    prelude: FunctionPrelude;
+    index?: SyntaxIndex;
+    previous?: FunctionEntry;
+  }
+  const pending: Pending[] = [];
+  for (const node of parts.functions) {
+    const name = functionName(node);
+    const body = node.childForFieldName('body');
+    if (!name || !body) {
+      // No summary without a name and a body, but its registrations still count.
+      parts.items.push({ node, rootChild: false });
+      continue;
+    }
+    const key = `${node.startPosition.column}:${node.text}`;
+    const previous = previousEntries.get(key);
+    if (previous) {
+      pending.push({ node, body, name, key, prelude: previous.prelude, previous });
+    } else {
+      const index = new SyntaxIndex(node);
+      pending.push({ node, body, name, key, index, prelude: functionPrelude({ name, node, body }, index) });
+    }
+  }
+
+  // File-level inputs, made from the preludes: the same for every function of the file.
+  const learnedFlags = new Set<string>();
+  const spinning = new Map<string, { class: SectionClass; opener: string }>();
+  const byName = new Map<string, Pending[]>();
+  for (const fn of pending) {
+    fn.prelude.learnedFlags.forEach((flag) => learnedFlags.add(flag));
+    for (const lock of fn.prelude.spinningLocks) spinning.set(lock.lock, { class: lock.class, opener: lock.opener });
+    const list = byName.get(fn.name);
+    if (list) list.push(fn);
+    else byName.set(fn.name, [fn]);
+  }
+
+  const done = new Map<Pending, FunctionSummary>();
+  const inProgress = new Set<Pending>();
+  const calleeInterface = (name: string): CalleeInterface | 'duplicate' | 'cycle' | undefined => {
+    const list = byName.get(name);
+    if (!list) return undefined;
+    if (list.length > 1) return 'duplicate';
+    const fn = list[0];
+    if (inProgress.has(fn)) return 'cycle';
+    const summary = summaryOf(fn);
+    return { key: lockInterfaceKey(summary), acquiredAtExit: summary.understood ? summary.acquiredAtExit : [], releasedCallerClasses: summary.understood ? summary.releasedCallerClasses : [] };
+  };
+  const summaryInputs: SummaryInputs = {
+    config: inputs.config,
+    macros: inputs.macros,
+    macrosKey: inputs.macrosKey,
+    tables: inputs.tables,
+    calleeInterface,
+    learnedFlags,
+    spinningLock: (lock) => spinning.get(lock),
+  };
+  const stillValid = (summary: FunctionSummary): boolean => {
+    const deps = summary.dependencies;
+    if (deps.macros !== inputs.macrosKey) return false;
+    if (deps.learnedFlags !== summary.conditionNames.filter((name) => learnedFlags.has(name)).join(',')) return false;
+    const mustHold = summary.mustHold.map((text) => {
+      const known = spinning.get(lockKeyOfText('spin', text).slice('spin:'.length));
+      return known ? `${text}=${known.class}` : `${text}=`;
+    });
+    if (deps.mustHold !== mustHold.join(';')) return false;
+    for (const [name, dependency] of Object.entries(deps.callees)) if (calleeDependency(calleeInterface(name)) !== dependency) return false;
+    return true;
+  };
+  const summaryOf = (fn: Pending): FunctionSummary => {
+    const known = done.get(fn);
+    if (known) return known;
+    inProgress.add(fn);
+    let summary = fn.previous && stillValid(fn.previous.summary) ? fn.previous.summary : undefined;
+    if (!summary) {
+      fn.index ??= new SyntaxIndex(fn.node);
+      summary = summarizeFunction({ name: fn.name, node: fn.node, body: fn.body }, summaryInputs, fn.index);
+    }
+    inProgress.delete(fn);
+    done.set(fn, summary);
+    return summary;
+  };
+
+  const functions: FunctionEntry[] = pending.map((fn) => {
+    const summary = summaryOf(fn);
+    const semanticKey = fn.previous && fn.previous.summary === summary ? fn.previous.semanticKey : semanticKeyOf(summary);
+    return { name: fn.name, startRow: fn.node.startPosition.row, endRow: fn.node.endPosition.row, key: fn.key, prelude: fn.prelude, summary, semanticKey };
+  });
+
+  parts.items.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const items = new Map<string, ItemFacts>();
+  const registrations: RegistrationFact[] = [];
+  let regmapLockOverride = false;
+  let mentionsRegmap = false;
+  for (const { node, rootChild } of parts.items) {
+    const key = `${rootChild ? 'r' : 'n'}${itemKey(node)}`;
+    const facts = inputs.previous?.items.get(key) ?? itemFacts(inputs.tables, node, rootChild);
+    items.set(key, facts);
+    const row = node.startPosition.row;
+    for (const registration of facts.registrations) registrations.push({ ...registration, site: placed(registration.site, row) });
+    regmapLockOverride ||= facts.regmapLockOverride;
+    mentionsRegmap ||= facts.mentionsRegmap;
+  }
+  const semanticKey = hashText(
+    JSON.stringify([inputs.path, functions.map((entry) => entry.semanticKey), registrations.map((registration) => [registration.callback, registration.context, registration.via, registration.requires ?? '']), regmapLockOverride, mentionsRegmap]),
+  );
+  return { path: inputs.path, configKey: inputs.configKey, macrosKey: inputs.macrosKey, functions, registrations, regmapLockOverride, mentionsRegmap, semanticKey, items };
+}

@@ -1,0 +1,287 @@
+// Builds a FunctionSummary from one function definition's syntax and the file-level inputs it
+// needs (the file's lock wrappers, learned context flags, spinning locks and macro table). The
+// tree-walking analyses (locks/lockRegions.ts) run here, once per function version, and their
+// answers are copied out as data; nothing returned holds a node.
+import type { Node } from 'web-tree-sitter';
+import { allocApi, argIndex, freeApi } from '../../model/apis';
+import type { ModelConfig } from '../../model/config';
+import { SectionClass, sectionOpener, sleepingUnlock } from '../../model/contexts';
+import { gfpAllowsBlocking } from '../../model/gfp';
+import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
+import { gfpTaker, sleeper } from '../../model/sleepers';
+import { Span, callArguments, calleeName, unwrapExpression } from '../../parsing/syntax';
+import { SyntaxIndex } from '../../parsing/syntaxIndex';
+import { RegistrationTables, registrationsIn, signatureOf } from '../callbacks';
+import type { MacroDefinition } from '../constants';
+import type { FunctionFacts } from '../fileFacts';
+import { evaluateGfpText } from '../gfpMask';
+import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
+import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
+
+/** What a function's lock interface looks like to its callers in the same file. */
+export interface CalleeInterface {
+  key: string;
+  acquiredAtExit: readonly HeldSectionFact[];
+  releasedCallerClasses: readonly SectionClass[];
+}
+
+/** The file-level inputs of one function's summary. */
+export interface SummaryInputs {
+  config: ModelConfig;
+  macros: ReadonlyMap<string, MacroDefinition>;
+  macrosKey: string;
+  tables: RegistrationTables;
+  /**
+   * The lock interface of a function the file defines exactly once: 'duplicate' when it defines
+   * the name more than once, 'cycle' while that function's own summary is being built, undefined
+   * when the file does not define it.
+   */
+  calleeInterface(name: string): CalleeInterface | 'duplicate' | 'cycle' | undefined;
+  /** Context flags the file's functions teach (learnedContextFlags), sorted. */
+  learnedFlags: ReadonlySet<string>;
+  /** Spinning openers the file uses per lock expression (for `__must_hold`). */
+  spinningLock(lock: string): { class: SectionClass; opener: string } | undefined;
+}
+
+const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
+
+/** The dependency record of a callee answer, as `SummaryDependencies.callees` stores it. */
+export function calleeDependency(answer: ReturnType<SummaryInputs['calleeInterface']>): string {
+  if (answer === undefined) return 'none';
+  return typeof answer === 'string' ? answer : `def:${answer.key}`;
+}
+
+function relative(node: Node, row: number): Span {
+  return { startLine: node.startPosition.row - row, startColumn: node.startPosition.column, endLine: node.endPosition.row - row, endColumn: node.endPosition.column };
+}
+
+/** The parts a summary needs before any file-level input: cheap, and what the file's inputs are made of. */
+export interface FunctionPrelude {
+  learnedFlags: string[];
+  spinningLocks: { lock: string; class: SectionClass; opener: string }[];
+  calledNames: string[];
+}
+
+export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): FunctionPrelude {
+  const spinningLocks: FunctionPrelude['spinningLocks'] = [];
+  const called = new Set<string>();
+  for (const call of index.within(fn.body, ['call_expression'])) {
+    const name = calleeName(call);
+    if (!name) continue;
+    called.add(name);
+    const opener = sectionOpener(name);
+    if (!opener || opener.lockArg === undefined) continue;
+    const lock = callArguments(call)[opener.lockArg];
+    if (lock) spinningLocks.push({ lock: lockKeyOfText('spin', lock.text).slice('spin:'.length), class: opener.class, opener: name });
+  }
+  return { learnedFlags: [...learnedContextFlags(fn, index)].sort(), spinningLocks, calledNames: [...called].sort() };
+}
+
+/** Every definition of each local variable in a body: initializers, then plain or compound assignments. */
+function localDefinitions(index: SyntaxIndex, body: Node): Map<string, Node[]> {
+  const found = new Map<string, Node[]>();
+  const add = (name: string | undefined, node: Node) => {
+    if (name === undefined) return;
+    const list = found.get(name);
+    if (list) list.push(node);
+    else found.set(name, [node]);
+  };
+  for (const declarator of index.within(body, ['init_declarator'])) add(declarator.childForFieldName('declarator')?.text, declarator.childForFieldName('value')!);
+  for (const assignment of index.within(body, ['assignment_expression'])) {
+    // `gfp |= __GFP_NOWARN` and friends make the value path-dependent: report nothing.
+    add(assignment.childForFieldName('left')?.text, assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment);
+  }
+  return found;
+}
+
+class SummaryBuilder {
+  private readonly parameters: string[];
+  private readonly row: number;
+  private definitions?: Map<string, Node[]>;
+
+  constructor(
+    private readonly fn: FunctionFacts,
+    private readonly index: SyntaxIndex,
+    private readonly inputs: SummaryInputs,
+  ) {
+    this.parameters = parametersOf(fn).map((parameter) => parameter.name);
+    this.row = fn.node.startPosition.row;
+  }
+
+  span(node: Node): Span {
+    return relative(node, this.row);
+  }
+
+  maskFact(node: Node, value: MaskFact['value'], variable?: string): MaskFact {
+    const tokens = node.type === 'identifier' ? [node] : this.index.within(node, ['identifier']);
+    return { value, text: node.text, span: this.span(node), ...(variable ? { variable } : {}), tokens: tokens.map((token) => ({ text: token.text, offset: token.startIndex - node.startIndex, span: this.span(token) })) };
+  }
+
+  /** The mask an expression stands for: a constant, or a local variable assigned exactly once. */
+  maskOf(node: Node): MaskFact | { parameter: number } | undefined {
+    const expression = unwrapExpression(node);
+    const { config, macros } = this.inputs;
+    if (expression.type === 'identifier') {
+      const direct = evaluateGfpText(expression.text, config, macros);
+      if (direct) return this.maskFact(expression, direct);
+      const parameter = this.parameters.indexOf(expression.text);
+      if (parameter >= 0) return { parameter };
+      this.definitions ??= localDefinitions(this.index, this.fn.body);
+      const definitions = this.definitions.get(expression.text) ?? [];
+      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
+      const value = evaluateGfpText(definitions[0].text, config, macros);
+      return value ? this.maskFact(definitions[0], value, expression.text) : undefined;
+    }
+    const value = evaluateGfpText(expression.text, config, macros);
+    return value ? this.maskFact(expression, value) : undefined;
+  }
+
+  /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
+  localSleep(name: string | undefined, args: Node[]): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; catalogued: boolean } {
+    if (!name) return { catalogued: false };
+    const api = allocApi(name, this.inputs.config);
+    if (api) {
+      const gfpIndex = argIndex(api.args.gfp, args.length);
+      const gfpNode = gfpIndex === undefined ? undefined : args[gfpIndex];
+      const parameter = gfpNode ? this.parameters.indexOf(unwrapExpression(gfpNode).text) : -1;
+      const maskParameter = parameter >= 0 ? { parameter, api: api.name } : undefined;
+      if (api.sleeps === 'always') return { sleep: { kind: 'allocation', api: api.name }, maskParameter, catalogued: true };
+      if (api.sleeps !== 'gfp') return { maskParameter, catalogued: true };
+      if (!gfpNode) {
+        const implied = api.defaultGfp ? evaluateGfpText(api.defaultGfp, this.inputs.config, this.inputs.macros) : undefined;
+        const bits = implied && api.addsGfp ? { ...implied, bits: new Set([...implied.bits, ...api.addsGfp]) } : implied;
+        return { sleep: bits && gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name } : undefined, maskParameter, catalogued: true };
+      }
+      const mask = this.maskOf(gfpNode);
+      if (!mask || 'parameter' in mask) return { maskParameter, catalogued: true };
+      const bits = api.addsGfp ? { ...mask.value, bits: new Set([...mask.value.bits, ...api.addsGfp]) } : mask.value;
+      return { sleep: gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name, mask } : undefined, maskParameter, catalogued: true };
+    }
+    const free = freeApi(name);
+    if (free) {
+      // dma_free_* only warns with IRQs disabled (kernel/dma/mapping.c, 6.1): no claim here.
+      if (free.sleeps === 'always') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: false }, catalogued: true };
+      // kvfree() sleeps only on the vfree() path, which depends on the memory: a claim only for
+      // frees that release vmalloc memory alone.
+      if (free.sleeps === 'unless-interrupt' && free.releases.length === 1 && free.releases[0] === 'vmalloc') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: true }, catalogued: true };
+      return { catalogued: true };
+    }
+    if (sleeper(name)) return { sleep: { kind: 'sleeper', name }, catalogued: true };
+    const taker = gfpTaker(name);
+    if (taker) {
+      const argument = args[taker.gfpArg];
+      const mask = argument ? this.maskOf(argument) : undefined;
+      return { sleep: mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', name, mask } : undefined, catalogued: true };
+    }
+    return { catalogued: false };
+  }
+
+  build(): FunctionSummary {
+    const { fn, index, inputs } = this;
+    const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
+    const dependencies: { callees: Record<string, string> } = { callees: {} };
+    const callees: CalleeLocks = {
+      releases: (name) => {
+        const answer = inputs.calleeInterface(name);
+        dependencies.callees[name] = calleeDependency(answer);
+        if (answer && typeof answer !== 'string') return answer.releasedCallerClasses.length > 0 ? { classes: answer.releasedCallerClasses, callers: true } : undefined;
+        if (answer === 'cycle') return undefined;
+        // Another file's `foo_unlock()`: drop what is held (quieter), never more.
+        return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
+      },
+      // A same-file lock wrapper (`static void foo_lock(struct foo *f) { spin_lock(&f->lock); }`).
+      acquires: (name) => {
+        const answer = inputs.calleeInterface(name);
+        dependencies.callees[name] = calleeDependency(answer);
+        return answer && typeof answer !== 'string' ? answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node })) : undefined;
+      },
+    };
+    // `__must_hold(&p->lock)` makes a body atomic only when the same file takes that lock with a
+    // spinning opener (mutexes carry the annotation too).
+    const mustHold = mustHoldLocks(fn);
+    const entry = new Map<string, HeldSection>();
+    const mustHoldUsed: string[] = [];
+    for (const text of mustHold) {
+      const known = inputs.spinningLock(lockKeyOfText('spin', text).slice('spin:'.length));
+      mustHoldUsed.push(known ? `${text}=${known.class}` : `${text}=`);
+      if (!known) continue;
+      const key = lockKeyOfText(known.class, text);
+      entry.set(key, { key, class: known.class, count: 1, opener: fn.node, label: `__must_hold(${text})` });
+    }
+    const locks = analyzeFunctionLocks(fn, index, entry, callees, inputs.learnedFlags);
+    const heldFact = (held: HeldSection): HeldSectionFact => ({ key: held.key, class: held.class, label: held.label, opener: this.span(held.opener) });
+
+    const calls: CallFact[] = [];
+    const callNodes = index.within(fn.body, ['call_expression']);
+    for (const call of callNodes) {
+      const name = calleeName(call);
+      const args = callArguments(call);
+      const held = locks.heldAt.get(call.id);
+      const local = this.localSleep(name, args);
+      const fact: CallFact = {
+        ...(name ? { name } : {}),
+        calleeText: call.childForFieldName('function')?.text ?? 'call',
+        span: this.span(call),
+        ...(held ? { held: [...held.values()].map(heldFact) } : {}),
+        parameterGuarded: locks.parameterGuarded.has(call.id),
+        flagGuarded: locks.flagGuarded.has(call.id),
+        ...(local.sleep ? { sleep: local.sleep } : {}),
+        ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
+      };
+      // A helper of the folder may take the caller's mask: keep what the arguments say.
+      if (name && !local.catalogued && !local.sleep && args.length > 0) {
+        const parameterArguments = args.map((argument) => {
+          const position = this.parameters.indexOf(unwrapExpression(argument).text);
+          return position >= 0 ? position : undefined;
+        });
+        if (parameterArguments.some((position) => position !== undefined)) fact.parameterArguments = parameterArguments;
+        const masks = args.map((argument) => {
+          if (!/[A-Za-z_]/.test(argument.text)) return undefined;
+          const mask = this.maskOf(argument);
+          return mask && !('parameter' in mask) ? mask : undefined;
+        });
+        if (masks.some((mask) => mask !== undefined)) {
+          fact.argumentMasks = masks;
+          fact.argumentSpans = args.map((argument) => this.span(argument));
+        }
+      }
+      calls.push(fact);
+    }
+
+    const conditionNames = new Set<string>();
+    for (const node of index.within(fn.body, ['conditional_expression', 'if_statement', 'while_statement'])) {
+      const condition = node.childForFieldName('condition');
+      if (condition) for (const name of index.within(condition, ['field_identifier', 'identifier'])) conditionNames.add(name.text);
+    }
+    const learned = [...conditionNames].filter((name) => inputs.learnedFlags.has(name)).sort();
+    const prelude = functionPrelude(fn, index);
+    const bodyText = fn.body.text;
+    const deps: SummaryDependencies = { learnedFlags: learned.join(','), callees: dependencies.callees, mustHold: mustHoldUsed.join(';'), macros: inputs.macrosKey };
+    return {
+      name: fn.name,
+      isStatic: /^\s*static\b/.test(fn.node.text),
+      takesMask: /\bgfp_t\b/.test(head),
+      signature: signatureOf(head),
+      parameters: this.parameters,
+      understood: locks.understood,
+      queriesContext: !!locks.queriesContext,
+      releasesCallerLock: !!locks.releasesCallerLock,
+      releasedCallerClasses: locks.releasedCallerClasses,
+      acquiredAtExit: locks.acquiredAtExit.map(heldFact),
+      calls,
+      registrations: registrationsIn(inputs.tables, callNodes, index.within(fn.node, ['initializer_pair', 'assignment_expression']), (node) => this.span(node)),
+      learnedFlags: prelude.learnedFlags,
+      conditionNames: [...conditionNames].sort(),
+      spinningLocks: prelude.spinningLocks,
+      mustHold,
+      regmapInits: callNodes.filter((call) => OTHER_REGMAP.test(calleeName(call) ?? '')).map((call) => ({ name: calleeName(call)!, span: this.span(call) })),
+      regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(fn.node.text),
+      mentionsRegmap: bodyText.includes('regmap') || head.includes('regmap'),
+      dependencies: deps,
+    };
+  }
+}
+
+export function summarizeFunction(fn: FunctionFacts, inputs: SummaryInputs, index = new SyntaxIndex(fn.node)): FunctionSummary {
+  return new SummaryBuilder(fn, index, inputs).build();
+}

@@ -1,0 +1,96 @@
+// How the atomic-context rules and the context hover say why a point is atomic: the sentences
+// and the related-location chain, worded from the composition's evidence (analysis/locks/atomicEntry.ts).
+import type { AtomicView } from '../analysis/database';
+import { CallContext, EntryReason, FunctionRef, earliestHeld, registrationAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import type { Span } from '../parsing/syntax';
+import type { RelatedLocation } from './rule';
+
+function line(span: Span): number {
+  return span.startLine + 1;
+}
+
+function fileLabel(view: AtomicView, file: number): string {
+  return file === view.self ? '' : ` of ${view.files[file].path.split(/[\\/]/).pop()}`;
+}
+
+function nameOf(view: AtomicView, ref: FunctionRef): string {
+  return view.files[ref.file].functions[ref.fn].name;
+}
+
+/** The call of a function, in document rows. */
+function callSpan(view: AtomicView, ref: FunctionRef, call: number): Span {
+  return spanIn(view, ref, summaryAt(view, ref).calls[call].span);
+}
+
+/** The section a context cites (held at the call, or at the caller's call), in document rows. */
+function heldAt(view: AtomicView, ref: FunctionRef, call: number): { label: string; opener: Span } {
+  const section = earliestHeld(summaryAt(view, ref).calls[call].held ?? []);
+  return { label: section.label, opener: spanIn(view, ref, section.opener) };
+}
+
+/** One sentence saying why a context is atomic: "spin_lock(&p->lock) is held since line 42". */
+export function describeContext(view: AtomicView, context: CallContext): string {
+  if (context.kind === 'held') {
+    const held = heldAt(view, context.fn, context.call);
+    return `${held.label} is held since line ${line(held.opener)}`;
+  }
+  return describeEntry(view, context.fn, context.reason);
+}
+
+/** Short form for hovers: "spin_lock(&p->lock) held since line 42", "hard-IRQ handler registered by devm_request_irq at line 97". */
+export function contextSummary(view: AtomicView, context: CallContext): string {
+  if (context.kind === 'held') {
+    const held = heldAt(view, context.fn, context.call);
+    return `${held.label} held since line ${line(held.opener)}`;
+  }
+  const reason = context.reason;
+  if (reason.kind === 'callback') {
+    const registration = registrationAt(view, reason.registration);
+    return `${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+  }
+  return describeEntry(view, context.fn, reason);
+}
+
+function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): string {
+  if (reason.kind === 'callback') {
+    const registration = registrationAt(view, reason.registration);
+    return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+  }
+  const where = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  if (reason.held) {
+    const held = heldAt(view, reason.caller, reason.call);
+    return `${where}, where ${held.label} is held since line ${line(held.opener)}`;
+  }
+  return reason.parent ? `${where}; ${describeEntry(view, reason.caller, reason.parent)}` : where;
+}
+
+function related(view: AtomicView, file: number, span: Span, message: string): RelatedLocation {
+  return file === view.self ? { span, message } : { file: view.files[file].path, span, message };
+}
+
+/** The chain from a call back to the lock acquisition or registration that makes it atomic. */
+export function contextChain(view: AtomicView, context: CallContext): RelatedLocation[] {
+  if (context.kind === 'held') {
+    const held = heldAt(view, context.fn, context.call);
+    return [related(view, context.fn.file, held.opener, `${held.label} taken here; still held on every path to the call`)];
+  }
+  const chain: RelatedLocation[] = [];
+  let fn = context.fn;
+  let reason: EntryReason | undefined = context.reason;
+  for (let guard = 0; reason && guard < 64; guard++) {
+    if (reason.kind === 'callback') {
+      const registration = registrationAt(view, reason.registration);
+      chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
+      break;
+    }
+    chain.push(related(view, reason.caller.file, callSpan(view, reason.caller, reason.call), `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`));
+    if (reason.held) {
+      const held = heldAt(view, reason.caller, reason.call);
+      chain.push(related(view, reason.caller.file, held.opener, `${held.label} taken here`));
+      break;
+    }
+    fn = reason.caller;
+    reason = reason.parent;
+  }
+  return chain;
+}
