@@ -1,0 +1,183 @@
+// The differential test of the incremental engine: after every edit of a seeded sequence, what the
+// server computes with its long-lived AnalysisDatabase on the incrementally re-parsed tree
+// (summaries reused from earlier versions) equals a from-scratch analysis of the same text
+// (fresh parse, fresh database): diagnostics, related chains, fixes and hovers.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import type { Node, Parser, Tree } from 'web-tree-sitter';
+import { AnalysisDatabase } from '../../server/src/analysis/database';
+import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { analyzeFile } from '../../server/src/analyzeFile';
+import { hoverAt } from '../../server/src/features/hover';
+import { DEFAULT_CONFIG } from '../../server/src/model/config';
+import { DocumentStore, TextChange } from '../../server/src/parsing/documentStore';
+import { sharedParser } from '../support/fixtures';
+import { EXAMPLES, FIXTURES } from '../support/paths';
+
+function cFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...cFiles(full));
+    else if (/\.[ch]$/.test(entry.name)) found.push(full);
+  }
+  return found;
+}
+
+/** A seeded generator (the same sequence on every run). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}
+
+function positionOf(text: string, index: number): { line: number; character: number } {
+  const before = text.slice(0, index);
+  const line = before.split('\n').length - 1;
+  return { line, character: index - (before.lastIndexOf('\n') + 1) };
+}
+
+function change(text: string, start: number, end: number, inserted: string): TextChange {
+  return { range: { start: positionOf(text, start), end: positionOf(text, end) }, text: inserted };
+}
+
+function topFunctions(tree: Tree): Node[] {
+  return tree.rootNode.descendantsOfType('function_definition').filter((node): node is Node => !!node);
+}
+
+/** One edit of the kinds a developer makes: typing, deleting, moving a whole function, touching a lock call. */
+function nextEdit(text: string, tree: Tree, next: () => number): TextChange {
+  const at = (limit: number) => Math.floor(next() * limit);
+  const kind = at(10);
+  const functions = topFunctions(tree);
+  if (kind === 0 && functions.length > 1) {
+    // Cut a whole function (and paste it at the end, as the next edit of this kind may).
+    const fn = functions[at(functions.length)];
+    return change(text, fn.startIndex, fn.endIndex, '');
+  }
+  if (kind === 1 && functions.length > 0) {
+    // Paste a copy of a function after another one.
+    const source = functions[at(functions.length)];
+    const after = functions[at(functions.length)];
+    return change(text, after.endIndex, after.endIndex, `\n\n${source.text.replace(/\b(\w+)\s*\(/, '$1_copy(')}\n`);
+  }
+  if (kind === 2 || kind === 5) {
+    // Touch a lock call: delete it, or turn an unlock into a lock. Half of these land in a function
+    // that others call (a lock wrapper or unlock helper), whose callers' summaries depend on it.
+    const called = functions.filter((fn) => {
+      const name = fn.childForFieldName('declarator')?.text.match(/(\w+)\s*\(/)?.[1];
+      return !!name && (text.slice(0, fn.startIndex) + text.slice(fn.endIndex)).includes(`${name}(`);
+    });
+    const scope = kind === 5 && called.length > 0 ? called[at(called.length)] : undefined;
+    const base = scope ? scope.startIndex : 0;
+    const locks = [...(scope ? scope.text : text).matchAll(/\b(spin_|raw_spin_|read_|write_|mutex_)(un)?lock\w*\s*\(/g)];
+    if (locks.length > 0) {
+      const match = locks[at(locks.length)];
+      const start = base + match.index!;
+      if (match[2]) return change(text, start + match[1].length, start + match[1].length + 2, '');
+      const end = text.indexOf(';', start);
+      if (end > start) return change(text, start, end + 1, '');
+    }
+  }
+  if (kind === 3) {
+    // Swap a GFP flag.
+    const flags = [...text.matchAll(/\bGFP_(KERNEL|ATOMIC|NOWAIT)\b/g)];
+    if (flags.length > 0) {
+      const match = flags[at(flags.length)];
+      return change(text, match.index!, match.index! + match[0].length, match[0] === 'GFP_KERNEL' ? 'GFP_ATOMIC' : 'GFP_KERNEL');
+    }
+  }
+  if (kind === 4) {
+    // A new line (every later function moves down).
+    const index = at(text.length + 1);
+    return change(text, index, index, '\n');
+  }
+  if (kind < 7) {
+    const index = at(text.length + 1);
+    const inserted = [' ', ';', '{', '}', 'x', '(', ')', '\n', '/*', '*/', 'spin_lock(&l);', 'msleep(1);'][at(12)];
+    return change(text, index, index, inserted);
+  }
+  const start = at(text.length);
+  return change(text, start, Math.min(text.length, start + 1 + at(6)), '');
+}
+
+interface Snapshot {
+  findings: unknown;
+  failures: unknown;
+  skipped: unknown;
+  hovers: (string | undefined)[];
+}
+
+/** Calls whose callee the hover test points at: every catalogued or sleeping-looking call. */
+function hoverPoints(text: string): { line: number; character: number }[] {
+  return [...text.matchAll(/\b(k\w*alloc\w*|v\w*alloc|dma_\w+|mutex_lock|msleep|spin_lock\w*|regmap_\w+|\w+_helper\w*|usb_\w+)\s*\(/g)].slice(0, 40).map((match) => positionOf(text, match.index! + 1));
+}
+
+function snapshot(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileFacts[], withHovers: boolean): Snapshot {
+  const report = analyzeFile(facts, folder, {}, db);
+  const hovers = withHovers ? hoverPoints(facts.text).map((point) => hoverAt(db, facts, folder, point.line, point.character)?.markdown) : [];
+  return { findings: report.findings, failures: report.failures, skipped: report.skipped, hovers };
+}
+
+function freshFacts(parser: Parser, file: string, text: string): FileFacts {
+  return collectFileFacts(file, text, parser.parse(text)!, DEFAULT_CONFIG);
+}
+
+const EDITS_PER_FILE = 16;
+
+test('incremental analysis equals a from-scratch analysis after every edit (every fixture and the example driver)', async () => {
+  const parser = await sharedParser();
+  const files = [...cFiles(FIXTURES), ...cFiles(EXAMPLES)];
+  assert.ok(files.length >= 20, `found ${files.length} fixture files`);
+  let compared = 0;
+  let withFindings = 0;
+  for (const [fileIndex, file] of files.entries()) {
+    const next = random(1000 + fileIndex);
+    const siblings = cFiles(path.dirname(file)).filter((other) => other !== file && path.dirname(other) === path.dirname(file));
+    const siblingTexts = new Map(siblings.map((other) => [other, fs.readFileSync(other, 'utf8')]));
+    const store = new DocumentStore(parser);
+    const uri = `file://${file}`;
+    store.open(uri, 1, fs.readFileSync(file, 'utf8'));
+    const db = new AnalysisDatabase();
+    // The incremental side keeps its sibling facts until a sibling changes, as the server's index does.
+    const liveSiblings = new Map(siblings.map((other) => [other, freshFacts(parser, other, siblingTexts.get(other)!)]));
+    for (let step = 0; step <= EDITS_PER_FILE; step++) {
+      if (step > 0) {
+        if (siblings.length > 0 && next() < 0.15) {
+          // Edit a sibling file of the folder.
+          const sibling = siblings[Math.floor(next() * siblings.length)];
+          const before = siblingTexts.get(sibling)!;
+          const tree = parser.parse(before)!;
+          const edit = nextEdit(before, tree, next);
+          tree.delete();
+          const scratch = new DocumentStore(parser);
+          scratch.open('file:///sibling', 1, before);
+          scratch.change('file:///sibling', 2, [edit]);
+          siblingTexts.set(sibling, scratch.get('file:///sibling')!.text);
+          liveSiblings.get(sibling)!.tree.delete();
+          liveSiblings.set(sibling, freshFacts(parser, sibling, siblingTexts.get(sibling)!));
+          scratch.close('file:///sibling');
+        } else {
+          const document = store.get(uri)!;
+          store.change(uri, step + 1, [nextEdit(document.text, document.tree, next)]);
+        }
+      }
+      const document = store.get(uri)!;
+      const withHovers = step % 6 === 0;
+      const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [...liveSiblings.values()], withHovers);
+      const freshFolder = siblings.map((other) => freshFacts(parser, other, siblingTexts.get(other)!));
+      const self = freshFacts(parser, file, document.text);
+      const scratch = snapshot(new AnalysisDatabase(), self, freshFolder, withHovers);
+      assert.deepEqual(incremental, scratch, `${path.relative(FIXTURES, file)} after edit ${step}: incremental and from-scratch analyses differ`);
+      self.tree.delete();
+      freshFolder.forEach((facts) => facts.tree.delete());
+      compared++;
+      if ((incremental.findings as unknown[]).length > 0) withFindings++;
+    }
+    store.close(uri);
+    liveSiblings.forEach((facts) => facts.tree.delete());
+  }
+  // The comparison means something only if many versions had findings to compare.
+  assert.ok(withFindings > compared / 3, `${withFindings} of ${compared} versions had findings`);
+});
