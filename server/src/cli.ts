@@ -228,7 +228,7 @@ function progressReporter(options: CliOptions, total: number): Progress {
       },
     };
   }
-  if (options.progress === 'always') process.stderr.write(`kalloc: checking ${total} files with ${Math.min(options.jobs, total)} workers\n`);
+  if (options.progress === 'always') process.stderr.write(`kalloc: checking ${total} file${total === 1 ? '' : 's'}\n`);
   const timer = setInterval(() => process.stderr.write(`kalloc: ${status()}\n`), options.progressIntervalMs);
   timer.unref();
   return {
