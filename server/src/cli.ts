@@ -1,11 +1,12 @@
 // The CLI: `kalloc check [options] PATH…`. Arguments, file walking and output only; the analysis
 // is the same analyzeFile() the language server runs, on worker threads (workspace/analysisPool.ts).
+import * as fs from 'fs';
 import * as os from 'os';
-import { FileFindings, formatJson, formatSarif, formatText } from './cliFormats';
+import { CheckReport, formatJson, formatSarif, formatText } from './cliFormats';
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
 import { RawSettings, readSettings } from './settings';
-import { analyseFiles } from './workspace/analysisPool';
+import { FileOutcome, analyseFiles } from './workspace/analysisPool';
 import { Shard, parseShard, walkFiles } from './workspace/fileWalk';
 
 const VERSION = '0.1.0';
@@ -27,13 +28,26 @@ options:
                              driver folders per slice), for a CI matrix
   --file-timeout SECONDS     skip a file whose analysis takes longer (default: 10)
   --max-file-size BYTES      skip larger files; K and M suffixes allowed (default: 4M)
+  --allow-skipped            skipped files do not change the exit status
+  --progress auto|always|never
+                             auto (default): a live line when stderr is a terminal, else a
+                             line every 30 s; always: plain lines from the start on any stderr
+  --progress-interval SECONDS  seconds between plain progress lines (default: 30)
   -h, --help                 show this help
   --version                  print the version
 
-Skipped files (too large, too slow, binary, not UTF-8) get a one-line note on stderr.
-Progress is shown on stderr when it is a terminal.
+Skipped files (too large, too slow, unreadable, binary, not UTF-8, nested too deeply) get a
+one-line note on stderr; the text format ends with a summary line. SIGINT or SIGTERM stops the
+run and still writes the results so far, marked incomplete.
 
-exit status: 0 nothing at warning or above, 1 findings, 2 usage or I/O error`;
+exit status, the first that applies:
+  130/143  interrupted by SIGINT/SIGTERM (results so far written, marked incomplete)
+  2        usage or I/O error, or nothing to check (no .c/.h file under PATH)
+  1        findings at warning or above
+  3        files skipped or a rule failed, and no --allow-skipped: the check is incomplete
+  0        every file analysed, nothing at warning or above
+Findings (1) win over skipped files (3): the code has something to fix either way, and the
+summary line, the notes and the SARIF notifications still list what was skipped.`;
 
 class UsageError extends Error {}
 
@@ -46,6 +60,9 @@ interface CliOptions {
   shard?: Shard;
   fileTimeoutMs: number;
   maxFileSize?: number;
+  allowSkipped: boolean;
+  progress: 'auto' | 'always' | 'never';
+  progressIntervalMs: number;
 }
 
 function parsePositiveInteger(flag: string, text: string): number {
@@ -61,10 +78,10 @@ function parseSize(text: string): number {
   return Number(match[1]) * unit;
 }
 
-function parseSeconds(text: string): number {
+function parseSeconds(flag: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
   const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : NaN;
-  if (!(ms > 0)) throw new UsageError(`--file-timeout must be a number of seconds like 10, not "${text}"`);
+  if (!(ms > 0)) throw new UsageError(`${flag} must be a number of seconds like 10, not "${text}"`);
   return ms;
 }
 
@@ -73,7 +90,17 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
   if (command === '-h' || command === '--help' || command === 'help') return 'help';
   if (command === '--version') return 'version';
   if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command: kalloc check PATH...');
-  const options: CliOptions = { format: 'text', settings: {}, paths: [], excludes: [], jobs: os.availableParallelism(), fileTimeoutMs: 10_000 };
+  const options: CliOptions = {
+    format: 'text',
+    settings: {},
+    paths: [],
+    excludes: [],
+    jobs: os.availableParallelism(),
+    fileTimeoutMs: 10_000,
+    allowSkipped: false,
+    progress: 'auto',
+    progressIntervalMs: 30_000,
+  };
   const rules: Record<string, string> = {};
   for (let index = 0; index < rest.length; index++) {
     const arg = rest[index];
@@ -124,10 +151,23 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
         break;
       }
       case '--file-timeout':
-        options.fileTimeoutMs = parseSeconds(value());
+        options.fileTimeoutMs = parseSeconds('--file-timeout', value());
         break;
       case '--max-file-size':
         options.maxFileSize = parseSize(value());
+        break;
+      case '--allow-skipped':
+        if (inlineValue !== undefined) throw new UsageError('--allow-skipped takes no value');
+        options.allowSkipped = true;
+        break;
+      case '--progress': {
+        const mode = value();
+        if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--progress must be auto, always or never, not "${mode}"`);
+        options.progress = mode;
+        break;
+      }
+      case '--progress-interval':
+        options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
       default:
         if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag}`);
@@ -146,69 +186,170 @@ function formatDuration(seconds: number): string {
   return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }
 
-/** One self-overwriting line on a terminal's stderr; nothing at all when stderr is a pipe or file. */
-function progressReporter(total: number): { update(done: number): void; end(): void } {
-  if (!process.stderr.isTTY || total === 0) return { update: () => undefined, end: () => undefined };
+interface Progress {
+  update(done: number): void;
+  /** Clears the live line, so a note is not overwritten. */
+  clear(): void;
+  /** The run is over: clears the live line, stops the plain lines. */
+  stop(): void;
+}
+
+/**
+ * On a terminal (--progress auto): one self-overwriting line. Elsewhere, or with --progress always:
+ * a plain line every interval, so a CI log shows the run is alive; `always` also prints one at the start.
+ */
+function progressReporter(options: CliOptions, total: number): Progress {
+  const none: Progress = { update: () => undefined, clear: () => undefined, stop: () => undefined };
+  if (options.progress === 'never' || total === 0) return none;
   const started = Date.now();
-  let last = 0;
-  let shown = false;
-  return {
-    update(done) {
-      const now = Date.now();
-      if (now - last < 200 && done < total) return;
-      last = now;
-      const rate = done / Math.max((now - started) / 1000, 0.001);
-      process.stderr.write(`\r\x1b[Kkalloc: ${done}/${total} files, ${rate.toFixed(1)} files/s, ETA ${formatDuration((total - done) / rate)}`);
-      shown = true;
-    },
-    end() {
-      if (shown) process.stderr.write('\r\x1b[K');
-    },
+  let done = 0;
+  const status = () => {
+    const rate = done / Math.max((Date.now() - started) / 1000, 0.001);
+    return `${done}/${total} files, ${rate.toFixed(1)} files/s, ETA ${done === 0 ? '?' : formatDuration((total - done) / rate)}`;
   };
+  if (options.progress === 'auto' && process.stderr.isTTY) {
+    let last = 0;
+    let shown = false;
+    return {
+      update(count) {
+        done = count;
+        const now = Date.now();
+        if (now - last < 200 && done < total) return;
+        last = now;
+        process.stderr.write(`\r\x1b[Kkalloc: ${status()}`);
+        shown = true;
+      },
+      clear() {
+        if (shown) process.stderr.write('\r\x1b[K');
+        shown = false;
+      },
+      stop() {
+        this.clear();
+      },
+    };
+  }
+  if (options.progress === 'always') process.stderr.write(`kalloc: checking ${total} file${total === 1 ? '' : 's'}\n`);
+  const timer = setInterval(() => process.stderr.write(`kalloc: ${status()}\n`), options.progressIntervalMs);
+  timer.unref();
+  return {
+    update(count) {
+      done = count;
+    },
+    clear: () => undefined,
+    stop: () => clearInterval(timer),
+  };
+}
+
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Readers' messages say what they fall back to; the CLI stops instead, so that clause is dropped. */
+function withoutFallback(problem: string): string {
+  return problem.replace(/; using [^;]*$/, '');
 }
 
 async function check(options: CliOptions): Promise<number> {
   const { settings, problems } = readSettings(options.settings);
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
-  const files = walkFiles(options.paths, options.excludes, options.shard).map(({ file }) => file);
-  const progress = progressReporter(files.length);
-  // A note printed while the progress line is up would be overwritten: clear the line first.
+  if (problems.length > 0) throw new UsageError(problems.map(withoutFallback).join('; '));
+  const walk = walkFiles(options.paths, options.excludes, options.shard);
+  if (walk.nothingFound) throw new Error(walk.nothingFound);
+  const files = walk.files.map(({ file }) => file);
+  if (files.length === 0 && options.shard) {
+    // An empty slice is normal in a CI matrix wider than the tree: an empty, complete report.
+    process.stderr.write(`kalloc: shard ${options.shard.index}/${options.shard.count} holds none of the ${walk.found} files found (slices are whole folders); nothing to check\n`);
+  }
+
+  const abort = new AbortController();
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    interrupted ??= signal;
+    abort.abort();
+  };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
+  // once: a second Ctrl-C ends the process the default way.
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+
+  const progress = progressReporter(options, files.length);
+  const notes: string[] = [];
+  // A note printed while the live progress line is up would be overwritten: clear the line first.
   const note = (line: string) => {
-    progress.end();
+    progress.clear();
     process.stderr.write(`kalloc: ${line}\n`);
   };
-  const outcomes = await analyseFiles(files, {
-    jobs: options.jobs,
-    fileTimeoutMs: options.fileTimeoutMs,
-    maxFileSize: settings.maxFileSize,
-    settings: options.settings,
-    onNote: note,
-    onOutcome(file, outcome, done) {
-      if (outcome.kind === 'skipped') note(`skipped ${file}: ${outcome.reason}`);
-      else for (const failure of outcome.failures) note(`rule ${failure.rule} failed on ${file}: ${failure.message}`);
-      progress.update(done);
-    },
-  });
-  progress.end();
-  const results: FileFindings[] = [];
-  let skipped = 0;
-  let ioError = false;
+  let outcomes: Map<string, FileOutcome>;
+  try {
+    outcomes = await analyseFiles(files, {
+      jobs: options.jobs,
+      fileTimeoutMs: options.fileTimeoutMs,
+      maxFileSize: settings.maxFileSize,
+      settings: options.settings,
+      signal: abort.signal,
+      onNote(line) {
+        notes.push(line);
+        note(line);
+      },
+      onOutcome(file, outcome, done) {
+        if (outcome.kind === 'skipped') note(`skipped ${file}: ${outcome.reason}`);
+        else for (const failure of outcome.failures) note(`rule ${failure.rule} failed on ${file}: ${failure.message}`);
+        progress.update(done);
+      },
+    });
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
+  }
+
+  const report: CheckReport = { analysed: [], results: [], skipped: [], ruleFailures: [], notes, notReached: [], interrupted };
   for (const file of files) {
     const outcome = outcomes.get(file);
-    if (!outcome || outcome.kind === 'skipped') {
-      skipped++;
-      ioError ||= !outcome || !!outcome.io;
-      continue;
+    if (!outcome) {
+      if (interrupted) report.notReached.push(file);
+      else report.skipped.push({ file, reason: 'no result from the analysis worker' });
+    } else if (outcome.kind === 'skipped') {
+      report.skipped.push({ file, reason: outcome.reason });
+    } else {
+      report.analysed.push(file);
+      for (const failure of outcome.failures) report.ruleFailures.push({ file, ...failure });
+      if (outcome.findings.length > 0) report.results.push({ file, findings: outcome.findings });
     }
-    if (outcome.findings.length > 0) results.push({ file, findings: outcome.findings });
   }
-  if (skipped > 0) process.stderr.write(`kalloc: ${skipped} file${skipped === 1 ? '' : 's'} skipped\n`);
+  if (report.skipped.length > 0) process.stderr.write(`kalloc: ${report.skipped.length} file${report.skipped.length === 1 ? '' : 's'} skipped\n`);
+  if (interrupted) process.stderr.write(`kalloc: interrupted by ${interrupted}; ${report.notReached.length} of ${files.length} files not reached, results so far written\n`);
+
+  const exitCode = exitStatus(report, options.allowSkipped);
   const output =
-    options.format === 'json' ? formatJson(results, files.length - skipped) : options.format === 'sarif' ? formatSarif(results, VERSION) : formatText(results);
-  if (output) process.stdout.write(`${output}\n`);
-  if (ioError) return 2;
-  const serious = results.some(({ findings }) => findings.some((finding) => finding.severity === 'error' || finding.severity === 'warning'));
-  return serious ? 1 : 0;
+    options.format === 'json'
+      ? formatJson(report)
+      : options.format === 'sarif'
+        ? formatSarif(report, { toolVersion: VERSION, root: process.cwd(), sourceLine: sourceLines(), exitCode })
+        : formatText(report);
+  process.stdout.write(`${output}\n`);
+  return exitCode;
+}
+
+function exitStatus(report: CheckReport, allowSkipped: boolean): number {
+  if (report.interrupted) return SIGNAL_EXIT[report.interrupted];
+  const serious = report.results.some(({ findings }) => findings.some((finding) => finding.severity === 'error' || finding.severity === 'warning'));
+  if (serious) return 1;
+  if (!allowSkipped && (report.skipped.length > 0 || report.ruleFailures.length > 0)) return 3;
+  return 0;
+}
+
+/** Reads each file with findings once, for the SARIF fingerprints. */
+function sourceLines(): (file: string, line: number) => string | undefined {
+  const texts = new Map<string, string[] | undefined>();
+  return (file, line) => {
+    if (!texts.has(file)) {
+      try {
+        texts.set(file, fs.readFileSync(file, 'utf8').split(/\r?\n/));
+      } catch {
+        texts.set(file, undefined);
+      }
+    }
+    return texts.get(file)?.[line - 1];
+  };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,35 @@
 // The CLI's three output formats. JSON is the documented schema (version 1): 1-based lines and
 // columns, severity one of error, warning, information, hint. SARIF 2.1.0 is for code scanning.
+// Every format carries the same account of the run: what was analysed, skipped, not reached.
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { RULES } from './rules/index';
-import type { Finding, Severity } from './rules/rule';
+import { SEVERITIES, type Finding, type Rule, type Severity } from './rules/rule';
+
+/** Where each rule's documentation lives: its README section, `### \`rule-id\``. */
+export const DOCS_URL = 'https://github.com/kernel-alloc-lens/kernel-alloc-lens';
 
 export interface FileFindings {
   file: string;
   findings: Finding[];
+}
+
+/** Everything a `kalloc check` run has to say, in whatever format. */
+export interface CheckReport {
+  /** Files analysed (with or without findings), in the run's order. */
+  analysed: string[];
+  /** The analysed files that have findings. */
+  results: FileFindings[];
+  skipped: { file: string; reason: string }[];
+  /** A rule that threw on a file: that file's findings of that rule are missing. */
+  ruleFailures: { file: string; rule: string; message: string }[];
+  /** One-line notes that belong to no file of the run (e.g. a sibling left out of cross-file facts). */
+  notes: string[];
+  /** Files of the run never reached because it was interrupted. */
+  notReached: string[];
+  /** The signal that interrupted the run. */
+  interrupted?: 'SIGINT' | 'SIGTERM';
 }
 
 export interface JsonDiagnostic {
@@ -19,6 +43,26 @@ export interface JsonDiagnostic {
   message: string;
   related: { file: string; line: number; column: number; message: string }[];
   fixes: { title: string; edits: { file: string; line: number; column: number; endLine: number; endColumn: number; newText: string }[] }[];
+}
+
+export interface RunSummary {
+  analysed: number;
+  skipped: number;
+  ruleFailures: number;
+  notReached: number;
+  findings: Record<Severity, number>;
+}
+
+export function summarize(report: CheckReport): RunSummary {
+  const findings = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  for (const { findings: list } of report.results) for (const finding of list) findings[finding.severity]++;
+  return {
+    analysed: report.analysed.length,
+    skipped: report.skipped.length,
+    ruleFailures: report.ruleFailures.length,
+    notReached: report.notReached.length,
+    findings,
+  };
 }
 
 export function toJsonDiagnostics(results: readonly FileFindings[]): JsonDiagnostic[] {
@@ -53,29 +97,142 @@ export function toJsonDiagnostics(results: readonly FileFindings[]): JsonDiagnos
   );
 }
 
-export function formatJson(results: readonly FileFindings[], fileCount: number): string {
-  return JSON.stringify({ version: 1, files: fileCount, diagnostics: toJsonDiagnostics(results) }, null, 2);
+export function formatJson(report: CheckReport): string {
+  return JSON.stringify(
+    {
+      version: 1,
+      complete: report.interrupted === undefined,
+      interrupted: report.interrupted ?? null,
+      files: report.analysed.length,
+      summary: summarize(report),
+      skipped: report.skipped,
+      ruleFailures: report.ruleFailures,
+      diagnostics: toJsonDiagnostics(report.results),
+    },
+    null,
+    2,
+  );
 }
 
-/** gcc-style lines, `file:line:col: severity: message [rule-id]`, with related notes indented below. */
-export function formatText(results: readonly FileFindings[]): string {
+function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+/** The text format's last line: what was checked and what was found, so a clean log still says so. */
+export function summaryLine(report: CheckReport): string {
+  const summary = summarize(report);
+  const run = [`${plural(summary.analysed, 'file')} analysed`, `${summary.skipped} skipped`];
+  if (summary.ruleFailures > 0) run.push(`${plural(summary.ruleFailures, 'rule failure')}`);
+  if (report.interrupted) run.push(`${summary.notReached} not reached (interrupted by ${report.interrupted})`);
+  const { error, warning, information, hint } = summary.findings;
+  return `kalloc: ${run.join(', ')}; findings: ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${information} information, ${plural(hint, 'hint')}`;
+}
+
+/** gcc-style lines, `file:line:col: severity: message [rule-id]`, with related notes below, then the summary line. */
+export function formatText(report: CheckReport): string {
   const lines: string[] = [];
-  for (const diagnostic of toJsonDiagnostics(results)) {
+  for (const diagnostic of toJsonDiagnostics(report.results)) {
     lines.push(`${diagnostic.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message} [${diagnostic.rule}]`);
     for (const related of diagnostic.related) lines.push(`${related.file}:${related.line}:${related.column}: note: ${related.message}`);
   }
+  lines.push(summaryLine(report));
   return lines.join('\n');
 }
 
-const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
-function sarifUri(file: string): string {
-  return file.split('\\').join('/').split('/').map(encodeURIComponent).join('/');
+/** GitHub's heading anchor: lower case, punctuation other than `-` and `_` dropped, spaces to `-`. */
+export function headingAnchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
-export function formatSarif(results: readonly FileFindings[], toolVersion: string): string {
+export function ruleHelpUri(rule: Rule): string {
+  return `${DOCS_URL}#${headingAnchor(`\`${rule.id}\``)}`;
+}
+
+function ruleHelp(rule: Rule): { text: string; markdown: string } {
+  const uri = ruleHelpUri(rule);
+  return {
+    text: `${rule.docs.summary}\n\nReported:\n${rule.docs.bad}\n\nInstead:\n${rule.docs.good}\n\n${uri}`,
+    markdown: [
+      `**${rule.id}** (${rule.defaultSeverity} by default)`,
+      rule.docs.summary,
+      'Reported:',
+      '```c\n' + rule.docs.bad + '\n```',
+      'Instead:',
+      '```c\n' + rule.docs.good + '\n```',
+      `[Documentation](${uri})`,
+    ].join('\n\n'),
+  };
+}
+
+/** The notification kinds a run can report (SARIF `toolExecutionNotifications`). */
+const NOTIFICATIONS = [
+  { id: 'file-skipped', text: 'A .c or .h file of the run was not analysed (too large, too slow, unreadable, binary, not UTF-8, nested too deeply).' },
+  { id: 'rule-failed', text: 'A rule failed on a file: its findings there are missing.' },
+  { id: 'run-interrupted', text: 'The run was interrupted; the files not reached were not analysed.' },
+  { id: 'note', text: 'A note about the run that belongs to no file of it.' },
+] as const;
+type NotificationId = (typeof NOTIFICATIONS)[number]['id'];
+
+export interface SarifOptions {
+  toolVersion: string;
+  /** Absolute directory the relative URIs are resolved against (`SRCROOT`); the CLI's working directory. */
+  root: string;
+  /** The text of a 1-based line of a file, for the fingerprint; undefined when unreadable. */
+  sourceLine?(file: string, line: number): string | undefined;
+  exitCode: number;
+}
+
+export function formatSarif(report: CheckReport, options: SarifOptions): string {
   const ruleIndex = new Map(RULES.map((rule, index) => [rule.id, index]));
+  const rootUri = pathToFileURL(options.root).href.replace(/\/?$/, '/');
+  // A file inside the root is a relative URI against SRCROOT (what code scanning maps onto the
+  // repository); one outside it, an absolute file:// URI.
+  const location = (file: string) => {
+    const relative = path.relative(options.root, path.resolve(options.root, file));
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { uri: pathToFileURL(path.resolve(options.root, file)).href };
+    return { uri: relative.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' };
+  };
+  const runFiles = [...report.analysed, ...report.skipped.map(({ file }) => file), ...report.notReached];
+  const artifactIndex = new Map(runFiles.map((file, index) => [file, index]));
+  const artifactLocation = (file: string) => {
+    const index = artifactIndex.get(file);
+    return { ...location(file), ...(index === undefined ? {} : { index }) };
+  };
   const region = (line: number, column: number, endLine?: number, endColumn?: number) => ({ startLine: line, startColumn: column, ...(endLine ? { endLine, endColumn } : {}) });
+
+  // rule + file + the finding line's text with its white space collapsed, plus which occurrence of
+  // that triple it is: the alert follows the line when lines are added above it.
+  const seen = new Map<string, number>();
+  const fingerprint = (diagnostic: JsonDiagnostic) => {
+    const text = options.sourceLine?.(diagnostic.file, diagnostic.line)?.trim().replace(/\s+/g, ' ') ?? `line ${diagnostic.line}`;
+    const hash = createHash('sha256').update(`${diagnostic.rule}\0${location(diagnostic.file).uri}\0${text}`).digest('hex').slice(0, 32);
+    const occurrence = (seen.get(hash) ?? 0) + 1;
+    seen.set(hash, occurrence);
+    return `${hash}:${occurrence}`;
+  };
+
+  const notificationIndex = new Map(NOTIFICATIONS.map((notification, index) => [notification.id, index]));
+  const notification = (id: NotificationId, level: 'error' | 'warning' | 'note', text: string, file?: string, rule?: string) => ({
+    descriptor: { id, index: notificationIndex.get(id) },
+    level,
+    message: { text },
+    ...(file ? { locations: [{ physicalLocation: { artifactLocation: artifactLocation(file) } }] } : {}),
+    ...(rule && ruleIndex.has(rule) ? { associatedRule: { id: rule, index: ruleIndex.get(rule) } } : {}),
+  });
+  const notifications = [
+    ...(report.interrupted
+      ? [notification('run-interrupted', 'error', `interrupted by ${report.interrupted}: ${report.analysed.length} files analysed, ${report.notReached.length} not reached`)]
+      : []),
+    ...report.skipped.map(({ file, reason }) => notification('file-skipped', 'warning', `skipped ${file}: ${reason}`, file)),
+    ...report.ruleFailures.map(({ file, rule, message }) => notification('rule-failed', 'error', `rule ${rule} failed on ${file}: ${message}`, file, rule)),
+    ...report.notes.map((text) => notification('note', 'note', text)),
+  ];
+
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -84,31 +241,46 @@ export function formatSarif(results: readonly FileFindings[], toolVersion: strin
         tool: {
           driver: {
             name: 'kernel-alloc-lens',
-            version: toolVersion,
+            version: options.toolVersion,
+            informationUri: DOCS_URL,
             rules: RULES.map((rule) => ({
               id: rule.id,
               shortDescription: { text: rule.docs.summary.split('. ')[0] },
               fullDescription: { text: rule.docs.summary },
-              help: { text: `${rule.docs.summary}\n\nReported:\n${rule.docs.bad}\n\nInstead:\n${rule.docs.good}` },
+              helpUri: ruleHelpUri(rule),
+              help: ruleHelp(rule),
               defaultConfiguration: { level: SARIF_LEVEL[rule.defaultSeverity] },
             })),
+            notifications: NOTIFICATIONS.map(({ id, text }) => ({ id, shortDescription: { text } })),
           },
         },
-        results: toJsonDiagnostics(results).map((diagnostic) => ({
+        invocations: [
+          {
+            executionSuccessful: report.interrupted === undefined,
+            exitCode: options.exitCode,
+            ...(report.interrupted ? { exitSignalName: report.interrupted } : {}),
+            toolExecutionNotifications: notifications,
+          },
+        ],
+        originalUriBaseIds: { SRCROOT: { uri: rootUri } },
+        artifacts: runFiles.map((file) => ({ location: location(file) })),
+        columnKind: 'utf16CodeUnits',
+        results: toJsonDiagnostics(report.results).map((diagnostic) => ({
           ruleId: diagnostic.rule,
           ruleIndex: ruleIndex.get(diagnostic.rule),
           level: SARIF_LEVEL[diagnostic.severity],
           message: { text: diagnostic.message },
-          locations: [{ physicalLocation: { artifactLocation: { uri: sarifUri(diagnostic.file) }, region: region(diagnostic.line, diagnostic.column, diagnostic.endLine, diagnostic.endColumn) } }],
+          locations: [{ physicalLocation: { artifactLocation: artifactLocation(diagnostic.file), region: region(diagnostic.line, diagnostic.column, diagnostic.endLine, diagnostic.endColumn) } }],
+          partialFingerprints: { 'kallocLineHash/v1': fingerprint(diagnostic) },
           relatedLocations: diagnostic.related.map((related, id) => ({
             id,
             message: { text: related.message },
-            physicalLocation: { artifactLocation: { uri: sarifUri(related.file) }, region: region(related.line, related.column) },
+            physicalLocation: { artifactLocation: artifactLocation(related.file), region: region(related.line, related.column) },
           })),
           fixes: diagnostic.fixes.map((fix) => ({
             description: { text: fix.title },
             artifactChanges: groupBy(fix.edits, (edit) => edit.file).map(([file, edits]) => ({
-              artifactLocation: { uri: sarifUri(file) },
+              artifactLocation: artifactLocation(file),
               replacements: edits.map((edit) => ({ deletedRegion: region(edit.line, edit.column, edit.endLine, edit.endColumn), insertedContent: { text: edit.newText } })),
             })),
           })),

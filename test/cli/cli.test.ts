@@ -40,13 +40,20 @@ describe('kalloc check --format text', () => {
       TOO_LARGE.map((d) => `${d.file}:${d.line}:${d.column}:error`),
     );
     assert.match(lines[0], /: error: kmalloc\(\) always fails: 8388608 bytes .*KMALLOC_MAX_SIZE/);
-    for (const line of run.stdout.trimEnd().split('\n')) assert.match(line, /^[^:]+:\d+:\d+: (error|warning|information|hint|note): /);
+    const all = run.stdout.trimEnd().split('\n');
+    for (const line of all.slice(0, -1)) assert.match(line, /^[^:]+:\d+:\d+: (error|warning|information|hint|note): /);
+    const severities = all.slice(0, -1).map((line) => / (error|warning|information|hint|note): /.exec(line)?.[1]);
+    const count = (severity: string) => severities.filter((found) => found === severity).length;
+    assert.equal(
+      all.at(-1),
+      `kalloc: 4 files analysed, 0 skipped; findings: ${count('error')} errors, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('information')} information, ${count('hint')} hint${count('hint') === 1 ? '' : 's'}`,
+    );
     assert.equal(run.stderr, '');
   });
 
-  test('a clean file prints nothing and exits 0', () => {
+  test('a clean file prints only the summary line and exits 0', () => {
     const run = kalloc('check', 'clean.c');
-    assert.deepEqual(run, { status: 0, stdout: '', stderr: '' });
+    assert.deepEqual(run, { status: 0, stdout: 'kalloc: 1 file analysed, 0 skipped; findings: 0 errors, 0 warnings, 0 information, 0 hints\n', stderr: '' });
   });
 
   test('the walk takes .c and .h files in sorted order, skipping dot-directories and other files', () => {
@@ -62,9 +69,19 @@ describe('kalloc check --format json', () => {
     const run = kalloc('check', '--format', 'json', 'tree', 'clean.c');
     assert.equal(run.status, 1, run.stderr);
     const report = JSON.parse(run.stdout);
-    assert.deepEqual(Object.keys(report).sort(), ['diagnostics', 'files', 'version']);
+    assert.deepEqual(Object.keys(report).sort(), ['complete', 'diagnostics', 'files', 'interrupted', 'ruleFailures', 'skipped', 'summary', 'version']);
     assert.equal(report.version, 1);
     assert.equal(report.files, 4);
+    assert.equal(report.complete, true);
+    assert.equal(report.interrupted, null);
+    const bySeverity = (severity: string) => report.diagnostics.filter((d: { severity: string }) => d.severity === severity).length;
+    assert.deepEqual(report.summary, {
+      analysed: 4,
+      skipped: 0,
+      ruleFailures: 0,
+      notReached: 0,
+      findings: { error: bySeverity('error'), warning: bySeverity('warning'), information: bySeverity('information'), hint: bySeverity('hint') },
+    });
     for (const diagnostic of report.diagnostics) {
       assert.deepEqual(Object.keys(diagnostic).sort(), DIAGNOSTIC_KEYS);
       assert.ok(['error', 'warning', 'information', 'hint'].includes(diagnostic.severity));
@@ -86,7 +103,16 @@ describe('kalloc check --format json', () => {
   test('no findings: an empty list, exit 0', () => {
     const run = kalloc('check', '--format=json', 'clean.c');
     assert.equal(run.status, 0);
-    assert.deepEqual(JSON.parse(run.stdout), { version: 1, files: 1, diagnostics: [] });
+    assert.deepEqual(JSON.parse(run.stdout), {
+      version: 1,
+      complete: true,
+      interrupted: null,
+      files: 1,
+      summary: { analysed: 1, skipped: 0, ruleFailures: 0, notReached: 0, findings: { error: 0, warning: 0, information: 0, hint: 0 } },
+      skipped: [],
+      ruleFailures: [],
+      diagnostics: [],
+    });
   });
 });
 
@@ -107,16 +133,16 @@ describe('kalloc check --format sarif', () => {
     }
     const results = sarif.runs[0].results.filter((result: { ruleId: string }) => result.ruleId === 'kmalloc-too-large');
     assert.deepEqual(
-      results.map((result: { level: string; ruleIndex: number; locations: { physicalLocation: { artifactLocation: { uri: string }; region: object } }[] }) => ({
+      results.map((result: { level: string; ruleIndex: number; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: object } }[] }) => ({
         level: result.level,
         ruleIndex: result.ruleIndex,
-        uri: result.locations[0].physicalLocation.artifactLocation.uri,
+        uri: { uri: result.locations[0].physicalLocation.artifactLocation.uri, uriBaseId: result.locations[0].physicalLocation.artifactLocation.uriBaseId },
         region: result.locations[0].physicalLocation.region,
       })),
       TOO_LARGE.map((d) => ({
         level: 'error',
         ruleIndex: RULES.findIndex((rule) => rule.id === 'kmalloc-too-large'),
-        uri: d.file.split(path.sep).join('/'),
+        uri: { uri: d.file.split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
         region: { startLine: d.line, startColumn: d.column, endLine: d.endLine, endColumn: d.endColumn },
       })),
     );
@@ -155,7 +181,7 @@ describe('exit codes and usage errors', () => {
     const help = kalloc('--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^usage: kalloc check \[options\] PATH\.\.\./);
-    assert.match(help.stdout, /exit status: 0 nothing at warning or above, 1 findings, 2 usage or I\/O error/);
+    assert.match(help.stdout, /exit status, the first that applies:\n  130\/143 +interrupted .*\n  2 +usage .*\n  1 +findings .*\n  3 +files skipped .*\n  0 +every file analysed/);
     const version = kalloc('--version');
     assert.equal(version.status, 0);
     assert.match(version.stdout, /^kalloc \d+\.\d+\.\d+\n$/);
@@ -172,14 +198,17 @@ describe('exit codes and usage errors', () => {
     assert.match(warning.stdout, /: warning: /);
   });
 
-  test('binary and unreadable-as-C files are skipped with a note, not an error', () => {
+  test('a binary file is skipped with a note and exit 3 (the check is incomplete)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-cli-'));
     try {
       fs.writeFileSync(path.join(dir, 'blob.c'), Buffer.from([0x69, 0x6e, 0x74, 0x00, 0x01]));
       const run = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'check', '--format', 'json', dir], { encoding: 'utf8' });
-      assert.equal(run.status, 0);
+      assert.equal(run.status, 3);
       assert.match(run.stderr, /skipped .*blob\.c: .*NUL bytes/);
-      assert.deepEqual(JSON.parse(run.stdout), { version: 1, files: 0, diagnostics: [] });
+      const report = JSON.parse(run.stdout);
+      assert.equal(report.files, 0);
+      assert.deepEqual(report.diagnostics, []);
+      assert.deepEqual(report.skipped.map((entry: { file: string }) => path.basename(entry.file)), ['blob.c']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -82,11 +82,13 @@ test('a file slower than --file-timeout is skipped with a note, the others are a
     fs.mkdirSync(path.join(dir, 'other'));
     fs.writeFileSync(path.join(dir, 'other', 'small.c'), 'void g(void)\n{\n}\n');
     const run = kalloc('check', '--format', 'json', '--file-timeout', '0.05', '--max-file-size', '8M', dir);
-    assert.ok(run.status === 0 || run.status === 1, run.stderr);
+    assert.equal(run.status, 3, `a skipped file and no findings: exit 3. ${run.stderr}`);
     assert.match(run.stderr, /skipped .*slow\.c: analysis took longer than 0\.05s \(--file-timeout\)/);
     // small.c is analysed unless the machine stalls its worker for 50 ms: only the count is pinned.
     assert.match(run.stderr, /[12] files? skipped/);
-    assert.ok((JSON.parse(run.stdout) as Json).files <= 1);
+    const report = JSON.parse(run.stdout) as Json & { skipped: { file: string; reason: string }[] };
+    assert.ok(report.files <= 1);
+    assert.ok(report.skipped.some((entry) => entry.file.endsWith('slow.c') && /--file-timeout/.test(entry.reason)));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -22,6 +22,8 @@ export interface PoolOptions {
   onOutcome?(file: string, outcome: FileOutcome, done: number, total: number): void;
   /** A one-line note that belongs to no analysed file. */
   onNote?(line: string): void;
+  /** Aborting stops the workers and resolves with the outcomes recorded so far (CLI: SIGINT/SIGTERM). */
+  signal?: AbortSignal;
 }
 
 interface Slot {
@@ -162,10 +164,11 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
       }
     }, Math.min(250, Math.max(10, options.fileTimeoutMs / 4)));
 
-    if (queue.length === 0) {
+    if (queue.length === 0 || options.signal?.aborted) {
       settle();
       return;
     }
+    options.signal?.addEventListener('abort', () => settle(), { once: true });
     for (let index = 0; index < jobs; index++) slots.push(spawn());
   });
 }

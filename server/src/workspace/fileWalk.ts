@@ -56,14 +56,33 @@ export function excludedBy(globs: readonly string[], relative: string): boolean 
   return globs.some((glob) => minimatch(relative, glob, { dot: true, matchBase: true }) || minimatch(relative, `${glob.replace(/\/+$/, '')}/**`, { dot: true }));
 }
 
-/** Throws with a one-line message when a given path does not exist. */
-export function walkFiles(paths: readonly string[], excludes: readonly string[] = [], shard?: Shard): WalkedFile[] {
+export interface WalkResult {
+  /** The files of this run (of this shard, with --shard), in one sorted order. */
+  files: WalkedFile[];
+  /** .c and .h files found before --shard narrowed them. */
+  found: number;
+  /** When nothing was found: why, in one line naming the paths and the --exclude globs. */
+  nothingFound?: string;
+}
+
+export function isCSource(file: string): boolean {
+  return /\.[ch]$/.test(file);
+}
+
+/**
+ * Throws with a one-line message when a given path does not exist or is a file that is not .c or
+ * .h: a path the user named explicitly is never dropped in silence.
+ */
+export function walkFiles(paths: readonly string[], excludes: readonly string[] = [], shard?: Shard): WalkResult {
   const seen = new Set<string>();
   const files: WalkedFile[] = [];
+  let found = 0;
+  let excludedPaths = 0;
   const add = (file: string, root: string) => {
     const key = path.resolve(file);
     if (seen.has(key)) return;
     seen.add(key);
+    found++;
     const shardKey = toPosix(path.relative(root, path.dirname(file)));
     if (shard && shardOf(shardKey, shard.count) !== shard.index) return;
     files.push({ file, shardKey });
@@ -79,10 +98,12 @@ export function walkFiles(paths: readonly string[], excludes: readonly string[] 
       const full = path.join(dir, entry.name);
       const relative = toPosix(path.relative(root, full));
       if (entry.isDirectory()) {
-        if (entry.name.startsWith('.') || entry.name === 'node_modules' || excludedBy(excludes, relative)) continue;
-        walk(full, root);
-      } else if (entry.isFile() && /\.[ch]$/.test(entry.name) && !excludedBy(excludes, relative)) {
-        add(full, root);
+        if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+        if (excludedBy(excludes, relative)) excludedPaths++;
+        else walk(full, root);
+      } else if (entry.isFile() && isCSource(entry.name)) {
+        if (excludedBy(excludes, relative)) excludedPaths++;
+        else add(full, root);
       }
     }
   };
@@ -94,7 +115,14 @@ export function walkFiles(paths: readonly string[], excludes: readonly string[] 
       throw new Error(`cannot read ${given}: no such file or directory`);
     }
     if (stat.isDirectory()) walk(given, given);
-    else add(given, path.dirname(given));
+    else if (isCSource(given)) add(given, path.dirname(given));
+    else throw new Error(`${given} is not a .c or .h file; nothing was checked`);
   }
-  return files;
+  if (found > 0) return { files, found };
+  const where = paths.join(', ');
+  const nothingFound =
+    excludedPaths > 0
+      ? `nothing to check: no .c or .h files under ${where} outside --exclude (${excludedPaths} path${excludedPaths === 1 ? '' : 's'} excluded)`
+      : `nothing to check: no .c or .h files under ${where} (dot-directories and node_modules are not walked)`;
+  return { files, found, nothingFound };
 }
