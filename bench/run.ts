@@ -7,7 +7,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { AnalysisDatabase } from '../server/src/analysis/database';
+import { collectFileFacts } from '../server/src/analysis/fileFacts';
 import { analyzeFile } from '../server/src/analyzeFile';
+import { DocumentStore } from '../server/src/parsing/documentStore';
 import { DEFAULT_CONFIG } from '../server/src/model/config';
 import { createParser } from '../server/src/parsing/parser';
 import { FolderFactsCache } from '../server/src/workspace/folderFacts';
@@ -243,6 +246,58 @@ async function editorLatency(kernel: string): Promise<void> {
   out();
 }
 
+/**
+ * 3b. One keystroke in process: the incremental re-parse of the edit (the baseline) against the
+ * analysis of the new version (facts + every rule, one AnalysisDatabase kept across versions, as
+ * the server keeps it), on the same 10,000-line file and the same seeded edits as section 3.
+ */
+async function keystroke(kernel: string): Promise<void> {
+  const parser = await createParser(DIST);
+  const text = bigDriverText(kernel);
+  const store = new DocumentStore(parser);
+  const uri = 'file:///bench/bigdrv.c';
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  const analyse = () => {
+    const document = store.get(uri)!;
+    const facts = collectFileFacts('/bench/bigdrv.c', document.text, document.tree, DEFAULT_CONFIG);
+    return analyzeFile(facts, [], {}, db);
+  };
+  const first = performance.now();
+  analyse();
+  const firstMs = performance.now() - first;
+  const lines = text.split('\n');
+  let seed = 42;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const parseMs: number[] = [];
+  const analysisMs: number[] = [];
+  let target = 0;
+  for (let index = 0; index < EDITS; index++) {
+    if (index % 2 === 0) target = Math.floor(random() * lines.length);
+    const change =
+      index % 2 === 0
+        ? { range: { start: { line: target, character: 0 }, end: { line: target, character: 0 } }, text: ' ' }
+        : { range: { start: { line: target, character: 0 }, end: { line: target, character: 1 } }, text: '' };
+    const parsed = performance.now();
+    store.change(uri, index + 2, [change]);
+    parseMs.push(performance.now() - parsed);
+    const analysed = performance.now();
+    analyse();
+    analysisMs.push(performance.now() - analysed);
+  }
+  const ratio = (p: number) => (percentile(analysisMs, p) / percentile(parseMs, p)).toFixed(1);
+  out('## 3b. One keystroke in process: re-parse vs analysis');
+  out();
+  out(`The file and edits of section 3, applied through the server's DocumentStore (tree.edit + incremental parse) and analysed with one AnalysisDatabase kept across versions. First analysis: ${firstMs.toFixed(0)} ms.`);
+  out();
+  out('| | p50 | p99 |');
+  out('|---|---|---|');
+  out(`| incremental re-parse of the edit | ${percentile(parseMs, 50).toFixed(1)} ms | ${percentile(parseMs, 99).toFixed(1)} ms |`);
+  out(`| analysis of the new version (facts + rules) | ${percentile(analysisMs, 50).toFixed(1)} ms | ${percentile(analysisMs, 99).toFixed(1)} ms |`);
+  out(`| **ratio** analysis / re-parse (targets: editor p50 ≤ 3, p99 ≤ 6, measured end to end in section 3) | ${ratio(50)} | ${ratio(99)} |`);
+  out();
+}
+
 /** 4. Server RSS after indexing drivers/net with kernelAllocLens.indexWholeWorkspace. */
 async function indexRss(kernel: string): Promise<void> {
   const root = path.join(kernel, 'drivers/net');
@@ -293,6 +348,7 @@ async function main(): Promise<void> {
   if (run('parse')) await parseVsAnalysis(kernel);
   if (run('drivers')) await wholeDrivers(kernel);
   if (run('editor')) await editorLatency(kernel);
+  if (run('keystroke')) await keystroke(kernel);
   if (run('index')) await indexRss(kernel);
   out(`Load average at the end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}.`);
 }
