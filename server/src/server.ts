@@ -28,7 +28,7 @@ import { createParser } from './parsing/parser';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
 import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
 import { WorkspaceIndex } from './workspace/workspaceIndex';
-import { KernelConfigDetector, ResolvedConfig, explicitModelSettings, resolveConfig, shortDescription } from './workspace/kernelConfig';
+import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
 import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
 
 const SECTION = 'kernelAllocLens';
@@ -70,7 +70,7 @@ class KernelAllocServer {
   private parser!: Parser;
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
-  private explicit = explicitModelSettings(undefined);
+  private explicit = DEFAULT_SETTINGS.explicit;
   private detector = new KernelConfigDetector(undefined);
 
   constructor(private readonly connection: Connection) {}
@@ -218,7 +218,7 @@ class KernelAllocServer {
     const { settings, problems } = readSettings(raw);
     for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}`);
     this.settings = settings;
-    this.explicit = explicitModelSettings(raw);
+    this.explicit = settings.explicit;
     const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;
     this.detector = new KernelConfigDetector(typeof kernelDir === 'string' && kernelDir.trim() !== '' ? kernelDir.trim() : undefined);
     this.settingsKey = JSON.stringify({ settings, kernelDir });
