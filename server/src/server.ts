@@ -5,7 +5,6 @@ import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
   ClientCapabilities,
-  CodeActionKind,
   CodeActionParams,
   Connection,
   Hover,
@@ -19,7 +18,7 @@ import {
 import type { Parser } from 'web-tree-sitter';
 import { FileFacts, collectFileFacts } from './analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from './analyzeFile';
-import { codeActionsFor } from './features/codeActions';
+import { CODE_ACTION_KINDS, codeActionsFor } from './features/codeActions';
 import { UriOf, toDiagnostic, toRange } from './features/diagnostics';
 import { hoverAt } from './features/hover';
 import { describeConfig } from './model/config';
@@ -138,7 +137,7 @@ class KernelAllocServer {
       this.guard('codeAction', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
         if (!analysis) return [];
-        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, this.uriResolver(params.textDocument.uri));
+        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
       }) ?? [],
     );
     connection.onRequest(ALLOCATION_AT_METHOD, (params: AllocationAtParams) =>
@@ -188,7 +187,7 @@ class KernelAllocServer {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS },
       },
       serverInfo: { name: 'kernel-alloc-lens' },
     };
