@@ -27,6 +27,7 @@ import { createParser } from './parsing/parser';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
 import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
 import { WorkspaceIndex } from './workspace/workspaceIndex';
+import { analysedAsC } from './workspace/headerScope';
 import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
 import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
 
@@ -55,6 +56,8 @@ class KernelAllocServer {
   private pullConfiguration = false;
   private readonly analyses = new Map<string, Analysis>();
   private readonly skipped = new Map<string, string>();
+  /** Open documents of another language that are not kernel or driver headers: nothing is published for them. */
+  private readonly ignored = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private store!: DocumentStore;
   private index!: WorkspaceIndex;
@@ -92,6 +95,12 @@ class KernelAllocServer {
     connection.onDidChangeConfiguration((change) => void this.refreshSettings(change.settings?.[SECTION]));
     connection.onDidOpenTextDocument(({ textDocument }) =>
       this.guard('open', () => {
+        const verdict = analysedAsC(this.pathOf(textDocument.uri), textDocument.languageId);
+        if (!verdict.analysed) {
+          this.ignored.add(textDocument.uri);
+          connection.console.info(`not analysing ${textDocument.uri}: ${verdict.why}`);
+          return;
+        }
         this.store.open(textDocument.uri, textDocument.version, textDocument.text);
         this.firstPublish.set(textDocument.uri, Date.now());
         const file = this.pathOf(textDocument.uri);
@@ -112,6 +121,7 @@ class KernelAllocServer {
     );
     connection.onDidCloseTextDocument(({ textDocument }) =>
       this.guard('close', () => {
+        if (this.ignored.delete(textDocument.uri)) return;
         clearTimeout(this.timers.get(textDocument.uri));
         this.timers.delete(textDocument.uri);
         this.store.close(textDocument.uri);
@@ -148,6 +158,7 @@ class KernelAllocServer {
     );
     connection.onRequest(MODEL_IN_USE_METHOD, (params: { uri?: string }) =>
       this.guard('modelInUse', () => {
+        if (params.uri && this.ignored.has(params.uri)) return null;
         const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
         return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
       }) ?? null,
