@@ -29,13 +29,10 @@ import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
 import { WorkspaceIndex } from './workspace/workspaceIndex';
 import { analysedAsC } from './workspace/headerScope';
 import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
-import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
+import { allocationMap, allocatorMapLink } from './features/allocationMap';
+import { AllocationAtRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
 
 const SECTION = 'kernelAllocLens';
-/** The model in use for a document (status bar): `{ uri }` → ModelInUse. */
-const MODEL_IN_USE_METHOD = 'kernelAllocLens/modelInUse';
-/** Sent after settings change, so clients re-ask for the model in use. */
-const MODEL_CHANGED_NOTIFICATION = 'kernelAllocLens/modelChanged';
 
 interface Analysis {
   version: number;
@@ -150,13 +147,13 @@ class KernelAllocServer {
         return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
       }) ?? [],
     );
-    connection.onRequest(ALLOCATION_AT_METHOD, (params: AllocationAtParams) =>
+    connection.onRequest(AllocationAtRequest, (params) =>
       this.guard('allocationAt', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
         return analysis ? allocationMap(analysis.facts, params.position.line, params.position.character) : null;
       }) ?? null,
     );
-    connection.onRequest(MODEL_IN_USE_METHOD, (params: { uri?: string }) =>
+    connection.onRequest(ModelInUseRequest, (params) =>
       this.guard('modelInUse', () => {
         if (params.uri && this.ignored.has(params.uri)) return null;
         const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
@@ -191,8 +188,9 @@ class KernelAllocServer {
       log: (message) => this.connection.console.info(message),
     });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
-    this.mapLinks = (params.initializationOptions as { allocatorMapLinks?: boolean } | undefined)?.allocatorMapLinks === true;
-    const initial = (params.initializationOptions as { settings?: RawSettings } | undefined)?.settings;
+    const options = params.initializationOptions as InitializationOptions | undefined;
+    this.mapLinks = options?.allocatorMapLinks === true;
+    const initial = options?.settings;
     if (initial) this.applySettings(initial);
     return {
       capabilities: {
@@ -232,7 +230,7 @@ class KernelAllocServer {
     const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;
     this.detector = new KernelConfigDetector(typeof kernelDir === 'string' && kernelDir.trim() !== '' ? kernelDir.trim() : undefined);
     this.settingsKey = JSON.stringify({ settings, kernelDir });
-    void this.connection.sendNotification(MODEL_CHANGED_NOTIFICATION, {});
+    void this.connection.sendNotification(ModelChangedNotification, {});
     this.connection.console.info(`model: ${describeConfig(settings.config)}`);
   }
 
