@@ -224,7 +224,7 @@ class KernelAllocServer {
 
   private applySettings(raw: RawSettings): void {
     const { settings, problems } = readSettings(raw);
-    for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}`);
+    for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}. That value is ignored; the other settings apply.`);
     this.settings = settings;
     this.explicit = settings.explicit;
     const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;

@@ -1,6 +1,7 @@
 // User settings → model configuration and rule severities. Bad values never throw: each is
 // discarded on its own (a model value as if "auto", any other value for its default) and
-// reported in one line naming it.
+// reported in one line naming it. The lines say what is wrong; the server adds that the value is
+// ignored, the CLI refuses to run.
 import { Arch, ARCHES, DEFAULT_CONFIG, ModelConfig, PAGE_SIZES, configProblem, parseKernelVersion } from './model/config';
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
@@ -39,30 +40,31 @@ export function readSettings(raw: RawSettings | undefined | null): { settings: S
   // mistyped field must not throw away the others (arm64 with 64K pages stays arm64 with 64K).
   const config: ModelConfig = { ...DEFAULT_CONFIG };
   const explicit = { kernel: false, arch: false, pageSize: false };
-  const ignored = `ignored (as if "auto")`;
   if (isSet(input.kernelVersion)) {
     const version = typeof input.kernelVersion === 'string' ? parseKernelVersion(input.kernelVersion) : undefined;
-    const problem = version ? configProblem({ ...DEFAULT_CONFIG, kernel: version }) : 'not a version like 6.1';
-    if (version && !problem) {
+    const problem = version ? configProblem({ ...DEFAULT_CONFIG, kernel: version }) : undefined;
+    if (!version) problems.push(`kernelVersion "${String(input.kernelVersion)}" is not a version like 6.1`);
+    else if (problem) problems.push(`kernelVersion "${String(input.kernelVersion)}": ${problem}`);
+    else {
       config.kernel = version;
       explicit.kernel = true;
-    } else problems.push(`kernelVersion "${String(input.kernelVersion)}": ${problem}; ${ignored}`);
+    }
   }
   if (isSet(input.arch)) {
     if (ARCHES.includes(input.arch as Arch)) {
       config.arch = input.arch as Arch;
       explicit.arch = true;
-    } else problems.push(`arch "${String(input.arch)}" is not one of ${ARCHES.join(', ')}; ${ignored}`);
+    } else problems.push(`arch "${String(input.arch)}" is not one of ${ARCHES.join(', ')}`);
   }
   if (isSet(input.pageSize)) {
     const size = typeof input.pageSize === 'string' ? Number(input.pageSize) : input.pageSize;
     if (typeof size !== 'number' || !PAGE_SIZES.includes(size)) {
-      problems.push(`pageSize "${String(input.pageSize)}" is not one of ${PAGE_SIZES.join(', ')}; ${ignored}`);
+      problems.push(`pageSize "${String(input.pageSize)}" is not one of ${PAGE_SIZES.join(', ')}`);
     } else {
       // The page size is the value that depends on the architecture, so a pair that does not go
       // together loses the page size (configProblem words why).
       const problem = configProblem({ ...config, pageSize: size });
-      if (problem) problems.push(`pageSize ${size} with arch ${config.arch}${explicit.arch ? '' : ' (the default)'}: ${problem}; ${ignored}`);
+      if (problem) problems.push(`pageSize ${size} with arch ${config.arch}${explicit.arch ? '' : ' (the default)'}: ${problem}`);
       else {
         config.pageSize = size;
         explicit.pageSize = true;

@@ -10,7 +10,7 @@ describe('readSettings', () => {
     assert.deepEqual(settings.config, { ...DEFAULT_SETTINGS.config, arch: 'arm64', pageSize: 65536 });
     assert.deepEqual(settings.explicit, { kernel: false, arch: true, pageSize: true }, 'the dropped version is detected, as if "auto"');
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /^kernelVersion "9\.9": kernel 9\.9 is outside the modelled range 5\.4–7\.0; ignored/);
+    assert.equal(problems[0], 'kernelVersion "9.9": kernel 9.9 is outside the modelled range 5.4–7.0');
   });
 
   test('a version that is not one, a bad arch and a bad page size are each named', () => {
