@@ -252,13 +252,10 @@ try {
   });
 
   await step(`${HEADER_NAME}, opened as C++, gets the gfp-sleep-in-atomic finding`, async () => {
+    // From the Explorer, as a user opens a file next to the one they have open.
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+1');
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
-    await page.keyboard.type(HEADER_NAME);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: HEADER_NAME }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: HEADER_NAME }).first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: HEADER_NAME }).waitFor({ timeout: 15_000 });
     const mode = page.locator('#status\\.editor\\.mode');
     await page.waitForFunction(() => document.querySelector('#status\\.editor\\.mode')?.textContent?.includes('C++'), undefined, { timeout: 15_000 });
     await goToLine('kmalloc(64, GFP_KERNEL)', headerText);
