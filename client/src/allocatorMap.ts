@@ -7,6 +7,7 @@
 import { randomBytes } from 'crypto';
 import { Disposable, Position, TextEditor, Uri, ViewColumn, WebviewPanel, window } from 'vscode';
 import { AllocationMap, page, renderMap } from './allocatorMapView';
+import { isServedDocument } from './lensContext';
 
 export type { AllocationMap } from './allocatorMapView';
 
@@ -55,13 +56,13 @@ export class AllocatorMapPanel implements Disposable {
 
   /** Cursor moves come in bursts while typing or selecting: draw once they settle. */
   private schedule(editor: TextEditor | undefined): void {
-    if (!editor || editor.document.languageId !== 'c') return;
+    if (!editor || !isServedDocument(editor.document)) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.followEditor(editor), 60);
   }
 
   private async followEditor(editor: TextEditor | undefined): Promise<void> {
-    if (!editor || editor.document.languageId !== 'c') return this.draw(null, '');
+    if (!editor || !isServedDocument(editor.document)) return this.draw(null, '');
     await this.update(editor.document.uri, editor.selection.active);
   }
 

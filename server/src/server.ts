@@ -5,7 +5,6 @@ import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
   ClientCapabilities,
-  CodeActionKind,
   CodeActionParams,
   Connection,
   Hover,
@@ -20,7 +19,7 @@ import type { Parser } from 'web-tree-sitter';
 import { AnalysisDatabase } from './analysis/database';
 import { FileFacts, collectFileFacts } from './analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from './analyzeFile';
-import { codeActionsFor } from './features/codeActions';
+import { CODE_ACTION_KINDS, codeActionsFor } from './features/codeActions';
 import { UriOf, toDiagnostic, toRange } from './features/diagnostics';
 import { hoverAt } from './features/hover';
 import { describeConfig } from './model/config';
@@ -29,14 +28,12 @@ import { createParser } from './parsing/parser';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
 import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
 import { WorkspaceIndex } from './workspace/workspaceIndex';
-import { KernelConfigDetector, ResolvedConfig, explicitModelSettings, resolveConfig, shortDescription } from './workspace/kernelConfig';
-import { ALLOCATION_AT_METHOD, AllocationAtParams, allocationMap, allocatorMapLink } from './features/allocationMap';
+import { analysedAsC } from './workspace/headerScope';
+import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
+import { allocationMap, allocatorMapLink } from './features/allocationMap';
+import { AllocationAtRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
 
 const SECTION = 'kernelAllocLens';
-/** The model in use for a document (status bar): `{ uri }` → ModelInUse. */
-const MODEL_IN_USE_METHOD = 'kernelAllocLens/modelInUse';
-/** Sent after settings change, so clients re-ask for the model in use. */
-const MODEL_CHANGED_NOTIFICATION = 'kernelAllocLens/modelChanged';
 
 interface Analysis {
   version: number;
@@ -57,6 +54,8 @@ class KernelAllocServer {
   private pullConfiguration = false;
   private readonly analyses = new Map<string, Analysis>();
   private readonly skipped = new Map<string, string>();
+  /** Open documents of another language that are not kernel or driver headers: nothing is published for them. */
+  private readonly ignored = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private store!: DocumentStore;
   private index!: WorkspaceIndex;
@@ -71,7 +70,7 @@ class KernelAllocServer {
   private parser!: Parser;
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
-  private explicit = explicitModelSettings(undefined);
+  private explicit = DEFAULT_SETTINGS.explicit;
   /** Every cached analysis result of the session (function summaries, folder compositions). */
   private readonly db = new AnalysisDatabase();
   private detector = new KernelConfigDetector(undefined);
@@ -96,6 +95,12 @@ class KernelAllocServer {
     connection.onDidChangeConfiguration((change) => void this.refreshSettings(change.settings?.[SECTION]));
     connection.onDidOpenTextDocument(({ textDocument }) =>
       this.guard('open', () => {
+        const verdict = analysedAsC(this.pathOf(textDocument.uri), textDocument.languageId);
+        if (!verdict.analysed) {
+          this.ignored.add(textDocument.uri);
+          connection.console.info(`not analysing ${textDocument.uri}: ${verdict.why}`);
+          return;
+        }
         this.store.open(textDocument.uri, textDocument.version, textDocument.text);
         this.firstPublish.set(textDocument.uri, Date.now());
         const file = this.pathOf(textDocument.uri);
@@ -116,6 +121,7 @@ class KernelAllocServer {
     );
     connection.onDidCloseTextDocument(({ textDocument }) =>
       this.guard('close', () => {
+        if (this.ignored.delete(textDocument.uri)) return;
         clearTimeout(this.timers.get(textDocument.uri));
         this.timers.delete(textDocument.uri);
         this.store.close(textDocument.uri);
@@ -141,17 +147,18 @@ class KernelAllocServer {
       this.guard('codeAction', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
         if (!analysis) return [];
-        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, this.uriResolver(params.textDocument.uri));
+        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
       }) ?? [],
     );
-    connection.onRequest(ALLOCATION_AT_METHOD, (params: AllocationAtParams) =>
+    connection.onRequest(AllocationAtRequest, (params) =>
       this.guard('allocationAt', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
         return analysis ? allocationMap(analysis.facts, params.position.line, params.position.character) : null;
       }) ?? null,
     );
-    connection.onRequest(MODEL_IN_USE_METHOD, (params: { uri?: string }) =>
+    connection.onRequest(ModelInUseRequest, (params) =>
       this.guard('modelInUse', () => {
+        if (params.uri && this.ignored.has(params.uri)) return null;
         const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
         return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
       }) ?? null,
@@ -184,14 +191,15 @@ class KernelAllocServer {
       log: (message) => this.connection.console.info(message),
     });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
-    this.mapLinks = (params.initializationOptions as { allocatorMapLinks?: boolean } | undefined)?.allocatorMapLinks === true;
-    const initial = (params.initializationOptions as { settings?: RawSettings } | undefined)?.settings;
+    const options = params.initializationOptions as InitializationOptions | undefined;
+    this.mapLinks = options?.allocatorMapLinks === true;
+    const initial = options?.settings;
     if (initial) this.applySettings(initial);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS },
       },
       serverInfo: { name: 'kernel-alloc-lens' },
     };
@@ -219,13 +227,13 @@ class KernelAllocServer {
 
   private applySettings(raw: RawSettings): void {
     const { settings, problems } = readSettings(raw);
-    for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}`);
+    for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}. That value is ignored; the other settings apply.`);
     this.settings = settings;
-    this.explicit = explicitModelSettings(raw);
+    this.explicit = settings.explicit;
     const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;
     this.detector = new KernelConfigDetector(typeof kernelDir === 'string' && kernelDir.trim() !== '' ? kernelDir.trim() : undefined);
     this.settingsKey = JSON.stringify({ settings, kernelDir });
-    void this.connection.sendNotification(MODEL_CHANGED_NOTIFICATION, {});
+    void this.connection.sendNotification(ModelChangedNotification, {});
     this.connection.console.info(`model: ${describeConfig(settings.config)}`);
   }
 

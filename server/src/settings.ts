@@ -1,5 +1,7 @@
 // User settings → model configuration and rule severities. Bad values never throw: each is
-// replaced by its default and reported in one clear line.
+// discarded on its own (a model value as if "auto", any other value for its default) and
+// reported in one line naming it. The lines say what is wrong; the server adds that the value is
+// ignored, the CLI refuses to run.
 import { Arch, ARCHES, DEFAULT_CONFIG, ModelConfig, PAGE_SIZES, configProblem, parseKernelVersion } from './model/config';
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
@@ -8,6 +10,8 @@ import { nestingReason } from './workspace/sourceText';
 
 export interface Settings {
   config: ModelConfig;
+  /** Which of the model values the user set to a valid value; the others are detected ("auto"). */
+  explicit: { kernel: boolean; arch: boolean; pageSize: boolean };
   severities: RuleSeverities;
   /** Extra milliseconds to wait for more edits before analysing. */
   diagnosticsDelay: number;
@@ -17,7 +21,7 @@ export interface Settings {
   indexWholeWorkspace: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false };
+export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, explicit: { kernel: false, arch: false, pageSize: false }, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false };
 
 export interface RawSettings {
   kernelVersion?: unknown;
@@ -32,25 +36,40 @@ export interface RawSettings {
 export function readSettings(raw: RawSettings | undefined | null): { settings: Settings; problems: string[] } {
   const problems: string[] = [];
   const input = raw && typeof raw === 'object' ? raw : {};
-  let config: ModelConfig = { ...DEFAULT_CONFIG };
-  if (input.kernelVersion !== undefined && input.kernelVersion !== '' && input.kernelVersion !== 'auto') {
+  // Each model value is checked on its own and a bad one is discarded alone, as if "auto": one
+  // mistyped field must not throw away the others (arm64 with 64K pages stays arm64 with 64K).
+  const config: ModelConfig = { ...DEFAULT_CONFIG };
+  const explicit = { kernel: false, arch: false, pageSize: false };
+  if (isSet(input.kernelVersion)) {
     const version = typeof input.kernelVersion === 'string' ? parseKernelVersion(input.kernelVersion) : undefined;
-    if (version) config.kernel = version;
-    else problems.push(`kernelVersion "${String(input.kernelVersion)}" is not a version like 6.1; using ${DEFAULT_CONFIG.kernel.major}.${DEFAULT_CONFIG.kernel.minor}`);
+    const problem = version ? configProblem({ ...DEFAULT_CONFIG, kernel: version }) : undefined;
+    if (!version) problems.push(`kernelVersion "${String(input.kernelVersion)}" is not a version like 6.1`);
+    else if (problem) problems.push(`kernelVersion "${String(input.kernelVersion)}": ${problem}`);
+    else {
+      config.kernel = version;
+      explicit.kernel = true;
+    }
   }
-  if (input.arch !== undefined && input.arch !== 'auto') {
-    if (ARCHES.includes(input.arch as Arch)) config.arch = input.arch as Arch;
-    else problems.push(`arch "${String(input.arch)}" is not one of ${ARCHES.join(', ')}; using ${DEFAULT_CONFIG.arch}`);
+  if (isSet(input.arch)) {
+    if (ARCHES.includes(input.arch as Arch)) {
+      config.arch = input.arch as Arch;
+      explicit.arch = true;
+    } else problems.push(`arch "${String(input.arch)}" is not one of ${ARCHES.join(', ')}`);
   }
-  if (input.pageSize !== undefined && input.pageSize !== 'auto') {
+  if (isSet(input.pageSize)) {
     const size = typeof input.pageSize === 'string' ? Number(input.pageSize) : input.pageSize;
-    if (typeof size === 'number' && PAGE_SIZES.includes(size)) config.pageSize = size;
-    else problems.push(`pageSize "${String(input.pageSize)}" is not one of ${PAGE_SIZES.join(', ')}; using ${DEFAULT_CONFIG.pageSize}`);
-  }
-  const problem = configProblem(config);
-  if (problem) {
-    problems.push(`${problem}; using the defaults`);
-    config = { ...DEFAULT_CONFIG };
+    if (typeof size !== 'number' || !PAGE_SIZES.includes(size)) {
+      problems.push(`pageSize "${String(input.pageSize)}" is not one of ${PAGE_SIZES.join(', ')}`);
+    } else {
+      // The page size is the value that depends on the architecture, so a pair that does not go
+      // together loses the page size (configProblem words why).
+      const problem = configProblem({ ...config, pageSize: size });
+      if (problem) problems.push(`pageSize ${size} with arch ${config.arch}${explicit.arch ? '' : ' (the default)'}: ${problem}`);
+      else {
+        config.pageSize = size;
+        explicit.pageSize = true;
+      }
+    }
   }
   const severities: Record<string, Severity | 'off'> = {};
   if (input.rules && typeof input.rules === 'object') {
@@ -67,7 +86,12 @@ export function readSettings(raw: RawSettings | undefined | null): { settings: S
   let indexWholeWorkspace = DEFAULT_SETTINGS.indexWholeWorkspace;
   if (typeof input.indexWholeWorkspace === 'boolean') indexWholeWorkspace = input.indexWholeWorkspace;
   else if (input.indexWholeWorkspace !== undefined && input.indexWholeWorkspace !== null) problems.push('indexWholeWorkspace must be true or false; using false');
-  return { settings: { config, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace }, problems };
+  return { settings: { config, explicit, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace }, problems };
+}
+
+/** "auto", empty or absent mean "detect from the kernel tree". */
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '' && value !== 'auto';
 }
 
 function numberSetting(value: unknown, fallback: number, min: number, max: number, name: string, problems: string[]): number {

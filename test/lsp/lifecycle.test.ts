@@ -50,11 +50,11 @@ describe('document lifecycle', () => {
     assert.equal(await client.shutdown(), 0, 'the server exits cleanly after shutdown/exit');
   });
 
-  test('initialize declares incremental sync, hover and quick fixes', async () => {
+  test('initialize declares incremental sync, hover, quick fixes and fix-all', async () => {
     const result = await client.initialize();
     assert.deepEqual(result.capabilities.textDocumentSync, { openClose: true, change: 2 });
     assert.equal(result.capabilities.hoverProvider, true);
-    assert.deepEqual(result.capabilities.codeActionProvider, { codeActionKinds: ['quickfix'] });
+    assert.deepEqual(result.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.kernelAllocLens'] });
     assert.equal(result.serverInfo.name, 'kernel-alloc-lens');
   });
 

@@ -83,11 +83,30 @@ describe('settings pulled with workspace/configuration', () => {
     assert.match(await hover(client, uri, 2), /kernel 6\.1 · x86_64 · 4K pages/);
   });
 
-  test('x86_64 with 64K pages is refused as a combination', async () => {
-    client.settings = { arch: 'x86_64', pageSize: 65536 };
+  test('x86_64 with 64K pages is refused as a combination: the page size is dropped, x86_64 kept', async () => {
+    client.settings = { kernelVersion: '6.6', arch: 'x86_64', pageSize: 65536 };
     const warning = client.waitFor((m) => isShowMessage(m) && /4K pages only/.test(m.params.message));
+    const published = client.diagnosticsFor(uri);
     client.notify('workspace/didChangeConfiguration', { settings: null });
     assert.equal((await warning).params.type, 2);
+    assert.match((await warning).params.message, /pageSize 65536 with arch x86_64/);
+    await published;
+    assert.match(await hover(client, uri, 2), /kernel 6\.6 · x86_64 · 4K pages/);
+  });
+
+  test('one bad value in a payload drops that value only, with a message naming it', async () => {
+    client.settings = { kernelVersion: '9.9', arch: 'arm64', pageSize: 65536 };
+    const seen = client.notifications.length;
+    const warning = client.waitFor((m) => isShowMessage(m) && m.params.message.includes('kernelVersion'));
+    const published = client.diagnosticsFor(uri);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    assert.equal((await warning).params.message, 'Kernel Alloc Lens settings: kernelVersion "9.9": kernel 9.9 is outside the modelled range 5.4–7.0. That value is ignored; the other settings apply.');
+    assert.deepEqual(rules((await published).diagnostics), [], 'arm64 with 64K pages serves kmalloc(SZ_8M)');
+    assert.match(await hover(client, uri, 2), /kernel 6\.1 · arm64 · 64K pages/);
+    const others = client.notifications.slice(seen).filter((m) => isShowMessage(m) && /\b(arch|pageSize)\b/.test(m.params.message));
+    assert.deepEqual(others, [], 'no warning about the good values');
+    const model = await client.request('kernelAllocLens/modelInUse', { uri });
+    assert.deepEqual(model.sources, { kernel: 'default', arch: 'setting', pageSize: 'setting' });
   });
 });
 

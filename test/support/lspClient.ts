@@ -91,9 +91,9 @@ export class LspClient {
     return message.params;
   }
 
-  open(uri: string, text: string, version = 1): Promise<PublishedDiagnostics> {
+  open(uri: string, text: string, version = 1, languageId = 'c'): Promise<PublishedDiagnostics> {
     const published = this.diagnosticsFor(uri, version);
-    this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+    this.notify('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
     return published;
   }
 

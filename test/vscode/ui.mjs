@@ -3,7 +3,8 @@
 // + Debian's Chromium): open the example driver (examples/ringbuf-drv/ringbuf.c), see the
 // kmalloc-too-large finding in the Problems panel and as a squiggle,
 // hover an allocation and read its slab class, open the allocator map from the hover, apply the
-// quick fix with Ctrl+., save, and see the finding gone. Screenshots go to test-results/vscode-ui/
+// quick fix with Ctrl+., save, and see the finding gone; then a driver header, which VS Code opens
+// as C++, with its finding fixed on save by "Fix all" (editor.codeActionsOnSave). Screenshots go to test-results/vscode-ui/
 // (git-ignored). Prints `N passed, N failed` and exits 1 on any failure.
 //   node test/vscode/ui.mjs                 the extension from this folder (extensionDevelopmentPath)
 //   node test/vscode/ui.mjs --vsix FILE     the packaged VSIX, installed with --install-extension
@@ -42,6 +43,27 @@ fs.cpSync(path.join(ROOT, 'examples', 'ringbuf-drv'), workspace, { recursive: tr
 const DRIVER_NAME = 'ringbuf.c';
 const driver = path.join(workspace, DRIVER_NAME);
 const original = fs.readFileSync(driver, 'utf8');
+// A header of the driver: VS Code gives `.h` the language C++, and the extension must still
+// analyse it because ringbuf.c sits beside it.
+const HEADER_NAME = 'ringbuf_hw.h';
+const header = path.join(workspace, HEADER_NAME);
+const headerText = [
+  '/* SPDX-License-Identifier: MIT */',
+  '#include <linux/slab.h>',
+  '#include <linux/spinlock.h>',
+  'static DEFINE_SPINLOCK(rb_hw_lock);',
+  'static inline void *rb_hw_refill(void)',
+  '{',
+  '\tvoid *p;',
+  '\tspin_lock(&rb_hw_lock);',
+  '\tp = kmalloc(64, GFP_KERNEL);',
+  '\tspin_unlock(&rb_hw_lock);',
+  '\treturn p;',
+  '}',
+  '',
+].join('\n');
+fs.writeFileSync(header, headerText);
+const RULE_DOCS = 'https://github.com/kernel-alloc-lens/kernel-alloc-lens#';
 
 /** The annotated line of a rule: its allocation call, e.g. { callee: 'kzalloc', needle: 'kzalloc(RB_HISTORY_BYTES', arg }. */
 function target(rule) {
@@ -55,13 +77,15 @@ const SLAB = target('kmalloc-slab-waste');
 let vscode;
 try {
   if (vsix && !fs.existsSync(vsix)) throw new Error(`no VSIX at ${vsix}: run npm run package first`);
-  vscode = await startVsCode({ folder: workspace, ...(vsix ? { vsix } : { extensionDevelopmentPath: ROOT }) });
+  // Fix all on save for C++ editors only: the header; ringbuf.c's save below stays a plain save.
+  const settings = { '[cpp]': { 'editor.codeActionsOnSave': { 'source.fixAll.kernelAllocLens': 'explicit' } } };
+  vscode = await startVsCode({ folder: workspace, settings, ...(vsix ? { vsix } : { extensionDevelopmentPath: ROOT }) });
   const { page } = vscode;
   const shot = (name) => page.screenshot({ path: path.join(shots, name) });
   const editorLine = (needle) => page.locator('.monaco-editor .view-line', { hasText: needle }).first();
-  /** Ctrl+G to the line holding `needle` in the driver, as a user jumps to a line. */
-  const goToLine = async (needle) => {
-    const number = original.split('\n').findIndex((text) => text.includes(needle)) + 1;
+  /** Ctrl+G to the line holding `needle` in the driver (or `text`), as a user jumps to a line. */
+  const goToLine = async (needle, text = original) => {
+    const number = text.split('\n').findIndex((line) => line.includes(needle)) + 1;
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+1'); // focus the editor (the Problems panel may have it)
     await page.keyboard.press('Control+G');
@@ -110,6 +134,26 @@ try {
     return text.slice(0, 140);
   });
 
+  await step('the rule id in the Problems panel links to its README section', async () => {
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'kmalloc-too-large' }).first();
+    // The rule id is rendered as a link (a.monaco-link around .marker-code) when the diagnostic's code has an href.
+    const link = row.locator('a.monaco-link', { has: page.locator('.marker-code', { hasText: 'kmalloc-too-large' }) }).first();
+    await link.waitFor({ timeout: 10_000 });
+    const target = await link.getAttribute('href');
+    if (target !== `${RULE_DOCS}kmalloc-too-large`) throw new Error(`link goes to ${target}`);
+    return target;
+  });
+
+  await step('Problems panel messages are plain text (no Markdown backticks)', async () => {
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'alloc-size-overflow' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    if (!/Open-coded multiplication '[^']+'/.test(text) || text.includes('`')) throw new Error(`row reads: ${text}`);
+    const all = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).filter((row) => row.includes('`'));
+    if (all.length > 0) throw new Error(`rows with backticks: ${all.join(' | ')}`);
+    return text.slice(0, 100);
+  });
+
   await step('the status bar shows the model in use', async () => {
     const item = page.locator('.statusbar-item', { hasText: /kernel \d+\.\d+ · / }).first();
     await item.waitFor({ timeout: 15_000 });
@@ -125,7 +169,8 @@ try {
     const box = await token.boundingBox();
     if (!box) throw new Error('kmalloc token not rendered');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: 'served by' }).first();
+    // The finding's own hover part appears at once; wait for the server's card.
+    const hover = page.locator('.monaco-hover', { hasText: /slab cache kmalloc-/ }).first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     const text = (await hover.innerText()).replace(/\s+/g, ' ');
     const slab = /slab cache kmalloc-\d+k?, \d+ bytes unused/.exec(text);
@@ -206,6 +251,46 @@ try {
     await shot('5-after-fix.png');
   });
 
+  await step(`${HEADER_NAME}, opened as C++, gets the gfp-sleep-in-atomic finding`, async () => {
+    // From the Explorer, as a user opens a file next to the one they have open.
+    await page.keyboard.press('Escape');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: HEADER_NAME }).first().dblclick();
+    await page.locator('.tabs-container .tab.active', { hasText: HEADER_NAME }).waitFor({ timeout: 15_000 });
+    const mode = page.locator('#status\\.editor\\.mode');
+    await page.waitForFunction(() => document.querySelector('#status\\.editor\\.mode')?.textContent?.includes('C++'), undefined, { timeout: 15_000 });
+    await goToLine('kmalloc(64, GFP_KERNEL)', headerText);
+    const line = editorLine('kmalloc(64, GFP_KERNEL)');
+    await page.waitForFunction(
+      (top) => [...document.querySelectorAll('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4),
+      (await line.boundingBox()).y,
+      { timeout: 30_000 },
+    );
+    // The Problems panel groups by file: the header has a group of its own.
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: HEADER_NAME }).first().waitFor({ timeout: 15_000 });
+    await shot('6-header-as-cpp.png');
+    return `language mode: ${(await mode.innerText()).trim()}`;
+  });
+
+  await step('saving the header applies "Fix all Kernel Alloc Lens problems" (editor.codeActionsOnSave)', async () => {
+    await goToLine('kmalloc(64, GFP_KERNEL)', headerText);
+    // Make the file dirty as a user would (a blank line at the end), then save.
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+S');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const text = fs.readFileSync(header, 'utf8');
+      if (text.includes('p = kmalloc(64, GFP_ATOMIC);')) break;
+      if (Date.now() > deadline) throw new Error(`${HEADER_NAME} on disk: ${text.split('\n').find((line) => line.includes('kmalloc'))}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Its last problem fixed, the header's group leaves the Problems panel.
+    await page.waitForFunction((name) => ![...document.querySelectorAll('.markers-panel .monaco-list-row')].some((row) => row.textContent.includes(name)), HEADER_NAME, { timeout: 15_000 });
+    await shot('7-header-fixed-on-save.png');
+    return 'p = kmalloc(64, GFP_ATOMIC); on disk';
+  });
+
   await step('clicking the status bar item opens the Kernel Alloc Lens settings', async () => {
     await page.locator('.statusbar-item', { hasText: /kernel \d+\.\d+ · / }).first().click();
     const editor = page.locator('.settings-editor');
@@ -214,7 +299,7 @@ try {
     await row.waitFor({ timeout: 15_000 });
     const text = (await row.innerText()).replace(/\s+/g, ' ');
     if (!/auto/.test(text)) throw new Error(`Kernel Version setting reads: ${text.slice(0, 200)}`);
-    await shot('6-settings.png');
+    await shot('8-settings.png');
     return text.slice(0, 120);
   });
 } catch (error) {

@@ -9,16 +9,8 @@ import { ModelConfig, describeConfig } from '../model/config';
 import { LAYERS, LayerId } from '../model/layers';
 import { ServingRoute, servingRoute } from '../model/routing';
 import { containsPosition, spanOf } from '../parsing/syntax';
+import { SHOW_ALLOCATOR_MAP_COMMAND } from '../protocol';
 import { contiguity, describeMask, kvmallocFallback, routePath, servedBy } from './cards';
-
-export const ALLOCATION_AT_METHOD = 'kernelAllocLens/allocationAt';
-/** The command a client registers to show the map; the server links hovers to it when asked. */
-export const SHOW_ALLOCATOR_MAP_COMMAND = 'kernelAllocLens.showAllocatorMap';
-
-export interface AllocationAtParams {
-  textDocument: { uri: string };
-  position: { line: number; character: number };
-}
 
 export interface MapLayer {
   id: LayerId;

@@ -6,6 +6,8 @@ const vscode = require('vscode');
 
 const EXTENSION_ID = 'kernel-alloc-lens.kernel-alloc-lens';
 const SOURCE = 'kernel-alloc-lens';
+const RULE_DOCS = 'https://github.com/kernel-alloc-lens/kernel-alloc-lens#';
+const FIX_ALL = 'source.fixAll.kernelAllocLens';
 
 function fileUri(name) {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, name);
@@ -91,6 +93,18 @@ describe('Kernel Alloc Lens in VS Code', () => {
     assert.deepEqual(actual(), expected);
   });
 
+  it('links every diagnostic to its rule section and shows plain-text messages (examples/ringbuf-drv/ringbuf.c)', async () => {
+    const root = vscode.extensions.getExtension(EXTENSION_ID).extensionPath;
+    const example = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'ringbuf-drv', 'ringbuf.c')));
+    const overflow = await eventually(() => ours(example.uri).find((d) => ruleOf(d) === 'alloc-size-overflow'), 'the alloc-size-overflow finding');
+    assert.match(overflow.message, /^Open-coded multiplication 'count \* sizeof\(u32\)' in the size of kmalloc\(\)/);
+    for (const diagnostic of ours(example.uri)) {
+      assert.equal(typeof diagnostic.code, 'object', 'the code carries a link');
+      assert.equal(diagnostic.code.target.toString(true), `${RULE_DOCS}${diagnostic.code.value}`);
+      assert.doesNotMatch(diagnostic.message, /`/);
+    }
+  });
+
   it('hovers an allocation with its slab class (vscode.executeHoverProvider)', async () => {
     const line = lineOf(document, 'kmalloc(RX_LEN');
     const position = new vscode.Position(line, document.lineAt(line).text.indexOf('kmalloc') + 2);
@@ -139,6 +153,54 @@ describe('Kernel Alloc Lens in VS Code', () => {
     await vscode.commands.executeCommand('undo');
     await eventually(() => document.getText() === before, 'undo');
     await eventually(() => ours(document.uri).filter((d) => ruleOf(d) === rule).length === count, `the ${rule} finding back after undo`);
+  });
+
+  it('analyses a driver header VS Code opens as C++ (sensor_hw.h beside sensor.c)', async () => {
+    const header = await vscode.workspace.openTextDocument(fileUri('sensor_hw.h'));
+    assert.equal(header.languageId, 'cpp', 'VS Code opens .h as C++');
+    await vscode.window.showTextDocument(header);
+    const line = lineOf(header, 'kmalloc(64, GFP_KERNEL)');
+    const diagnostic = await eventually(() => ours(header.uri).find((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the gfp-sleep-in-atomic finding in the header');
+    assert.equal(diagnostic.range.start.line, line);
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', header.uri, new vscode.Position(line, header.lineAt(line).text.indexOf('kmalloc') + 2));
+    assert.match(hoverText(hovers), /slab cache kmalloc-64/);
+    await eventually(() => /kernel 6\.1 · x86_64 · 4K/.test(api.statusText() ?? ''), 'the status bar for the header');
+  });
+
+  it('applies "Fix all Kernel Alloc Lens problems" (source.fixAll.kernelAllocLens) to the header', async () => {
+    const header = await vscode.workspace.openTextDocument(fileUri('sensor_hw.h'));
+    await eventually(() => ours(header.uri).some((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the header finding');
+    const whole = new vscode.Range(0, 0, header.lineCount, 0);
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', header.uri, whole, FIX_ALL);
+    assert.deepEqual(actions.map((action) => [action.title, action.kind?.value]), [['Fix all Kernel Alloc Lens problems', FIX_ALL]]);
+    const before = header.getText();
+    assert.ok(await vscode.workspace.applyEdit(actions[0].edit), 'applyEdit succeeded');
+    assert.match(header.lineAt(lineOf(header, 'p = kmalloc(64')).text, /kmalloc\(64, GFP_ATOMIC\)/);
+    await eventually(() => !ours(header.uri).some((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the finding gone after fix-all');
+    assert.deepEqual(await vscode.commands.executeCommand('vscode.executeCodeActionProvider', header.uri, whole, FIX_ALL), [], 'nothing left to fix');
+    await vscode.commands.executeCommand('undo');
+    await eventually(() => header.getText() === before, 'undo');
+    await eventually(() => ours(header.uri).some((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the finding back after undo');
+  });
+
+  it('leaves a C++ project\'s header alone (cxx/widget.h beside widget.cpp)', async () => {
+    const header = await vscode.workspace.openTextDocument(fileUri('cxx/widget.h'));
+    assert.equal(header.languageId, 'cpp');
+    await vscode.window.showTextDocument(header);
+    // The server answers "not analysed" (null) for the model in use: the status bar item hides.
+    await eventually(() => api.statusText() === undefined, 'the status bar to hide for a C++ header');
+    const line = lineOf(header, 'kmalloc(64, GFP_KERNEL)');
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', header.uri, new vscode.Position(line, header.lineAt(line).text.indexOf('kmalloc') + 2));
+    assert.doesNotMatch(hoverText(hovers), /slab cache|GFP_KERNEL/);
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', header.uri, new vscode.Range(0, 0, header.lineCount, 0), FIX_ALL);
+    assert.deepEqual(actions, []);
+    // The driver header opened before it was analysed; this one never is.
+    assert.deepEqual(ours(header.uri), []);
+    const cpp = await vscode.workspace.openTextDocument(fileUri('cxx/widget.cpp'));
+    await vscode.window.showTextDocument(cpp);
+    assert.deepEqual(ours(cpp.uri), []);
+    await vscode.window.showTextDocument(document);
+    await eventually(() => /kernel 6\.1/.test(api.statusText() ?? ''), 'the status bar back on the C file');
   });
 
   it('re-analyses open files when the model settings change (64K pages on arm64 serve 8 MiB)', async () => {

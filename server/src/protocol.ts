@@ -1,0 +1,53 @@
+// The custom LSP messages of Kernel Alloc Lens, typed once for both ends: the server registers its
+// handlers with these objects and the VS Code client sends with them, so a change of method name,
+// parameters or answer is a compile error on the side that did not follow. Any other editor can
+// send the same JSON (README, "Other editors"). Nothing here may pull server code into the client
+// bundle: only the protocol library and type-only imports.
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { AllocationMap } from './features/allocationMap';
+import type { RawSettings } from './settings';
+
+export type { AllocationMap, MapAllocation, MapFigure, MapLayer } from './features/allocationMap';
+
+/** What a client may pass in initialize's initializationOptions. */
+export interface InitializationOptions {
+  /** The client runs `command:` links: allocation hovers end with a link to the allocator map. */
+  allocatorMapLinks?: boolean;
+  /** Settings for clients without workspace/configuration (the `kernelAllocLens` section's keys). */
+  settings?: RawSettings;
+}
+
+/** A position in a document, as textDocument/hover takes it. */
+export interface AllocationAtParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+
+/** The allocator map for the allocation under a position (features/allocationMap.ts); null when the document is not analysed. */
+export const AllocationAtRequest = new RequestType<AllocationAtParams, AllocationMap | null, void>('kernelAllocLens/allocationAt');
+
+export interface ModelInUseParams {
+  /** The document whose model is asked for; absent: the settings' model without detection. */
+  uri?: string;
+}
+
+/** The configuration the figures of a document hold for, e.g. for a status bar. */
+export interface ModelInUse {
+  /** `kernel 6.12 · x86_64 · 4K` */
+  label: string;
+  /** One sentence: the kernel, architecture and page size in words. */
+  description: string;
+  /** Per value: "setting", "default" or the file it was detected from. */
+  sources: { kernel: string; arch: string; pageSize: string };
+  /** Why detected values were not used, when they make no modelled configuration. */
+  problem?: string;
+}
+
+/** The model in use for a document; null when the server does not analyse it (a C++ header). */
+export const ModelInUseRequest = new RequestType<ModelInUseParams, ModelInUse | null, void>('kernelAllocLens/modelInUse');
+
+/** Sent after the settings change, so clients ask for the model in use again. */
+export const ModelChangedNotification = new NotificationType<Record<string, never>>('kernelAllocLens/modelChanged');
+
+/** The client command that shows the allocator map; allocation hovers link to it when the client asks (initializationOptions.allocatorMapLinks). */
+export const SHOW_ALLOCATOR_MAP_COMMAND = 'kernelAllocLens.showAllocatorMap';

@@ -1,0 +1,6 @@
+#include "widget.h"
+
+int main()
+{
+	return widget_refill() ? 0 : 1;
+}
