@@ -93,6 +93,10 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.match(scratch.fixes[0].title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
   // `chunk = &rx->rx_buffer[offset]` lets a pointer into the buffer go where we cannot follow: no fix.
   assert.deepEqual(findingAt(findings, 47, 'kmalloc-costly-order').fixes, []);
+  // `log->history ? 0 : -ENOMEM` only tests the pointer; `p ? p : q` passes it on.
+  const history = findingAt(findings, 66, 'kmalloc-too-large');
+  assert.equal(lineOf(applyEdits(text, history.fixes[0]?.edits ?? []), 69), '\tkvfree(log->history);');
+  assert.deepEqual(findingAt(findings, 72, 'kmalloc-too-large').fixes, []);
 });
 
 test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', async () => {

@@ -82,6 +82,8 @@ function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: Allocation
     if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') continue;
     if (parent.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(parent.child(1)?.text ?? '')) continue;
     if (parent.type === 'parenthesized_expression' && ['if_statement', 'while_statement'].includes(parent.parent?.type ?? '')) continue;
+    // `p ? 0 : -ENOMEM`: a truth test. Only the condition: `p ? p : q` hands the pointer on.
+    if (parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === node.id) continue;
     if (parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) {
       const right = parent.childForFieldName('right');
       // The allocation itself, or `p = NULL` after a free.
