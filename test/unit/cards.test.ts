@@ -43,6 +43,16 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.doesNotMatch(gfpCard('GFP_ATOMIC', c66)!, /__GFP_ATOMIC \|/);
   assert.match(gfpCard('GFP_ATOMIC', c66)!, /not in NMI or raw_spinlock_t sections/);
   assert.match(gfpCard('GFP_NOWAIT', config('6.7'))!, /_.*NOWARN.*release not confirmed.*_/);
-  assert.match(gfpCard('__GFP_ATOMIC', c66)!, /^\*\*__GFP_ATOMIC\*\* — not in the model for kernel 6\.6 · x86_64 · 4K pages: present up to 6\.1/);
+  assert.match(gfpCard('__GFP_ATOMIC', c66)!, /^\*\*__GFP_ATOMIC\*\* — not in kernel 6\.6 · x86_64 · 4K pages: present up to 6\.2; removed by commit 2973d8229b78 "mm: discard __GFP_ATOMIC" \(v6\.3\)\.$/);
+  assert.match(gfpCard('__GFP_ATOMIC', config('6.2'))!, /^\*\*__GFP_ATOMIC\*\* = 0x200/);
+  // 6.3 cards are exact: no "not confirmed" hedge, the commit of the change named.
+  const atomic63 = gfpCard('GFP_ATOMIC', config('6.3'))!;
+  assert.match(atomic63, /`GFP_ATOMIC = __GFP_HIGH \| __GFP_KSWAPD_RECLAIM`/);
+  assert.doesNotMatch(atomic63, /not confirmed/);
+  assert.match(atomic63, /since commit 2973d8229b78/);
+  // A 6.1 card cites 6.1's own header; a 6.6 card the 6.6 header read.
+  assert.match(gfpCard('GFP_ATOMIC', c61)!, /raw_spinlock_t sections \(include\/linux\/gfp_types\.h \(6\.1\)\)/);
+  assert.match(gfpCard('GFP_KERNEL', c61)!, /Source: include\/linux\/gfp_types\.h \(6\.1\)\._$/);
+  assert.match(gfpCard('GFP_KERNEL', c66)!, /Source: include\/linux\/gfp_types\.h \(6\.6\)\._$/);
   assert.equal(gfpCard('GFP_WHATEVER', c61), undefined);
 });
