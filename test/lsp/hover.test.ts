@@ -21,6 +21,8 @@ const text = [
   '\treturn 0;',
   '\tvoid *k = kvmalloc(SZ_64K, GFP_ATOMIC);',
   '\tvoid *m = kvmalloc(SZ_64K, GFP_KERNEL);',
+  '\tvoid *n = devres_alloc(drv_release, 64, GFP_KERNEL);',
+  '\tvoid *u = usb_alloc_coherent(udev, 512, GFP_ATOMIC, &dma);',
   '}',
   '',
 ].join('\n');
@@ -142,4 +144,19 @@ test('kvmalloc falls back to vmalloc only with a blocking mask (mm/util.c, 6.1)'
   const kernel = await hover(14, 12);
   assert.match(kernel, /→ on failure vmalloc → page allocator \(order-0 pages\)/);
   assert.match(kernel, /\| physically contiguous \| not guaranteed/);
+});
+
+test('devres_alloc(): the devres header like devm_kmalloc(), freed with devres_free() (drivers/base/devres.c, 6.1)', async () => {
+  const card = await hover(15, 12);
+  assert.match(card, /`devres_alloc → devres \(40-byte header\) → kmalloc\(64 \+ 40\) → SLUB kmalloc-128 → page allocator \(slab pages\)`/);
+  assert.match(card, /\| served by \| slab cache kmalloc-128, 24 bytes unused \|/);
+  assert.match(card, /\| free with \| `devres_free\(\)` \|/);
+  assert.match(card, /Never kfree\(\): the pointer is past the struct devres header/);
+});
+
+test('usb_alloc_coherent(): no class or order claimed, the host controller decides; freed with usb_free_coherent()', async () => {
+  const card = await hover(16, 12);
+  assert.doesNotMatch(card, /served by/);
+  assert.match(card, /\| may sleep \| no — `GFP_ATOMIC` has no __GFP_DIRECT_RECLAIM \|/);
+  assert.match(card, /\| free with \| `usb_free_coherent\(\)` \|/);
 });

@@ -25,7 +25,8 @@ export function servingRoute(api: AllocApi, figures: RequestFigures, config: Mod
   switch (api.family) {
     case 'slab':
       return size === undefined ? unknownSize() : { via: 'kmalloc', route: kmallocRoute(size, config), requested: size };
-    case 'devres': {
+    case 'devres':
+    case 'devres_raw': {
       if (size === undefined) return unknownSize();
       const header = devresHeaderSize(config);
       if (header === undefined) return { via: 'unknown', reason: 'the struct devres header size is modelled for 6.1 only' };
@@ -52,6 +53,8 @@ export function servingRoute(api: AllocApi, figures: RequestFigures, config: Mod
     case 'dma_pages':
       // dma-direct allocates whole pages: the buffer is aligned to get_order(size) (dma-api.rst).
       return size === undefined ? unknownSize() : { via: 'dma', order: getOrder(size, constants.pageShift), requested: size };
+    case 'usb_coherent':
+      return { via: 'unknown', reason: 'the host controller decides: a dma_pool block, dma_alloc_coherent() pages, or kmalloc() on a PIO controller (drivers/usb/core/buffer.c, 6.1)' };
     default:
       return { via: 'unknown', reason: 'the size depends on a cache or pool created elsewhere' };
   }
