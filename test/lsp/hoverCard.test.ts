@@ -65,12 +65,12 @@ test('first screen: API, layer path, class, may sleep, context, free; figures be
   const [first, details] = screens((await hoverAt(10, 'kmalloc'))!);
   assert.ok(first.startsWith('**kmalloc** — '));
   assert.match(first, /`kmalloc → SLUB kmalloc-128 → page allocator \(slab pages\)`/);
-  assert.match(first, /\| served by \| slab cache kmalloc-128, 28 bytes unused \|/);
-  assert.match(first, /\| may sleep \| no — `GFP_ATOMIC` has no __GFP_DIRECT_RECLAIM \|/);
-  assert.match(first, /\| context \| atomic: hard-IRQ handler registered by devm_request_irq at line 23\. Nothing here may sleep\. \|/);
-  assert.match(first, /\| free with \| `kfree\(\)` or `kvfree\(\)` \|/);
-  // The first screen stays short: title, path and a table of at most four rows: 10 lines.
-  assert.ok(first.trimEnd().split('\n').length <= 10, first);
+  assert.match(first, /^- \*\*served by\*\*: slab cache kmalloc-128, 28 bytes unused$/m);
+  assert.match(first, /^- \*\*may sleep\*\*: no — `GFP_ATOMIC` has no __GFP_DIRECT_RECLAIM$/m);
+  assert.match(first, /^- \*\*context\*\*: atomic: hard-IRQ handler registered by devm_request_irq at line 23\. Nothing here may sleep\.$/m);
+  assert.match(first, /^- \*\*free with\*\*: `kfree\(\)` or `kvfree\(\)`$/m);
+  // The first screen stays short: title, path and at most four one-line answers.
+  assert.ok(first.trimEnd().split('\n').length <= 8, first);
   assert.doesNotMatch(first, /requested|__GFP_HIGH|Figures for/);
   assert.match(details, /\| requested \| 100 bytes — RX_LEN = 100 \|/);
   assert.match(details, /\| physically contiguous \| yes \|/);
@@ -89,7 +89,7 @@ test('the context is said once: in the card, not again as a section below it', a
 
 test('a #define\'d mask is expanded in the card', async () => {
   const [first, details] = screens((await hoverAt(15, 'kmalloc'))!);
-  assert.match(first, /\| may sleep \| \*\*yes\*\* — `DEFAULT_GFP` has __GFP_DIRECT_RECLAIM \|/);
+  assert.match(first, /^- \*\*may sleep\*\*: \*\*yes\*\* — `DEFAULT_GFP` has __GFP_DIRECT_RECLAIM$/m);
   assert.match(details, /\| GFP \| `DEFAULT_GFP` = `GFP_KERNEL \\\| __GFP_NORETRY` = __GFP_IO \\\| __GFP_FS \\\| __GFP_DIRECT_RECLAIM \\\| __GFP_KSWAPD_RECLAIM \\\| __GFP_NORETRY — \*\*may sleep\*\*/);
   const nested = screens((await hoverAt(16, 'kmalloc'))!)[1];
   assert.match(nested, /`QUIET_GFP` = `\(GFP_KERNEL \\\| __GFP_NORETRY\) \\\| __GFP_NOWARN` = /);
@@ -113,7 +113,7 @@ test('no decoding for a macro defined differently under #if, nor for a macro tha
   assert.equal(await hoverAt(3, 'EITHER_GFP'), null);
   assert.equal(await hoverAt(7, 'RX_LEN'), null);
   const [first] = screens((await hoverAt(17, 'kmalloc'))!);
-  assert.match(first, /\| may sleep \| depends on `EITHER_GFP`: not a constant mask \|/);
+  assert.match(first, /^- \*\*may sleep\*\*: depends on `EITHER_GFP`: not a constant mask$/m);
 });
 
 test('__GFP_NOWARN: the card promises no WARN, as the diagnostic says', async () => {
@@ -123,7 +123,7 @@ test('__GFP_NOWARN: the card promises no WARN, as the diagnostic says', async ()
   const finding = diagnostics.find((d) => d.code === 'kmalloc-too-large' && d.range.start.line === 18);
   assert.match(finding.message, /no WARN: the mask has __GFP_NOWARN/);
   const loud = (await hoverAt(19, '__get_free_pages'))!;
-  assert.match(loud, /returns NULL with a one-time WARN \|/);
+  assert.match(loud, /returns NULL with a one-time WARN$/m);
 });
 
 test('kvmalloc: the non-blocking note names the stable release read; the kmalloc attempt is silent above PAGE_SIZE', async () => {

@@ -249,7 +249,10 @@ export function allocationCard(site: AllocationSite, config: ModelConfig, extras
     const expansion = site.gfp.node ? expandMaskMacros(site.gfp.text, extras.macros) : undefined;
     details.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined, expansion)]);
   }
-  const lines = [`**${api.name}** — ${api.summary}`, '', `\`${routePath(api, route, config, site.gfp?.value)}\``, '', ...table(first), '', '---', '', ...table(details)];
+  // The first screen is a list, not a table: a table's key column wraps ("served / by") and
+  // doubles its height in a narrow hover.
+  const summary = first.map(([key, value]) => `- **${key}**: ${value}`);
+  const lines = [`**${api.name}** — ${api.summary}`, '', `\`${routePath(api, route, config, site.gfp?.value)}\``, '', ...summary, '', '---', '', ...table(details)];
   for (const note of api.notes ?? []) lines.push('', `- ${note}`);
   lines.push('', footer(config, api.source));
   return lines.join('\n');
