@@ -2,7 +2,7 @@
 // the same cards through the server for the default configuration).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeKmallocRoute, gfpCard } from '../../server/src/features/cards';
+import { describeKmallocRoute, expandMaskMacros, gfpCard } from '../../server/src/features/cards';
 import { Arch, ModelConfig, parseKernelVersion } from '../../server/src/model/config';
 import { kmallocRoute } from '../../server/src/model/slab';
 
@@ -55,4 +55,19 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.match(gfpCard('GFP_KERNEL', c61)!, /Source: include\/linux\/gfp_types\.h \(6\.1\)\._$/);
   assert.match(gfpCard('GFP_KERNEL', c66)!, /Source: include\/linux\/gfp_types\.h \(6\.6\)\._$/);
   assert.equal(gfpCard('GFP_WHATEVER', c61), undefined);
+});
+
+test('a #define\'d mask expands to the kernel names it stands for, parentheses kept where they matter', () => {
+  const macros = new Map([
+    ['DEFAULT_GFP', { name: 'DEFAULT_GFP', body: '(GFP_KERNEL | __GFP_NORETRY)', line: 0 }],
+    ['SPLIT_GFP', { name: 'SPLIT_GFP', body: '(GFP_KERNEL) | (__GFP_NOWARN)', line: 1 }],
+    ['WRAP', { name: 'WRAP', body: 'x', params: ['x'], line: 2 }],
+    ['EITHER', { name: 'EITHER', body: 'GFP_KERNEL', line: 3, conflicting: true }],
+  ]);
+  assert.equal(expandMaskMacros('DEFAULT_GFP', macros), 'GFP_KERNEL | __GFP_NORETRY');
+  assert.equal(expandMaskMacros('SPLIT_GFP', macros), '(GFP_KERNEL) | (__GFP_NOWARN)');
+  assert.equal(expandMaskMacros('DEFAULT_GFP | __GFP_ZERO', macros), '(GFP_KERNEL | __GFP_NORETRY) | __GFP_ZERO');
+  assert.equal(expandMaskMacros('GFP_KERNEL', macros), undefined);
+  assert.equal(expandMaskMacros('WRAP(GFP_KERNEL)', macros), undefined);
+  assert.equal(expandMaskMacros('EITHER', macros), undefined);
 });

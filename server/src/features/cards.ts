@@ -172,7 +172,18 @@ export function expandMaskMacros(text: string, macros: ReadonlyMap<string, Macro
     if (!changed) break;
   }
   if (expanded === text || !/\b_*GFP_[A-Z0-9_]+\b/.test(expanded)) return undefined;
-  return expanded.replace(/^\((.*)\)$/s, '$1').replace(/\s+/g, ' ').trim();
+  return withoutOuterParens(expanded.replace(/\s+/g, ' ').trim());
+}
+
+/** `(A | B)` → `A | B`; `(A) | (B)` stays: the first parenthesis must close at the end. */
+function withoutOuterParens(text: string): string {
+  if (!text.startsWith('(') || !text.endsWith(')')) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0 && i < text.length - 1) return text;
+  }
+  return text.slice(1, -1).trim();
 }
 
 /**
@@ -319,7 +330,7 @@ export function macroGfpCard(name: string, macros: ReadonlyMap<string, MacroDefi
   const where = macro.file && macro.file !== file ? `${macro.file.split(/[\\/]/).pop()}:${macro.line + 1}` : `line ${macro.line + 1}`;
   const body = macro.body.replace(/\s+/g, ' ');
   const lines = [`**${name}** — a GFP mask defined at ${where}: \`#define ${name} ${body}\``, ''];
-  if (expansion !== body.replace(/^\((.*)\)$/s, '$1').trim()) lines.push(`Expands to \`${expansion}\`.`, '');
+  if (expansion !== withoutOuterParens(body.trim())) lines.push(`Expands to \`${expansion}\`.`, '');
   lines.push(`\`${name}\` = ${sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0'}`, '', ...bitRows(value), '', sleepSentence(name, value, config));
   if (value.uncertainty.length > 0) lines.push('', `_${value.uncertainty.join('; ')}._`);
   lines.push('', footer(config, gfpSource(config)));
