@@ -51,7 +51,7 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.doesNotMatch(atomic63, /not confirmed/);
   assert.match(atomic63, /since commit 2973d8229b78/);
   // A 6.1 card cites 6.1's own header; a 6.6 card the 6.6 header read.
-  assert.match(gfpCard('GFP_ATOMIC', c61)!, /raw_spinlock_t sections \(include\/linux\/gfp_types\.h \(6\.1\)\)/);
+  assert.match(gfpCard('GFP_ATOMIC', c61)!, /raw_spinlock_t sections \(the GFP_ATOMIC comment of include\/linux\/gfp_types\.h, 6\.1\)/);
   assert.match(gfpCard('GFP_KERNEL', c61)!, /Source: include\/linux\/gfp_types\.h \(6\.1\)\._$/);
   assert.match(gfpCard('GFP_KERNEL', c66)!, /Source: include\/linux\/gfp_types\.h \(6\.6\)\._$/);
   assert.equal(gfpCard('GFP_WHATEVER', c61), undefined);

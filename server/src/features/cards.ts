@@ -12,6 +12,7 @@ import {
   gfpAllowsBlocking,
   gfpBit,
   gfpComposite,
+  gfpHeaderRelease,
   gfpSource,
   isGfpName,
   sortedBits,
@@ -285,7 +286,7 @@ function sleepSentence(name: string, value: GfpValue, config: ModelConfig): stri
   if (ZONE_ONLY.has(name)) return 'A zone modifier: combine it with GFP_KERNEL or GFP_ATOMIC, which decide whether the call may sleep.';
   // The GFP_ATOMIC comment of gfp_types.h: "doesn't support NMI and few other strict non-preemptive
   // contexts (e.g. raw_spin_lock). The same applies to %GFP_NOWAIT." (6.1 and 6.6).
-  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ` Usable in atomic context, but not in NMI or raw_spinlock_t sections (${gfpSource(config)}).` : '';
+  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ` Usable in atomic context, but not in NMI or raw_spinlock_t sections (the GFP_ATOMIC comment of include/linux/gfp_types.h, ${gfpHeaderRelease(config)}).` : '';
   return `Does **not** sleep: no __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is false).${atomicNote}`;
 }
 

@@ -186,8 +186,12 @@ const GFP_HEADERS_READ = ['6.1', '6.6', '6.8'] as const;
  * below it, e.g. `include/linux/gfp_types.h (6.1)`.
  */
 export function gfpSource(config: ModelConfig): string {
-  const read = [...GFP_HEADERS_READ].reverse().find((release) => atLeast(config, release)) ?? GFP_HEADERS_READ[0];
-  return `include/linux/gfp_types.h (${read})`;
+  return `include/linux/gfp_types.h (${gfpHeaderRelease(config)})`;
+}
+
+/** The newest release whose gfp_types.h was read at or below the configured one. */
+export function gfpHeaderRelease(config: ModelConfig): string {
+  return [...GFP_HEADERS_READ].reverse().find((release) => atLeast(config, release)) ?? GFP_HEADERS_READ[0];
 }
 
 /**
