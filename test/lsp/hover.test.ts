@@ -159,4 +159,5 @@ test('usb_alloc_coherent(): no class or order claimed, the host controller decid
   assert.doesNotMatch(card, /served by/);
   assert.match(card, /^- \*\*may sleep\*\*: no — `GFP_ATOMIC` has no __GFP_DIRECT_RECLAIM$/m);
   assert.match(card, /^- \*\*free with\*\*: `usb_free_coherent\(\)`$/m);
+  assert.match(card, /\| physically contiguous \| contiguous for the host controller \(a dma_pool block or coherent DMA pages; kmalloc\(\) memory on a PIO controller\) \|/);
 });

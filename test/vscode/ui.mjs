@@ -3,7 +3,7 @@
 // + Debian's Chromium): open the example driver (examples/ringbuf-drv/ringbuf.c), see the
 // kmalloc-too-large finding in the Problems panel and as a squiggle,
 // hover an allocation and read its slab class, open the allocator map from the hover, apply the
-// quick fix with Ctrl+., save, and see the finding gone. Screenshots go to test-results/vscode-ui/
+// kv* quick fix with Ctrl+. (never the suppression), save, and see the finding gone. Screenshots go to test-results/vscode-ui/
 // (git-ignored). Prints `N passed, N failed` and exits 1 on any failure.
 //   node test/vscode/ui.mjs                 the extension from this folder (extensionDevelopmentPath)
 //   node test/vscode/ui.mjs --vsix FILE     the packaged VSIX, installed with --install-extension

@@ -151,6 +151,8 @@ export function contiguity(api: AllocApi, route: ServingRoute, config?: ModelCon
   if (api.family === 'dma_coherent' || api.family === 'dma_coherent_managed' || api.family === 'dma_noncoherent') {
     return 'contiguous for the device; behind an IOMMU the pages may be physically scattered';
   }
+  // drivers/usb/core/buffer.c (6.1): a dma_pool block or dma_alloc_coherent() pages, kmalloc() on PIO controllers.
+  if (api.family === 'usb_coherent') return 'contiguous for the host controller (a dma_pool block or coherent DMA pages; kmalloc() memory on a PIO controller)';
   return 'depends on the backing allocator';
 }
 
