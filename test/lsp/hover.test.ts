@@ -21,6 +21,8 @@ const text = [
   '\treturn 0;',
   '\tvoid *k = kvmalloc(SZ_64K, GFP_ATOMIC);',
   '\tvoid *m = kvmalloc(SZ_64K, GFP_KERNEL);',
+  '\tvoid *n = devres_alloc(drv_release, 64, GFP_KERNEL);',
+  '\tvoid *u = usb_alloc_coherent(udev, 512, GFP_ATOMIC, &dma);',
   '}',
   '',
 ].join('\n');
@@ -46,10 +48,10 @@ test('kmalloc with a #define size names the slab class, unused bytes, the mask v
   const card = await hover(3, 12);
   assert.match(card, /`kmalloc → SLUB kmalloc-128 → page allocator \(slab pages\)`/);
   assert.match(card, /\| requested \| 100 bytes — RX_LEN = 100 \|/);
-  assert.match(card, /\| served by \| slab cache kmalloc-128, 28 bytes unused \|/);
+  assert.match(card, /^- \*\*served by\*\*: slab cache kmalloc-128, 28 bytes unused$/m);
   assert.match(card, /\| physically contiguous \| yes \|/);
   assert.match(card, /`GFP_KERNEL` = __GFP_IO \\\| __GFP_FS \\\| __GFP_DIRECT_RECLAIM \\\| __GFP_KSWAPD_RECLAIM — \*\*may sleep\*\*/);
-  assert.match(card, /\| free with \| `kfree\(\)` or `kvfree\(\)` \|/);
+  assert.match(card, /^- \*\*free with\*\*: `kfree\(\)` or `kvfree\(\)`$/m);
   assert.match(card, /Figures for kernel 6\.1 · x86_64 · 4K pages/);
 });
 
@@ -76,7 +78,7 @@ test('devm_kmalloc(dev, 4096) on 6.1: 40-byte header, kmalloc-8k, 4056 bytes unu
   const card = await hover(6, 12);
   assert.match(card, /devres \(40-byte header\) → kmalloc\(4096 \+ 40\) → SLUB kmalloc-8k/);
   assert.match(card, /slab cache kmalloc-8k, 4056 bytes unused/);
-  assert.match(card, /free with \| `devm_kfree\(\)`/);
+  assert.match(card, /\*\*free with\*\*: `devm_kfree\(\)`/);
   assert.match(card, /Never kfree\(\) it/);
 });
 
@@ -142,4 +144,20 @@ test('kvmalloc falls back to vmalloc only with a blocking mask (mm/util.c, 6.1)'
   const kernel = await hover(14, 12);
   assert.match(kernel, /→ on failure vmalloc → page allocator \(order-0 pages\)/);
   assert.match(kernel, /\| physically contiguous \| not guaranteed/);
+});
+
+test('devres_alloc(): the devres header like devm_kmalloc(), freed with devres_free() (drivers/base/devres.c, 6.1)', async () => {
+  const card = await hover(15, 12);
+  assert.match(card, /`devres_alloc → devres \(40-byte header\) → kmalloc\(64 \+ 40\) → SLUB kmalloc-128 → page allocator \(slab pages\)`/);
+  assert.match(card, /^- \*\*served by\*\*: slab cache kmalloc-128, 24 bytes unused$/m);
+  assert.match(card, /^- \*\*free with\*\*: `devres_free\(\)`$/m);
+  assert.match(card, /Never kfree\(\): the pointer is past the struct devres header/);
+});
+
+test('usb_alloc_coherent(): no class or order claimed, the host controller decides; freed with usb_free_coherent()', async () => {
+  const card = await hover(16, 12);
+  assert.doesNotMatch(card, /served by/);
+  assert.match(card, /^- \*\*may sleep\*\*: no — `GFP_ATOMIC` has no __GFP_DIRECT_RECLAIM$/m);
+  assert.match(card, /^- \*\*free with\*\*: `usb_free_coherent\(\)`$/m);
+  assert.match(card, /\| physically contiguous \| contiguous for the host controller \(a dma_pool block or coherent DMA pages; kmalloc\(\) memory on a PIO controller\) \|/);
 });

@@ -86,7 +86,7 @@ for (const { label, settings } of CONFIGURATIONS) describe(`hover coverage on ${
       const card = await hoverText(client, uri, probe.line);
       assert.ok(card, `${api.name}: hover card`);
       assert.ok(card.startsWith(`**${api.name}** — `), `${api.name}: title\n${card}`);
-      assert.match(card, /free with \| `/, `${api.name}: names its free`);
+      assert.match(card, /^- \*\*free with\*\*: `/m, `${api.name}: names its free`);
       // Constructors of caches and pools return no memory: no contiguity claim for them.
       const constructor = api.returns === 'cache' || api.returns === 'pool';
       assert.equal(/\| physically contiguous \|/.test(card), !constructor, `${api.name}: contiguity row iff it returns memory`);

@@ -2,7 +2,7 @@
 // the same cards through the server for the default configuration).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeKmallocRoute, gfpCard } from '../../server/src/features/cards';
+import { describeKmallocRoute, expandMaskMacros, gfpCard } from '../../server/src/features/cards';
 import { Arch, ModelConfig, parseKernelVersion } from '../../server/src/model/config';
 import { kmallocRoute } from '../../server/src/model/slab';
 
@@ -43,6 +43,31 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.doesNotMatch(gfpCard('GFP_ATOMIC', c66)!, /__GFP_ATOMIC \|/);
   assert.match(gfpCard('GFP_ATOMIC', c66)!, /not in NMI or raw_spinlock_t sections/);
   assert.match(gfpCard('GFP_NOWAIT', config('6.7'))!, /_.*NOWARN.*release not confirmed.*_/);
-  assert.match(gfpCard('__GFP_ATOMIC', c66)!, /^\*\*__GFP_ATOMIC\*\* — not in the model for kernel 6\.6 · x86_64 · 4K pages: present up to 6\.1/);
+  assert.match(gfpCard('__GFP_ATOMIC', c66)!, /^\*\*__GFP_ATOMIC\*\* — not in kernel 6\.6 · x86_64 · 4K pages: present up to 6\.2; removed by commit 2973d8229b78 "mm: discard __GFP_ATOMIC" \(v6\.3\)\.$/);
+  assert.match(gfpCard('__GFP_ATOMIC', config('6.2'))!, /^\*\*__GFP_ATOMIC\*\* = 0x200/);
+  // 6.3 cards are exact: no "not confirmed" hedge, the commit of the change named.
+  const atomic63 = gfpCard('GFP_ATOMIC', config('6.3'))!;
+  assert.match(atomic63, /`GFP_ATOMIC = __GFP_HIGH \| __GFP_KSWAPD_RECLAIM`/);
+  assert.doesNotMatch(atomic63, /not confirmed/);
+  assert.match(atomic63, /since commit 2973d8229b78/);
+  // A 6.1 card cites 6.1's own header; a 6.6 card the 6.6 header read.
+  assert.match(gfpCard('GFP_ATOMIC', c61)!, /raw_spinlock_t sections \(the GFP_ATOMIC comment of include\/linux\/gfp_types\.h, 6\.1\)/);
+  assert.match(gfpCard('GFP_KERNEL', c61)!, /Source: include\/linux\/gfp_types\.h \(6\.1\)\._$/);
+  assert.match(gfpCard('GFP_KERNEL', c66)!, /Source: include\/linux\/gfp_types\.h \(6\.6\)\._$/);
   assert.equal(gfpCard('GFP_WHATEVER', c61), undefined);
+});
+
+test('a #define\'d mask expands to the kernel names it stands for, parentheses kept where they matter', () => {
+  const macros = new Map([
+    ['DEFAULT_GFP', { name: 'DEFAULT_GFP', body: '(GFP_KERNEL | __GFP_NORETRY)', line: 0 }],
+    ['SPLIT_GFP', { name: 'SPLIT_GFP', body: '(GFP_KERNEL) | (__GFP_NOWARN)', line: 1 }],
+    ['WRAP', { name: 'WRAP', body: 'x', params: ['x'], line: 2 }],
+    ['EITHER', { name: 'EITHER', body: 'GFP_KERNEL', line: 3, conflicting: true }],
+  ]);
+  assert.equal(expandMaskMacros('DEFAULT_GFP', macros), 'GFP_KERNEL | __GFP_NORETRY');
+  assert.equal(expandMaskMacros('SPLIT_GFP', macros), '(GFP_KERNEL) | (__GFP_NOWARN)');
+  assert.equal(expandMaskMacros('DEFAULT_GFP | __GFP_ZERO', macros), '(GFP_KERNEL | __GFP_NORETRY) | __GFP_ZERO');
+  assert.equal(expandMaskMacros('GFP_KERNEL', macros), undefined);
+  assert.equal(expandMaskMacros('WRAP(GFP_KERNEL)', macros), undefined);
+  assert.equal(expandMaskMacros('EITHER', macros), undefined);
 });

@@ -32,8 +32,10 @@ describe('§2.1 bit values', () => {
     });
   });
 
-  test('__GFP_ATOMIC exists in 6.1 only', () => {
+  test('__GFP_ATOMIC exists up to 6.2: commit 2973d8229b78 removed it in 6.3', () => {
     assert.deepEqual(bits('__GFP_ATOMIC', '6.1'), ['__GFP_ATOMIC']);
+    assert.deepEqual(bits('__GFP_ATOMIC', '6.2'), ['__GFP_ATOMIC']);
+    assert.deepEqual(bits('__GFP_ATOMIC', '6.3'), []);
     assert.deepEqual(bits('__GFP_ATOMIC', '6.6'), []);
   });
 
@@ -71,8 +73,10 @@ describe('§2.2 composites', () => {
     assert.deepEqual(expandGfpName('GFP_ATOMIC', at('6.6'))!.uncertainty, []);
   });
 
-  test('GFP_ATOMIC between the confirmed definitions says the change is unconfirmed', () => {
-    assert.equal(expandGfpName('GFP_ATOMIC', at('6.3'))!.uncertainty.length, 1);
+  test('GFP_ATOMIC is exact on both sides of the 6.3 change', () => {
+    assert.deepEqual(bits('GFP_ATOMIC', '6.2'), ['__GFP_ATOMIC', '__GFP_HIGH', '__GFP_KSWAPD_RECLAIM']);
+    assert.deepEqual(bits('GFP_ATOMIC', '6.3'), ['__GFP_HIGH', '__GFP_KSWAPD_RECLAIM']);
+    for (const version of ['6.2', '6.3', '6.4', '6.5']) assert.deepEqual(expandGfpName('GFP_ATOMIC', at(version))!.uncertainty, [], version);
   });
 
   test('GFP_NOWAIT gains __GFP_NOWARN in 6.8, not in 6.6', () => {

@@ -68,4 +68,8 @@ test('free-mismatch fixes: the right free with the allocation arguments, or remo
   assert.equal(fixAt(37), 'dma_free_coherent(dev, len, coh, handle)');
   assert.equal(fixAt(38), 'kfree(k)');
   assert.equal(fixAt(39), 'kfree_const(name)');
+  // devres_alloc() memory: devres_free(); usb_alloc_coherent() needs the device, size and handle: no fix.
+  assert.equal(fixAt(167), 'devres_free(res)');
+  assert.equal(fixAt(170), undefined);
+  assert.equal(fixAt(173), 'kvfree(copy)');
 });

@@ -93,6 +93,15 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.match(scratch.fixes[0].title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
   // `chunk = &rx->rx_buffer[offset]` lets a pointer into the buffer go where we cannot follow: no fix.
   assert.deepEqual(findingAt(findings, 47, 'kmalloc-costly-order').fixes, []);
+  // `log->history ? 0 : -ENOMEM` only tests the pointer; `p ? p : q` passes it on.
+  const history = findingAt(findings, 66, 'kmalloc-too-large');
+  assert.equal(lineOf(applyEdits(text, history.fixes[0]?.edits ?? []), 69), '\tkvfree(log->history);');
+  assert.deepEqual(findingAt(findings, 72, 'kmalloc-too-large').fixes, []);
+  // Without a fix the message says why.
+  assert.match(fw.message, /\(no automatic fix: `fw` is passed to sg_init_one\(\) at line 26, which needs physically contiguous memory\)\./);
+  assert.match(findingAt(findings, 47, 'kmalloc-costly-order').message, /\(no automatic fix: `->rx_buffer`: line 50 takes an address inside it, which may reach a DMA API unseen\)\./);
+  assert.match(findingAt(findings, 72, 'kmalloc-too-large').message, /\(no automatic fix: `->backlog`: line 73 hands it on through `\?:`\)\./);
+  assert.match(history.message, /so the fix \(kvzalloc\(\) and 1 kfree\(\) → kvfree\(\)\) lets vmalloc serve it\./);
 });
 
 test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', async () => {

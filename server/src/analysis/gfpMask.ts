@@ -28,7 +28,8 @@ function evaluateGfpExpr(expr: Expr, config: ModelConfig, macros: ReadonlyMap<st
       const known = expandGfpName(expr.name, config);
       if (known) return known;
       const macro = macros.get(expr.name);
-      if (!macro || macro.params) return undefined;
+      // Defined differently under #if branches: which body applies is not known here.
+      if (!macro || macro.params || macro.conflicting) return undefined;
       const body = parseExpression(macro.body, isGfpType);
       return body ? recurse(body) : undefined;
     }

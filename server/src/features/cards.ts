@@ -1,8 +1,10 @@
 // Markdown cards for hovers, built only from the allocator model and evaluated facts. A card says
 // nothing the model does not know: an unknown size gets no class, an unknown mask no verdict.
 import type { AllocationSite } from '../analysis/allocationSites';
+import type { MacroDefinition } from '../analysis/constants';
+import { evaluateGfpText } from '../analysis/gfpMask';
 import { ALLOC_APIS, AllocApi, FreeApi, allocApi } from '../model/apis';
-import { ModelConfig, compareVersion, describeConfig, kernelConstants } from '../model/config';
+import { ModelConfig, describeConfig, kernelConstants } from '../model/config';
 import {
   GfpValue,
   compositeDefinition,
@@ -10,12 +12,15 @@ import {
   gfpAllowsBlocking,
   gfpBit,
   gfpComposite,
+  gfpHeaderRelease,
+  gfpSource,
+  isGfpName,
   sortedBits,
   bitExists,
   expandGfpName,
 } from '../model/gfp';
 import { layer } from '../model/layers';
-import { ServingRoute, servingRoute } from '../model/routing';
+import { KVMALLOC_NONBLOCKING, ServingRoute, kvmallocNonBlockingFallback, servingRoute } from '../model/routing';
 import { KmallocRoute, formatCacheSize, kmallocCachePrefix } from '../model/slab';
 
 const SETTINGS_HINT = 'change with the `kernelAllocLens.kernelVersion`, `kernelAllocLens.arch` and `kernelAllocLens.pageSize` settings';
@@ -42,7 +47,7 @@ function cacheName(size: number, prefix: string): string {
  * came through kmalloc (a large kmalloc is a __GFP_COMP compound page bounded by KMALLOC_MAX_SIZE);
  * otherwise it is a plain page-allocator order.
  */
-export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, prefix = 'kmalloc-', fromKmalloc = true): string {
+export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, prefix = 'kmalloc-', fromKmalloc = true, gfp?: GfpValue, nowarnFrom = 'the mask has __GFP_NOWARN'): string {
   switch (route.kind) {
     case 'zero':
       return 'no memory: size 0 returns ZERO_SIZE_PTR ((void *)16), which kfree() accepts';
@@ -59,7 +64,9 @@ export function describeKmallocRoute(route: KmallocRoute, config: ModelConfig, p
     case 'too-large': {
       const { maxOrder } = kernelConstants(config);
       const limit = fromKmalloc ? `; KMALLOC_MAX_SIZE is ${bytes(route.limit)}` : '';
-      return `**always fails**: order ${route.order} is above the largest page-allocator order ${maxOrder}${limit} — __alloc_pages() returns NULL with a one-time WARN (silent with __GFP_NOWARN)`;
+      // WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp) warns only without __GFP_NOWARN (mm/internal.h, mm/page_alloc.c, 6.1).
+      const warn = !gfp ? 'with a one-time WARN unless the mask has __GFP_NOWARN' : gfp.bits.has('__GFP_NOWARN') ? `without a WARN (${nowarnFrom})` : 'with a one-time WARN';
+      return `**always fails**: order ${route.order} is above the largest page-allocator order ${maxOrder}${limit} — __alloc_pages() returns NULL ${warn}`;
     }
   }
 }
@@ -100,19 +107,22 @@ export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValu
   const condition = 'condition' in prefixInfo && prefixInfo.condition ? ` (${prefixInfo.condition}; else kmalloc-*)` : '';
   switch (route.via) {
     case 'kmalloc':
-      return describeKmallocRoute(route.route, config, prefixInfo.prefix) + (route.route.kind === 'slab' ? condition : '');
+      return describeKmallocRoute(route.route, config, prefixInfo.prefix, true, gfp) + (route.route.kind === 'slab' ? condition : '');
     case 'kvmalloc': {
       const fallback = kvmallocFallback(route, config, gfp);
       const then = {
         yes: '; if that fails, vmalloc',
-        no: '; no vmalloc fallback: the mask does not allow blocking (mm/util.c, 6.1), so the call fails when kmalloc does',
-        unconfirmed: '; vmalloc fallback for a non-blocking mask exists only in releases after 6.18 (release not confirmed)',
+        no: `; no vmalloc fallback: the mask does not allow blocking, so the call fails when kmalloc does (${KVMALLOC_NONBLOCKING.readIn}; the same through ${KVMALLOC_NONBLOCKING.noFallbackThrough})`,
+        unconfirmed: `; for a mask that does not allow blocking, whether vmalloc is tried depends on ${KVMALLOC_NONBLOCKING.change} (after ${KVMALLOC_NONBLOCKING.noFallbackThrough}; release not confirmed)`,
         none: '',
       }[fallback];
-      return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix)}${then}`;
+      // Above PAGE_SIZE the kmalloc attempt gets __GFP_NOWARN (mm/util.c kvmalloc_node(), 6.1).
+      const kmallocGfp = route.vmallocFallback ? { bits: new Set([...(gfp?.bits ?? []), '__GFP_NOWARN']), uncertainty: gfp?.uncertainty ?? [] } : gfp;
+      const nowarnFrom = route.vmallocFallback ? 'kvmalloc adds __GFP_NOWARN above PAGE_SIZE' : undefined;
+      return `first ${describeKmallocRoute(route.route, config, prefixInfo.prefix, true, kmallocGfp, nowarnFrom)}${then}`;
     }
     case 'pages':
-      return describeKmallocRoute(route.route, config, 'kmalloc-', false);
+      return describeKmallocRoute(route.route, config, 'kmalloc-', false, gfp);
     case 'vmalloc': {
       const unused = route.pages * config.pageSize - route.requested;
       // __get_vm_area_node() adds one unmapped guard page of address space (mm/vmalloc.c, 6.1).
@@ -125,15 +135,11 @@ export function servedBy(route: ServingRoute, config: ModelConfig, gfp?: GfpValu
   }
 }
 
-/**
- * Whether kvmalloc falls back to vmalloc: only above PAGE_SIZE, and in 6.1 only for a mask that
- * allows blocking (`if (!gfpflags_allow_blocking(flags)) return NULL;`, mm/util.c 6.1). Non-blocking
- * vmalloc support (P-KVNB, posted 2025-10) cannot be in 6.18 or older; its release is not confirmed.
- */
+/** Whether kvmalloc falls back to vmalloc: only above PAGE_SIZE, and for a non-blocking mask as model/routing.ts says. */
 export function kvmallocFallback(route: ServingRoute, config: ModelConfig, gfp?: GfpValue): 'yes' | 'no' | 'unconfirmed' | 'none' {
   if (route.via !== 'kvmalloc' || !route.vmallocFallback) return 'none';
   if (!gfp || gfpAllowsBlocking(gfp)) return 'yes';
-  return compareVersion(config.kernel, '6.18') <= 0 ? 'no' : 'unconfirmed';
+  return kvmallocNonBlockingFallback(config);
 }
 
 export function contiguity(api: AllocApi, route: ServingRoute, config?: ModelConfig, gfp?: GfpValue): string {
@@ -145,56 +151,122 @@ export function contiguity(api: AllocApi, route: ServingRoute, config?: ModelCon
   if (api.family === 'dma_coherent' || api.family === 'dma_coherent_managed' || api.family === 'dma_noncoherent') {
     return 'contiguous for the device; behind an IOMMU the pages may be physically scattered';
   }
+  // drivers/usb/core/buffer.c (6.1): a dma_pool block or dma_alloc_coherent() pages, kmalloc() on PIO controllers.
+  if (api.family === 'usb_coherent') return 'contiguous for the host controller (a dma_pool block or coherent DMA pages; kmalloc() memory on a PIO controller)';
   return 'depends on the backing allocator';
 }
 
-/** One line on a mask: its bits and whether it lets the call sleep. `implied` = the API supplies the mask. */
-export function describeMask(text: string, value: GfpValue | undefined, api: AllocApi, implied = false): string {
+/**
+ * The file's own macros in a mask, expanded to the kernel names they stand for: `DEFAULT_GFP` →
+ * `(GFP_KERNEL | __GFP_NORETRY)`. Undefined when the text names no such macro. Macros with
+ * parameters, or defined differently under #if branches, are left alone (and so is the mask).
+ */
+export function expandMaskMacros(text: string, macros: ReadonlyMap<string, MacroDefinition> | undefined): string | undefined {
+  if (!macros) return undefined;
+  let expanded = text;
+  for (let depth = 0; depth < 8; depth++) {
+    let changed = false;
+    expanded = expanded.replace(/\b[A-Za-z_][A-Za-z0-9_]*\b/g, (name) => {
+      const macro = isGfpName(name) ? undefined : macros.get(name);
+      if (!macro || macro.params || macro.conflicting || !macro.body) return name;
+      changed = true;
+      return macro.body;
+    });
+    if (!changed) break;
+  }
+  if (expanded === text || !/\b_*GFP_[A-Z0-9_]+\b/.test(expanded)) return undefined;
+  return withoutOuterParens(expanded.replace(/\s+/g, ' ').trim());
+}
+
+/** `(A | B)` → `A | B`; `(A) | (B)` stays: the first parenthesis must close at the end. */
+function withoutOuterParens(text: string): string {
+  if (!text.startsWith('(') || !text.endsWith(')')) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0 && i < text.length - 1) return text;
+  }
+  return text.slice(1, -1).trim();
+}
+
+/**
+ * One line on a mask: its bits and whether it lets the call sleep. `implied` = the API supplies
+ * the mask; `expansion` = what the file's macros in it stand for.
+ */
+export function describeMask(text: string, value: GfpValue | undefined, api: AllocApi, implied = false, expansion?: string): string {
   if (api.sleeps === 'always') {
     if (implied) return `\`${text}\` (implied) — **may sleep**: ${api.name}() always allocates with ${text}`;
     return `\`${text}\` — **may sleep** whatever the mask: ${api.name}() ${api.defaultGfp ? `allocates with ${api.defaultGfp} internally` : 'takes sleeping locks or calls sleeping functions'}`;
   }
-  if (!value) return `\`${text}\` — not a constant mask; whether the call may sleep depends on its value`;
+  const shown = expansion ? `\`${text}\` = \`${expansion}\`` : `\`${text}\``;
+  if (!value) return `${shown} — not a constant mask; whether the call may sleep depends on its value`;
   const added = (api.addsGfp ?? []).filter((bit) => value.bits.has(bit));
   const adds = added.length > 0 ? ` (+ ${added.join(' | ')} added by ${api.name}())` : '';
   const bits = sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0';
   const sleeps = gfpAllowsBlocking(value) ? '**may sleep** (has __GFP_DIRECT_RECLAIM)' : 'does not sleep (no __GFP_DIRECT_RECLAIM)';
   const note = value.uncertainty.length > 0 ? ` _(${value.uncertainty.join('; ')})_` : '';
-  return `\`${text}\`${implied ? ' (implied)' : ''}${adds} = ${bits} — ${sleeps}${note}`;
+  return `${shown}${implied ? ' (implied)' : ''}${adds} = ${bits} — ${sleeps}${note}`;
+}
+
+/** The short answer of the first screen: may this call sleep, and why. */
+function sleepVerdict(site: AllocationSite): string {
+  const { api } = site;
+  if (api.sleeps === 'always') return `**yes**, whatever the context: ${api.name}() ${api.defaultGfp ? `allocates with ${api.defaultGfp}` : 'takes sleeping locks or calls sleeping functions'}`;
+  if (api.sleeps === 'never') return 'no';
+  if (!site.gfp) return 'depends on the mask';
+  const text = `\`${site.gfp.text}\``;
+  if (!site.gfp.value) return `depends on ${text}: not a constant mask`;
+  return gfpAllowsBlocking(site.gfp.value) ? `**yes** — ${text} has __GFP_DIRECT_RECLAIM` : `no — ${text} has no __GFP_DIRECT_RECLAIM`;
 }
 
 function footer(config: ModelConfig, source: string): string {
   return `_Figures for ${describeConfig(config)}, SLUB; ${SETTINGS_HINT}. Source: ${source}._`;
 }
 
-/** The hover card of an allocation call. */
-export function allocationCard(site: AllocationSite, config: ModelConfig): string {
+function table(rows: readonly [string, string][]): string[] {
+  return ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value.replace(/\|/g, '\\|')} |`)];
+}
+
+export interface AllocationCardContext {
+  /** The execution context at the call, when the analysis knows it exactly. */
+  context?: string;
+  /** The file's (and its folder's) macros, to expand a #define'd mask. */
+  macros?: ReadonlyMap<string, MacroDefinition>;
+}
+
+/**
+ * The hover card of an allocation call. The first screen answers what a reviewer asks first —
+ * the API, its path through the layers, the class or order that serves it, whether it may sleep
+ * (and the context it runs in), and its free; the figures behind them follow a separator.
+ */
+export function allocationCard(site: AllocationSite, config: ModelConfig, extras: AllocationCardContext = {}): string {
   const { api } = site;
   const route = servingRoute(api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
-  const rows: [string, string][] = [];
+  const first: [string, string][] = [];
+  const served = servedBy(route, config, site.gfp?.value);
+  if (served) first.push(['served by', served]);
+  first.push(['may sleep', sleepVerdict(site)]);
+  if (extras.context) first.push(['context', extras.context]);
+  first.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
+
+  const details: [string, string][] = [];
   if (site.requestedBytes) {
     const how = site.requestedBytes.steps.length > 0 ? ` — ${site.requestedBytes.steps.join('; ')}` : '';
-    rows.push(['requested', `${bytes(site.requestedBytes.value)}${how}`]);
+    details.push(['requested', `${bytes(site.requestedBytes.value)}${how}`]);
   } else if (route.via === 'unknown' && api.size !== 'none') {
-    rows.push(['requested', `unknown here (${route.reason})`]);
+    details.push(['requested', `unknown here (${route.reason})`]);
   }
-  if (site.order?.value) rows.push(['order', `${site.order.value.value} (${bytes(2 ** site.order.value.value * config.pageSize)})`]);
-  const served = servedBy(route, config, site.gfp?.value);
-  if (served) rows.push(['served by', served]);
+  if (site.order?.value) details.push(['order', `${site.order.value.value} (${bytes(2 ** site.order.value.value * config.pageSize)})`]);
   // A cache or pool constructor returns no memory to the caller: contiguity belongs to its objects.
-  if (api.returns !== 'cache' && api.returns !== 'pool') rows.push(['physically contiguous', contiguity(api, route, config, site.gfp?.value)]);
-  if (site.gfp) rows.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined)]);
-  else if (api.sleeps === 'always') rows.push(['may sleep', `yes, whatever the context: ${api.name}() always may sleep`]);
-  rows.push(['free with', api.frees.map((name) => `\`${name}()\``).join(' or ')]);
-  const lines = [
-    `**${api.name}** — ${api.summary}`,
-    '',
-    `\`${routePath(api, route, config, site.gfp?.value)}\``,
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([key, value]) => `| ${key} | ${value.replace(/\|/g, '\\|')} |`),
-  ];
+  if (api.returns !== 'cache' && api.returns !== 'pool') details.push(['physically contiguous', contiguity(api, route, config, site.gfp?.value)]);
+  if (site.gfp) {
+    const expansion = site.gfp.node ? expandMaskMacros(site.gfp.text, extras.macros) : undefined;
+    details.push(['GFP', describeMask(site.gfp.text, site.gfp.value, api, site.gfp.node === undefined, expansion)]);
+  }
+  // The first screen is a list, not a table: a table's key column wraps ("served / by") and
+  // doubles its height in a narrow hover.
+  const summary = first.map(([key, value]) => `- **${key}**: ${value}`);
+  const lines = [`**${api.name}** — ${api.summary}`, '', `\`${routePath(api, route, config, site.gfp?.value)}\``, '', ...summary, '', '---', '', ...table(details)];
   for (const note of api.notes ?? []) lines.push('', `- ${note}`);
   lines.push('', footer(config, api.source));
   return lines.join('\n');
@@ -211,40 +283,60 @@ function compositeText(parts: readonly string[]): string {
 // Zone-only masks are modifiers: alone they have no reclaim bits, but nobody means them alone.
 const ZONE_ONLY = new Set(['GFP_DMA', 'GFP_DMA32']);
 
-function sleepSentence(name: string, value: GfpValue): string {
+function sleepSentence(name: string, value: GfpValue, config: ModelConfig): string {
   if (gfpAllowsBlocking(value)) return '**May sleep**: has __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is true). Not for atomic context.';
   if (ZONE_ONLY.has(name)) return 'A zone modifier: combine it with GFP_KERNEL or GFP_ATOMIC, which decide whether the call may sleep.';
-  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ' Usable in atomic context, but not in NMI or raw_spinlock_t sections (gfp_types.h, 6.6).' : '';
+  // The GFP_ATOMIC comment of gfp_types.h: "doesn't support NMI and few other strict non-preemptive
+  // contexts (e.g. raw_spin_lock). The same applies to %GFP_NOWAIT." (6.1 and 6.6).
+  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ` Usable in atomic context, but not in NMI or raw_spinlock_t sections (the GFP_ATOMIC comment of include/linux/gfp_types.h, ${gfpHeaderRelease(config)}).` : '';
   return `Does **not** sleep: no __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is false).${atomicNote}`;
+}
+
+function bitRows(value: GfpValue): string[] {
+  return ['| bit | value | meaning |', '|---|---|---|', ...sortedBits(value.bits).map((entry) => `| ${entry.name} | ${formatBitValue(entry)} | ${entry.meaning} |`)];
 }
 
 /** The hover card of a GFP flag name: its bits, each with a short meaning. */
 export function gfpCard(name: string, config: ModelConfig): string | undefined {
   const bit = gfpBit(name);
   if (bit) {
-    // Bit ranges are the releases read (gfp_types.h 6.1, 6.6, 6.8), not the releases of the change.
     if (!bitExists(bit, config)) {
-      return `**${name}** — not in the model for ${describeConfig(config)}: ${bit.since ? `present from ${bit.since}` : `present up to ${bit.until}`} in the headers read; the release of the change is not confirmed.`;
+      // With the commit of the change known the range is exact; else it is the releases read.
+      const range = bit.since ? `present from ${bit.since}` : `present up to ${bit.until}`;
+      const why = bit.changedBy ? `${range}; ${bit.since ? 'added' : 'removed'} by ${bit.changedBy}` : `${range} in the headers read; the release of the change is not confirmed`;
+      return `**${name}** — not in ${describeConfig(config)}: ${why}.`;
     }
-    return [`**${name}** = ${formatBitValue(bit)} — ${bit.meaning}`, '', footer(config, 'include/linux/gfp_types.h')].join('\n');
+    return [`**${name}** = ${formatBitValue(bit)} — ${bit.meaning}`, '', footer(config, gfpSource(config))].join('\n');
   }
   const composite = gfpComposite(name);
   if (!composite) return undefined;
   const definition = compositeDefinition(composite, config);
   const value = expandGfpName(name, config) ?? { bits: new Set<string>(), uncertainty: [] };
-  const lines = [
-    `**${name}** — ${composite.summary}`,
-    '',
-    `\`${name} = ${compositeText(definition.parts)}\``,
-    '',
-    '| bit | value | meaning |',
-    '|---|---|---|',
-    ...sortedBits(value.bits).map((entry) => `| ${entry.name} | ${formatBitValue(entry)} | ${entry.meaning} |`),
-    '',
-    sleepSentence(name, value),
-  ];
+  const lines = [`**${name}** — ${composite.summary}`, '', `\`${name} = ${compositeText(definition.parts)}\``, '', ...bitRows(value), '', sleepSentence(name, value, config)];
   if (definition.uncertainty) lines.push('', `_${definition.uncertainty}._`);
-  lines.push('', footer(config, 'include/linux/gfp_types.h'));
+  if (definition.changedBy) lines.push('', `_This definition since ${definition.changedBy}._`);
+  lines.push('', footer(config, gfpSource(config)));
+  return lines.join('\n');
+}
+
+/**
+ * The hover card of a GFP mask the driver #defines (`#define DEFAULT_GFP (GFP_KERNEL |
+ * __GFP_NORETRY)`), at its #define or at a use: what it expands to and its bits. Undefined for
+ * macros that are not GFP masks, take parameters or are defined differently under #if.
+ */
+export function macroGfpCard(name: string, macros: ReadonlyMap<string, MacroDefinition>, config: ModelConfig, file?: string): string | undefined {
+  const macro = macros.get(name);
+  if (!macro || macro.params || macro.conflicting || isGfpName(name)) return undefined;
+  const expansion = expandMaskMacros(name, macros);
+  const value = expansion === undefined ? undefined : evaluateGfpText(name, config, macros);
+  if (!expansion || !value) return undefined;
+  const where = macro.file && macro.file !== file ? `${macro.file.split(/[\\/]/).pop()}:${macro.line + 1}` : `line ${macro.line + 1}`;
+  const body = macro.body.replace(/\s+/g, ' ');
+  const lines = [`**${name}** — a GFP mask defined at ${where}: \`#define ${name} ${body}\``, ''];
+  if (expansion !== withoutOuterParens(body.trim())) lines.push(`Expands to \`${expansion}\`.`, '');
+  lines.push(`\`${name}\` = ${sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0'}`, '', ...bitRows(value), '', sleepSentence(name, value, config));
+  if (value.uncertainty.length > 0) lines.push('', `_${value.uncertainty.join('; ')}._`);
+  lines.push('', footer(config, gfpSource(config)));
   return lines.join('\n');
 }
 

@@ -5,9 +5,10 @@ import { atomicContextAt, refKey, registrationAt } from '../analysis/locks/atomi
 import { placed } from '../analysis/summaries/functionSummary';
 import { spanOf } from '../parsing/syntax';
 import { contextSummary } from '../rules/atomicWording';
-import type { HoverSection } from './hover';
+import type { HoverSection, HoverTarget } from './hover';
 
-export const contextSection: HoverSection = ({ facts, folder, db, call }) => {
+/** The context sentence at a call (`atomic: …` or `process context: …`), or undefined when not known exactly. */
+export function contextAt({ facts, folder, db, call }: HoverTarget): string | undefined {
   if (!call) return undefined;
   const view = db.atomicView(facts, folder);
   const at = spanOf(call);
@@ -23,7 +24,7 @@ export const contextSection: HoverSection = ({ facts, folder, db, call }) => {
   if (callIndex < 0) return undefined;
   const ref = { file: view.self, fn: fnIndex };
   const atomic = atomicContextAt(view, ref, callIndex);
-  if (atomic) return `**Context** — atomic: ${contextSummary(view, atomic)}. Nothing here may sleep.`;
+  if (atomic) return `atomic: ${contextSummary(view, atomic)}. Nothing here may sleep.`;
   const held = entry.summary.calls[callIndex].held;
   const root = view.composition.processRoots.get(refKey(ref));
   if (!held || held.length > 0 || !root || view.composition.entry.has(refKey(ref))) return undefined;
@@ -32,5 +33,12 @@ export const contextSection: HoverSection = ({ facts, folder, db, call }) => {
   const mayLock = entry.summary.calls.slice(0, callIndex).some((earlier) => /lock|guard|disable|get_cpu/i.test(earlier.calleeText));
   if (mayLock) return undefined;
   const registration = registrationAt(view, root);
-  return `**Context** — process context: ${entry.name}() is a ${registration.role} registered by ${registration.via} at line ${registration.site.startLine + 1}${root.file === view.self ? '' : ` of ${view.files[root.file].path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
+  return `process context: ${entry.name}() is a ${registration.role} registered by ${registration.via} at line ${registration.site.startLine + 1}${root.file === view.self ? '' : ` of ${view.files[root.file].path.split(/[\\/]/).pop()}`}, and no atomic section is held here.`;
+}
+
+/** The context of any other call; an allocation's card carries it on its first screen. */
+export const contextSection: HoverSection = (target) => {
+  if (target.call && target.facts.allocations.some((site) => site.call.id === target.call!.id)) return undefined;
+  const context = contextAt(target);
+  return context ? `**Context** — ${context}` : undefined;
 };

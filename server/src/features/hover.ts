@@ -4,9 +4,9 @@ import type { Node } from 'web-tree-sitter';
 import type { AnalysisDatabase } from '../analysis/database';
 import type { FileFacts } from '../analysis/fileFacts';
 import { Span, spanOf } from '../parsing/syntax';
-import { allocationCard, freeCard, gfpCard } from './cards';
+import { allocationCard, freeCard, gfpCard, macroGfpCard } from './cards';
 import { provenanceSection } from './provenanceHover';
-import { contextSection } from './contextHover';
+import { contextAt, contextSection } from './contextHover';
 
 export interface HoverTarget {
   facts: FileFacts;
@@ -20,16 +20,18 @@ export interface HoverTarget {
 
 export type HoverSection = (target: HoverTarget) => string | undefined;
 
-const apiSection: HoverSection = ({ facts, call }) => {
+const apiSection: HoverSection = (target) => {
+  const { facts, call } = target;
   if (!call) return undefined;
   const allocation = facts.allocations.find((site) => site.call.id === call.id);
-  if (allocation) return allocationCard(allocation, facts.config);
+  if (allocation) return allocationCard(allocation, facts.config, { context: contextAt(target), macros: facts.scope.macros });
   const free = facts.frees.find((site) => site.call.id === call.id);
   return free ? freeCard(free.api, facts.config) : undefined;
 };
 
+// A flag name, or a mask the driver #defines (at its #define or where it is used).
 const gfpSection: HoverSection = ({ facts, node, call }) =>
-  !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) : undefined;
+  !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) ?? macroGfpCard(node.text, facts.scope.macros, facts.config, facts.path) : undefined;
 
 export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection];
 

@@ -17,12 +17,14 @@ export type AllocFamily =
   | 'folio'
   | 'contig'
   | 'devres'
+  | 'devres_raw'
   | 'devres_pages'
   | 'dma_coherent'
   | 'dma_coherent_managed'
   | 'dma_noncoherent'
   | 'dma_pages'
   | 'dma_pool'
+  | 'usb_coherent'
   | 'mempool'
   | 'percpu'
   | 'cma'
@@ -133,7 +135,22 @@ export const ALLOC_APIS = [
   { name: 'kmalloc_flex', summary: 'kmalloc() of a struct with cnt flexible-array elements, struct_size_t(T, FAM, cnt); sets the __counted_by counter.', family: 'slab', args: { count: 2, gfp: 3 }, size: 'type', defaultGfp: 'GFP_KERNEL', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: SLAB_FREE, returns: 'pointer', since: '7.0', source: 'include/linux/slab.h (7.0-rc)' },
   { name: 'kzalloc_flex', summary: 'Zeroed kmalloc_flex().', family: 'slab', args: { count: 2, gfp: 3 }, size: 'type', defaultGfp: 'GFP_KERNEL', addsGfp: ['__GFP_ZERO'], layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: SLAB_FREE, returns: 'pointer', since: '7.0', source: 'include/linux/slab.h (7.0-rc)' },
 
+  // lib/kasprintf.c (6.1): kmalloc_track_caller(len + 1, gfp) of the formatted length.
+  { name: 'kasprintf', summary: 'kmalloc() a formatted string (its length + 1 bytes).', family: 'slab', args: { gfp: 0 }, size: 'string', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: SLAB_FREE, returns: 'pointer', source: 'lib/kasprintf.c (6.1)' },
+  { name: 'kvasprintf', summary: 'kasprintf() from a va_list.', family: 'slab', args: { gfp: 0 }, size: 'string', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: SLAB_FREE, returns: 'pointer', source: 'lib/kasprintf.c (6.1)' },
+  // mm/util.c (6.1): kmalloc_track_caller(len, GFP_USER | __GFP_NOWARN), then copy_from_user(), which may fault and sleep.
+  { name: 'memdup_user', summary: 'kmalloc() a copy of len bytes from user space; returns an ERR_PTR(), never NULL, on failure.', family: 'slab', args: { size: 1 }, size: 'size', defaultGfp: 'GFP_USER | __GFP_NOWARN', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'always', frees: SLAB_FREE, returns: 'pointer', notes: ['Check the result with IS_ERR(), not !p.'], source: 'mm/util.c (6.1)' },
+  { name: 'memdup_user_nul', summary: 'memdup_user() of len bytes plus a NUL (len + 1 allocated, GFP_KERNEL); ERR_PTR() on failure.', family: 'slab', args: { size: 1 }, size: 'size+1', defaultGfp: 'GFP_KERNEL', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'always', frees: SLAB_FREE, returns: 'pointer', notes: ['Check the result with IS_ERR(), not !p.'], source: 'mm/util.c (6.1)' },
+  { name: 'strndup_user', summary: 'memdup_user() of a user-space string of at most n bytes, NUL-terminated; ERR_PTR() on failure.', family: 'slab', args: {}, size: 'string', defaultGfp: 'GFP_USER | __GFP_NOWARN', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'always', frees: SLAB_FREE, returns: 'pointer', notes: ['Check the result with IS_ERR(), not !p.'], source: 'mm/util.c (6.1)' },
+  // lib/bitmap.c (6.1): kmalloc_array(BITS_TO_LONGS(nbits), sizeof(unsigned long), flags).
+  { name: 'bitmap_alloc', summary: 'kmalloc_array() of BITS_TO_LONGS(nbits) longs for a bitmap.', family: 'slab', args: { count: 0, gfp: 1 }, size: 'none', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['bitmap_free'], returns: 'pointer', source: 'lib/bitmap.c (6.1)' },
+  { name: 'bitmap_zalloc', summary: 'Zeroed bitmap_alloc().', family: 'slab', args: { count: 0, gfp: 1 }, size: 'none', addsGfp: ['__GFP_ZERO'], layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['bitmap_free'], returns: 'pointer', source: 'lib/bitmap.c (6.1)' },
+  { name: 'bitmap_alloc_node', summary: 'bitmap_alloc() preferring a NUMA node.', family: 'slab', args: { count: 0, gfp: 1, node: 2 }, size: 'none', layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['bitmap_free'], returns: 'pointer', source: 'lib/bitmap.c (6.1)' },
+  { name: 'bitmap_zalloc_node', summary: 'Zeroed bitmap_alloc_node().', family: 'slab', args: { count: 0, gfp: 1, node: 2 }, size: 'none', addsGfp: ['__GFP_ZERO'], layers: ['slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['bitmap_free'], returns: 'pointer', source: 'lib/bitmap.c (6.1)' },
+
   // §3.2 kvmalloc
+  // mm/util.c (6.1): kvmalloc(len, GFP_USER), then copy_from_user().
+  { name: 'vmemdup_user', summary: 'kvmalloc() a copy of len bytes from user space; returns an ERR_PTR(), never NULL, on failure.', family: 'kvmalloc', args: { size: 1 }, size: 'size', defaultGfp: 'GFP_USER', layers: ['kvmalloc', 'slub', 'vmalloc', 'buddy'], contiguous: 'maybe', sleeps: 'always', frees: ['kvfree'], returns: 'pointer', notes: ['Check the result with IS_ERR(), not !p; free with kvfree().'], source: 'mm/util.c (6.1)' },
   { name: 'kvmalloc', summary: 'kmalloc() first; above a page, fall back to vmalloc when kmalloc fails. Not physically contiguous in general.', family: 'kvmalloc', args: { size: 0, gfp: 1 }, size: 'size', layers: ['kvmalloc', 'slub', 'vmalloc', 'buddy'], contiguous: 'maybe', sleeps: 'gfp', frees: ['kvfree'], returns: 'pointer', notes: ['Above PAGE_SIZE the kmalloc attempt gets __GFP_NOWARN and __GFP_NORETRY (unless __GFP_RETRY_MAYFAIL); the vmalloc fallback runs only when the mask allows blocking — GFP_ATOMIC/GFP_NOWAIT get kmalloc only (mm/util.c, 6.1.192).'], source: 'mm/util.c (6.1)' },
   { name: 'kvzalloc', summary: 'Zeroed kvmalloc().', family: 'kvmalloc', args: { size: 0, gfp: 1 }, size: 'size', addsGfp: ['__GFP_ZERO'], layers: ['kvmalloc', 'slub', 'vmalloc', 'buddy'], contiguous: 'maybe', sleeps: 'gfp', frees: ['kvfree'], returns: 'pointer', source: 'include/linux/slab.h (6.1)' },
   { name: 'kvmalloc_node', summary: 'kvmalloc() preferring a NUMA node.', family: 'kvmalloc', args: { size: 0, gfp: 1, node: 2 }, size: 'size', layers: ['kvmalloc', 'slub', 'vmalloc', 'buddy'], contiguous: 'maybe', sleeps: 'gfp', frees: ['kvfree'], returns: 'pointer', source: 'mm/util.c (6.1)' },
@@ -178,6 +195,10 @@ export const ALLOC_APIS = [
   { name: 'alloc_contig_pages', summary: 'Allocate nr contiguous pages beyond the buddy limit by migrating pages away.', family: 'contig', args: { count: 0, gfp: 1, node: 2 }, size: 'count*page', layers: ['buddy'], contiguous: 'yes', sleeps: 'always', frees: ['free_contig_range'], returns: 'page', source: 'mm/page_alloc.c (6.1)' },
 
   // §3.5 devres
+  // drivers/base/devres.c (6.1): alloc_dr() kmallocs sizeof(struct devres) + size, like devm_kmalloc(),
+  // and returns dr->data; devres_add() hands it to the device, devres_free() frees it before that.
+  { name: 'devres_alloc', summary: 'Allocate a device resource (a struct devres header, then size bytes) with a release callback; not managed until devres_add().', family: 'devres_raw', args: { size: 1, gfp: 2 }, size: 'size', layers: ['devres', 'slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['devres_free'], returns: 'pointer', notes: ['After devres_add(dev, res) the release callback runs and the memory is freed at detach; before it, free with devres_free(). Never kfree(): the pointer is past the struct devres header.'], source: 'drivers/base/devres.c (6.1)' },
+  { name: 'devres_alloc_node', summary: 'devres_alloc() preferring a NUMA node.', family: 'devres_raw', args: { size: 1, gfp: 2, node: 3 }, size: 'size', layers: ['devres', 'slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['devres_free'], returns: 'pointer', notes: ['After devres_add(dev, res) the release callback runs and the memory is freed at detach; before it, free with devres_free(). Never kfree(): the pointer is past the struct devres header.'], source: 'drivers/base/devres.c (6.1)' },
   { name: 'devm_kmalloc', summary: 'Device-managed kmalloc(): freed automatically on driver detach or failed probe; a struct devres header precedes the object.', family: 'devres', args: { device: 0, size: 1, gfp: 2 }, size: 'size', layers: ['devres', 'slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['devm_kfree'], returns: 'pointer', notes: ['Never kfree() it: devres frees it again at detach.'], source: 'drivers/base/devres.c (6.1)' },
   { name: 'devm_kzalloc', summary: 'Zeroed devm_kmalloc().', family: 'devres', args: { device: 0, size: 1, gfp: 2 }, size: 'size', addsGfp: ['__GFP_ZERO'], layers: ['devres', 'slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['devm_kfree'], returns: 'pointer', notes: ['Never kfree() it: devres frees it again at detach.'], source: 'include/linux/device.h (6.1)' },
   { name: 'devm_kmalloc_array', summary: 'devm_kmalloc() of n * size bytes, NULL on overflow.', family: 'devres', args: { device: 0, count: 1, size: 2, gfp: 3 }, size: 'count*size', layers: ['devres', 'slub', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['devm_kfree'], returns: 'pointer', source: 'include/linux/device.h (6.1)' },
@@ -203,6 +224,10 @@ export const ALLOC_APIS = [
   { name: 'dma_pool_alloc', summary: 'Allocate one block from a dma_pool, with its device address.', family: 'pool_object', args: { cache: 0, gfp: 1 }, size: 'cache-object', layers: ['dma-pool', 'dma-api', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['dma_pool_free'], returns: 'pointer', source: 'mm/dmapool.c (6.1)' },
   { name: 'dma_pool_zalloc', summary: 'Zeroed dma_pool_alloc().', family: 'pool_object', args: { cache: 0, gfp: 1 }, size: 'cache-object', addsGfp: ['__GFP_ZERO'], layers: ['dma-pool', 'dma-api', 'buddy'], contiguous: 'yes', sleeps: 'gfp', frees: ['dma_pool_free'], returns: 'pointer', source: 'include/linux/dmapool.h (6.1)' },
 
+  // drivers/usb/core/buffer.c (6.1) hcd_buffer_alloc(): gen_pool for local-memory HCDs, kmalloc() for
+  // PIO controllers, a dma_pool block up to the largest pool size, else dma_alloc_coherent().
+  { name: 'usb_alloc_coherent', summary: 'DMA-consistent buffer for a USB device (URB_NO_TRANSFER_DMA_MAP), with its DMA address; the host controller decides where it comes from.', family: 'usb_coherent', args: { device: 0, size: 1, gfp: 2 }, size: 'size', layers: ['dma-pool', 'dma-api', 'buddy'], contiguous: 'maybe', sleeps: 'gfp', frees: ['usb_free_coherent'], returns: 'pointer', source: 'drivers/usb/core/usb.c, drivers/usb/core/buffer.c (6.1)' },
+
   // §3.7 mempool, percpu, CMA
   { name: 'mempool_create', summary: 'Create a pool pre-filled with min_nr elements (allocated with GFP_KERNEL).', family: 'mempool', args: { count: 0 }, size: 'none', layers: ['mempool'], contiguous: 'maybe', sleeps: 'always', frees: ['mempool_destroy'], returns: 'pool', source: 'mm/mempool.c (6.1)' },
   { name: 'mempool_create_kmalloc_pool', summary: 'mempool of kmalloc(size) elements.', family: 'mempool', args: { count: 0, size: 1 }, size: 'none', layers: ['mempool', 'slub'], contiguous: 'yes', sleeps: 'always', frees: ['mempool_destroy'], returns: 'pool', source: 'include/linux/mempool.h (6.1)' },
@@ -220,6 +245,7 @@ export const ALLOC_APIS = [
 export const FREE_APIS = [
   { name: 'kfree', summary: 'Free kmalloc() memory; NULL and ZERO_SIZE_PTR are no-ops. Does not sleep.', releases: ['slab'], releasesSince: [{ family: 'kmem_cache', since: '6.4' }], args: { pointer: 0 }, sleeps: 'never', source: 'mm/slab_common.c (6.1)' },
   { name: 'kfree_sensitive', summary: 'Zero ksize() bytes, then kfree().', releases: ['slab'], releasesSince: [{ family: 'kmem_cache', since: '6.4' }], args: { pointer: 0 }, sleeps: 'never', source: 'mm/slab_common.c (6.1)' },
+  { name: 'bitmap_free', summary: 'Free a bitmap_alloc()/bitmap_zalloc() bitmap (kfree()).', releases: ['slab'], args: { pointer: 0 }, sleeps: 'never', source: 'lib/bitmap.c (6.1)' },
   { name: 'kfree_const', summary: 'Free kstrdup_const() memory: no-op for .rodata strings, else kfree().', releases: ['const_string', 'slab'], args: { pointer: 0 }, sleeps: 'never', source: 'mm/util.c (6.1)' },
   { name: 'kfree_rcu', summary: 'kfree() after an RCU grace period; the two-argument form never sleeps.', releases: ['slab'], releasesSince: [{ family: 'kmem_cache', since: '6.4' }], args: { pointer: 0 }, sleeps: 'never', notes: ['The single-argument form may call synchronize_rcu() and sleep.'], source: 'include/linux/rcupdate.h (6.1)' },
   { name: 'kvfree', summary: 'Free kvmalloc(), kmalloc() or vmalloc() memory: vfree() if is_vmalloc_addr(), else kfree().', releases: ['kvmalloc', 'slab', 'vmalloc'], releasesSince: [{ family: 'kmem_cache', since: '6.4' }], args: { pointer: 0 }, sleeps: 'unless-interrupt', notes: ['Preemptible task context or non-NMI interrupt (mm/util.c).'], source: 'mm/util.c (6.1)' },
@@ -236,6 +262,7 @@ export const FREE_APIS = [
   { name: 'free_pages_exact', summary: 'Free alloc_pages_exact() memory given its address and size.', releases: ['pages_exact'], args: { pointer: 0, size: 1 }, sleeps: 'never', source: 'mm/page_alloc.c (6.1)' },
   { name: 'folio_put', summary: 'Drop a folio reference, freeing it at zero.', releases: ['folio'], args: { pointer: 0 }, sleeps: 'never', source: 'include/linux/mm.h (6.1)' },
   { name: 'free_contig_range', summary: 'Free pages from alloc_contig_range()/alloc_contig_pages().', releases: ['contig'], args: { count: 1 }, sleeps: 'never', source: 'mm/page_alloc.c (6.1)' },
+  { name: 'devres_free', summary: 'Free a devres_alloc() resource that was never devres_add()ed (BUG_ON if it is on a device list).', releases: ['devres_raw'], args: { pointer: 0 }, sleeps: 'never', source: 'drivers/base/devres.c (6.1)' },
   { name: 'devm_kfree', summary: 'Free device-managed memory early.', releases: ['devres'], args: { device: 0, pointer: 1 }, sleeps: 'never', source: 'drivers/base/devres.c (6.1)' },
   { name: 'devm_free_pages', summary: 'Free devm_get_free_pages() memory early.', releases: ['devres_pages'], args: { device: 0, pointer: 1 }, sleeps: 'never', source: 'drivers/base/devres.c (6.1)' },
   { name: 'dma_free_coherent', summary: 'Free coherent DMA memory; needs IRQs enabled, not from interrupt context.', releases: ['dma_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'irqs-enabled', source: 'kernel/dma/mapping.c (6.1)' },
@@ -247,6 +274,7 @@ export const FREE_APIS = [
   { name: 'dma_pool_free', summary: 'Return a block to its dma_pool (interrupt context allowed).', releases: ['pool_object'], args: { cache: 0, pointer: 1 }, sleeps: 'never', source: 'mm/dmapool.c (6.1)' },
   { name: 'dma_pool_destroy', summary: 'Destroy a dma_pool; sleeps.', releases: ['dma_pool'], args: { cache: 0 }, sleeps: 'always', source: 'mm/dmapool.c (6.1)' },
   { name: 'dmam_pool_destroy', summary: 'Destroy a device-managed dma_pool early.', releases: ['dma_pool'], args: { cache: 0 }, sleeps: 'always', source: 'mm/dmapool.c (6.1)' },
+  { name: 'usb_free_coherent', summary: 'Free a usb_alloc_coherent() buffer: back to its gen_pool, kfree(), dma_pool or dma_free_coherent() as the host controller allocated it.', releases: ['usb_coherent'], args: { device: 0, size: 1, pointer: 2 }, sleeps: 'unstated', source: 'drivers/usb/core/buffer.c (6.1)' },
   { name: 'mempool_free', summary: 'Return an element to a mempool (refills the reserve first).', releases: ['mempool'], args: { pointer: 0, cache: 1 }, sleeps: 'never', source: 'mm/mempool.c (6.1)' },
   { name: 'mempool_destroy', summary: 'Free the reserve and the pool.', releases: ['mempool'], args: { cache: 0 }, sleeps: 'never', source: 'mm/mempool.c (6.1)' },
   { name: 'mempool_exit', summary: 'Free the reserve of an embedded mempool.', releases: ['mempool'], args: { cache: 0 }, sleeps: 'never', source: 'mm/mempool.c (6.1)' },

@@ -10,7 +10,12 @@ export interface GfpBit {
   /** Present from / until (inclusive) this release; absent = always. */
   since?: string;
   until?: string;
+  /** The upstream commit that added or removed it, when confirmed (then since/until are exact). */
+  changedBy?: string;
 }
+
+/** Commit 2973d8229b78 (NeilBrown, the last of Mel Gorman's "Discard __GFP_ATOMIC" series), first in v6.3. */
+const DISCARD_GFP_ATOMIC = 'commit 2973d8229b78 "mm: discard __GFP_ATOMIC" (v6.3)';
 
 export const GFP_BITS = [
   { name: '__GFP_DMA', value: 0x01, meaning: 'allocate from ZONE_DMA (legacy; prefer the DMA API)' },
@@ -22,7 +27,9 @@ export const GFP_BITS = [
   { name: '__GFP_IO', value: 0x40, meaning: 'reclaim may start physical I/O' },
   { name: '__GFP_FS', value: 0x80, meaning: 'reclaim may call into the filesystem' },
   { name: '__GFP_ZERO', value: 0x100, meaning: 'return zeroed memory' },
-  { name: '__GFP_ATOMIC', value: 0x200, meaning: 'caller cannot reclaim or sleep and is high priority', until: '6.1' },
+  // 6.1 include/linux/gfp_types.h: `#define ___GFP_ATOMIC 0x200u`. 6.3 leaves 0x200 unused, so the
+  // bits above keep their values (the 6.10 enum keeps a ___GFP_UNUSED_BIT in its place).
+  { name: '__GFP_ATOMIC', value: 0x200, meaning: 'caller cannot reclaim or sleep and is high priority', until: '6.2', changedBy: DISCARD_GFP_ATOMIC },
   { name: '__GFP_DIRECT_RECLAIM', value: 0x400, meaning: 'may enter direct reclaim: the allocation may sleep' },
   { name: '__GFP_KSWAPD_RECLAIM', value: 0x800, meaning: 'wakes kswapd at the low watermark (does not sleep)' },
   { name: '__GFP_WRITE', value: 0x1000, meaning: 'caller intends to dirty the page' },
@@ -50,6 +57,8 @@ export interface GfpCompositeVariant {
   since?: string;
   until?: string;
   parts: readonly string[];
+  /** The upstream commit that made this definition, when confirmed. */
+  changedBy?: string;
 }
 
 export interface GfpComposite {
@@ -75,11 +84,11 @@ export const GFP_COMPOSITES = [
   {
     name: 'GFP_ATOMIC',
     summary: 'cannot sleep, may use part of the reserves: for atomic context',
+    // 6.1: `(__GFP_HIGH|__GFP_ATOMIC|__GFP_KSWAPD_RECLAIM)`; from 6.3 `(__GFP_HIGH|__GFP_KSWAPD_RECLAIM)`.
     variants: [
-      { until: '6.1', parts: ['__GFP_HIGH', '__GFP_ATOMIC', '__GFP_KSWAPD_RECLAIM'] },
-      { since: '6.6', parts: ['__GFP_HIGH', '__GFP_KSWAPD_RECLAIM'] },
+      { until: '6.2', parts: ['__GFP_HIGH', '__GFP_ATOMIC', '__GFP_KSWAPD_RECLAIM'] },
+      { since: '6.3', parts: ['__GFP_HIGH', '__GFP_KSWAPD_RECLAIM'], changedBy: DISCARD_GFP_ATOMIC },
     ],
-    unverifiedChange: '__GFP_ATOMIC was dropped between 6.2 and 6.6 (release not confirmed)',
   },
   {
     name: 'GFP_NOWAIT',
@@ -165,6 +174,24 @@ export interface CompositeDefinition {
   parts: readonly string[];
   /** Set when the configured release falls between two known definitions. */
   uncertainty?: string;
+  changedBy?: string;
+}
+
+// The releases whose include/linux/gfp_types.h the tables were read from (facts §2); 6.1 is the
+// extracted linux-source-6.1 tree.
+const GFP_HEADERS_READ = ['6.1', '6.6', '6.8'] as const;
+
+/**
+ * Where a GFP card's figures come from for the configured kernel: the newest header read at or
+ * below it, e.g. `include/linux/gfp_types.h (6.1)`.
+ */
+export function gfpSource(config: ModelConfig): string {
+  return `include/linux/gfp_types.h (${gfpHeaderRelease(config)})`;
+}
+
+/** The newest release whose gfp_types.h was read at or below the configured one. */
+export function gfpHeaderRelease(config: ModelConfig): string {
+  return [...GFP_HEADERS_READ].reverse().find((release) => atLeast(config, release)) ?? GFP_HEADERS_READ[0];
 }
 
 /**
@@ -173,7 +200,7 @@ export interface CompositeDefinition {
  */
 export function compositeDefinition(flag: GfpComposite, config: ModelConfig): CompositeDefinition {
   const exact = flag.variants.find((variant) => inRange(config, variant.since, variant.until));
-  if (exact) return { parts: exact.parts };
+  if (exact) return { parts: exact.parts, ...(exact.changedBy ? { changedBy: exact.changedBy } : {}) };
   const older = [...flag.variants].reverse().find((variant) => !variant.since || atLeast(config, variant.since));
   return { parts: (older ?? flag.variants[0]).parts, uncertainty: flag.unverifiedChange };
 }

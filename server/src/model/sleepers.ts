@@ -24,7 +24,7 @@ export const SLEEPERS: readonly Sleeper[] = [
   ...rows(['cond_resched'], 'may reschedule (__might_resched())', 'include/linux/sched.h (6.1)'),
   ...rows(['wait_event', 'wait_event_interruptible', 'wait_event_killable', 'wait_event_timeout', 'wait_event_interruptible_timeout', 'wait_event_killable_timeout', 'wait_event_idle', 'wait_event_idle_timeout', 'wait_event_interruptible_exclusive', 'wait_event_freezable'], 'waits on a wait queue (might_sleep())', 'include/linux/wait.h (6.1)'),
   ...rows(['wait_for_completion', 'wait_for_completion_timeout', 'wait_for_completion_interruptible', 'wait_for_completion_interruptible_timeout', 'wait_for_completion_killable', 'wait_for_completion_killable_timeout', 'wait_for_completion_io', 'wait_for_completion_io_timeout', 'wait_for_completion_state'], 'waits for a completion (might_sleep())', 'kernel/sched/completion.c (6.1)'),
-  ...rows(['copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'strncpy_from_user', 'memdup_user', 'vmemdup_user', 'memdup_user_nul', 'strndup_user', 'clear_user'], 'touches user memory and may fault a page in (might_fault())', 'include/linux/uaccess.h, mm/util.c (6.1)'),
+  ...rows(['copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'strncpy_from_user', 'clear_user'], 'touches user memory and may fault a page in (might_fault())', 'include/linux/uaccess.h, mm/util.c (6.1)'),
   ...rows(['request_firmware', 'request_firmware_direct', 'firmware_request_nowarn', 'firmware_request_platform', 'request_firmware_into_buf'], 'loads firmware from user space or the file system ("user context where sleeping is allowed")', 'drivers/base/firmware_loader/main.c (6.1)', 'request_firmware_nowait() from process context'),
   ...rows(['flush_work', 'flush_delayed_work', 'cancel_work_sync', 'cancel_delayed_work_sync', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue', 'flush_scheduled_work'], 'waits for work items to finish', 'kernel/workqueue.c (6.1)', 'cancel_work()/cancel_delayed_work() (no wait)'),
   ...rows(['synchronize_rcu', 'synchronize_rcu_expedited', 'synchronize_net'], 'waits for an RCU grace period', 'kernel/rcu/tree.c, net/core/dev.c (6.1)', 'call_rcu() or kfree_rcu()'),
@@ -70,7 +70,6 @@ export const GFP_TAKERS: readonly GfpTaker[] = [
   { name: 'skb_clone', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
   { name: 'skb_copy', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
   { name: 'pskb_expand_head', gfpArg: 3, source: 'include/linux/skbuff.h (6.1)' },
-  { name: 'kasprintf', gfpArg: 0, source: 'include/linux/sprintf.h (6.1)' },
   { name: 'sg_alloc_table', gfpArg: 2, source: 'include/linux/scatterlist.h (6.1)' },
   { name: 'idr_alloc', gfpArg: 4, source: 'include/linux/idr.h (6.1)' },
 ];

@@ -44,6 +44,7 @@ function consequence(free: FreeApi, family: AllocFamily, right: string, config: 
         return `${name} of memory that is not an object of that cache: with SLAB_FREELIST_HARDENED or slab debugging cache_from_obj() WARNs ("Object is not a Slab page!", "Wrong slab cache"), otherwise SLUB puts it on the cache's freelist and memory is corrupted (mm/slab.h, mm/slub.c, 6.1). Free it with ${right}`;
       case 'devm_kfree':
       case 'devm_free_pages':
+        if (family === 'devres_raw') return `${name} looks for a devm_kmalloc() entry; a devres_alloc() resource is not one: WARN_ON(devres_destroy(…)) and nothing is freed (drivers/base/devres.c, 6.1). Free it with ${right} before devres_add(), or let devres release it after`;
         return `${name} finds no devres entry for memory that devres did not allocate: WARN_ON(devres_destroy(…)) and the memory leaks (drivers/base/devres.c, 6.1). Free it with ${right}`;
       case 'free_pages':
       case 'free_page':
@@ -77,6 +78,10 @@ function consequence(free: FreeApi, family: AllocFamily, right: string, config: 
     case 'dma_noncoherent':
     case 'dma_pages':
       return `coherent DMA memory belongs to the DMA API (dma-direct pages, CMA, or a remapped IOMMU buffer) and its device mapping: only ${right} releases both (kernel/dma/mapping.c, 6.1)`;
+    case 'devres_raw':
+      return `devres_alloc() returns the data behind a struct devres header, not the pointer kmalloc() returned, so ${name} frees an address no allocator handed out (drivers/base/devres.c, 6.1). Free it with ${right} before devres_add(), or let devres release it after`;
+    case 'usb_coherent':
+      return `usb_alloc_coherent() memory comes from the host controller's dma_pool, dma_alloc_coherent() or gen_pool (kmalloc() only on PIO controllers): only ${right} returns it the way it was allocated (drivers/usb/core/buffer.c, 6.1)`;
     case 'pool_object':
       return `a dma_pool block lives inside a coherent DMA page of its pool: return it with dma_pool_free(pool, vaddr, dma) (mm/dmapool.c, 6.1)`;
     case 'const_string':
@@ -143,6 +148,7 @@ function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: 
     case '__free_page':
     case 'free_percpu':
     case 'kfree_const':
+    case 'devres_free':
       call = `${target.name}(${pointerText})`;
       break;
     case 'free_page':

@@ -6,7 +6,7 @@
 import { describeConfig, kernelConstants } from '../model/config';
 import { servingRoute } from '../model/routing';
 import { spanOf } from '../parsing/syntax';
-import { kvmallocFix } from './kvmallocFix';
+import { kvmallocAdvice } from './kvmallocFix';
 import { Rule, RuleFinding } from './rule';
 import { formatBytes, sizeEvidence } from './sizeMessages';
 
@@ -39,11 +39,11 @@ export const kmallocCostlyOrder: Rule = {
         });
         continue;
       }
-      const fix = kvmallocFix(facts, folder, site);
+      const { fix, why } = kvmallocAdvice(facts, folder, site);
       const header = route.header !== undefined ? ` + ${route.header}-byte devres header` : '';
       const advice = fix
         ? ` The buffer is not handed to an API that needs physically contiguous memory here: ${fix.title.replace(/^Use /, '')} falls back to vmalloc.`
-        : ' If the buffer need not be physically contiguous, kvmalloc() (with kvfree()) falls back to vmalloc.';
+        : ` If the buffer need not be physically contiguous, kvmalloc() (with kvfree()) falls back to vmalloc${why ? ` (no automatic fix: ${why})` : ''}.`;
       findings.push({
         span: spanOf(site.call),
         message: `${site.api.name}() of ${formatBytes(site.requestedBytes!.value)}${header} is larger than the largest kmalloc cache (${formatBytes(constants.kmallocMaxCacheSize)}) and is served by the page allocator at ${where}: ${consequence} (${config}).${advice}${sizeEvidence(site)}`,

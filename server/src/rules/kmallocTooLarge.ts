@@ -4,7 +4,7 @@
 import { describeConfig, kernelConstants } from '../model/config';
 import { servingRoute } from '../model/routing';
 import { spanOf } from '../parsing/syntax';
-import { kvmallocFix } from './kvmallocFix';
+import { kvmallocAdvice } from './kvmallocFix';
 import { Rule, RuleFinding } from './rule';
 import { formatBytes, sizeEvidence } from './sizeMessages';
 
@@ -34,11 +34,11 @@ export const kmallocTooLarge: Rule = {
         });
         continue;
       }
-      const fix = kvmallocFix(facts, folder, site);
+      const { fix, why } = kvmallocAdvice(facts, folder, site);
       const header = route.header !== undefined ? ` (+ ${route.header}-byte devres header)` : '';
       const advice = fix
-        ? ` The buffer is not handed to an API that needs physically contiguous memory here, so ${fix.title.replace(/^Use /, '')} serves it from vmalloc.`
-        : ' Use a smaller buffer, or kvmalloc() and kvfree() if it need not be physically contiguous.';
+        ? ` The buffer is not handed to an API that needs physically contiguous memory here, so the fix (${fix.title.replace(/^Use /, '')}) lets vmalloc serve it.`
+        : ` Use a smaller buffer, or kvmalloc() and kvfree() if it need not be physically contiguous${why ? ` (no automatic fix: ${why})` : ''}.`;
       findings.push({
         span: spanOf(site.call),
         message: `${site.api.name}() always fails: ${formatBytes(site.requestedBytes!.value)}${header} is above KMALLOC_MAX_SIZE (${formatBytes(constants.kmallocMaxSize)}, order ${constants.maxOrder}), so __alloc_pages() returns NULL${silent} (${config}).${advice}${sizeEvidence(site)}`,

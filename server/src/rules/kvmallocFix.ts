@@ -9,6 +9,7 @@ import type { FileFacts } from '../analysis/fileFacts';
 import { allocApi } from '../model/apis';
 import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
 import { gfpAllowsBlocking } from '../model/gfp';
+import { KVMALLOC_NONBLOCKING } from '../model/routing';
 import { calleeName, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
 import { AllocationTarget, allocationTarget } from '../analysis/allocationTarget';
 import { Fix, TextEdit } from './rule';
@@ -56,11 +57,17 @@ function isDeclarationOf(occurrence: Node, site: AllocationSite): boolean {
 }
 
 /**
- * Classifies every use of the pointer. Returns the kfree() calls to convert, or undefined when a
- * use needs contiguous memory or lets the pointer go where the file does not show its free.
+ * Classifies every use of the pointer. Returns the kfree() calls to convert, or the use that
+ * needs contiguous memory or lets the pointer go where the file does not show its free.
  */
-function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: AllocationTarget): Node[] | undefined {
+function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: AllocationTarget): { frees: Node[] } | { escape: Node } {
   const frees: Node[] = [];
+  const result = kfreeUses(facts, site, target, frees);
+  return result ? { escape: result } : { frees };
+}
+
+/** Fills `frees`; returns the first use that stops the fix, if any. */
+function kfreeUses(facts: FileFacts, site: AllocationSite, target: AllocationTarget, frees: Node[]): Node | undefined {
   for (const occurrence of occurrences(facts, target)) {
     if (occurrence.startIndex >= site.call.startIndex && occurrence.endIndex <= site.call.endIndex) continue;
     if (isDeclarationOf(occurrence, site)) continue;
@@ -68,76 +75,119 @@ function kfreesIfSafe(facts: FileFacts, site: AllocationSite, target: Allocation
     // Pointer arithmetic and casts keep pointing into the buffer.
     while (node.parent && (node.parent.type === 'parenthesized_expression' || node.parent.type === 'cast_expression' || (node.parent.type === 'binary_expression' && ['+', '-'].includes(node.parent.child(1)?.text ?? '')))) node = node.parent;
     const parent = node.parent;
-    if (!parent) return undefined;
+    if (!parent) return node;
     if (VALUE_PARENTS.has(parent.type)) {
       // `p[i]`, `*p`, `p->x`: reads through the pointer. `x->p` for a field target is the field itself.
-      if (parent.type === 'field_expression' && parent.childForFieldName('argument')?.id !== node.id) return undefined;
-      if (parent.type === 'pointer_expression' && parent.child(0)?.text === '&') return undefined;
+      if (parent.type === 'field_expression' && parent.childForFieldName('argument')?.id !== node.id) return node;
+      if (parent.type === 'pointer_expression' && parent.child(0)?.text === '&') return node;
       // `&p[i]`, `&p->x`: a pointer into the buffer leaves, and can reach a DMA API unseen.
       let access = parent;
       while (access.parent && ['subscript_expression', 'field_expression', 'parenthesized_expression'].includes(access.parent.type)) access = access.parent;
-      if (access.parent?.type === 'pointer_expression' && access.parent.child(0)?.text === '&') return undefined;
+      if (access.parent?.type === 'pointer_expression' && access.parent.child(0)?.text === '&') return node;
       continue;
     }
     if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') continue;
     if (parent.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(parent.child(1)?.text ?? '')) continue;
     if (parent.type === 'parenthesized_expression' && ['if_statement', 'while_statement'].includes(parent.parent?.type ?? '')) continue;
+    // `p ? 0 : -ENOMEM`: a truth test. Only the condition: `p ? p : q` hands the pointer on.
+    if (parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === node.id) continue;
     if (parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) {
       const right = parent.childForFieldName('right');
       // The allocation itself, or `p = NULL` after a free.
       if (right && (right.id === site.call.id || site.call.startIndex >= right.startIndex && site.call.endIndex <= right.endIndex || right.text === 'NULL' || right.text === '0')) continue;
-      return undefined;
+      return node;
     }
     if (parent.type === 'argument_list') {
       const call = parent.parent!;
       const name = call.type === 'call_expression' ? calleeName(call) : undefined;
-      if (!name) return undefined;
+      if (!name) return node;
       if (name === 'kfree' && node.id === occurrence.id && callArguments(call).length === 1) {
         frees.push(call);
         continue;
       }
       if (HARMLESS_CALLS.has(name)) continue;
-      return undefined;
+      return node;
     }
-    if (target.kind === 'field' && CONTIGUOUS_FIELD_NAMES.has(target.field)) return undefined;
-    return undefined;
+    if (target.kind === 'field' && CONTIGUOUS_FIELD_NAMES.has(target.field)) return node;
+    return node;
   }
-  return frees;
+  return undefined;
 }
 
-/** Whether any call in the file hands the target to a contiguous-memory sink (belt and braces). */
-function reachesSink(facts: FileFacts, target: AllocationTarget): boolean {
+/** The call that hands the target to a contiguous-memory sink anywhere in the file (belt and braces). */
+function sinkReached(facts: FileFacts, target: AllocationTarget): Node | undefined {
   const mentions = (text: string) =>
     target.kind === 'variable' ? new RegExp(`\\b${target.name}\\b`).test(text) : new RegExp(`(->|\\.)\\s*${target.field}\\b`).test(text);
-  return facts.calls.some((call) => {
+  return facts.calls.find((call) => {
     const name = calleeName(call);
     return name !== undefined && SINK_NAMES.has(name) && callArguments(call).some((arg) => mentions(arg.text));
   });
 }
 
+/** The kv* fix, or why it is not offered (undefined `why`: the API has no kv* form to offer). */
+export interface KvmallocAdvice {
+  fix?: Fix;
+  why?: string;
+}
+
+function useLine(node: Node): string {
+  return `line ${node.startPosition.row + 1}`;
+}
+
+/** What a use that stops the fix does with the pointer, in a kernel developer's words. */
+function escapeWhy(escape: Node): string {
+  const parent = escape.parent;
+  const line = useLine(escape);
+  let access: Node = escape;
+  while (access.parent && ['subscript_expression', 'field_expression', 'parenthesized_expression'].includes(access.parent.type)) access = access.parent;
+  if (access.parent?.type === 'pointer_expression' && access.parent.child(0)?.text === '&') return `${line} takes an address inside it, which may reach a DMA API unseen`;
+  if (parent?.type === 'assignment_expression') {
+    return parent.childForFieldName('left')?.id === escape.id ? `${line} assigns it again, so its frees cannot be told apart` : `${line} copies the pointer`;
+  }
+  if (parent?.type === 'init_declarator') return `${line} copies the pointer`;
+  if (parent?.type === 'conditional_expression') return `${line} hands it on through \`?:\``;
+  if (parent?.type === 'return_statement') return `${line} returns it to the caller`;
+  if (parent?.type === 'argument_list' && parent.parent?.type === 'call_expression') {
+    const callee = calleeName(parent.parent);
+    return callee ? `${line} passes it to ${callee}(), which the fix cannot follow` : `${line} passes it to a call the fix cannot follow`;
+  }
+  return `${line} uses it in a way the fix cannot follow`;
+}
+
 /**
- * The kv* fix for a kmalloc-family site, or undefined when it is not safe to offer. `folder`
- * is checked for a field target: a field used in another file may be freed or mapped there.
+ * The kv* fix for a kmalloc-family site, or why it is not safe to offer. `folder` is checked for
+ * a field target: a field used in another file may be freed or mapped there.
  */
-export function kvmallocFix(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): Fix | undefined {
+export function kvmallocAdvice(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): KvmallocAdvice {
   const replacement = KV_EQUIVALENTS[site.api.name];
-  if (!replacement || !allocApi(replacement, facts.config)) return undefined;
-  // mm/util.c (6.1): the vmalloc fallback needs a blocking mask (gfpflags_allow_blocking).
+  if (!replacement || !allocApi(replacement, facts.config)) return {};
+  // mm/util.c kvmalloc_node(): the vmalloc fallback needs a blocking mask (gfpflags_allow_blocking).
   const gfp = site.gfp?.value;
-  if (!gfp || !gfpAllowsBlocking(gfp)) return undefined;
+  if (!gfp) return { why: `the mask \`${site.gfp?.text ?? '?'}\` is not a constant, and kvmalloc() falls back to vmalloc only for a mask that allows blocking` };
+  if (!gfpAllowsBlocking(gfp)) return { why: `\`${site.gfp!.text}\` does not allow blocking, and kvmalloc() then never falls back to vmalloc (${KVMALLOC_NONBLOCKING.readIn})` };
   // kvmalloc_node() refuses sizes above INT_MAX with a WARN (mm/util.c, 6.1).
-  if (site.requestedBytes && site.requestedBytes.value > 2 ** 31 - 1) return undefined;
+  if (site.requestedBytes && site.requestedBytes.value > 2 ** 31 - 1) return { why: 'kvmalloc() refuses sizes above INT_MAX (mm/util.c, 6.1)' };
   const target = allocationTarget(site.call);
-  if (!target || reachesSink(facts, target)) return undefined;
+  if (!target) return { why: 'the result is not stored in a variable or field whose uses the fix can follow' };
+  const what = target.kind === 'variable' ? `\`${target.name}\`` : `\`->${target.field}\``;
+  const sink = sinkReached(facts, target);
+  if (sink) return { why: `${what} is passed to ${calleeName(sink)}() at ${useLine(sink)}, which needs physically contiguous memory` };
   if (target.kind === 'field') {
     const pattern = new RegExp(`(->|\\.)\\s*${target.field}\\b`);
-    if (folder.some((file) => pattern.test(file.text))) return undefined;
+    const other = folder.find((file) => pattern.test(file.text));
+    if (other) return { why: `${what} is also used in ${other.path.split(/[\\/]/).pop()}, whose uses and frees the fix does not change` };
   }
-  const frees = kfreesIfSafe(facts, site, target);
-  if (!frees) return undefined;
+  const uses = kfreesIfSafe(facts, site, target);
+  if ('escape' in uses) return { why: `${what}: ${escapeWhy(uses.escape)}` };
+  const { frees } = uses;
   const callee = site.call.childForFieldName('function')!;
   const edits: TextEdit[] = [{ span: spanOf(callee), newText: replacement }];
   for (const free of frees) edits.push({ span: spanOf(free.childForFieldName('function')!), newText: 'kvfree' });
   const also = frees.length > 0 ? ` and ${frees.length} kfree() → kvfree()` : '';
-  return { title: `Use ${replacement}()${also}`, edits, preferred: true };
+  return { fix: { title: `Use ${replacement}()${also}`, edits, preferred: true } };
+}
+
+/** The kv* fix for a kmalloc-family site, or undefined when it is not safe to offer. */
+export function kvmallocFix(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): Fix | undefined {
+  return kvmallocAdvice(facts, folder, site).fix;
 }

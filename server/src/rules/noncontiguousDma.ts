@@ -226,6 +226,8 @@ function contiguousFix(source: PointerSource, analysis: ProvenanceAnalysis, fact
     edits.push({ file, span: { ...spanOf(close), endColumn: close.startPosition.column }, newText: `, ${replacement.addGfp}` });
   }
   for (const { free, file: freeFile, provenance } of frees) {
+    // A kfree() of this memory (today a free-mismatch) is the right free once it comes from kmalloc.
+    if (free.api.name === 'kfree') continue;
     if (free.api.name !== 'vfree' && free.api.name !== 'kvfree') return undefined;
     // kvfree() also frees kmalloc memory; a vfree() shared with other allocations becomes kvfree().
     const onlyThis = !provenance.unknown && provenance.sources.length === 1;
