@@ -28,6 +28,7 @@ async function main(): Promise<void> {
           continue;
         }
         const siblings = cache.siblingsOf(file, settings.config);
+        db.prepareFolder([loaded.facts, ...siblings], (member) => post({ type: 'step', id: task.id, file: member }));
         post({ type: 'step', id: task.id, file });
         const report = analyzeFile(loaded.facts, siblings, settings.severities, db);
         if (report.skipped) post({ type: 'skipped', id: task.id, file, reason: report.skipped });

@@ -26,7 +26,7 @@ export interface AnalysisReport {
 export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], severities: RuleSeverities = {}, db: AnalysisDatabase = new AnalysisDatabase()): AnalysisReport {
   const skipped = syntaxDepthReason(facts.tree);
   if (skipped) return { findings: [], failures: [], skipped };
-  const suppressions = collectSuppressions(facts.tree);
+  const suppressions = collectSuppressions(facts.tree, facts.text);
   const findings: Finding[] = [];
   const failures: AnalysisReport['failures'] = [];
   try {

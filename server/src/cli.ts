@@ -26,7 +26,8 @@ options:
   --jobs N                   worker threads (default: the number of cores)
   --shard K/N                analyse only the K-th of N stable slices of the files (whole
                              driver folders per slice), for a CI matrix
-  --file-timeout SECONDS     skip a file whose analysis takes longer (default: 10)
+  --file-timeout SECONDS     skip a file whose own reading, parsing and analysis takes longer
+                             (default: 60)
   --max-file-size BYTES      skip larger files; K and M suffixes allowed (default: 4M)
   --allow-skipped            skipped files do not change the exit status
   --progress auto|always|never
@@ -96,7 +97,9 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
     paths: [],
     excludes: [],
     jobs: os.availableParallelism(),
-    fileTimeoutMs: 10_000,
+    // Counts one file's own work (its folder's shared summaries are timed file by file): a
+    // generous bound that only a hang reaches, even on a loaded 2-core machine.
+    fileTimeoutMs: 60_000,
     allowSkipped: false,
     progress: 'auto',
     progressIntervalMs: 30_000,

@@ -3,8 +3,11 @@
 // summaries an edit re-builds (only the edited definition and the functions whose recorded inputs
 // it changes).
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import { test } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
+import { collectMacros } from '../../server/src/analysis/constants';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
@@ -12,6 +15,7 @@ import type { FunctionSummary } from '../../server/src/analysis/summaries/functi
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { sharedParser } from '../support/fixtures';
+import { EXAMPLES, FIXTURES } from '../support/paths';
 
 async function factsOf(text: string, path = '/drv/a.c'): Promise<FileFacts> {
   const parser = await sharedParser();
@@ -169,4 +173,24 @@ static void f(struct p *p)
   // Without the header the mask is unknown: silence.
   const alone = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
   assert.deepEqual(analyzeFile(alone, []).findings, []);
+});
+
+test('#defines found from the text are the ones a walk of the tree finds (every fixture)', async () => {
+  const parser = await sharedParser();
+  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : /\.[ch]$/.test(entry.name) ? [path.join(dir, entry.name)] : []));
+  const files = [...walk(FIXTURES), ...walk(EXAMPLES)];
+  let macros = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const tree = parser.parse(text) as Tree;
+    const walked = collectMacros(tree.rootNode, file);
+    assert.deepEqual([...collectMacros(tree.rootNode, file, text)], [...walked], file);
+    macros += walked.size;
+    tree.delete();
+  }
+  // Includes a define in a comment and one after `#  define` spacing, from the text below.
+  const text = '/* #define NOT_ONE 1 */\n#  define SPACED 2\n#define F(x) ((x) + 1)\nstatic int v = F(SPACED);\n';
+  const tree = parser.parse(text) as Tree;
+  assert.deepEqual([...collectMacros(tree.rootNode, undefined, text).keys()], ['SPACED', 'F']);
+  assert.ok(macros >= 10, `${macros} macros compared`);
 });

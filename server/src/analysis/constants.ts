@@ -47,10 +47,31 @@ export interface Evaluation {
 
 const PREPROC_DEFS = new Set(['preproc_def', 'preproc_function_def']);
 
-/** Every #define of a tree, last definition winning (as the preprocessor would, absent #undef). */
-export function collectMacros(root: Node, file?: string): Map<string, MacroDefinition> {
+/**
+ * The #define nodes of a tree in document order, located from the text (`#` … `define` at a line
+ * start) instead of a walk of the whole tree: this runs on every keystroke. A match inside a
+ * comment or string has no define node around it and is passed over.
+ */
+function defineNodes(root: Node, text: string): Node[] {
+  const found: Node[] = [];
+  const seen = new Set<number>();
+  for (const match of text.matchAll(/^[ \t]*#[ \t]*define\b/gm)) {
+    let node: Node | null = root.descendantForIndex(match.index! + match[0].indexOf('#'));
+    for (let depth = 0; node && depth < 3 && !PREPROC_DEFS.has(node.type); depth++) node = node.parent;
+    if (!node || !PREPROC_DEFS.has(node.type) || seen.has(node.id)) continue;
+    seen.add(node.id);
+    found.push(node);
+  }
+  return found;
+}
+
+/**
+ * Every #define of a tree, last definition winning (as the preprocessor would, absent #undef).
+ * With the tree's text the nodes are found from it; without, by walking the tree.
+ */
+export function collectMacros(root: Node, file?: string, text?: string): Map<string, MacroDefinition> {
   const macros = new Map<string, MacroDefinition>();
-  for (const node of descendantsOfType(root, PREPROC_DEFS)) {
+  for (const node of text === undefined ? descendantsOfType(root, PREPROC_DEFS) : defineNodes(root, text)) {
     const name = node.childForFieldName('name')?.text;
     if (!name) continue;
     const body = node.childForFieldName('value')?.text.trim() ?? '';

@@ -90,6 +90,19 @@ export class AnalysisDatabase {
     return summary;
   }
 
+  /**
+   * Summarises every file of a folder ahead of their analyses, calling `before(path)` before each:
+   * the CLI restarts its per-file time bound there, so each file's bound covers its own summary.
+   */
+  prepareFolder(files: readonly FileFacts[], before: (path: string) => void): void {
+    const byPath = new Map(files.map((member) => [path.resolve(member.path), member]));
+    for (const member of files) {
+      if (this.summaries.has(member)) continue;
+      before(member.path);
+      this.fileSummaryIn(member, byPath);
+    }
+  }
+
   /** The atomic-context analysis of a file within its folder. */
   atomicView(facts: FileFacts, folder: readonly FileFacts[]): AtomicView {
     const cached = this.views.get(facts);

@@ -4,7 +4,9 @@
 // rules that need a sound function body check for errors themselves.
 import type { Node, Tree } from 'web-tree-sitter';
 import { ModelConfig } from '../model/config';
-import { descendantsOfType, functionName } from '../parsing/syntax';
+import { ALLOC_APIS, FREE_APIS } from '../model/apis';
+import { CalleeNames, calleeNames, callsNamed, descendantsOfType, functionName } from '../parsing/syntax';
+import { topLevelParts } from './summaries/fileSummary';
 import { AllocationSite, FreeSite, allocationSite, freeSite } from './allocationSites';
 import { ConstantScope, MacroDefinition, collectMacros, createScope } from './constants';
 
@@ -21,23 +23,28 @@ export interface FileFacts {
   config: ModelConfig;
   macros: Map<string, MacroDefinition>;
   scope: ConstantScope;
-  calls: Node[];
+  /** Every call of the file, in document order: a walk of the whole tree on first use. */
+  readonly calls: Node[];
+  /** Calls to some callee names, in document order, found from the text (no walk). */
+  callsTo(names: CalleeNames): Node[];
   allocations: AllocationSite[];
   frees: FreeSite[];
   functions: FunctionFacts[];
 }
 
-const CALLS_AND_FUNCTIONS = new Set(['call_expression', 'function_definition']);
+/** Every catalogued allocation and free API name (model/apis.ts), whatever the release. */
+const CATALOGUED = calleeNames([...ALLOC_APIS.map((api) => api.name), ...FREE_APIS.map((api) => api.name)]);
+
+const CALLS = new Set(['call_expression']);
 
 export function collectFileFacts(path: string, text: string, tree: Tree, config: ModelConfig): FileFacts {
-  const macros = collectMacros(tree.rootNode);
+  const macros = collectMacros(tree.rootNode, undefined, text);
   const scope = createScope(config, macros);
-  // One walk for both kinds of node: each walk of a large file costs milliseconds.
-  const nodes = descendantsOfType(tree.rootNode, CALLS_AND_FUNCTIONS);
-  const calls = nodes.filter((node) => node.type === 'call_expression');
   const allocations: AllocationSite[] = [];
   const frees: FreeSite[] = [];
-  for (const call of calls) {
+  // Catalogued calls are found from the text: a walk of every node of a large file costs more
+  // than its incremental re-parse, and this runs on every keystroke.
+  for (const call of callsNamed(tree.rootNode, text, CATALOGUED)) {
     const allocation = allocationSite(call, scope);
     if (allocation) {
       allocations.push(allocation);
@@ -47,11 +54,26 @@ export function collectFileFacts(path: string, text: string, tree: Tree, config:
     if (free) frees.push(free);
   }
   const functions: FunctionFacts[] = [];
-  for (const node of nodes) {
-    if (node.type !== 'function_definition') continue;
+  for (const node of topLevelParts(tree).functions) {
     const name = functionName(node);
     const body = node.childForFieldName('body');
     if (name && body) functions.push({ name, node, body });
   }
-  return { path, text, tree, config, macros, scope, calls, allocations, frees, functions };
+  let calls: Node[] | undefined;
+  return {
+    path,
+    text,
+    tree,
+    config,
+    macros,
+    scope,
+    get calls() {
+      calls ??= descendantsOfType(tree.rootNode, CALLS);
+      return calls;
+    },
+    callsTo: (names) => callsNamed(tree.rootNode, text, names),
+    allocations,
+    frees,
+    functions,
+  };
 }

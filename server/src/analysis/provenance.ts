@@ -8,7 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { AllocApi, AllocFamily } from '../model/apis';
 import { ModelConfig } from '../model/config';
 import { gfpAllowsBlocking } from '../model/gfp';
-import { Span, calleeName, callArguments, descendantsOfType, namedChildren, spanOf } from '../parsing/syntax';
+import { Span, calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../parsing/syntax';
 import { AllocationSite } from './allocationSites';
 import type { FileFacts, FunctionFacts } from './fileFacts';
 import { typeDeclarationsOf } from './sizeScope';
@@ -807,6 +807,7 @@ export function fieldRead(expression: Node): string | undefined {
 }
 
 const checkedNames = new WeakMap<FileFacts, Set<string>>();
+const VMALLOC_CHECK = calleeNames(['is_vmalloc_addr']);
 
 /**
  * Field names tested with is_vmalloc_addr() anywhere in the files: code keeping a flag or branching
@@ -818,7 +819,7 @@ export function vmallocCheckedNames(files: readonly FileFacts[]): Set<string> {
     let set = checkedNames.get(file);
     if (!set) {
       set = new Set();
-      for (const call of file.calls) {
+      for (const call of file.callsTo(VMALLOC_CHECK)) {
         if (calleeName(call) !== 'is_vmalloc_addr') continue;
         // Fields only: a local's test guards its own function, which underVmallocCheck() covers.
         const argument = callArguments(call)[0] && stripParens(callArguments(call)[0]);

@@ -1,17 +1,31 @@
 // `/* kalloc-ignore: rule-id[, rule-id] */` on the line of a finding or the line above silences it;
 // `kalloc-ignore` with no list silences every rule there.
-import type { Tree } from 'web-tree-sitter';
-import { descendantsOfType } from '../parsing/syntax';
+import type { Node, Tree } from 'web-tree-sitter';
 
-const COMMENTS = new Set(['comment']);
 const MARKER = /kalloc-ignore(?::\s*([\w\s,-]+))?/;
 
 /** Rule ids suppressed per 0-based line; '*' means every rule. */
 export type Suppressions = Map<number, Set<string>>;
 
-export function collectSuppressions(tree: Tree): Suppressions {
+/**
+ * The comments holding a marker, found from the text (one indexOf per marker, no tree walk: this
+ * runs on every keystroke, and almost no file has one).
+ */
+function markedComments(tree: Tree, text: string): Node[] {
+  const comments: Node[] = [];
+  const seen = new Set<number>();
+  for (let index = text.indexOf('kalloc-ignore'); index !== -1; index = text.indexOf('kalloc-ignore', index + 1)) {
+    const node = tree.rootNode.descendantForIndex(index);
+    if (node?.type !== 'comment' || seen.has(node.id)) continue;
+    seen.add(node.id);
+    comments.push(node);
+  }
+  return comments;
+}
+
+export function collectSuppressions(tree: Tree, text: string): Suppressions {
   const suppressions: Suppressions = new Map();
-  for (const comment of descendantsOfType(tree.rootNode, COMMENTS)) {
+  for (const comment of markedComments(tree, text)) {
     const match = MARKER.exec(comment.text);
     if (!match) continue;
     const ids = match[1] ? match[1].split(/[\s,]+/).filter((id) => /^[a-z][a-z0-9-]*$/.test(id)) : ['*'];

@@ -10,7 +10,7 @@ import { allocApi } from '../model/apis';
 import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
 import { gfpAllowsBlocking } from '../model/gfp';
 import { KVMALLOC_NONBLOCKING } from '../model/routing';
-import { calleeName, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
+import { calleeName, calleeNames, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
 import { AllocationTarget, allocationTarget } from '../analysis/allocationTarget';
 import { Fix, TextEdit } from './rule';
 
@@ -34,6 +34,7 @@ const HARMLESS_CALLS = new Set([
 ]);
 
 const SINK_NAMES = new Set<string>([...CONTIGUOUS_SINKS.map((sink) => sink.name), ...VMALLOC_ONLY_USES]);
+const SINK_CALLEES = calleeNames(SINK_NAMES);
 const CONTIGUOUS_FIELD_NAMES = new Set<string>(CONTIGUOUS_FIELDS.map((field) => field.field));
 
 function occurrences(facts: FileFacts, target: AllocationTarget): Node[] {
@@ -118,7 +119,7 @@ function kfreeUses(facts: FileFacts, site: AllocationSite, target: AllocationTar
 function sinkReached(facts: FileFacts, target: AllocationTarget): Node | undefined {
   const mentions = (text: string) =>
     target.kind === 'variable' ? new RegExp(`\\b${target.name}\\b`).test(text) : new RegExp(`(->|\\.)\\s*${target.field}\\b`).test(text);
-  return facts.calls.find((call) => {
+  return facts.callsTo(SINK_CALLEES).find((call) => {
     const name = calleeName(call);
     return name !== undefined && SINK_NAMES.has(name) && callArguments(call).some((arg) => mentions(arg.text));
   });

@@ -20,9 +20,9 @@ import {
   vmallocCheckedNames,
 } from '../analysis/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
-import { VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
+import { CONTIGUOUS_SINKS, VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
-import { callArguments, calleeName, descendantsOfType, spanOf, unwrapExpression } from '../parsing/syntax';
+import { callArguments, calleeName, calleeNames, descendantsOfType, spanOf, unwrapExpression } from '../parsing/syntax';
 import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
 
 const STACK_WHY =
@@ -56,10 +56,14 @@ function callsInFunction(node: Node): string[] {
   return fn ? descendantsOfType(fn, new Set(['call_expression'])).map((call) => calleeName(call) ?? '') : [];
 }
 
+/** The contiguous-memory sinks' names, to find their calls from the text. */
+const SINK_CALLEES = calleeNames(CONTIGUOUS_SINKS.map((sink) => sink.name));
+const VMALLOC_ONLY_CALLEES = calleeNames(VMALLOC_ONLY_USES);
+
 function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
   const uses: SinkUse[] = [];
   const consumed = new Set<number>();
-  for (const call of facts.calls) {
+  for (const call of facts.callsTo(SINK_CALLEES)) {
     const name = calleeName(call);
     const sink = name ? contiguousSink(name) : undefined;
     if (!sink) continue;
@@ -198,7 +202,7 @@ function contiguousFix(source: PointerSource, analysis: ProvenanceAnalysis, fact
     (provenance.unknown && (!stored || argument.text.endsWith(stored)));
   // Another use that needs vmalloc memory (remap_vmalloc_range, vmalloc_to_page, …) forbids the switch.
   for (const file of files) {
-    for (const call of file.calls) {
+    for (const call of file.callsTo(VMALLOC_ONLY_CALLEES)) {
       const name = calleeName(call);
       if (!name || !VMALLOC_ONLY_USES.includes(name)) continue;
       const argument = callArguments(call)[name.startsWith('remap_vmalloc_range') ? 1 : 0];
