@@ -9,7 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from '../../server/src/analyzeFile';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
@@ -17,7 +17,7 @@ import { unanalysableReason } from '../../server/src/settings';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
 import { MAX_NESTING } from '../../server/src/workspace/sourceText';
 import { sharedParser } from '../support/fixtures';
-import { isShowMessage, LspClient } from '../support/lspClient';
+import { isShowMessage, serverForSuite } from '../support/lspClient';
 import { DIST, FIXTURES } from '../support/paths';
 
 const WATCHDOG = { timeout: 10 * 60 * 1000 };
@@ -162,14 +162,7 @@ describe('analyzeFile on mangled fixtures', () => {
 });
 
 describe('the real server over --stdio', () => {
-  let client: LspClient;
-  before(async () => {
-    client = new LspClient();
-    await client.initialize();
-  });
-  after(async () => {
-    await client.shutdown();
-  });
+  const client = serverForSuite();
 
   const uri = (name: string) => `file:///tmp/kalloc-fuzz-unsaved/${name}`;
 
