@@ -1,7 +1,7 @@
 // The status bar item: the model the figures of the active file hold for (`kernel 6.12 · x86_64 ·
 // 4K`), with where each value came from, as the server answers kernelAllocLens/modelInUse. Hidden
 // for files the server does not analyse (it answers null, e.g. for a C++ header).
-import { MarkdownString, StatusBarAlignment, StatusBarItem, window } from 'vscode';
+import { MarkdownString, StatusBarAlignment, window } from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import { ModelChangedNotification, ModelInUse, ModelInUseRequest } from '../../server/src/protocol';
 import { LensContext, isServedDocument } from './lensContext';

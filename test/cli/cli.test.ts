@@ -181,7 +181,7 @@ describe('exit codes and usage errors', () => {
     const help = kalloc('--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^usage: kalloc check \[options\] PATH\.\.\./);
-    assert.match(help.stdout, /exit status, the first that applies:\n  130\/143 +interrupted .*\n  2 +usage .*\n  1 +findings .*\n  3 +files skipped .*\n  0 +every file analysed/);
+    assert.match(help.stdout, /exit status, the first that applies:\n {2}130\/143 +interrupted .*\n {2}2 +usage .*\n {2}1 +findings .*\n {2}3 +files skipped .*\n {2}0 +every file analysed/);
     const version = kalloc('--version');
     assert.equal(version.status, 0);
     assert.match(version.stdout, /^kalloc \d+\.\d+\.\d+\n$/);

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { LspClient, serverForSuite } from '../support/lspClient';
 
 const text = [
   '#define RX_LEN 100',
@@ -31,18 +31,13 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
   fs.writeFileSync(path.join(root, 'linux', '.config'), 'CONFIG_ARM64=y\nCONFIG_ARM64_16K_PAGES=y\n');
   const plainUri = LspClient.uriOf(path.join(root, 'drv.c'));
   const treeUri = LspClient.uriOf(path.join(root, 'linux', 'drivers', 'misc', 'drv.c'));
-  let client: LspClient;
+  const client = serverForSuite({ initializationOptions: { allocatorMapLinks: true } });
 
   before(async () => {
-    client = new LspClient();
-    await client.initialize({ workspace: { configuration: true } }, { allocatorMapLinks: true });
     await client.open(plainUri, text);
     await client.open(treeUri, text);
   });
-  after(async () => {
-    await client.shutdown();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const at = (uri: string, line: number, character: number) => client.request('kernelAllocLens/allocationAt', { textDocument: { uri }, position: { line, character } });
 
@@ -128,14 +123,12 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
 });
 
 describe('clients that did not ask for command links', () => {
+  const client = serverForSuite();
   test('get no link in the hover', async () => {
-    const client = new LspClient();
-    await client.initialize();
     const uri = 'file:///tmp/kalloc-lsp-nolink/drv.c';
     await client.open(uri, text);
     const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 12 } });
     assert.match(hover.contents.value, /kmalloc-128/);
     assert.doesNotMatch(hover.contents.value, /command:/);
-    await client.shutdown();
   });
 });

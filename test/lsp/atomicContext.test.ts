@@ -1,8 +1,8 @@
 // The atomic-context rules over --stdio: diagnostics with the rule id as code, the related chain
 // back to the lock or registration, GFP quick fixes, the suppression action and the context hover.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { serverForSuite } from '../support/lspClient';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -39,15 +39,10 @@ const text = [
   '',
 ].join('\n');
 
-let client: LspClient;
+const client = serverForSuite();
 let diagnostics: Json[];
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   diagnostics = (await client.open(uri, text)).diagnostics.filter((d: Json) => /sleep-in-atomic/.test(d.code));
-});
-after(async () => {
-  await client.shutdown();
 });
 
 function at(line: number, code: string): Json {

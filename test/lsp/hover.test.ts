@@ -1,8 +1,8 @@
 // Exact hover cards through the real server: slab class and unused bytes, page-allocator order,
 // always-fails, devres header, GFP decoding, matching free, may-sleep verdicts.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { serverForSuite } from '../support/lspClient';
 
 const uri = 'file:///tmp/kalloc-lsp-hover/drv.c';
 const text = [
@@ -27,14 +27,9 @@ const text = [
   '',
 ].join('\n');
 
-let client: LspClient;
+const client = serverForSuite();
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   await client.open(uri, text);
-});
-after(async () => {
-  await client.shutdown();
 });
 
 async function hover(line: number, character: number): Promise<string> {

@@ -1,10 +1,10 @@
 // Every catalogued allocation and free API and every GFP name gets a hover card through the real
 // server (`node dist/server.js --stdio`); unknown names get none.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ALLOC_APIS, AllocApi, ArgRoles, FREE_APIS } from '../../server/src/model/apis';
 import { GFP_BITS, GFP_COMPOSITES } from '../../server/src/model/gfp';
-import { LspClient } from '../support/lspClient';
+import { LspClient, serverForSuite } from '../support/lspClient';
 
 const ROLE_TEXT: Record<keyof ArgRoles, string> = {
   size: '100',
@@ -58,7 +58,7 @@ const CONFIGURATIONS = [
 ];
 
 for (const { label, settings } of CONFIGURATIONS) describe(`hover coverage on ${label} (workspace/configuration pull)`, () => {
-  let client: LspClient;
+  const client = serverForSuite({ settings });
   const uri = 'file:///tmp/kalloc-hover-coverage/all.c';
   const entries = [
     ...current.map((api) => ({ name: api.name, text: callText(api.name, api.args) })),
@@ -69,14 +69,8 @@ for (const { label, settings } of CONFIGURATIONS) describe(`hover coverage on ${
   const { text, probes } = document(entries);
 
   before(async () => {
-    client = new LspClient();
-    client.settings = settings;
-    await client.initialize();
     await client.configurationPulled();
     await client.open(uri, text);
-  });
-  after(async () => {
-    await client.shutdown();
   });
 
   test('every allocation API up to 6.1 has a card titled with its name', async () => {
@@ -125,17 +119,12 @@ for (const { label, settings } of CONFIGURATIONS) describe(`hover coverage on ${
 });
 
 describe('hover coverage on 7.0 (initializationOptions, no configuration pull)', () => {
-  let client: LspClient;
+  const client = serverForSuite({ capabilities: {}, initializationOptions: { settings: { kernelVersion: '7.0' } } });
   const uri = 'file:///tmp/kalloc-hover-coverage/new.c';
   const { text, probes } = document(newer.map((api) => ({ name: api.name, text: callText(api.name, api.args) })));
 
   before(async () => {
-    client = new LspClient();
-    await client.initialize({}, { settings: { kernelVersion: '7.0' } });
     await client.open(uri, text);
-  });
-  after(async () => {
-    await client.shutdown();
   });
 
   test('APIs added after 6.1 have cards when the kernel setting is new enough', async () => {

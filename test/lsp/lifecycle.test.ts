@@ -1,8 +1,8 @@
 // The document lifecycle over --stdio: capabilities, open → diagnostics, incremental edits (the
 // server's tree.edit + incremental parse), close, and requests the server must survive.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, PublishedDiagnostics } from '../support/lspClient';
+import { describe, test } from 'node:test';
+import { PublishedDiagnostics, serverForSuite } from '../support/lspClient';
 
 type Position = { line: number; character: number };
 type Change = { range?: { start: Position; end: Position }; text: string };
@@ -24,7 +24,7 @@ function range(startLine: number, startCharacter: number, endLine = startLine, e
 }
 
 describe('document lifecycle', () => {
-  let client: LspClient;
+  const client = serverForSuite({ initialize: false });
   let version = 1;
   const uri = 'file:///tmp/kalloc-lsp-lifecycle/drv.c';
 
@@ -42,13 +42,6 @@ describe('document lifecycle', () => {
 
   // Other rules have their own tests; these pin kmalloc-too-large, which the edits switch on and off.
   const lines = (published: PublishedDiagnostics) => published.diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
-
-  before(() => {
-    client = new LspClient();
-  });
-  after(async () => {
-    assert.equal(await client.shutdown(), 0, 'the server exits cleanly after shutdown/exit');
-  });
 
   test('initialize declares incremental sync, hover, quick fixes and fix-all', async () => {
     const result = await client.initialize();

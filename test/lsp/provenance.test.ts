@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { serverForSuite } from '../support/lspClient';
 
 const uri = 'file:///tmp/kalloc-lsp-provenance/drv.c';
 const text = [
@@ -17,15 +17,10 @@ const text = [
   '',
 ].join('\n');
 
-let client: LspClient;
+const client = serverForSuite();
 let diagnostics: any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   diagnostics = (await client.open(uri, text)).diagnostics;
-});
-after(async () => {
-  await client.shutdown();
 });
 
 test('hover on a free call names the allocation, its location, family and contiguity', async () => {

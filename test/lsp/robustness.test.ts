@@ -1,8 +1,8 @@
 // Inputs the server must survive with a clear message or a partial answer: binary and oversized
 // files, half-typed code, and kernel-macro-heavy code where tree-sitter emits ERROR nodes.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, isShowMessage } from '../support/lspClient';
+import { describe, test } from 'node:test';
+import { isShowMessage, serverForSuite } from '../support/lspClient';
 
 const MACRO_HEAVY = [
   'static DEFINE_SPINLOCK(lock);', // 0
@@ -45,14 +45,7 @@ const HALF_TYPED = [
 const tooLarge = <T extends { code: string }>(diagnostics: T[]): T[] => diagnostics.filter((d) => d.code === 'kmalloc-too-large');
 
 describe('robustness', () => {
-  let client: LspClient;
-  before(async () => {
-    client = new LspClient();
-    await client.initialize();
-  });
-  after(async () => {
-    await client.shutdown();
-  });
+  const client = serverForSuite();
 
   async function hover(uri: string, line: number, character: number): Promise<string | null> {
     const answer = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character } });

@@ -1,8 +1,8 @@
 // Settings reach the model through workspace/configuration pulls, didChangeConfiguration pushes and
 // initializationOptions; bad values produce one clear warning and the defaults, never a crash.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, isShowMessage } from '../support/lspClient';
+import { describe, test } from 'node:test';
+import { LspClient, isShowMessage, serverForSuite } from '../support/lspClient';
 
 const TEXT = ['void f(void)', '{', '\tvoid *a = kmalloc(9000, GFP_KERNEL);', '\tvoid *b = kmalloc(SZ_8M, GFP_KERNEL);', '}', ''].join('\n');
 
@@ -17,15 +17,8 @@ const rules = (diagnostics: { range: { start: { line: number } }; code: string }
   diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
 
 describe('settings pulled with workspace/configuration', () => {
-  let client: LspClient;
+  const client = serverForSuite();
   const uri = 'file:///tmp/kalloc-lsp-settings/pull.c';
-  before(async () => {
-    client = new LspClient();
-    await client.initialize();
-  });
-  after(async () => {
-    await client.shutdown();
-  });
 
   test('defaults: 6.1, x86_64, 4K pages', async () => {
     const published = await client.open(uri, TEXT);
@@ -111,15 +104,8 @@ describe('settings pulled with workspace/configuration', () => {
 });
 
 describe('a client without workspace/configuration (initializationOptions and pushed settings)', () => {
-  let client: LspClient;
+  const client = serverForSuite({ capabilities: {}, initializationOptions: { settings: { arch: 'arm64', pageSize: 65536 } } });
   const uri = 'file:///tmp/kalloc-lsp-settings/push.c';
-  before(async () => {
-    client = new LspClient();
-    await client.initialize({}, { settings: { arch: 'arm64', pageSize: 65536 } });
-  });
-  after(async () => {
-    await client.shutdown();
-  });
 
   test('initializationOptions.settings apply from the first analysis', async () => {
     const published = await client.open(uri, TEXT);
@@ -144,16 +130,8 @@ describe('a client without workspace/configuration (initializationOptions and pu
 });
 
 describe('a client that answers the configuration pull with null (Neovim or Helix without the section)', () => {
-  let client: LspClient;
+  const client = serverForSuite({ settings: null, initializationOptions: { settings: { arch: 'arm64', pageSize: 16384 } } });
   const uri = 'file:///tmp/kalloc-lsp-settings/null.c';
-  before(async () => {
-    client = new LspClient();
-    client.settings = null;
-    await client.initialize({ workspace: { configuration: true } }, { settings: { arch: 'arm64', pageSize: 16384 } });
-  });
-  after(async () => {
-    await client.shutdown();
-  });
 
   test('initializationOptions.settings survive a null pull', async () => {
     await client.open(uri, TEXT);

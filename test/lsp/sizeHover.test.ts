@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { serverForSuite } from '../support/lspClient';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-size-hover-'));
 const header = ['#define FW_LEN 70000', 'struct big_state {', '\tu8 hdrs[1536];', '\tu8 fw_image[FW_LEN];', '};', ''].join('\n');
@@ -24,16 +24,11 @@ fs.writeFileSync(path.join(dir, 'drv.h'), header);
 fs.writeFileSync(path.join(dir, 'drv.c'), source);
 const uri = pathToFileURL(path.join(dir, 'drv.c')).href;
 
-let client: LspClient;
+const client = serverForSuite();
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   await client.open(uri, source);
 });
-after(async () => {
-  await client.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('hover on kzalloc(sizeof(*st)) shows the struct layout from the included header', async () => {
   const answer = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 26 } });

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { after, test } from 'node:test';
+import { LspClient, serverForSuite } from '../support/lspClient';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-lsp-index-'));
 const hugeHeader = (bytes: number) => `struct huge {\n\tchar buf[${bytes}];\n};\n`;
@@ -14,19 +14,12 @@ const driver = '#include "huge.h"\nstatic int probe(void)\n{\n\tvoid *p = kmallo
 const driverUri = LspClient.uriOf(path.join(dir, 'drv.c'));
 const headerUri = LspClient.uriOf(path.join(dir, 'huge.h'));
 
-let client: LspClient;
-before(async () => {
-  fs.writeFileSync(path.join(dir, 'huge.h'), hugeHeader(8388608));
-  fs.writeFileSync(path.join(dir, 'drv.c'), driver);
-  // Enough siblings that indexing takes more than one slice.
-  for (let index = 0; index < 40; index++) fs.writeFileSync(path.join(dir, `part${index}.c`), `static int part${index}(void)\n{\n\treturn ${index};\n}\n`.repeat(20));
-  client = new LspClient();
-  await client.initialize({ workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } }, window: { workDoneProgress: true } });
-});
-after(async () => {
-  await client.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+fs.writeFileSync(path.join(dir, 'huge.h'), hugeHeader(8388608));
+fs.writeFileSync(path.join(dir, 'drv.c'), driver);
+// Enough siblings that indexing takes more than one slice.
+for (let index = 0; index < 40; index++) fs.writeFileSync(path.join(dir, `part${index}.c`), `static int part${index}(void)\n{\n\treturn ${index};\n}\n`.repeat(20));
+const client = serverForSuite({ capabilities: { workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } }, window: { workDoneProgress: true } } });
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const tooLarge = (published: { diagnostics: { code?: unknown }[] }) => published.diagnostics.filter((d) => d.code === 'kmalloc-too-large').length;
 

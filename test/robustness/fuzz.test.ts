@@ -9,15 +9,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
-import { analyzeFile } from '../../server/src/analyzeFile';
+import { AnalysisReport, analyzeFile } from '../../server/src/analyzeFile';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { unanalysableReason } from '../../server/src/settings';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
 import { MAX_NESTING } from '../../server/src/workspace/sourceText';
 import { sharedParser } from '../support/fixtures';
-import { LspClient } from '../support/lspClient';
+import { isShowMessage, serverForSuite } from '../support/lspClient';
 import { DIST, FIXTURES } from '../support/paths';
 
 const WATCHDOG = { timeout: 10 * 60 * 1000 };
@@ -50,14 +50,17 @@ const COPIES = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-fuzz-fixtures-'));
 fs.cpSync(FIXTURES, COPIES, { recursive: true });
 const fixtures = fixtureFiles(COPIES).sort();
 const before_ = snapshot(fixtures);
-const failures: string[] = [];
 const TRUNCATIONS = 12;
 const FLIP_SETS = 8;
 /** The fixtures' real siblings, parsed once for every mangled variant (cached by mtime). */
 let siblingCache: FolderFactsCache | undefined;
+after(() => siblingCache?.clear());
 
-/** The analysis exactly as the CLI runs it (the fixture's real siblings as the folder). */
-async function analyse(label: string, file: string, text: string): Promise<void> {
+/**
+ * The analysis exactly as the CLI runs it (the fixture's real siblings as the folder). A rule that
+ * throws is recorded in `failures`, which each test owns and checks at its end.
+ */
+async function analyse(label: string, file: string, text: string, failures: string[]): Promise<AnalysisReport> {
   const parser = await sharedParser();
   const tree = parser.parse(text);
   assert.ok(tree, `${label}: tree-sitter returned a tree`);
@@ -69,33 +72,41 @@ async function analyse(label: string, file: string, text: string): Promise<void>
     for (const finding of report.findings) {
       assert.ok(finding.span.startLine >= 0 && finding.span.startLine <= finding.span.endLine, `${label}: a finding has a sane span`);
     }
+    return report;
   } finally {
     tree.delete();
   }
 }
 
-const deepParens = (depth: number) => `int deep(void)\n{\n\treturn ${'('.repeat(depth)}1${')'.repeat(depth)};\n}\n`;
-const deepBlocks = (depth: number) => `void deep(void)\n{\n${'{'.repeat(depth)}\nvoid *p = kmalloc(64, GFP_KERNEL);\n${'}'.repeat(depth)}\n}\n`;
+// Each deep text holds one kmalloc() of 9,000,000 bytes, more than any configuration's
+// KMALLOC_MAX_SIZE (4 MiB on x86_64 with 4K pages): where the text is analysed, that finding must be
+// there; where it is refused, nothing may be.
+const deepParens = (depth: number) => `void *deep(void)\n{\n\treturn kmalloc(${'('.repeat(depth)}9000000${')'.repeat(depth)}, GFP_KERNEL);\n}\n`;
+const deepBlocks = (depth: number) => `void deep(void)\n{\n${'{'.repeat(depth)}\nvoid *p = kmalloc(9000000, GFP_KERNEL);\n${'}'.repeat(depth)}\n}\n`;
 const deepIfs = (depth: number) => `void deep(int x)\n{\n${'if (x) '.repeat(depth)}kfree(kmalloc(9000000, GFP_ATOMIC));\n}\n`;
+const DEEP_FINDING = 'kmalloc-too-large';
 
 describe('analyzeFile on mangled fixtures', () => {
   test(`every fixture truncated at ${TRUNCATIONS} offsets`, WATCHDOG, async () => {
     assert.ok(fixtures.length >= 5, 'there are fixtures to mangle');
+    const failures: string[] = [];
     let runs = 0;
     for (const file of fixtures) {
       const text = fs.readFileSync(file, 'utf8');
       for (let cut = 0; cut < TRUNCATIONS; cut++) {
         // Evenly spread, plus a seeded jitter so cuts land inside tokens too.
         const offset = Math.min(text.length, Math.floor((text.length * cut) / TRUNCATIONS) + ((cut * 7919) % 13));
-        await analyse(`${path.relative(COPIES, file)} cut at ${offset}`, file, text.slice(0, offset));
+        await analyse(`${path.relative(COPIES, file)} cut at ${offset}`, file, text.slice(0, offset), failures);
         runs++;
       }
     }
     assert.equal(runs, fixtures.length * TRUNCATIONS);
+    assert.deepEqual(failures, [], 'no rule threw');
   });
 
   test(`every fixture with ${FLIP_SETS} seeded sets of random byte flips`, WATCHDOG, async () => {
     const random = prng(20261125);
+    const failures: string[] = [];
     for (const file of fixtures) {
       const bytes = fs.readFileSync(file);
       for (let variant = 0; variant < FLIP_SETS; variant++) {
@@ -103,9 +114,10 @@ describe('analyzeFile on mangled fixtures', () => {
         const flips = 1 + Math.floor(random() * 20);
         for (let flip = 0; flip < flips; flip++) mangled[Math.floor(random() * mangled.length)] ^= 1 << Math.floor(random() * 8);
         // An editor hands the server whatever the decoder made of it: replacement characters included.
-        await analyse(`${path.relative(COPIES, file)} flip set ${variant}`, file, new TextDecoder().decode(mangled));
+        await analyse(`${path.relative(COPIES, file)} flip set ${variant}`, file, new TextDecoder().decode(mangled), failures);
       }
     }
+    assert.deepEqual(failures, [], 'no rule threw');
   });
 
   test('10,000-deep parentheses and blocks are refused by the gate the CLI and server apply', () => {
@@ -127,39 +139,38 @@ describe('analyzeFile on mangled fixtures', () => {
     assert.deepEqual(report.findings, []);
   });
 
-  test('the deepest accepted nesting is analysed: parentheses, blocks and ifs just under the limit', WATCHDOG, async () => {
+  test('deep nesting drivers may have is analysed: parentheses, blocks and ifs 100 deep and just under the limit', WATCHDOG, async () => {
     const file = path.join(COPIES, 'nonexistent-folder', 'deep.c');
-    const depth = MAX_NESTING - 3;
-    for (const [label, text] of [
-      ['parentheses', deepParens(depth)],
-      ['blocks', deepBlocks(depth)],
-      ['ifs', deepIfs(depth)],
-    ]) {
+    const failures: string[] = [];
+    // 100 levels: well above the deepest nesting in linux-6.1 drivers/ (37), whatever MAX_NESTING says.
+    for (const [label, depth, text] of [100, MAX_NESTING - 3].flatMap((depth) => [
+      ['parentheses', depth, deepParens(depth)] as const,
+      ['blocks', depth, deepBlocks(depth)] as const,
+      ['ifs', depth, deepIfs(depth)] as const,
+    ])) {
       assert.equal(unanalysableReason(text, 64 * 1024 * 1024), undefined);
-      await analyse(`${depth}-deep ${label}`, file, text);
+      const report = await analyse(`${depth}-deep ${label}`, file, text, failures);
+      assert.equal(report.skipped, undefined, `${depth}-deep ${label}: analysed, not skipped`);
+      assert.deepEqual(
+        report.findings.map((finding) => `${finding.span.startLine + 1}:${finding.rule}`),
+        [`${label === 'blocks' ? 4 : 3}:${DEEP_FINDING}`],
+        `${depth}-deep ${label}: the allocation inside is found`,
+      );
     }
-  });
-
-  test('no rule threw on any mangled input', () => {
-    siblingCache?.clear();
-    assert.deepEqual(failures, []);
+    assert.deepEqual(failures, [], 'no rule threw');
   });
 });
 
 describe('the real server over --stdio', () => {
-  let client: LspClient;
-  before(async () => {
-    client = new LspClient();
-    await client.initialize();
-  });
-  after(async () => {
-    await client.shutdown();
-  });
+  const client = serverForSuite();
 
   const uri = (name: string) => `file:///tmp/kalloc-fuzz-unsaved/${name}`;
 
-  /** Open, hover and ask for code actions at a few places; every request must be answered. */
-  async function exercise(name: string, text: string): Promise<void> {
+  /**
+   * Open, hover and ask for code actions at a few places; every request must be answered. Returns
+   * the rule ids of the diagnostics published on open.
+   */
+  async function exercise(name: string, text: string): Promise<string[]> {
     const published = await client.open(uri(name), text);
     assert.ok(Array.isArray(published.diagnostics), `${name}: diagnostics published`);
     const lines = Math.max(1, text.split('\n', 50_000).length);
@@ -173,14 +184,28 @@ describe('the real server over --stdio', () => {
       assert.ok(Array.isArray(actions), `${name}: code actions answered`);
     }
     client.notify('textDocument/didClose', { textDocument: { uri: uri(name) } });
+    return published.diagnostics.map((diagnostic: { code: string }) => diagnostic.code);
   }
 
+  /** The server's "skipped" notice for a document, if it sent one. */
+  const skipNotice = (name: string) => client.notifications.find((m) => isShowMessage(m) && m.params.message.includes(uri(name)))?.params.message as string | undefined;
+
   test('10,000-deep nesting (skipped) and nesting just under the limit (analysed)', WATCHDOG, async () => {
-    await exercise('parens.c', deepParens(10_000));
-    await exercise('blocks.c', deepBlocks(10_000));
-    await exercise('ifs.c', deepIfs(10_000));
-    await exercise('ifs-limit.c', deepIfs(MAX_NESTING - 3));
-    await exercise('blocks-limit.c', deepBlocks(MAX_NESTING - 3));
+    for (const [name, text, reason] of [
+      ['parens.c', deepParens(10_000), /brackets nest deeper than/],
+      ['blocks.c', deepBlocks(10_000), /brackets nest deeper than/],
+      ['ifs.c', deepIfs(10_000), /syntax nests deeper than/],
+    ] as const) {
+      assert.deepEqual(await exercise(name, text), [], `${name}: no diagnostics`);
+      assert.match(skipNotice(name) ?? '', reason, `${name}: the user is told why it is skipped`);
+    }
+    for (const [name, text] of [
+      ['ifs-limit.c', deepIfs(MAX_NESTING - 3)],
+      ['blocks-limit.c', deepBlocks(MAX_NESTING - 3)],
+    ]) {
+      assert.deepEqual(await exercise(name, text), [DEEP_FINDING], `${name}: analysed`);
+      assert.equal(skipNotice(name), undefined, `${name}: not skipped`);
+    }
   });
 
   test('truncations and byte flips of one fixture, as a series of edits', WATCHDOG, async () => {
@@ -253,11 +278,16 @@ describe('the CLI on a 50 MB file and a binary file', () => {
       const listing = () => fs.readdirSync(dir).sort().map((name) => `${name}:${fs.statSync(path.join(dir, name)).mtimeMs}`);
       const filesBefore = listing();
       const result = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'check', dir, '--format', 'json', '--jobs', '2', '--file-timeout', '5'], { encoding: 'utf8' });
-      assert.equal(result.status, 3, `skipped files and no finding: the check is incomplete. ${result.stderr}`);
-      const report = JSON.parse(result.stdout) as { files: number };
-      // ok.c is analysed; 10,000 nested ifs are refused by the syntax-depth gate.
+      // Findings come before skipped files in the exit status (1, not 3): ok.c has one.
+      assert.equal(result.status, 1, `a finding and a skipped file: ${result.stderr}`);
+      const report = JSON.parse(result.stdout) as { files: number; diagnostics: { file: string; rule: string }[] };
+      // ok.c is analysed (its allocation is found); 10,000 nested ifs are refused by the syntax-depth gate.
       assert.match(result.stderr, /skipped .*ifs\.c: syntax nests deeper than 1024 levels/);
       assert.equal(report.files, 1, result.stderr);
+      assert.deepEqual(
+        report.diagnostics.map((diagnostic) => `${path.basename(diagnostic.file)}:${diagnostic.rule}`),
+        [`ok.c:${DEEP_FINDING}`],
+      );
       assert.match(result.stderr, /skipped .*huge\.c: larger than/);
       assert.match(result.stderr, /skipped .*blob\.c: binary file/);
       assert.match(result.stderr, /skipped .*latin1\.c: not valid UTF-8/);

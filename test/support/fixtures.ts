@@ -48,6 +48,8 @@ export async function analyzeFixture(file: string, options: FixtureOptions = {})
   const facts = collectFileFacts(file, text, tree, config);
   const folder = new FolderFactsCache(parser, 4 * 1024 * 1024).siblingsOf(file, config);
   const report = analyzeFile(facts, folder);
+  // A skipped file has no findings: without this, a fixture with no `expect:` lines would pass.
+  assert.equal(report.skipped, undefined, `${file} was analysed, not skipped`);
   assert.deepEqual(report.failures, [], `no rule threw on ${file}`);
   const rules = options.rules ?? RULES.map((rule) => rule.id);
   return report.findings.filter((finding) => rules.includes(finding.rule));

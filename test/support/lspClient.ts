@@ -1,6 +1,9 @@
 // A minimal LSP client that spawns `node dist/server.js --stdio` and speaks JSON-RPC to it, so
-// LSP tests exercise the shipped bundle exactly as Neovim or Helix would.
+// LSP tests exercise the shipped bundle exactly as Neovim or Helix would. serverForSuite() gives
+// a describe() block (or a test file) one such server, started before its tests and shut down after.
+import assert from 'node:assert/strict';
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import { after, before } from 'node:test';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { DIST } from './paths';
@@ -14,7 +17,7 @@ export interface PublishedDiagnostics {
 }
 
 export class LspClient {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private spawned?: ChildProcessWithoutNullStreams;
   private buffer = Buffer.alloc(0);
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: Json) => void; reject: (error: Error) => void }>();
@@ -24,21 +27,31 @@ export class LspClient {
   stderr = '';
   /** Answers the server's workspace/configuration requests. */
   settings: Json = {};
+  private initialized?: Promise<Json>;
 
-  constructor(args: string[] = []) {
-    this.child = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio', ...args], { stdio: 'pipe' });
-    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  /** The server process starts with the first message sent to it. */
+  constructor(private readonly args: string[] = []) {}
+
+  private get child(): ChildProcessWithoutNullStreams {
+    if (!this.spawned) {
+      const child = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio', ...this.args], { stdio: 'pipe' });
+      child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+      this.spawned = child;
+    }
+    return this.spawned;
   }
 
   static uriOf(file: string): string {
     return pathToFileURL(file).href;
   }
 
-  async initialize(capabilities: Json = { workspace: { configuration: true } }, initializationOptions?: Json): Promise<Json> {
-    const result = await this.request('initialize', { processId: process.pid, rootUri: null, capabilities, initializationOptions });
-    this.notify('initialized', {});
-    return result;
+  initialize(capabilities: Json = { workspace: { configuration: true } }, initializationOptions?: Json): Promise<Json> {
+    this.initialized = this.request('initialize', { processId: process.pid, rootUri: null, capabilities, initializationOptions }).then((result) => {
+      this.notify('initialized', {});
+      return result;
+    });
+    return this.initialized;
   }
 
   request(method: string, params: Json, timeoutMs = 20000): Promise<Json> {
@@ -91,13 +104,17 @@ export class LspClient {
     return message.params;
   }
 
-  open(uri: string, text: string, version = 1, languageId = 'c'): Promise<PublishedDiagnostics> {
+  /** didOpen, once initialize has been answered (as an editor does); resolves with the first diagnostics. */
+  async open(uri: string, text: string, version = 1, languageId = 'c'): Promise<PublishedDiagnostics> {
+    await this.initialized;
     const published = this.diagnosticsFor(uri, version);
     this.notify('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
-    return published;
+    return await published;
   }
 
+  /** shutdown, then exit; resolves with the server's exit code (null if it had to be killed). */
   async shutdown(): Promise<number | null> {
+    if (!this.spawned) return 0;
     try {
       await this.request('shutdown', null, 5000);
       this.notify('exit', null);
@@ -153,4 +170,32 @@ export class LspClient {
 /** window/showMessage or window/showMessageRequest (vscode-languageserver sends the latter). */
 export function isShowMessage(message: Json): boolean {
   return message.method === 'window/showMessage' || message.method === 'window/showMessageRequest';
+}
+
+export interface ServerSetup {
+  /** Client capabilities sent with initialize; default: workspace/configuration. */
+  capabilities?: Json;
+  initializationOptions?: Json;
+  /** What the client answers the server's workspace/configuration pulls with (default `{}`). */
+  settings?: Json;
+  /** false: the suite's own first test sends initialize. */
+  initialize?: boolean;
+}
+
+/**
+ * One server for the enclosing describe() (or the whole file when called at top level): initialized
+ * in a before() hook, shut down in an after() hook that also checks the server exited cleanly.
+ * Node 20 runs a file's top-level before() hooks concurrently, so open() waits for initialize
+ * itself rather than relying on hook order.
+ */
+export function serverForSuite(setup: ServerSetup = {}): LspClient {
+  const client = new LspClient();
+  if ('settings' in setup) client.settings = setup.settings;
+  before(async () => {
+    if (setup.initialize !== false) await client.initialize(setup.capabilities, setup.initializationOptions);
+  });
+  after(async () => {
+    assert.equal(await client.shutdown(), 0, `the server exits cleanly after shutdown/exit; stderr: ${client.stderr}`);
+  });
+  return client;
 }

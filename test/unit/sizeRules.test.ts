@@ -12,8 +12,8 @@ import { bindSizeScope } from '../../server/src/analysis/sizeScope';
 import { allocationCard } from '../../server/src/features/cards';
 import { Arch } from '../../server/src/model/config';
 import { kmallocRoute } from '../../server/src/model/slab';
-import type { Finding, TextEdit } from '../../server/src/rules/rule';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
+import { applyEdits, findingAt, fixAt } from '../support/findings';
 import { FixtureOptions, analyzeFixture, checkFixture, configOf, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
 
@@ -51,24 +51,6 @@ test('changing the page size or kernel changes the findings on the same code', a
   assert.ok(!arm64k.some((entry) => entry.endsWith('kmalloc-too-large')), arm64k.join(', '));
 });
 
-/** Applies LSP-style edits (0-based line/column spans) to a text. */
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const lines = text.split('\n');
-  const offset = (line: number, column: number) => lines.slice(0, line).reduce((sum, entry) => sum + entry.length + 1, 0) + column;
-  const sorted = [...edits].sort((a, b) => offset(b.span.startLine, b.span.startColumn) - offset(a.span.startLine, a.span.startColumn));
-  let result = text;
-  for (const edit of sorted) {
-    result = result.slice(0, offset(edit.span.startLine, edit.span.startColumn)) + edit.newText + result.slice(offset(edit.span.endLine, edit.span.endColumn));
-  }
-  return result;
-}
-
-function findingAt(findings: Finding[], line: number, rule: string): Finding {
-  const finding = findings.find((entry) => entry.span.startLine + 1 === line && entry.rule === rule);
-  assert.ok(finding, `finding ${rule} on line ${line}`);
-  return finding;
-}
-
 function lineOf(text: string, line: number): string {
   return text.split('\n')[line - 1];
 }
@@ -79,7 +61,7 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   const findings = await analyzeFixture(file, optionsOf(file));
   const bounce = findingAt(findings, 17, 'kmalloc-costly-order');
   assert.equal(bounce.fixes.length, 1);
-  const fixed = applyEdits(text, bounce.fixes[0].edits);
+  const fixed = applyEdits(text, fixAt(findings, 17, 'kmalloc-costly-order').edits);
   assert.equal(lineOf(fixed, 17), '\tbounce = kvmalloc(FIX_RING_ENTRIES * FIX_ENTRY_SIZE * 64, GFP_KERNEL); // expect: kmalloc-costly-order');
   assert.equal(lineOf(fixed, 21), '\tkvfree(bounce);');
   // fw goes to sg_init_one(), which needs linear-map memory: no fix, and the message does not claim one.
@@ -87,7 +69,7 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.deepEqual(fw.fixes, []);
   // A field freed in two functions: both kfree() calls change.
   const scratch = findingAt(findings, 29, 'kmalloc-costly-order');
-  const scratchFixed = applyEdits(text, scratch.fixes[0].edits);
+  const scratchFixed = applyEdits(text, fixAt(findings, 29, 'kmalloc-costly-order').edits);
   assert.equal(lineOf(scratchFixed, 30), '\tkvfree(priv->scratch);');
   assert.equal(lineOf(scratchFixed, 36), '\tkvfree(priv->scratch);');
   assert.match(scratch.fixes[0].title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
@@ -111,14 +93,14 @@ test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', 
   assert.deepEqual(pages.fixes, []);
   assert.doesNotMatch(pages.message, /kvmalloc/);
   // st escapes nowhere but is never freed here and is declared in the function: fix offered.
-  assert.equal(findingAt(findings, 24, 'kmalloc-costly-order').fixes[0]?.edits[0].newText, 'kvzalloc');
+  assert.equal(fixAt(findings, 24, 'kmalloc-costly-order').edits[0].newText, 'kvzalloc');
 });
 
 test('alloc-size-overflow fixes: counted API, array_size(), array3_size()', async () => {
   const file = path.join(DIR, 'overflow.c');
   const text = fs.readFileSync(file, 'utf8');
   const findings = await analyzeFixture(file, optionsOf(file));
-  const apply = (line: number) => lineOf(applyEdits(text, findingAt(findings, line, 'alloc-size-overflow').fixes[0].edits), line).replace(/ \/\/ expect.*$/, '');
+  const apply = (line: number) => lineOf(applyEdits(text, fixAt(findings, line, 'alloc-size-overflow').edits), line).replace(/ \/\/ expect.*$/, '');
   assert.equal(apply(15), '\ts = kmalloc_array(n, sizeof(*s), GFP_KERNEL);');
   assert.equal(apply(16), '\ts = kcalloc(count, sizeof(struct slot), GFP_KERNEL);');
   assert.equal(apply(17), '\twords = kvmalloc_array(count, size, GFP_KERNEL);');
@@ -132,14 +114,14 @@ test('kzalloc-open-coded fix renames the call and removes the memset line cleanl
   const file = path.join(DIR, 'zalloc.c');
   const text = fs.readFileSync(file, 'utf8');
   const findings = await analyzeFixture(file, optionsOf(file));
-  const fixed = applyEdits(text, findingAt(findings, 10, 'kzalloc-open-coded').fixes[0].edits);
+  const fixed = applyEdits(text, fixAt(findings, 10, 'kzalloc-open-coded').edits);
   assert.deepEqual(fixed.split('\n').slice(9, 13), [
     '\tc = kzalloc(sizeof(*c), GFP_KERNEL); // expect: kzalloc-open-coded',
     '\tif (!c)',
     '\t\treturn -ENOMEM;',
     '',
   ]);
-  const array = applyEdits(text, findingAt(findings, 15, 'kzalloc-open-coded').fixes[0].edits);
+  const array = applyEdits(text, fixAt(findings, 15, 'kzalloc-open-coded').edits);
   assert.deepEqual(array.split('\n').slice(14, 16), ['\tbuf = kcalloc(n, 16, GFP_KERNEL); // expect: kzalloc-open-coded', '']);
 });
 
