@@ -2,7 +2,7 @@
 // folder) in, findings out, with the configured severities and suppressions applied.
 import { AnalysisDatabase } from './analysis/database';
 import type { FileFacts } from './analysis/fileFacts';
-import { bindSizeScope } from './analysis/sizeScope';
+import { bindSizeScope } from './analysis/sizes/sizeScope';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
 import { syntaxDepthReason } from './parsing/syntax';
 import { RULES } from './rules/index';

@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { collectMacros, createScope, evaluateText } from '../../server/src/analysis/constants';
-import { createTypeEnvironment, isUnknown, layoutRecord, sizeOfType } from '../../server/src/analysis/structLayout';
-import { collectTypeDeclarations } from '../../server/src/analysis/typeDeclarations';
+import { collectMacros, createScope, evaluateText } from '../../server/src/analysis/sizes/constants';
+import { createTypeEnvironment, isUnknown, layoutRecord, sizeOfType } from '../../server/src/analysis/sizes/structLayout';
+import { collectTypeDeclarations } from '../../server/src/parsing/typeDeclarations';
 import { ModelConfig } from '../../server/src/model/config';
 import { sharedParser } from '../support/fixtures';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
-import { collectMacros } from '../../server/src/analysis/constants';
+import { collectMacros } from '../../server/src/analysis/sizes/constants';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';

@@ -5,7 +5,7 @@ import { AllocApi, FreeApi, allocApi, argIndex, freeApi } from '../model/apis';
 import { ModelConfig } from '../model/config';
 import { GfpValue } from '../model/gfp';
 import { callArguments, calleeName, unwrapExpression } from '../parsing/syntax';
-import { ConstantScope, Evaluation, MacroDefinition, evaluateText } from './constants';
+import { ConstantScope, Evaluation, MacroDefinition, evaluateText } from './sizes/constants';
 import { evaluateGfpText } from './gfpMask';
 
 export interface EvaluatedArgument {

@@ -13,12 +13,12 @@
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
-import { RegistrationTables, registrationTables } from './callbacks';
-import type { MacroDefinition } from './constants';
+import { RegistrationTables, registrationTables } from './locks/callbacks';
+import type { MacroDefinition } from './sizes/constants';
 import type { FileFacts } from './fileFacts';
 import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicEntry';
 import * as path from 'path';
-import { includedHeadersIn, mergedMacros } from './sizeScope';
+import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 
 const LATEST_LIMIT = 2048;

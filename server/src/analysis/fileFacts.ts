@@ -8,7 +8,7 @@ import { ALLOC_APIS, FREE_APIS } from '../model/apis';
 import { CalleeNames, calleeNames, callsNamed, descendantsOfType, functionName } from '../parsing/syntax';
 import { topLevelParts } from './summaries/fileSummary';
 import { AllocationSite, FreeSite, allocationSite, freeSite } from './allocationSites';
-import { ConstantScope, MacroDefinition, collectMacros, createScope } from './constants';
+import { ConstantScope, MacroDefinition, collectMacros, createScope } from './sizes/constants';
 
 export interface FunctionFacts {
   name: string;

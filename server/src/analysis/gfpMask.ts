@@ -3,8 +3,8 @@
 // unknown masks produce no finding.
 import { ModelConfig } from '../model/config';
 import { GfpValue, allGfpBits, expandGfpName } from '../model/gfp';
-import { MacroDefinition } from './constants';
-import { Expr, parseExpression } from './expressions';
+import { MacroDefinition } from './sizes/constants';
+import { Expr, parseExpression } from './sizes/expressions';
 
 // `(gfp_t)` and `(__force gfp_t)` casts are common in masks built from numbers and macros.
 const isGfpType = (name: string): boolean => name === 'gfp_t' || name === '__force';

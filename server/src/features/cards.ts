@@ -1,7 +1,7 @@
 // Markdown cards for hovers, built only from the allocator model and evaluated facts. A card says
 // nothing the model does not know: an unknown size gets no class, an unknown mask no verdict.
 import type { AllocationSite } from '../analysis/allocationSites';
-import type { MacroDefinition } from '../analysis/constants';
+import type { MacroDefinition } from '../analysis/sizes/constants';
 import { evaluateGfpText } from '../analysis/gfpMask';
 import { ALLOC_APIS, AllocApi, FreeApi, allocApi } from '../model/apis';
 import { ModelConfig, describeConfig, kernelConstants } from '../model/config';

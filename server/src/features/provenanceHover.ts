@@ -2,7 +2,7 @@
 // physical-address API, comes from — the allocating API, its location, its family and whether it
 // is physically contiguous. Only what the provenance analysis can name is shown.
 import type { Node } from 'web-tree-sitter';
-import { PointerSource, Provenance, provenanceFor } from '../analysis/provenance';
+import { PointerSource, Provenance, provenanceFor } from '../analysis/provenance/provenance';
 import { argIndex } from '../model/apis';
 import { ModelConfig } from '../model/config';
 import { contiguousField, contiguousSink } from '../model/contiguousSinks';

@@ -1,6 +1,6 @@
 // Where kernel code runs atomically (../shared/kernel-alloc-facts.md §4): the calls that open and
 // close an atomic section, and the registration APIs whose callbacks the kernel runs in atomic or
-// in process context. Plain data; analysis/lockRegions.ts and analysis/callbacks.ts read it.
+// in process context. Plain data; analysis/locks/lockRegions.ts and analysis/locks/callbacks.ts read it.
 
 /**
  * What a section disables. The class and the lock argument together name one held lock:

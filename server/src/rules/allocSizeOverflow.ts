@@ -5,7 +5,7 @@
 // A product whose factors are all constants (`sizeof(x) * CONST`) is not reported.
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
-import { ConstantScope, evaluateText } from '../analysis/constants';
+import { ConstantScope, evaluateText } from '../analysis/sizes/constants';
 import { allocApi, argIndex } from '../model/apis';
 import { spanOf, unwrapExpression } from '../parsing/syntax';
 import { Fix, Rule, RuleFinding } from './rule';

@@ -15,7 +15,7 @@ import {
   sourceUnderVmallocCheck,
   underVmallocCheck,
   vmallocCheckedNames,
-} from '../analysis/provenance';
+} from '../analysis/provenance/provenance';
 import { AllocFamily, FreeApi, argIndex, freeApi, freeReleases } from '../model/apis';
 import { ModelConfig, formatKernelVersion } from '../model/config';
 import { spanOf, unwrapExpression } from '../parsing/syntax';

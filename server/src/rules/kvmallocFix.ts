@@ -11,7 +11,7 @@ import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model
 import { gfpAllowsBlocking } from '../model/gfp';
 import { KVMALLOC_NONBLOCKING } from '../model/routing';
 import { calleeName, calleeNames, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
-import { AllocationTarget, allocationTarget } from '../analysis/allocationTarget';
+import { AllocationTarget, allocationTarget } from '../analysis/provenance/allocationTarget';
 import { Fix, TextEdit } from './rule';
 
 /** kmalloc-family name → kv* equivalent with the same arguments (include/linux/slab.h, 6.1). */

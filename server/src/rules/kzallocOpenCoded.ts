@@ -3,8 +3,8 @@
 // one call (and for kvzalloc/vzalloc without touching fresh vmalloc pages twice).
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
-import { allocationTarget } from '../analysis/allocationTarget';
-import { evaluateText } from '../analysis/constants';
+import { allocationTarget } from '../analysis/provenance/allocationTarget';
+import { evaluateText } from '../analysis/sizes/constants';
 import { allocApi, argIndex } from '../model/apis';
 import { callArguments, calleeName, namedChildren, spanOf } from '../parsing/syntax';
 import { Rule, RuleFinding, TextEdit } from './rule';

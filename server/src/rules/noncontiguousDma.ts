@@ -4,7 +4,7 @@
 // the linear map, so virt_to_page()/virt_to_phys() on it are meaningless and dma_map_single()
 // rejects it (include/linux/dma-mapping.h, 6.1).
 import type { Node } from 'web-tree-sitter';
-import { evaluateText } from '../analysis/constants';
+import { evaluateText } from '../analysis/sizes/constants';
 import type { FileFacts } from '../analysis/fileFacts';
 import {
   PointerSource,
@@ -18,7 +18,7 @@ import {
   sourceUnderVmallocCheck,
   underVmallocCheck,
   vmallocCheckedNames,
-} from '../analysis/provenance';
+} from '../analysis/provenance/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
 import { CONTIGUOUS_SINKS, VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';

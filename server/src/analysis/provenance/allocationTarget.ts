@@ -2,7 +2,7 @@
 // kmalloc(…)`) or a struct field (`priv->buf = kmalloc(…)`). Rules that follow the pointer to its
 // frees and uses start here; any other shape (passed on, returned) has no target.
 import type { Node } from 'web-tree-sitter';
-import { enclosingFunction } from '../parsing/syntax';
+import { enclosingFunction } from '../../parsing/syntax';
 
 /** What the allocation is stored in: a local variable, or a struct field (`priv->buf`). */
 export type AllocationTarget = { kind: 'variable'; name: string; scope: Node } | { kind: 'field'; field: string; text: string };

@@ -6,12 +6,12 @@
 // re-evaluated with that scope. Nothing here guesses: an unresolved name stays unknown.
 import * as path from 'path';
 import type { Node } from 'web-tree-sitter';
-import { isKnownTypeWord } from '../model/ctypes';
-import { descendantsOfType, enclosingFunction } from '../parsing/syntax';
-import { allocationSite } from './allocationSites';
+import { isKnownTypeWord } from '../../model/ctypes';
+import { descendantsOfType, enclosingFunction } from '../../parsing/syntax';
+import { allocationSite } from '../allocationSites';
 import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
 import { Expr, printExpr } from './expressions';
-import type { FileFacts } from './fileFacts';
+import type { FileFacts } from '../fileFacts';
 import {
   TypeEnvironment,
   createTypeEnvironment,
@@ -21,7 +21,7 @@ import {
   sizeOfType,
   typeTitle,
 } from './structLayout';
-import { TypeDeclarations, TypeRef, collectTypeDeclarations } from './typeDeclarations';
+import { TypeDeclarations, TypeRef, collectTypeDeclarations } from '../../parsing/typeDeclarations';
 
 type Variables = ReadonlyMap<string, TypeRef | 'ambiguous'>;
 

@@ -4,9 +4,9 @@
 // assigned directly (`timer.function = fn`, `urb->complete = fn`). Answers are data (spans), read
 // from the nodes of one function or one file-scope item.
 import type { Node } from 'web-tree-sitter';
-import { CALLBACK_REGISTRATIONS, CallbackRegistration, FIELD_CALLBACKS, FieldCallback } from '../model/contexts';
-import { Span, callArguments, calleeName, spanOf, unwrapExpression } from '../parsing/syntax';
-import type { RegistrationFact } from './summaries/functionSummary';
+import { CALLBACK_REGISTRATIONS, CallbackRegistration, FIELD_CALLBACKS, FieldCallback } from '../../model/contexts';
+import { Span, callArguments, calleeName, spanOf, unwrapExpression } from '../../parsing/syntax';
+import type { RegistrationFact } from '../summaries/functionSummary';
 
 /** Registration tables by API and by field, built once per engine from model/contexts.ts. */
 export interface RegistrationTables {

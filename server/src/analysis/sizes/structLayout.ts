@@ -4,10 +4,10 @@
 // member alignment, `packed` (alignment 1 unless a member says `aligned`), `aligned(n)` on
 // members and types, flexible array members (size 0), and bitfields packed into storage units of
 // their declared type. Whatever it cannot resolve exactly is `unknown`, with the reason.
-import { ModelConfig } from '../model/config';
-import { dataModel, pointerLayout, scalarLayout } from '../model/ctypes';
+import { ModelConfig } from '../../model/config';
+import { dataModel, pointerLayout, scalarLayout } from '../../model/ctypes';
 import type { Evaluation } from './constants';
-import { EnumDecl, MemberDecl, RecordDecl, TypeDeclarations, TypeRef, TypedefDecl } from './typeDeclarations';
+import { EnumDecl, MemberDecl, RecordDecl, TypeDeclarations, TypeRef, TypedefDecl } from '../../parsing/typeDeclarations';
 
 export interface MemberLayout {
   name?: string;

@@ -2,10 +2,10 @@
 // casts, #defines of the file (object-like and simple function-like) and kernel constants from
 // the model. Anything it cannot resolve makes the value unknown, and unknown values produce no finding.
 import type { Node } from 'web-tree-sitter';
-import { ModelConfig } from '../model/config';
-import { integerType, isKnownTypeWord } from '../model/ctypes';
-import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../model/kernelMacros';
-import { descendantsOfType } from '../parsing/syntax';
+import { ModelConfig } from '../../model/config';
+import { integerType, isKnownTypeWord } from '../../model/ctypes';
+import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../../model/kernelMacros';
+import { descendantsOfType } from '../../parsing/syntax';
 import { Expr, parseExpression, printExpr } from './expressions';
 
 export interface MacroDefinition {

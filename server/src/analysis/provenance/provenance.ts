@@ -5,14 +5,14 @@
 // The answer is a set of possible sources plus whether some path stays unknown; rules decide how
 // sure they must be (a wrong free needs every source known, DMA of "may be vmalloc" does not).
 import type { Node } from 'web-tree-sitter';
-import { AllocApi, AllocFamily } from '../model/apis';
-import { ModelConfig } from '../model/config';
-import { gfpAllowsBlocking } from '../model/gfp';
-import { Span, calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../parsing/syntax';
-import { AllocationSite } from './allocationSites';
-import type { FileFacts, FunctionFacts } from './fileFacts';
-import { typeDeclarationsOf } from './sizeScope';
-import { RecordDecl, TypeDeclarations } from './typeDeclarations';
+import { AllocApi, AllocFamily } from '../../model/apis';
+import { ModelConfig } from '../../model/config';
+import { gfpAllowsBlocking } from '../../model/gfp';
+import { Span, calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
+import { AllocationSite } from '../allocationSites';
+import type { FileFacts, FunctionFacts } from '../fileFacts';
+import { typeDeclarationsOf } from '../sizes/sizeScope';
+import { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclarations';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
 export type Origin = AllocFamily | 'stack';
