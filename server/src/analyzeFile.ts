@@ -2,7 +2,6 @@
 // folder) in, findings out, with the configured severities and suppressions applied.
 import { AnalysisDatabase } from './analysis/database';
 import type { FileFacts } from './analysis/fileFacts';
-import { bindSizeScope } from './analysis/sizes/sizeScope';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
 import { syntaxDepthReason } from './parsing/syntax';
 import { RULES } from './rules/index';
@@ -29,8 +28,9 @@ export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], seve
   const suppressions = collectSuppressions(facts.tree, facts.text);
   const findings: Finding[] = [];
   const failures: AnalysisReport['failures'] = [];
+  let bound = facts;
   try {
-    bindSizeScope(facts, folder);
+    bound = db.boundFacts(facts, folder);
   } catch (error) {
     // The file's own constants still evaluate; only folder types and sizeof stay unknown.
     failures.push({ rule: 'size-scope', message: error instanceof Error ? error.message : String(error) });
@@ -39,7 +39,7 @@ export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], seve
     const severity = severities[rule.id] ?? rule.defaultSeverity;
     if (severity === 'off') continue;
     try {
-      for (const finding of rule.check({ facts, folder, db })) {
+      for (const finding of rule.check({ facts: bound, folder, db })) {
         if (isSuppressed(suppressions, rule.id, finding.span.startLine)) continue;
         findings.push({ ...finding, rule: rule.id, severity });
       }

@@ -21,7 +21,7 @@ import { FileFacts, collectFileFacts } from './analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from './analyzeFile';
 import { CODE_ACTION_KINDS, codeActionsFor } from './features/codeActions';
 import { UriOf, toDiagnostic, toRange } from './features/diagnostics';
-import { hoverAt } from './features/hover';
+import { boundOrUnbound, hoverAt } from './features/hover';
 import { describeConfig } from './model/config';
 import { DocumentStore, ParsedDocument } from './parsing/documentStore';
 import { createParser } from './parsing/parser';
@@ -139,7 +139,7 @@ class KernelAllocServer {
         const analysis = this.analysisOf(textDocument.uri);
         if (!analysis) return null;
         const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
-        const link = this.mapLinks ? allocatorMapLink(analysis.facts, textDocument.uri, position.line, position.character) : undefined;
+        const link = this.mapLinks ? allocatorMapLink(boundOrUnbound(this.db, analysis.facts, analysis.folder), textDocument.uri, position.line, position.character) : undefined;
         return answer ? ({ contents: { kind: MarkupKind.Markdown, value: link ? `${answer.markdown}\n\n${link}` : answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
       }) ?? null,
     );
@@ -153,7 +153,7 @@ class KernelAllocServer {
     connection.onRequest(AllocationAtRequest, (params) =>
       this.guard('allocationAt', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
-        return analysis ? allocationMap(analysis.facts, params.position.line, params.position.character) : null;
+        return analysis ? allocationMap(boundOrUnbound(this.db, analysis.facts, analysis.folder), params.position.line, params.position.character) : null;
       }) ?? null,
     );
     connection.onRequest(ModelInUseRequest, (params) =>

@@ -13,9 +13,19 @@
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
+// - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts).
+// - `bound`       FileFacts → the view with its constant scope bound to one folder (withBoundScope):
+//                 a new object; the FileFacts it came from never changes.
+// - `provenanceIndexes`, `checkedNames`, `provenance`: the provenance engine's per-file indexes,
+//                 is_vmalloc_addr()-tested field names, and one engine per (file, folder).
+// Every table is keyed by a FileFacts object (a file version) and dies with it; views made by
+// withBoundScope share their base's entries where the answer does not depend on the folder.
 import { RegistrationTables, registrationTables } from './locks/callbacks';
 import type { MacroDefinition } from './sizes/constants';
-import type { FileFacts } from './fileFacts';
+import { FileFacts, withBoundScope } from './fileFacts';
+import { FileIndex, ProvenanceAnalysis, buildFileIndex, vmallocCheckedNamesOf } from './provenance/provenance';
+import { bindSizeScope } from './sizes/sizeScope';
+import { TypeDeclarations, collectTypeDeclarations } from '../parsing/typeDeclarations';
 import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicEntry';
 import * as path from 'path';
 import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
@@ -41,6 +51,75 @@ export class AnalysisDatabase {
   private readonly compositions = new Map<string, AtomicComposition>();
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: AtomicView }>();
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
+  private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
+  private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: FileFacts }>();
+  private readonly provenanceIndexes = new WeakMap<FileFacts, FileIndex>();
+  private readonly checkedNames = new WeakMap<FileFacts, Set<string>>();
+  private readonly provenanceEngines = new WeakMap<FileFacts, { folder: readonly FileFacts[]; engine: ProvenanceAnalysis }>();
+  private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
+
+  /** A file's type declarations, scanned once per file version. */
+  typeDeclarations(facts: FileFacts): TypeDeclarations {
+    const base = facts.base ?? facts;
+    let declarations = this.declarations.get(base);
+    if (!declarations) {
+      declarations = collectTypeDeclarations(base.text, base.path);
+      this.declarations.set(base, declarations);
+    }
+    return declarations;
+  }
+
+  /**
+   * The file with its constant scope bound to its folder (included headers' macros, the folder's
+   * types, locals' declared types) and its allocation sites evaluated with it. Throws when the
+   * binding fails; analyzeFile then goes on with the unbound facts.
+   */
+  boundFacts(facts: FileFacts, folder: readonly FileFacts[]): FileFacts {
+    if (facts.base) return facts;
+    const cached = this.bound.get(facts);
+    if (cached && sameMembers(cached.folder, folder)) return cached.view;
+    const byPath = this.folderIndex(folder);
+    const scope = this.macroScopeIn(facts, byPath);
+    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
+    const { scope: bound, allocations } = bindSizeScope(facts, folder, headers, scope.macros, this.declarationsOf);
+    const view = withBoundScope(facts, bound, allocations);
+    this.bound.set(facts, { folder, view });
+    return view;
+  }
+
+  /** The provenance engine of a file within its folder, shared by the rules and the hover. */
+  provenance(facts: FileFacts, folder: readonly FileFacts[]): ProvenanceAnalysis {
+    const cached = this.provenanceEngines.get(facts);
+    if (cached && sameMembers(cached.folder, folder)) return cached.engine;
+    const engine = new ProvenanceAnalysis(facts, folder, (file) => this.provenanceIndex(file));
+    this.provenanceEngines.set(facts, { folder, engine });
+    return engine;
+  }
+
+  /** The provenance indexes of one file version (identifiers, field assignments, types). */
+  provenanceIndex(facts: FileFacts): FileIndex {
+    let index = this.provenanceIndexes.get(facts);
+    if (!index) {
+      index = buildFileIndex(facts, () => this.typeDeclarations(facts));
+      this.provenanceIndexes.set(facts, index);
+    }
+    return index;
+  }
+
+  /** Field names the files test with is_vmalloc_addr(). */
+  vmallocCheckedNames(files: readonly FileFacts[]): Set<string> {
+    const names = new Set<string>();
+    for (const file of files) {
+      const base = file.base ?? file;
+      let set = this.checkedNames.get(base);
+      if (!set) {
+        set = vmallocCheckedNamesOf(base);
+        this.checkedNames.set(base, set);
+      }
+      set.forEach((name) => names.add(name));
+    }
+    return names;
+  }
 
   /**
    * The macro table of a file within its folder (included local headers and its own #defines):
@@ -60,11 +139,12 @@ export class AnalysisDatabase {
     return index;
   }
 
-  private macroScopeIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>): { macros: ReadonlyMap<string, MacroDefinition>; key: string } {
-    const headers = includedHeadersIn(facts, byPath);
+  private macroScopeIn(view: FileFacts, byPath: ReadonlyMap<string, FileFacts>): { macros: ReadonlyMap<string, MacroDefinition>; key: string } {
+    const facts = view.base ?? view;
+    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
     const cached = this.macros.get(facts);
     if (cached && cached.headers.length === headers.length && cached.headers.every((header, index) => header === headers[index])) return cached;
-    const macros = mergedMacros(facts, headers);
+    const macros = mergedMacros(facts, headers, this.declarationsOf);
     const parts: string[] = [];
     for (const macro of macros.values()) parts.push(`${macro.name}(${macro.params?.join(',') ?? '-'})${macro.conflicting ? '!' : ''}=${macro.body}`);
     const entry = { headers, macros, key: hashText(parts.join('\n')) };
@@ -77,7 +157,8 @@ export class AnalysisDatabase {
     return this.fileSummaryIn(facts, this.folderIndex(folder));
   }
 
-  private fileSummaryIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>): FileSummary {
+  private fileSummaryIn(view: FileFacts, byPath: ReadonlyMap<string, FileFacts>): FileSummary {
+    const facts = view.base ?? view;
     const cached = this.summaries.get(facts);
     const scope = this.macroScopeIn(facts, byPath);
     if (cached && cached.macrosKey === scope.key) return cached;
@@ -96,7 +177,7 @@ export class AnalysisDatabase {
    */
   prepareFolder(files: readonly FileFacts[], before: (path: string) => void): void {
     const byPath = new Map(files.map((member) => [path.resolve(member.path), member]));
-    for (const member of files) {
+    for (const member of files.map((file) => file.base ?? file)) {
       if (this.summaries.has(member)) continue;
       before(member.path);
       this.fileSummaryIn(member, byPath);
@@ -104,7 +185,8 @@ export class AnalysisDatabase {
   }
 
   /** The atomic-context analysis of a file within its folder. */
-  atomicView(facts: FileFacts, folder: readonly FileFacts[]): AtomicView {
+  atomicView(file: FileFacts, folder: readonly FileFacts[]): AtomicView {
+    const facts = file.base ?? file;
     const cached = this.views.get(facts);
     if (cached && sameMembers(cached.folder, folder)) return cached.view;
     const members = [facts, ...folder.filter((other) => other.path !== facts.path)].sort((a, b) => a.path.localeCompare(b.path));
@@ -126,7 +208,8 @@ export class AnalysisDatabase {
   }
 
   /** A per-file result computed from an atomic view, cached while the view is the same. */
-  atomicResult<T>(facts: FileFacts, view: AtomicView, compute: () => T): T {
+  atomicResult<T>(file: FileFacts, view: AtomicView, compute: () => T): T {
+    const facts = file.base ?? file;
     const cached = this.findings.get(facts);
     if (cached && cached.view === view) return cached.value as T;
     const value = compute();

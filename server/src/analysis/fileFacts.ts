@@ -17,19 +17,45 @@ export interface FunctionFacts {
 }
 
 export interface FileFacts {
-  path: string;
-  text: string;
-  tree: Tree;
-  config: ModelConfig;
-  macros: Map<string, MacroDefinition>;
-  scope: ConstantScope;
+  readonly path: string;
+  readonly text: string;
+  readonly tree: Tree;
+  readonly config: ModelConfig;
+  readonly macros: ReadonlyMap<string, MacroDefinition>;
+  readonly scope: ConstantScope;
   /** Every call of the file, in document order: a walk of the whole tree on first use. */
   readonly calls: Node[];
   /** Calls to some callee names, in document order, found from the text (no walk). */
   callsTo(names: CalleeNames): Node[];
-  allocations: AllocationSite[];
-  frees: FreeSite[];
-  functions: FunctionFacts[];
+  readonly allocations: readonly AllocationSite[];
+  readonly frees: readonly FreeSite[];
+  readonly functions: readonly FunctionFacts[];
+  /** For a view with the scope bound to the folder (withBoundScope): the facts it was made from. */
+  readonly base?: FileFacts;
+}
+
+/**
+ * The same file with its constant scope bound to the driver folder and its allocation sites
+ * re-evaluated with it: a new object, `facts` stays as it was (facts are immutable once built).
+ */
+export function withBoundScope(facts: FileFacts, scope: ConstantScope, allocations: readonly AllocationSite[]): FileFacts {
+  const base = facts.base ?? facts;
+  return {
+    path: base.path,
+    text: base.text,
+    tree: base.tree,
+    config: base.config,
+    macros: base.macros,
+    scope,
+    get calls() {
+      return base.calls;
+    },
+    callsTo: base.callsTo,
+    allocations,
+    frees: base.frees,
+    functions: base.functions,
+    base,
+  };
 }
 
 /** Every catalogued allocation and free API name (model/apis.ts), whatever the release. */

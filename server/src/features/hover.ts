@@ -35,12 +35,22 @@ const gfpSection: HoverSection = ({ facts, node, call }) =>
 
 export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection];
 
+/** The file with its scope bound to the folder, as the rules saw it; the facts alone if binding fails. */
+export function boundOrUnbound(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileFacts[]): FileFacts {
+  try {
+    return db.boundFacts(facts, folder);
+  } catch {
+    return facts;
+  }
+}
+
 export interface HoverAnswer {
   markdown: string;
   span: Span;
 }
 
-export function hoverAt(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileFacts[], line: number, column: number): HoverAnswer | undefined {
+export function hoverAt(db: AnalysisDatabase, unbound: FileFacts, folder: readonly FileFacts[], line: number, column: number): HoverAnswer | undefined {
+  const facts = boundOrUnbound(db, unbound, folder);
   const node = facts.tree.rootNode.descendantForPosition({ row: line, column });
   if (!node || (node.type !== 'identifier' && node.type !== 'type_identifier')) return undefined;
   const parent = node.parent;

@@ -2,7 +2,7 @@
 // physical-address API, comes from — the allocating API, its location, its family and whether it
 // is physically contiguous. Only what the provenance analysis can name is shown.
 import type { Node } from 'web-tree-sitter';
-import { PointerSource, Provenance, provenanceFor } from '../analysis/provenance/provenance';
+import { PointerSource, Provenance } from '../analysis/provenance/provenance';
 import { argIndex } from '../model/apis';
 import { ModelConfig } from '../model/config';
 import { contiguousField, contiguousSink } from '../model/contiguousSinks';
@@ -67,8 +67,8 @@ function sinkArgument(node: Node): { expression: Node; api: string } | undefined
 }
 
 export const provenanceSection: HoverSection = (target) => {
-  const { facts, folder, node, call } = target;
-  const analysis = provenanceFor(facts, folder);
+  const { facts, folder, db, node, call } = target;
+  const analysis = db.provenance(facts, folder);
   if (call) {
     const free = facts.frees.find((site) => site.call.id === call.id);
     const index = free ? argIndex(free.api.args.pointer, free.args.length) : undefined;

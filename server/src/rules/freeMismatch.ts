@@ -11,10 +11,8 @@ import {
   ProvenanceAnalysis,
   describeSource,
   fieldRead,
-  provenanceFor,
   sourceUnderVmallocCheck,
   underVmallocCheck,
-  vmallocCheckedNames,
 } from '../analysis/provenance/provenance';
 import { AllocFamily, FreeApi, argIndex, freeApi, freeReleases } from '../model/apis';
 import { ModelConfig, formatKernelVersion } from '../model/config';
@@ -196,10 +194,10 @@ export const freeMismatch: Rule = {
     bad: 'buf = vzalloc(size);\n/* … */\nkfree(buf);',
     good: 'buf = vzalloc(size);\n/* … */\nvfree(buf);',
   },
-  check({ facts, folder }) {
+  check({ facts, folder, db }) {
     const findings: RuleFinding[] = [];
-    const analysis = provenanceFor(facts, folder);
-    const checked = vmallocCheckedNames([facts, ...folder]);
+    const analysis = db.provenance(facts, folder);
+    const checked = db.vmallocCheckedNames([facts, ...folder]);
     for (const free of facts.frees) {
       const index = argIndex(free.api.args.pointer, free.args.length);
       const pointer = index === undefined ? undefined : free.args[index];

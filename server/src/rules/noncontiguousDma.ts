@@ -11,13 +11,10 @@ import {
   Provenance,
   ProvenanceAnalysis,
   describeSource,
-  fieldAssignmentsOf,
   fieldRead,
   mayBeVmalloc,
-  provenanceFor,
   sourceUnderVmallocCheck,
   underVmallocCheck,
-  vmallocCheckedNames,
 } from '../analysis/provenance/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
 import { CONTIGUOUS_SINKS, VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
@@ -85,7 +82,7 @@ function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
   // Only assignments of the catalogued field names are looked at (the file's field-assignment
   // index, by name), not every assignment of the file: this runs on every edit.
   const fieldUses: SinkUse[] = [];
-  for (const [name, assignments] of fieldAssignmentsOf(facts)) {
+  for (const [name, assignments] of analysis.fieldAssignments(facts)) {
     const field = contiguousField(name);
     if (!field) continue;
     for (const assignment of assignments) {
@@ -252,10 +249,10 @@ export const noncontiguousDma: Rule = {
     bad: 'buf = vzalloc(4096);\ndma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);',
     good: 'buf = kzalloc(4096, GFP_KERNEL);\ndma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);',
   },
-  check({ facts, folder }) {
+  check({ facts, folder, db }) {
     const findings: RuleFinding[] = [];
-    const analysis = provenanceFor(facts, folder);
-    const checked = vmallocCheckedNames([facts, ...folder]);
+    const analysis = db.provenance(facts, folder);
+    const checked = db.vmallocCheckedNames([facts, ...folder]);
     for (const use of sinkUses(facts, analysis)) {
       if (underVmallocCheck(use.at)) continue;
       const name = fieldRead(use.buffer);

@@ -11,7 +11,6 @@ import { gfpAllowsBlocking } from '../../model/gfp';
 import { Span, calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
 import { AllocationSite } from '../allocationSites';
 import type { FileFacts, FunctionFacts } from '../fileFacts';
-import { typeDeclarationsOf } from '../sizes/sizeScope';
 import { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclarations';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
@@ -194,6 +193,8 @@ export class ProvenanceAnalysis {
   constructor(
     readonly facts: FileFacts,
     readonly folder: readonly FileFacts[],
+    /** The provenance indexes of a file of the folder (the database keeps one per file version). */
+    private readonly fileIndexOf: (facts: FileFacts) => FileIndex,
   ) {
     this.allFiles = [facts, ...folder.filter((other) => other.path !== facts.path)];
     for (const file of this.allFiles) {
@@ -203,6 +204,11 @@ export class ProvenanceAnalysis {
         this.functionsByName.set(fn.name, list);
       }
     }
+  }
+
+  /** Assignments to fields of a file of the folder, by field name (FileIndex.fieldAssignments). */
+  fieldAssignments(facts: FileFacts = this.facts): ReadonlyMap<string, readonly Node[]> {
+    return this.fileIndexOf(facts).fieldAssignments();
   }
 
   /** Provenance of the memory an expression of `facts` (the analysed file or a sibling) points to. */
@@ -476,7 +482,7 @@ export class ProvenanceAnalysis {
     const key = `${facts.path}:${field}`;
     const cached = this.writeCache.get(key);
     if (cached) return cached;
-    const writes = (fileIndex(facts).fieldAssignments().get(field) ?? []).map((assignment) => {
+    const writes = (this.fileIndexOf(facts).fieldAssignments().get(field) ?? []).map((assignment) => {
       const left = assignment.childForFieldName('left')!;
       const value = assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment;
       return { field, owner: this.ownerType(left.childForFieldName('argument')!, facts), value, node: assignment, facts };
@@ -495,7 +501,7 @@ export class ProvenanceAnalysis {
       table.set(name, new Map(record.members.filter((member) => member.name).map((member) => [member.name!, member.type.base])));
     };
     for (const file of this.allFiles) {
-      const declarations = fileIndex(file).types();
+      const declarations = this.fileIndexOf(file).types();
       for (const record of declarations.records) if (record.name) add(`${record.kind} ${record.name}`, record);
       for (const typedef of declarations.typedefs) {
         if (typedef.type.record) add(typedef.name, typedef.type.record);
@@ -548,7 +554,7 @@ export class ProvenanceAnalysis {
   }
 
   private identifiersNamed(facts: FileFacts, name: string): Node[] {
-    return fileIndex(facts).identifiers().get(name) ?? [];
+    return this.fileIndexOf(facts).identifiers().get(name) ?? [];
   }
 
   private functionOf(node: Node, facts: FileFacts): { fn: FunctionFacts; facts: FileFacts } | undefined {
@@ -564,7 +570,7 @@ export class ProvenanceAnalysis {
   }
 
   private indexOf(fn: FunctionFacts, facts: FileFacts): FunctionIndex {
-    const perFile = fileIndex(facts).functions;
+    const perFile = this.fileIndexOf(facts).functions;
     const existing = perFile.get(fn.node.id);
     if (existing) return existing;
     const variables = new Map<string, Variable[]>();
@@ -727,19 +733,21 @@ export function underVmallocCheck(node: Node): boolean {
   return false;
 }
 
-/** Per-file indexes, shared by every analysis that reads the file (the file and its siblings). */
-interface FileIndex {
+/**
+ * Per-file indexes, shared by every analysis that reads the file (the file and its siblings).
+ * `fieldAssignments()`: assignments `x->name = …` / `x.name op= …` by field name, in document
+ * order (only those with an object and a right-hand side), so rules looking for particular fields
+ * do not walk every assignment.
+ */
+export interface FileIndex {
   functions: Map<number, FunctionIndex>;
   identifiers(): Map<string, Node[]>;
   fieldAssignments(): Map<string, Node[]>;
   types(): TypeDeclarations;
 }
 
-const fileIndexes = new WeakMap<FileFacts, FileIndex>();
-
-function fileIndex(facts: FileFacts): FileIndex {
-  const existing = fileIndexes.get(facts);
-  if (existing) return existing;
+/** A file's provenance indexes, built lazily; the database keeps one per file version. */
+export function buildFileIndex(facts: FileFacts, typeDeclarations: () => TypeDeclarations): FileIndex {
   let identifiers: Map<string, Node[]> | undefined;
   let fields: Map<string, Node[]> | undefined;
   let types: TypeDeclarations | undefined;
@@ -771,22 +779,12 @@ function fileIndex(facts: FileFacts): FileIndex {
       return fields;
     },
     types() {
-      // The same object bindSizeScope() uses: one scan of the text per file version, not two.
-      types ??= typeDeclarationsOf(facts);
+      // The same object the size scope uses: one scan of the text per file version, not two.
+      types ??= typeDeclarations();
       return types;
     },
   };
-  fileIndexes.set(facts, index);
   return index;
-}
-
-/**
- * Assignments `x->name = …` / `x.name op= …` of a file, by field name, in document order (only
- * those with an object and a right-hand side). Built once per file version and shared with the
- * engine's field writes, so rules looking for particular fields do not walk every assignment.
- */
-export function fieldAssignmentsOf(facts: FileFacts): ReadonlyMap<string, readonly Node[]> {
-  return fileIndex(facts).fieldAssignments();
 }
 
 /** The allocation of `source` sits in a function that tests is_vmalloc_addr(): it handles both kinds. */
@@ -806,42 +804,22 @@ export function fieldRead(expression: Node): string | undefined {
   }
 }
 
-const checkedNames = new WeakMap<FileFacts, Set<string>>();
 const VMALLOC_CHECK = calleeNames(['is_vmalloc_addr']);
 
 /**
- * Field names tested with is_vmalloc_addr() anywhere in the files: code keeping a flag or branching
- * elsewhere on `is_vmalloc_addr(pbl->pbl_buf)` knows which kind of memory the name holds.
+ * Field names a file tests with is_vmalloc_addr(): code keeping a flag or branching elsewhere on
+ * `is_vmalloc_addr(pbl->pbl_buf)` knows which kind of memory the name holds.
  */
-export function vmallocCheckedNames(files: readonly FileFacts[]): Set<string> {
-  const names = new Set<string>();
-  for (const file of files) {
-    let set = checkedNames.get(file);
-    if (!set) {
-      set = new Set();
-      for (const call of file.callsTo(VMALLOC_CHECK)) {
-        if (calleeName(call) !== 'is_vmalloc_addr') continue;
-        // Fields only: a local's test guards its own function, which underVmallocCheck() covers.
-        const argument = callArguments(call)[0] && stripParens(callArguments(call)[0]);
-        const name = argument?.type === 'field_expression' ? argument.childForFieldName('field')?.text : undefined;
-        if (name) set.add(name);
-      }
-      checkedNames.set(file, set);
-    }
-    set.forEach((name) => names.add(name));
+export function vmallocCheckedNamesOf(file: FileFacts): Set<string> {
+  const set = new Set<string>();
+  for (const call of file.callsTo(VMALLOC_CHECK)) {
+    if (calleeName(call) !== 'is_vmalloc_addr') continue;
+    // Fields only: a local's test guards its own function, which underVmallocCheck() covers.
+    const argument = callArguments(call)[0] && stripParens(callArguments(call)[0]);
+    const name = argument?.type === 'field_expression' ? argument.childForFieldName('field')?.text : undefined;
+    if (name) set.add(name);
   }
-  return names;
-}
-
-const analyses = new WeakMap<FileFacts, { folder: readonly FileFacts[]; analysis: ProvenanceAnalysis }>();
-
-/** One engine per file version and folder, shared by the rules and the hover. */
-export function provenanceFor(facts: FileFacts, folder: readonly FileFacts[]): ProvenanceAnalysis {
-  const cached = analyses.get(facts);
-  if (cached && cached.folder === folder) return cached.analysis;
-  const analysis = new ProvenanceAnalysis(facts, folder);
-  analyses.set(facts, { folder, analysis });
-  return analysis;
+  return set;
 }
 
 /** A short description of where memory came from: `vzalloc() at foo.c:12 (field ->buf)`. */

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Node } from 'web-tree-sitter';
 import { isKnownTypeWord } from '../../model/ctypes';
 import { descendantsOfType, enclosingFunction } from '../../parsing/syntax';
-import { allocationSite } from '../allocationSites';
+import { AllocationSite, allocationSite } from '../allocationSites';
 import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
 import { Expr, printExpr } from './expressions';
 import type { FileFacts } from '../fileFacts';
@@ -25,26 +25,16 @@ import { TypeDeclarations, TypeRef, collectTypeDeclarations } from '../../parsin
 
 type Variables = ReadonlyMap<string, TypeRef | 'ambiguous'>;
 
-const bound = new WeakMap<FileFacts, readonly FileFacts[]>();
-const declarationsCache = new WeakMap<FileFacts, TypeDeclarations>();
+/** A file's type declarations (collectTypeDeclarations), from whoever caches them (analysis/database.ts). */
+export type DeclarationsOf = (facts: FileFacts) => TypeDeclarations;
 
-/** Type declarations of a file (computed once per FileFacts). */
+/** Type declarations of a file, computed afresh. */
 export function typeDeclarationsOf(facts: FileFacts): TypeDeclarations {
-  let declarations = declarationsCache.get(facts);
-  if (!declarations) {
-    declarations = collectTypeDeclarations(facts.text, facts.path);
-    declarationsCache.set(facts, declarations);
-  }
-  return declarations;
+  return collectTypeDeclarations(facts.text, facts.path);
 }
 
-/** The local headers a file includes, transitively, found among its folder's files. */
-function includedHeaders(facts: FileFacts, folder: readonly FileFacts[]): FileFacts[] {
-  return includedHeadersIn(facts, new Map(folder.map((file) => [path.resolve(file.path), file])));
-}
-
-/** The same, with the folder's files by resolved path. */
-export function includedHeadersIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>): FileFacts[] {
+/** The local headers a file includes, transitively, found among its folder's files (by resolved path). */
+export function includedHeadersIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>, typeDeclarationsOf: DeclarationsOf): FileFacts[] {
   const found: FileFacts[] = [];
   const visit = (file: FileFacts, depth: number) => {
     if (depth > 8) return;
@@ -61,7 +51,7 @@ export function includedHeadersIn(facts: FileFacts, byPath: ReadonlyMap<string, 
 }
 
 /** Macros as the preprocessor sees them at the file's end: included headers first, the file's own last. */
-export function mergedMacros(facts: FileFacts, headers: readonly FileFacts[]): Map<string, MacroDefinition> {
+export function mergedMacros(facts: FileFacts, headers: readonly FileFacts[], typeDeclarationsOf: DeclarationsOf): Map<string, MacroDefinition> {
   const merged = new Map<string, MacroDefinition>();
   const enumConstants = (file: FileFacts, name: string) => {
     for (const declaration of typeDeclarationsOf(file).enums) {
@@ -264,15 +254,19 @@ function evaluateDim(environment: TypeEnvironment, text: string): Evaluation | u
   return environment.evaluate(text);
 }
 
+/** A file's constant scope bound to its driver folder, and its allocation sites evaluated with it. */
+export interface BoundScope {
+  scope: ConstantScope;
+  allocations: AllocationSite[];
+}
+
 /**
- * Binds a file's scope to its driver folder and re-evaluates its allocation sites. Called by
- * analyzeFile before the rules run; idempotent for the same folder.
+ * Binds a file's scope to its driver folder and re-evaluates its allocation sites with it: a new
+ * scope and new sites, the facts are left as they are. `headers` and `macros` are the file's
+ * included local headers and merged macro table (the database computes them once for every
+ * evaluator of the file).
  */
-export function bindSizeScope(facts: FileFacts, folder: readonly FileFacts[]): void {
-  if (bound.get(facts) === folder) return;
-  bound.set(facts, folder);
-  const headers = includedHeaders(facts, folder);
-  const macros = mergedMacros(facts, headers);
+export function bindSizeScope(facts: FileFacts, folder: readonly FileFacts[], headers: readonly FileFacts[], macros: ReadonlyMap<string, MacroDefinition>, typeDeclarationsOf: DeclarationsOf): BoundScope {
   const base = createScope(facts.config, macros);
   const others = folder.filter((file) => !headers.includes(file));
   let environment: TypeEnvironment | undefined;
@@ -316,6 +310,5 @@ export function bindSizeScope(facts: FileFacts, folder: readonly FileFacts[]): v
     }
     return scope;
   };
-  facts.scope = fileScope;
-  facts.allocations = facts.allocations.map((site) => allocationSite(site.call, fileScope) ?? site);
+  return { scope: fileScope, allocations: facts.allocations.map((site) => allocationSite(site.call, fileScope) ?? site) };
 }

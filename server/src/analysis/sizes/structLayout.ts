@@ -47,6 +47,8 @@ export interface TypeEnvironment {
   enums: Map<string, Entry<EnumDecl>>;
   /** Constant expressions in array sizes, bitfield widths and `aligned(n)`. */
   evaluate: (text: string) => Evaluation | undefined;
+  /** Layouts computed so far: the environment owns them and they die with it. */
+  layouts: Map<RecordDecl, SizeAnswer>;
 }
 
 function sameRecord(a: RecordDecl, b: RecordDecl): boolean {
@@ -71,7 +73,7 @@ export function createTypeEnvironment(
   others: readonly TypeDeclarations[],
   evaluate: (text: string) => Evaluation | undefined,
 ): TypeEnvironment {
-  const environment: TypeEnvironment = { config, records: new Map(), typedefs: new Map(), enums: new Map(), evaluate };
+  const environment: TypeEnvironment = { config, records: new Map(), typedefs: new Map(), enums: new Map(), evaluate, layouts: new Map() };
   const layers = [[own], preferred, others];
   for (const layer of layers) {
     const records = new Map<string, Entry<RecordDecl>>();
@@ -94,7 +96,6 @@ function replacer(key: string, value: unknown): unknown {
 }
 
 const MAX_DEPTH = 24;
-const layoutCache = new WeakMap<TypeEnvironment, Map<RecordDecl, SizeAnswer>>();
 
 function roundUp(value: number, align: number): number {
   return Math.ceil(value / align) * align;
@@ -162,11 +163,7 @@ function sizeOfEnum(environment: TypeEnvironment, base: string): SizeAnswer {
 }
 
 export function layoutRecord(environment: TypeEnvironment, record: RecordDecl, depth = 0): SizeAnswer {
-  let cache = layoutCache.get(environment);
-  if (!cache) {
-    cache = new Map();
-    layoutCache.set(environment, cache);
-  }
+  const cache = environment.layouts;
   const cached = cache.get(record);
   if (cached) return cached;
   // A record that contains itself by value is invalid C; guard against loops anyway.
