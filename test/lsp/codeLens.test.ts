@@ -8,21 +8,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
 import { LspClient } from '../support/lspClient';
+import { fixtureText } from '../support/fixtureText';
 import { FIXTURES } from '../support/paths';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const file = path.join(FIXTURES, 'lens', 'lens.c');
-const text = fs.readFileSync(file, 'utf8');
-const lines = text.split('\n');
+const { text, lines, lineOf } = fixtureText(file);
 const uri = LspClient.uriOf(file);
-
-/** The 0-based line holding a piece of text (exactly one). */
-function lineOf(fragment: string): number {
-  const found = lines.flatMap((line, index) => (line.includes(fragment) ? [index] : []));
-  assert.equal(found.length, 1, `one line with ${fragment}`);
-  return found[0];
-}
 
 /** The definition line of a function (not its forward declaration). */
 function definition(name: string): number {

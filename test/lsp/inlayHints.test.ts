@@ -2,25 +2,17 @@
 // slab cache and waste, the page order, or "always fails"; nothing for an unknown size; only the
 // hints in the requested range; none once `kernelAllocLens.inlayHints.enabled` is false.
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, test } from 'node:test';
 import { LspClient, isShowMessage } from '../support/lspClient';
+import { fixtureText } from '../support/fixtureText';
 import { FIXTURES } from '../support/paths';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const file = path.join(FIXTURES, 'lens', 'lens.c');
-const text = fs.readFileSync(file, 'utf8');
-const lines = text.split('\n');
+const { text, lines, lineOf } = fixtureText(file);
 const uri = LspClient.uriOf(file);
-
-/** The 0-based line holding a piece of text (exactly one). */
-function lineOf(fragment: string): number {
-  const found = lines.flatMap((line, index) => (line.includes(fragment) ? [index] : []));
-  assert.equal(found.length, 1, `one line with ${fragment}`);
-  return found[0];
-}
 
 const WHOLE = { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } };
 
