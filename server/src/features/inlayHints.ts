@@ -34,9 +34,8 @@ function kmallocLabel(route: KmallocRoute, prefix: string): string {
   }
 }
 
-/** The hint's text for an allocation, or undefined when the model cannot say what serves it. */
-export function allocationHintLabel(site: AllocationSite, config: ModelConfig): string | undefined {
-  const route = servingRoute(site.api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
+/** The hint's text for an allocation served by `route`, or undefined when the model cannot say what serves it. */
+export function allocationHintLabel(site: AllocationSite, route: ServingRoute, config: ModelConfig): string | undefined {
   if (alwaysFails(site, route, config)) return 'always fails';
   const gfp = site.gfp?.value;
   const prefix = gfp ? kmallocCachePrefix(gfp.bits, config).prefix : 'kmalloc-';
@@ -81,9 +80,9 @@ export function inlayHintsFor(facts: FileFacts, range: Range): InlayHint[] {
   for (const site of facts.allocations) {
     const position = Position.create(site.call.endPosition.row, site.call.endPosition.column);
     if (!positionIn(position, range)) continue;
-    const label = allocationHintLabel(site, facts.config);
-    if (!label) continue;
     const route = servingRoute(site.api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, facts.config);
+    const label = allocationHintLabel(site, route, facts.config);
+    if (!label) continue;
     const served = servedBy(route, facts.config, site.gfp?.value);
     const tooltip = [`\`${routePath(site.api, route, facts.config, site.gfp?.value)}\``, ...(served ? [served] : [])].join('\n\n');
     hints.push({ position, label, paddingLeft: true, tooltip: { kind: MarkupKind.Markdown, value: tooltip } });
