@@ -1,7 +1,16 @@
 // The palette commands that manage the server: restart it (and the crash-restart budget) and show
-// its output channel.
-import { commands } from 'vscode';
+// its output channel; and the command a code lens runs to reveal its chain in the references peek.
+import { Location, Position, Range, Uri, commands } from 'vscode';
+import { SHOW_CHAIN_COMMAND, ShowChainArguments } from '../../server/src/protocol';
 import { LensContext } from './lensContext';
+
+function showChain(args: ShowChainArguments | undefined): Thenable<unknown> | undefined {
+  if (!args || !Array.isArray(args.locations)) return undefined;
+  const locations = args.locations.map(
+    (location) => new Location(Uri.parse(location.uri), new Range(location.range.start.line, location.range.start.character, location.range.end.line, location.range.end.character)),
+  );
+  return commands.executeCommand('editor.action.showReferences', Uri.parse(args.uri), new Position(args.position.line, args.position.character), locations);
+}
 
 export function activate(context: LensContext): void {
   context.subscriptions.push(
@@ -10,5 +19,6 @@ export function activate(context: LensContext): void {
       await context.client.restart();
     }),
     commands.registerCommand('kernelAllocLens.showOutput', () => context.outputChannel.show()),
+    commands.registerCommand(SHOW_CHAIN_COMMAND, showChain),
   );
 }

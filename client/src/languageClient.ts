@@ -11,9 +11,10 @@ export function createLanguageClient(extension: ExtensionContext, outputChannel:
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  // The server appends a `command:` link to the allocator map to allocation hovers only for
-  // clients that ask, since other editors cannot run it.
-  const initializationOptions: InitializationOptions = { allocatorMapLinks: true };
+  // The server appends a `command:` link to the allocator map to allocation hovers, and gives code
+  // lenses the command that reveals their chain (commands.ts), only for clients that ask, since
+  // other editors cannot run them.
+  const initializationOptions: InitializationOptions = { allocatorMapLinks: true, showChainCommand: true };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     synchronize: { configurationSection: 'kernelAllocLens' },

@@ -13,6 +13,8 @@ export type { AllocationMap, MapAllocation, MapFigure, MapLayer } from './featur
 export interface InitializationOptions {
   /** The client runs `command:` links: allocation hovers end with a link to the allocator map. */
   allocatorMapLinks?: boolean;
+  /** The client registers SHOW_CHAIN_COMMAND: code lenses run it to reveal their chain. */
+  showChainCommand?: boolean;
   /** Settings for clients without workspace/configuration (the `kernelAllocLens` section's keys). */
   settings?: RawSettings;
 }
@@ -51,3 +53,19 @@ export const ModelChangedNotification = new NotificationType<Record<string, neve
 
 /** The client command that shows the allocator map; allocation hovers link to it when the client asks (initializationOptions.allocatorMapLinks). */
 export const SHOW_ALLOCATOR_MAP_COMMAND = 'kernelAllocLens.showAllocatorMap';
+
+/** The client command a code lens runs to show its chain of locations (VS Code: the references peek). */
+export const SHOW_CHAIN_COMMAND = 'kernelAllocLens.showChain';
+
+/** A location as LSP sends it. */
+export interface ChainLocation {
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/** SHOW_CHAIN_COMMAND's arguments: where the lens is, and the chain's locations in order. */
+export interface ShowChainArguments {
+  uri: string;
+  position: { line: number; character: number };
+  locations: ChainLocation[];
+}

@@ -32,6 +32,8 @@ import { analysedAsC } from './workspace/headerScope';
 import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
 import { allocationMap, allocatorMapLink } from './features/allocationMap';
 import { AllocationAtRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
+import { inlayHintsFor } from './features/inlayHints';
+import { codeLensesFor } from './features/codeLens';
 
 const SECTION = 'kernelAllocLens';
 
@@ -70,6 +72,8 @@ class KernelAllocServer {
   private parser!: Parser;
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
+  /** Whether the client registers the command code lenses run to reveal their chain. */
+  private chainCommand = false;
   private explicit = DEFAULT_SETTINGS.explicit;
   /** Every cached analysis result of the session (function summaries, folder compositions). */
   private readonly db = new AnalysisDatabase();
@@ -150,6 +154,18 @@ class KernelAllocServer {
         return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
       }) ?? [],
     );
+    connection.languages.inlayHint.on(({ textDocument, range }) =>
+      this.guard('inlayHint', () => {
+        const analysis = this.settings.inlayHints ? this.analysisOf(textDocument.uri) : undefined;
+        return analysis ? inlayHintsFor(analysis.facts, range) : [];
+      }) ?? [],
+    );
+    connection.onCodeLens(({ textDocument }) =>
+      this.guard('codeLens', () => {
+        const analysis = this.settings.codeLens ? this.analysisOf(textDocument.uri) : undefined;
+        return analysis ? codeLensesFor(this.db, analysis.facts, analysis.folder, { uri: textDocument.uri, uriOf: this.uriResolver(textDocument.uri), showChainCommand: this.chainCommand }) : [];
+      }) ?? [],
+    );
     connection.onRequest(AllocationAtRequest, (params) =>
       this.guard('allocationAt', () => {
         const analysis = this.analysisOf(params.textDocument.uri);
@@ -193,6 +209,7 @@ class KernelAllocServer {
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
     const options = params.initializationOptions as InitializationOptions | undefined;
     this.mapLinks = options?.allocatorMapLinks === true;
+    this.chainCommand = options?.showChainCommand === true;
     const initial = options?.settings;
     if (initial) this.applySettings(initial);
     return {
@@ -200,6 +217,8 @@ class KernelAllocServer {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS },
+        inlayHintProvider: true,
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'kernel-alloc-lens' },
     };
@@ -223,6 +242,14 @@ class KernelAllocServer {
     }
     for (const uri of this.analyses.keys()) this.schedule(uri);
     for (const uri of this.skipped.keys()) this.schedule(uri);
+    // Hints and lenses follow the settings (on/off, the model's figures) without an edit.
+    this.refreshLenses();
+  }
+
+  /** Asks the client to request inlay hints and code lenses again, where it supports that. */
+  private refreshLenses(): void {
+    if (this.capabilities.workspace?.inlayHint?.refreshSupport) void this.connection.languages.inlayHint.refresh().catch(() => undefined);
+    if (this.capabilities.workspace?.codeLens?.refreshSupport) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   private applySettings(raw: RawSettings): void {
@@ -290,7 +317,10 @@ class KernelAllocServer {
       }
     }
     this.firstPublish.delete(uri);
+    const previous = this.analyses.get(uri);
     const analysis = this.analyse(parsed);
+    // A sibling's edit changes lenses and hints of this document too: ask the client again.
+    if (!previous || previous.folderVersion !== analysis.folderVersion) this.refreshLenses();
     if (analysis.report.skipped) {
       this.noteSkipped(uri, document.version, analysis.report.skipped);
       return;

@@ -19,9 +19,13 @@ export interface Settings {
   maxFileSize: number;
   /** Index every driver folder of the workspace in the background, not only those of open files. */
   indexWholeWorkspace: boolean;
+  /** Inlay hints after allocation calls (`kernelAllocLens.inlayHints.enabled`). */
+  inlayHints: boolean;
+  /** Code lenses above atomic and sleeping functions (`kernelAllocLens.codeLens.enabled`). */
+  codeLens: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, explicit: { kernel: false, arch: false, pageSize: false }, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false };
+export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, explicit: { kernel: false, arch: false, pageSize: false }, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false, inlayHints: true, codeLens: true };
 
 export interface RawSettings {
   kernelVersion?: unknown;
@@ -31,6 +35,8 @@ export interface RawSettings {
   diagnosticsDelay?: unknown;
   maxFileSize?: unknown;
   indexWholeWorkspace?: unknown;
+  inlayHints?: unknown;
+  codeLens?: unknown;
 }
 
 export function readSettings(raw: RawSettings | undefined | null): { settings: Settings; problems: string[] } {
@@ -86,7 +92,19 @@ export function readSettings(raw: RawSettings | undefined | null): { settings: S
   let indexWholeWorkspace = DEFAULT_SETTINGS.indexWholeWorkspace;
   if (typeof input.indexWholeWorkspace === 'boolean') indexWholeWorkspace = input.indexWholeWorkspace;
   else if (input.indexWholeWorkspace !== undefined && input.indexWholeWorkspace !== null) problems.push('indexWholeWorkspace must be true or false; using false');
-  return { settings: { config, explicit, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace }, problems };
+  const inlayHints = enabledSetting(input.inlayHints, 'inlayHints', problems);
+  const codeLens = enabledSetting(input.codeLens, 'codeLens', problems);
+  return { settings: { config, explicit, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace, inlayHints, codeLens }, problems };
+}
+
+/** A feature's `{ enabled: boolean }` section (VS Code nests `inlayHints.enabled` so); on by default. */
+function enabledSetting(value: unknown, name: string, problems: string[]): boolean {
+  if (value === undefined || value === null) return true;
+  const enabled = typeof value === 'object' ? (value as { enabled?: unknown }).enabled : value;
+  if (enabled === undefined || enabled === null) return true;
+  if (typeof enabled === 'boolean') return enabled;
+  problems.push(`${name}.enabled must be true or false; using true`);
+  return true;
 }
 
 /** "auto", empty or absent mean "detect from the kernel tree". */

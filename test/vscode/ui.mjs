@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The UI test a user would recognise, in the real VS Code workbench (code-server's VS Code server
 // + Debian's Chromium): open the example driver (examples/ringbuf-drv/ringbuf.c), see the
-// kmalloc-too-large finding in the Problems panel and as a squiggle,
+// kmalloc-too-large finding in the Problems panel and as a squiggle, an inlay hint after a
+// kmalloc, the code lens above the IRQ handler and the chain it reveals,
 // hover an allocation and read its slab class, open the allocator map from the hover, apply the
 // kv* quick fix with Ctrl+. (never the suppression), save, and see the finding gone; then a driver
 // header, which VS Code opens as C++, with its finding fixed on save by "Fix all"
@@ -163,6 +164,40 @@ try {
     return text;
   });
 
+  await step(`an inlay hint after ${SLAB.needle}, …) shows its slab class and waste`, async () => {
+    await goToLine(SLAB.needle);
+    const line = editorLine(SLAB.needle);
+    // Inlay hints are injected text of the line: its rendered text ends with the label.
+    // The workbench renders the hint's spaces as no-break spaces: \s matches both.
+    await page.waitForFunction((needle) => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => node.textContent.includes(needle) && /kmalloc-\d+k?\s·\s\d+\sB\sunused/.test(node.textContent)), SLAB.needle, { timeout: 30_000 });
+    const text = (await line.textContent()).replace(/\s+/g, ' ');
+    const hint = /kmalloc-\d+k? · \d+ B unused/.exec(text);
+    if (!hint || text.indexOf(hint[0]) < text.indexOf(');')) throw new Error(`line reads: ${text}`);
+    await shot('2-inlay-hint.png');
+    return hint[0];
+  });
+
+  await step('a code lens above the IRQ handler says why it is atomic; clicking it shows the registration', async () => {
+    await goToLine('static irqreturn_t rb_irq(');
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: /^atomic: hard-IRQ handler, registered by devm_request_irq at line \d+$/ }).first();
+    await lens.waitFor({ state: 'visible', timeout: 30_000 });
+    const title = (await lens.innerText()).trim();
+    const registered = original.split('\n').findIndex((text) => text.includes('devm_request_irq(')) + 1;
+    if (!title.endsWith(`line ${registered}`)) throw new Error(`lens reads: ${title}; devm_request_irq is on line ${registered}`);
+    const sleeps = page.locator('.monaco-editor .codelens-decoration', { hasText: 'may sleep: kmalloc() with GFP_KERNEL at line' }).first();
+    await sleeps.waitFor({ state: 'visible', timeout: 10_000 });
+    await shot('2-code-lens.png');
+    await lens.click();
+    const peek = page.locator('.monaco-editor .zone-widget .peekview-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: 15_000 });
+    const rows = page.locator('.monaco-editor .zone-widget .ref-tree .monaco-list-row', { hasText: 'devm_request_irq' }).first();
+    await rows.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(400); // let the peek finish opening: for the picture only
+    await shot('2-code-lens-chain.png');
+    await page.keyboard.press('Escape');
+    return title;
+  });
+
   await step(`hovering ${SLAB.needle}, …) shows its slab class`, async () => {
     // Focus the editor again (the Problems panel has the focus), then point at the callee.
     await goToLine(SLAB.needle);
@@ -273,6 +308,9 @@ try {
     const mode = page.locator('#status\\.editor\\.mode');
     await page.waitForFunction(() => document.querySelector('#status\\.editor\\.mode')?.textContent?.includes('C++'), undefined, { timeout: 15_000 });
     await goToLine('kmalloc(64, GFP_KERNEL)', headerText);
+    // The header's code lens and inlay hint re-render its lines when they arrive: measure after.
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'may sleep: kmalloc() with GFP_KERNEL' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => /kmalloc\(64,\sGFP_KERNEL\).*kmalloc-64/.test(node.textContent)), undefined, { timeout: 30_000 });
     const line = editorLine('kmalloc(64, GFP_KERNEL)');
     await page.waitForFunction(
       (top) => [...document.querySelectorAll('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4),

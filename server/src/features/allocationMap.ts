@@ -75,6 +75,16 @@ export function pathOf(site: AllocationSite, route: ServingRoute, config: ModelC
   return path;
 }
 
+/** The page allocator rejects the request (order above the largest), so the call always returns NULL. */
+export function alwaysFails(site: AllocationSite, route: ServingRoute, config: ModelConfig): boolean {
+  // kvmalloc's kmalloc attempt fails quietly above KMALLOC_MAX_SIZE, then vmalloc serves it
+  // when blocking is allowed (mm/util.c, 6.1): only without that fallback does the call fail.
+  return (
+    (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value)))) &&
+    route.route.kind === 'too-large'
+  );
+}
+
 function sleepFigure(site: AllocationSite): string {
   if (site.gfp) return plain(describeMask(site.gfp.text, site.gfp.value, site.api));
   if (site.api.sleeps === 'always') return 'always may sleep';
@@ -104,11 +114,7 @@ export function allocationMap(facts: FileFacts, line: number, column: number): A
       path: pathOf(site, route, config),
       route: routePath(site.api, route, config, site.gfp?.value),
       figures,
-      // kvmalloc's kmalloc attempt fails quietly above KMALLOC_MAX_SIZE, then vmalloc serves it
-      // when blocking is allowed (mm/util.c, 6.1): only without that fallback does the call fail.
-      fails:
-        (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value)))) &&
-        route.route.kind === 'too-large',
+      fails: alwaysFails(site, route, config),
       source: site.api.source,
     };
   }

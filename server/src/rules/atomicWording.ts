@@ -94,3 +94,38 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
   }
   return chain;
 }
+
+/** Where an atomic chain starts: the registration, or the caller that holds a section. */
+function chainRoot(view: AtomicView, fn: FunctionRef, reason: EntryReason): string {
+  let current = reason;
+  let callee = fn;
+  for (let guard = 0; current.kind === 'caller' && !current.held && current.parent && guard < 64; guard++) {
+    callee = current.caller;
+    current = current.parent;
+  }
+  if (current.kind === 'callback') {
+    const registration = registrationAt(view, current.registration);
+    return `${nameOf(view, callee)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, current.registration.file)}`;
+  }
+  if (current.held) {
+    const held = heldAt(view, current.caller, current.call);
+    return `${held.label} held in ${nameOf(view, current.caller)}() at line ${line(callSpan(view, current.caller, current.call))}${fileLabel(view, current.caller.file)}`;
+  }
+  return `${nameOf(view, current.caller)}() is entered atomically`;
+}
+
+/**
+ * The code lens above a function the kernel enters in atomic context: "atomic: timer callback
+ * (timer softirq), registered by timer_setup at line 97", "atomic: called from foo_update() at
+ * line 12 with spin_lock(&p->lock) held", "atomic: called from foo_irq() at line 30; foo_irq() is
+ * a hard-IRQ handler registered by devm_request_irq at line 97".
+ */
+export function entryTitle(view: AtomicView, fn: FunctionRef, reason: EntryReason): string {
+  if (reason.kind === 'callback') {
+    const registration = registrationAt(view, reason.registration);
+    return `atomic: ${registration.role}, registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+  }
+  const where = `atomic: called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  if (reason.held) return `${where} with ${heldAt(view, reason.caller, reason.call).label} held`;
+  return reason.parent ? `${where}; ${chainRoot(view, reason.caller, reason.parent)}` : where;
+}

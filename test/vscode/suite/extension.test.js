@@ -115,6 +115,45 @@ describe('Kernel Alloc Lens in VS Code', () => {
     assert.match(text, /command:kernelAllocLens\.showAllocatorMap/, 'the hover links to the allocator map');
   });
 
+  it('shows inlay hints after sized allocations, off with kernelAllocLens.inlayHints.enabled (vscode.executeInlayHintProvider)', async () => {
+    const whole = new vscode.Range(0, 0, document.lineCount, 0);
+    const labels = async () => {
+      const hints = await vscode.commands.executeCommand('vscode.executeInlayHintProvider', document.uri, whole);
+      return hints.map((hint) => `${hint.position.line}: ${typeof hint.label === 'string' ? hint.label : hint.label.map((part) => part.value).join('')}`);
+    };
+    const expected = [`${lineOf(document, 'kmalloc(RX_LEN')}: kmalloc-128 · 28 B unused`, `${lineOf(document, 'kmalloc(SZ_8M')}: always fails`, `${lineOf(document, 'kmalloc(64, GFP_KERNEL)')}: kmalloc-64 · 0 B unused`];
+    await eventually(async () => JSON.stringify(await labels()) === JSON.stringify(expected), 'the inlay hints').catch(() => {});
+    assert.deepEqual(await labels(), expected);
+    const config = vscode.workspace.getConfiguration('kernelAllocLens');
+    await config.update('inlayHints.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      await eventually(async () => (await labels()).length === 0, 'no inlay hints once disabled');
+    } finally {
+      await config.update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await eventually(async () => (await labels()).length === expected.length, 'the inlay hints back');
+  });
+
+  it('shows code lenses whose command reveals the chain (vscode.executeCodeLensProvider, examples/ringbuf-drv/ringbuf.c)', async () => {
+    const root = vscode.extensions.getExtension(EXTENSION_ID).extensionPath;
+    const example = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'ringbuf-drv', 'ringbuf.c')));
+    const irq = lineOf(example, 'static irqreturn_t rb_irq(');
+    const registered = lineOf(example, 'devm_request_irq(') + 1;
+    const lens = await eventually(async () => {
+      const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', example.uri);
+      return lenses.find((candidate) => candidate.range.start.line === irq && candidate.command?.title.startsWith('atomic:'));
+    }, 'the atomic lens above rb_irq()');
+    assert.equal(lens.command.title, `atomic: hard-IRQ handler, registered by devm_request_irq at line ${registered}`);
+    assert.equal(lens.command.command, 'kernelAllocLens.showChain');
+    assert.deepEqual(lens.command.arguments[0].locations.map((location) => location.range.start.line + 1), [registered]);
+    assert.ok((await vscode.commands.getCommands(true)).includes('kernelAllocLens.showChain'), 'the client registers the command');
+    // It opens ringbuf.c with the references peek: the later tests work in sensor.c's editor.
+    await vscode.commands.executeCommand(lens.command.command, ...lens.command.arguments);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), example.uri.toString(), 'the chain is shown in the lens\'s document');
+    await vscode.commands.executeCommand('closeReferenceSearch');
+    await vscode.window.showTextDocument(document);
+  });
+
   it('offers quick fixes for the finding (vscode.executeCodeActionProvider)', async () => {
     const diagnostic = ours(document.uri).find((d) => ruleOf(d) === 'kmalloc-too-large');
     const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, diagnostic.range);
