@@ -57,20 +57,22 @@ const centre = (b: Box) => b.x + b.width / 2;
 
 /**
  * Rows top to bottom: the API boxes, then each level from the highest down. The API boxes are
- * staggered over two lines so eight of them fit a panel beside the editor: each box's centre is
- * clear of its neighbours, which leaves a lane under every upper box for its arrows. A layer row's
+ * staggered over two lines so eight of them fit a panel beside the editor, leaving a lane under
+ * every upper box for its arrows. A layer row's
  * boxes are ordered and placed under the mean x of the boxes whose arrows reach them (a
  * barycentre pass, as layered graph drawings do), so arrows mostly run straight down; overlaps are
  * pushed apart.
  */
-function layout(map: AllocationMap): { boxes: Box[]; width: number; height: number; apiBandBottom: number } {
+function layout(map: AllocationMap): { boxes: Box[]; rows: Box[][]; width: number; height: number; apiBandBottom: number } {
   const apis = map.entries.map((entry) => box(entry.id, 'api', entry.apis, entry.apis.join(', '), entry.onPath));
   let apiRight = MARGIN;
   for (const [index, b] of apis.entries()) {
     const previous = apis[index - 1];
     const beforeThat = apis[index - 2];
     b.x = MARGIN;
-    if (previous) b.x = Math.max(b.x, centre(previous) + GAP_X, previous.x + previous.width + GAP_X - b.width / 2);
+    // An upper box's lane runs between its lower neighbours: its centre clears the box before
+    // it, and a lower box starts clear of the upper centre before it.
+    if (previous) b.x = Math.max(b.x, index % 2 === 0 ? previous.x + previous.width + GAP_X - b.width / 2 : centre(previous) + GAP_X);
     if (beforeThat) b.x = Math.max(b.x, beforeThat.x + beforeThat.width + GAP_X);
     apiRight = Math.max(apiRight, b.x + b.width);
   }
@@ -115,15 +117,30 @@ function layout(map: AllocationMap): { boxes: Box[]; width: number; height: numb
     }
     y += rowHeight + ROW_GAP;
   }
-  return { boxes: [...apis, ...rows.flat()], width: Math.ceil(width), height: Math.ceil(y - ROW_GAP + MARGIN), apiBandBottom };
+  return { boxes: [...apis, ...rows.flat()], rows, width: Math.ceil(width), height: Math.ceil(y - ROW_GAP + MARGIN), apiBandBottom };
 }
 
 /**
- * One arrow: a vertical S-curve from the source's bottom edge to the target's top, the ends spread
- * along the edges. From an upper API box it first runs straight down its lane (the part of its
- * bottom edge its lower neighbours leave free) to below the API band.
+ * Where an arrow crosses a row it does not stop at, it passes through the gap nearest to its
+ * straight course, never under a box (an arrow vanishing into a box reads as ending there).
  */
-function arrowPaths(arrows: MapArrow[], boxes: Box[], apiBandBottom: number): string[] {
+function crossing(row: Box[], x: number): number {
+  const clear = 5;
+  const inside = row.find((b) => x > b.x - clear && x < b.x + b.width + clear);
+  if (!inside) return x;
+  const left = inside.x - clear;
+  const right = inside.x + inside.width + clear;
+  const candidates = [left, right].filter((at) => !row.some((b) => at > b.x - clear + 0.5 && at < b.x + b.width + clear - 0.5));
+  return candidates.sort((a, b) => Math.abs(a - x) - Math.abs(b - x))[0] ?? right;
+}
+
+/**
+ * One arrow: vertical S-curves from the source's bottom edge to the target's top, the ends spread
+ * along the edges, straight down through the gaps of the rows it passes. From an upper API box it
+ * first runs down its lane (the part of its bottom edge its lower neighbours leave free) to below
+ * the API band.
+ */
+function arrowPaths(arrows: MapArrow[], boxes: Box[], rows: Box[][], apiBandBottom: number): string[] {
   const byId = new Map(boxes.map((b) => [b.id, b]));
   const drawn = arrows.filter((arrow) => byId.has(arrow.from) && byId.has(arrow.to));
   const ends = (id: string, side: 'from' | 'to') => {
@@ -151,15 +168,33 @@ function arrowPaths(arrows: MapArrow[], boxes: Box[], apiBandBottom: number): st
       const x1 = left + ((right - left) * (outgoing.indexOf(arrow) + 1)) / (outgoing.length + 1);
       const x2 = target.x + (target.width * (incoming.indexOf(arrow) + 1)) / (incoming.length + 1);
       let y1 = source.y + source.height;
-      let lead = '';
+      let d = `M${f(x1)},${f(y1)}`;
       if (y1 < apiBandBottom) {
-        lead = ` L${f(x1)},${f(apiBandBottom)}`;
+        d += ` L${f(x1)},${f(apiBandBottom)}`;
         y1 = apiBandBottom;
       }
       const y2 = target.y - 3; // room for the arrowhead
-      const bend = Math.min(ROW_GAP, (y2 - y1) / 2);
+      // Waypoints: in and out of each row strictly between the ends, at its gap.
+      const points: [number, number][] = [[x1, y1]];
+      for (const row of rows) {
+        const top = Math.min(...row.map((b) => b.y));
+        const bottom = Math.max(...row.map((b) => b.y + b.height));
+        if (top <= y1 || bottom >= y2) continue;
+        const x = crossing(row, x1 + ((x2 - x1) * ((top + bottom) / 2 - y1)) / (y2 - y1));
+        points.push([x, top - 4], [x, bottom + 4]);
+      }
+      points.push([x2, y2]);
+      for (let i = 1; i < points.length; i++) {
+        const [px, py] = points[i - 1];
+        const [qx, qy] = points[i];
+        if (i % 2 === 0) d += ` L${f(qx)},${f(qy)}`; // through a row's gap
+        else {
+          const bend = Math.min(ROW_GAP, (qy - py) / 2);
+          d += ` C${f(px)},${f(py + bend)} ${f(qx)},${f(qy - bend)} ${f(qx)},${f(qy)}`;
+        }
+      }
       const lit = arrow.onPath ? ' on-path' : '';
-      return `<path class="arrow${lit}" data-from="${escape(arrow.from)}" data-to="${escape(arrow.to)}" d="M${f(x1)},${f(source.y + source.height)}${lead} C${f(x1)},${f(y1 + bend)} ${f(x2)},${f(y2 - bend)} ${f(x2)},${f(y2)}" marker-end="url(#head${arrow.onPath ? '-lit' : ''})"/>`;
+      return `<path class="arrow${lit}" data-from="${escape(arrow.from)}" data-to="${escape(arrow.to)}" d="${d}" marker-end="url(#head${arrow.onPath ? '-lit' : ''})"/>`;
     });
 }
 
@@ -173,9 +208,9 @@ function boxSvg(b: Box): string {
 
 /** The SVG figure of one answer; exported for tests. */
 export function renderSvg(map: AllocationMap): string {
-  const { boxes, width, height, apiBandBottom } = layout(map);
+  const { boxes, rows, width, height, apiBandBottom } = layout(map);
   const head = (id: string) => `<marker id="${id}" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path class="${id}" d="M0,0 L10,5 L0,10 z"/></marker>`;
-  return `<svg class="figure" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Allocator map: API boxes on top, arrows down through the layers to the page allocator"><defs>${head('head')}${head('head-lit')}</defs><g class="arrows">${arrowPaths(map.arrows, boxes, apiBandBottom).join('')}</g>${boxes.map(boxSvg).join('')}</svg>`;
+  return `<svg class="figure" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Allocator map: API boxes on top, arrows down through the layers to the page allocator"><defs>${head('head')}${head('head-lit')}</defs><g class="arrows">${arrowPaths(map.arrows, boxes, rows, apiBandBottom).join('')}</g>${boxes.map(boxSvg).join('')}</svg>`;
 }
 
 /** The body of the map for one answer; exported for tests. */

@@ -141,6 +141,41 @@ test("the cursor's allocation is lit along its arrows: its API box, each layer, 
   assert.doesNotMatch(renderSvg(map()), /on-path/);
 });
 
+/** Points along an SVG path of M, L and C commands (absolute), sampled finely. */
+function samples(d: string): [number, number][] {
+  const points: [number, number][] = [];
+  let at: [number, number] = [0, 0];
+  for (const [, command, args] of d.matchAll(/([MLC])\s*([^MLC]*)/g)) {
+    const n = args.trim().split(/[\s,]+/).map(Number);
+    if (command === 'M') at = [n[0], n[1]];
+    else if (command === 'L') {
+      for (let t = 0; t <= 1; t += 0.02) points.push([at[0] + (n[0] - at[0]) * t, at[1] + (n[1] - at[1]) * t]);
+      at = [n[0], n[1]];
+    } else {
+      for (let t = 0; t <= 1; t += 0.02) {
+        const u = 1 - t;
+        points.push([u * u * u * at[0] + 3 * u * u * t * n[0] + 3 * u * t * t * n[2] + t * t * t * n[4], u * u * u * at[1] + 3 * u * u * t * n[1] + 3 * u * t * t * n[3] + t * t * t * n[5]]);
+      }
+      at = [n[4], n[5]];
+    }
+  }
+  return points;
+}
+
+test('no arrow runs under a box it does not start or end at', () => {
+  for (const answer of [map(), map('kmalloc', ['kmalloc-large', 'buddy']), map('alloc_percpu', ['percpu', 'vmalloc', 'buddy'])]) {
+    const svg = renderSvg(answer);
+    const drawn = boxes(svg);
+    for (const [, from, to, d] of svg.matchAll(/<path class="arrow[^"]*" data-from="([^"]+)" data-to="([^"]+)" d="([^"]+)"/g)) {
+      for (const box of drawn.filter((b) => b.id !== from && b.id !== to)) {
+        const { x, y, width, height } = box.rect;
+        const under = samples(d).find(([px, py]) => px > x + 1 && px < x + width - 1 && py > y + 1 && py < y + height - 1);
+        assert.equal(under, undefined, `${from} → ${to} runs under ${box.id}`);
+      }
+    }
+  }
+});
+
 test('the details show the figures, the route and the model', () => {
   const html = renderMap(map('kmalloc', ['slub', 'buddy']), 'drv.c');
   assert.match(html, /drv\.c:21/);
