@@ -22,7 +22,7 @@ const PAD_X = 10;
 const LINE_HEIGHT = 15;
 const PAD_Y = 7;
 const GAP_X = 12;
-const ROW_GAP = 36;
+const ROW_GAP = 30;
 const MARGIN = 8;
 
 function escape(text: string): string {
