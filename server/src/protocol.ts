@@ -7,7 +7,7 @@ import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { AllocationMap } from './features/allocationMap';
 import type { RawSettings } from './settings';
 
-export type { AllocationMap, MapAllocation, MapFigure, MapLayer } from './features/allocationMap';
+export type { AllocationMap, MapAllocation, MapArrow, MapEntry, MapFigure, MapLayer } from './features/allocationMap';
 
 /** What a client may pass in initialize's initializationOptions. */
 export interface InitializationOptions {

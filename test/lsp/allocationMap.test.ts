@@ -18,6 +18,8 @@ const text = [
   '\tvoid *e = kmalloc(SZ_8M, GFP_KERNEL);',
   '\tvoid *f = kvmalloc(SZ_8M, GFP_KERNEL);',
   '\tvoid *g = kvmalloc(SZ_8M, GFP_ATOMIC);',
+  '\tvoid *h = kcalloc(4, 16, GFP_KERNEL);',
+  '\tvoid __percpu *i = alloc_percpu(u64);',
   '\treturn 0;',
   '}',
   '',
@@ -90,6 +92,49 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
     const atomic = await at(plainUri, 9, 12);
     assert.equal(atomic.allocation.fails, true);
     assert.deepEqual(atomic.allocation.path, ['kvmalloc', 'kmalloc-large', 'buddy']);
+  });
+
+  type Arrow = { from: string; to: string; onPath: boolean };
+  type Entry = { id: string; apis: string[]; onPath: boolean };
+  const litArrows = (map: { arrows: Arrow[] }) => map.arrows.filter((arrow) => arrow.onPath).map((arrow) => `${arrow.from}>${arrow.to}`).sort();
+  const litEntries = (map: { entries: Entry[] }) => map.entries.filter((entry) => entry.onPath).map((entry) => entry.id);
+
+  test('the API boxes on top, each with its arrows down to the page allocator', async () => {
+    const map = await at(plainUri, 1, 3);
+    assert.deepEqual(
+      map.entries.map((entry: Entry) => entry.apis.join('/')),
+      ['kmalloc/kzalloc', 'kmem_cache_alloc', 'kvmalloc/kvzalloc', 'vmalloc/vzalloc', 'alloc_pages/__get_free_pages', 'dma_alloc_coherent', 'dma_pool_alloc', 'devm_kzalloc'],
+    );
+    const arrows = map.arrows.map((arrow: Arrow) => `${arrow.from}>${arrow.to}`);
+    // kvmalloc's SLUB and vmalloc are alternatives: both arrows, each on to buddy.
+    for (const arrow of ['api:kmalloc>slub', 'slub>buddy', 'api:kvmalloc>kvmalloc', 'kvmalloc>slub', 'kvmalloc>vmalloc', 'vmalloc>buddy', 'api:alloc_pages>buddy', 'dma-api>cma', 'dma-api>buddy', 'api:devm_kzalloc>devres', 'devres>slub']) {
+      assert.ok(arrows.includes(arrow), `missing ${arrow} in ${arrows.join(' ')}`);
+    }
+    assert.ok(!arrows.includes('slub>vmalloc'), 'alternatives on one level get no arrow between them');
+    assert.equal(new Set(arrows).size, arrows.length, 'each arrow once');
+    assert.deepEqual(litArrows(map), []);
+    assert.deepEqual(litEntries(map), []);
+  });
+
+  test('the arrows of the allocation under the cursor are lit, along the path its size takes', async () => {
+    assert.deepEqual(litArrows(await at(plainUri, 3, 20)), ['api:kmalloc>slub', 'slub>buddy']);
+    assert.deepEqual(litEntries(await at(plainUri, 3, 20)), ['api:kmalloc']);
+    // 1 MiB: past the largest kmalloc cache, a compound page; the catalogue's SLUB arrow stays dark.
+    const large = await at(plainUri, 6, 12);
+    assert.deepEqual(litArrows(large), ['api:kmalloc>kmalloc-large', 'kmalloc-large>buddy']);
+    assert.ok(large.arrows.some((arrow: Arrow) => arrow.from === 'api:kmalloc' && arrow.to === 'slub' && !arrow.onPath));
+    assert.deepEqual(litArrows(await at(plainUri, 4, 12)), ['api:kvmalloc>kvmalloc', 'kvmalloc>slub', 'slub>buddy']);
+  });
+
+  test('an API in no box lights the box of its family, or gets a box of its own', async () => {
+    const kcalloc = await at(plainUri, 10, 12);
+    assert.equal(kcalloc.allocation.api, 'kcalloc');
+    assert.deepEqual(litEntries(kcalloc), ['api:kmalloc']);
+    const percpu = await at(plainUri, 11, 22);
+    assert.equal(percpu.allocation.api, 'alloc_percpu');
+    assert.deepEqual(litEntries(percpu), ['api:alloc_percpu']);
+    assert.equal(percpu.entries.length, 9);
+    assert.deepEqual(litArrows(percpu), ['api:alloc_percpu>percpu', 'percpu>vmalloc', 'vmalloc>buddy']);
   });
 
   test('no allocation under the cursor: layers without a path', async () => {

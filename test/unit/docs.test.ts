@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
+import { LAYERS, MAP_ENTRY_APIS } from '../../server/src/model/layers';
 import { RULES } from '../../server/src/rules/index';
 import { ROOT } from '../support/paths';
 
@@ -22,4 +23,11 @@ test('README quick start: the example check and npm test', () => {
   assert.ok(readme.includes('npm ci && npm run build && node dist/cli.js check examples/'));
   assert.match(readme, /```sh\nnpm test\n```/);
   assert.ok(fs.existsSync(path.join(ROOT, 'CONTRIBUTING.md')));
+});
+
+test("README's allocator map paragraph names every API box and layer the map draws", () => {
+  const paragraph = /- \*\*Allocator map\*\*[\s\S]*?\n\n/.exec(readme)?.[0] ?? '';
+  assert.ok(paragraph, 'README: the Allocator map paragraph');
+  for (const names of MAP_ENTRY_APIS) assert.ok(paragraph.includes(names.map((name) => `\`${name}\``).join('/')), `README map paragraph: ${names.join('/')}`);
+  for (const layer of LAYERS) assert.ok(paragraph.includes(layer.title), `README map paragraph: layer ${layer.title}`);
 });

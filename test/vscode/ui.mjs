@@ -3,7 +3,8 @@
 // + Debian's Chromium): open the example driver (examples/ringbuf-drv/ringbuf.c), see the
 // kmalloc-too-large finding in the Problems panel and as a squiggle, an inlay hint after a
 // kmalloc, the code lens above the IRQ handler and the chain it reveals,
-// hover an allocation and read its slab class, open the allocator map from the hover, apply the
+// hover an allocation and read its slab class, open the allocator map from the hover (its figure
+// checked and pictured in the dark and a light theme), apply the
 // kv* quick fix with Ctrl+. (never the suppression), save, and see the finding gone; then a driver
 // header, which VS Code opens as C++, with its finding fixed on save by "Fix all"
 // (editor.codeActionsOnSave). Screenshots go to test-results/vscode-ui/
@@ -12,6 +13,7 @@
 //   node test/vscode/ui.mjs --vsix FILE     the packaged VSIX, installed with --install-extension
 import fs from 'node:fs';
 import path from 'node:path';
+import { allocatorMapSteps } from './allocatorMapUi.mjs';
 import { ROOT, log, startVsCode } from './harness.mjs';
 
 const vsixIndex = process.argv.indexOf('--vsix');
@@ -216,21 +218,8 @@ try {
     return slab[0];
   });
 
-  await step('the hover link opens the allocator map with the kmalloc path lit', async () => {
-    await page.locator('.monaco-hover a', { hasText: 'Show in allocator map' }).first().click();
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-    const lit = frame.locator('.layer.on-path');
-    await frame.locator('h2', { hasText: SLAB.callee }).waitFor({ timeout: 20_000 });
-    const titles = (await lit.locator('.title').allInnerTexts()).join(', ');
-    if (titles !== 'SLUB, page allocator (buddy)') throw new Error(`lit layers: ${titles}`);
-    const figures = (await frame.locator('table').innerText()).replace(/\s+/g, ' ');
-    if (!/kmalloc-\d+/.test(figures) || !/kfree\(\)/.test(figures)) throw new Error(`figures: ${figures}`);
-    await page.keyboard.press('Escape');
-    await page.mouse.move(5, 450);
-    await page.waitForTimeout(400);
-    await shot('3-allocator-map.png');
-    return `lit: ${titles}`;
-  });
+  // The allocator map, its figure measured in the dark and a light theme (allocatorMapUi.mjs).
+  await allocatorMapSteps({ page, step, shot, callee: SLAB.callee, expectedLayers: 'SLUB, page allocator (buddy)' });
 
   let applied = '';
   await step('Ctrl+. on the squiggle offers and applies the kv* fix (not the suppression)', async () => {

@@ -6,7 +6,8 @@
 import type { AllocationSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
 import { ModelConfig, describeConfig } from '../model/config';
-import { LAYERS, LayerId } from '../model/layers';
+import { allocApi } from '../model/apis';
+import { LAYERS, LayerId, MAP_ENTRY_APIS, layerTiers } from '../model/layers';
 import { ServingRoute, servingRoute } from '../model/routing';
 import { containsPosition, spanOf } from '../parsing/syntax';
 import { SHOW_ALLOCATOR_MAP_COMMAND } from '../protocol';
@@ -18,6 +19,24 @@ export interface MapLayer {
   level: number;
   title: string;
   description: string;
+  onPath: boolean;
+}
+
+/** An API box across the top of the map: the calls it stands for, `kmalloc` and `kzalloc`. */
+export interface MapEntry {
+  /** `api:` and the first name, e.g. `api:kmalloc`. */
+  id: string;
+  apis: string[];
+  /** The allocation under the cursor is one of these calls (or of their family). */
+  onPath: boolean;
+}
+
+/** An arrow from an API box or a layer down to a layer. */
+export interface MapArrow {
+  /** An entry id (`api:kmalloc`) or a layer id. */
+  from: string;
+  to: LayerId;
+  /** On the path of the allocation under the cursor. */
   onPath: boolean;
 }
 
@@ -44,7 +63,11 @@ export interface MapAllocation {
 export interface AllocationMap {
   /** The configuration the figures hold for, e.g. `kernel 6.1 · x86_64 · 4K pages`. */
   model: string;
+  /** The API boxes, left to right. */
+  entries: MapEntry[];
   layers: MapLayer[];
+  /** Every box's arrows through the layers, the cursor's allocation's marked onPath. */
+  arrows: MapArrow[];
   allocation?: MapAllocation;
 }
 
@@ -119,11 +142,50 @@ export function allocationMap(facts: FileFacts, line: number, column: number): A
     };
   }
   const onPath = new Set(allocation?.path ?? []);
+  const { entries, arrows } = entriesAndArrows(config, site?.api.name, allocation?.path);
   return {
     model: describeConfig(config),
+    entries,
     layers: LAYERS.map((layer) => ({ id: layer.id, level: layer.level, title: layer.title, description: layer.description, onPath: onPath.has(layer.id) })),
+    arrows,
     allocation,
   };
+}
+
+/** The arrows of one box: to the first tier of its path, then tier to tier. */
+function arrowsOf(from: string, path: readonly LayerId[]): { from: string; to: LayerId }[] {
+  const arrows: { from: string; to: LayerId }[] = [];
+  let sources = [from];
+  for (const tier of layerTiers(path)) {
+    for (const source of sources) for (const to of tier) arrows.push({ from: source, to });
+    sources = tier;
+  }
+  return arrows;
+}
+
+/**
+ * The API boxes (MAP_ENTRY_APIS, with the catalogue rows of this configuration) and their
+ * arrows; the allocation's own box is the one naming its API, else the one of its family, else a
+ * box of its own, and its arrows follow its path for this size (pathOf), not the catalogue's.
+ */
+export function entriesAndArrows(config: ModelConfig, api: string | undefined, path: readonly LayerId[] | undefined): { entries: MapEntry[]; arrows: MapArrow[] } {
+  const boxes = MAP_ENTRY_APIS.map((names) => names.map((name) => allocApi(name, config)).filter((row) => row !== undefined)).filter((rows) => rows.length > 0);
+  const row = api === undefined ? undefined : allocApi(api, config);
+  let lit = row ? boxes.findIndex((rows) => rows.some((entry) => entry.name === row.name)) : -1;
+  if (row && lit < 0) lit = boxes.findIndex((rows) => rows[0].family === row.family);
+  if (row && lit < 0) lit = boxes.push([row]) - 1;
+  const entries = boxes.map((rows, index) => ({ id: `api:${rows[0].name}`, apis: rows.map((entry) => entry.name), onPath: index === lit }));
+  const arrows: MapArrow[] = [];
+  const add = (from: string, to: LayerId, onPath: boolean) => {
+    const existing = arrows.find((arrow) => arrow.from === from && arrow.to === to);
+    if (existing) existing.onPath ||= onPath;
+    else arrows.push({ from, to, onPath });
+  };
+  boxes.forEach((rows, index) => {
+    for (const arrow of arrowsOf(entries[index].id, rows[0].layers)) add(arrow.from, arrow.to, false);
+  });
+  if (lit >= 0 && path) for (const arrow of arrowsOf(entries[lit].id, path)) add(arrow.from, arrow.to, true);
+  return { entries, arrows };
 }
 
 /**

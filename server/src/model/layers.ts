@@ -37,6 +37,38 @@ export const LAYERS = [
   { id: 'percpu', level: 2, title: 'percpu', description: 'one copy per possible CPU from percpu chunks (mm/percpu.c)' },
 ] as const satisfies readonly Layer[];
 
+/**
+ * The API boxes across the top of the allocator map, as in the seed's Figure 9.6: each names
+ * catalogue rows (model/apis.ts) that enter the stack the same way; the first row's `layers` gives
+ * the box's arrows. An allocation whose API is in no box gets a box of its own.
+ */
+export const MAP_ENTRY_APIS = [
+  ['kmalloc', 'kzalloc'],
+  ['kmem_cache_alloc'],
+  ['kvmalloc', 'kvzalloc'],
+  ['vmalloc', 'vzalloc'],
+  ['alloc_pages', '__get_free_pages'],
+  ['dma_alloc_coherent'],
+  ['dma_pool_alloc'],
+  ['devm_kzalloc'],
+] as const satisfies readonly (readonly string[])[];
+
+/**
+ * The arrows of a path through the layers (top first): consecutive layers on one level are
+ * alternatives (kvmalloc's SLUB or vmalloc, the DMA API's CMA or buddy), so every layer of one
+ * level points at every layer of the next level down the path. The first group is what the API
+ * itself enters.
+ */
+export function layerTiers(path: readonly LayerId[]): LayerId[][] {
+  const tiers: LayerId[][] = [];
+  for (const id of path) {
+    const last = tiers[tiers.length - 1];
+    if (last && layer(last[0]).level === layer(id).level) last.push(id);
+    else tiers.push([id]);
+  }
+  return tiers;
+}
+
 const layersById = new Map<LayerId, Layer>(LAYERS.map((layer) => [layer.id, layer]));
 
 export function layer(id: LayerId): Layer {
