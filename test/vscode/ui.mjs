@@ -30,6 +30,20 @@ function check(ok, what, detail = '') {
   return ok;
 }
 
+/**
+ * The top of a line on screen. boundingBox() answers null while Monaco re-renders the line (a
+ * lens or hint arriving): ask again until it has one.
+ */
+async function topOf(locator, timeout = 15_000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const box = await locator.boundingBox();
+    if (box) return box.y;
+    if (Date.now() > until) throw new Error('the line never got a position on screen');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function step(what, body) {
   try {
     const detail = await body();
@@ -124,7 +138,7 @@ try {
     await goToLine(TOO_LARGE.needle);
     const line = editorLine(TOO_LARGE.needle);
     await line.waitFor({ timeout: 15_000 });
-    await page.waitForFunction((top) => [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4), (await line.boundingBox()).y, { timeout: 30_000 });
+    await page.waitForFunction((top) => [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4), await topOf(line), { timeout: 30_000 });
     return `${TOO_LARGE.needle}…)`;
   });
 
@@ -303,7 +317,7 @@ try {
     const line = editorLine('kmalloc(64, GFP_KERNEL)');
     await page.waitForFunction(
       (top) => [...document.querySelectorAll('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4),
-      (await line.boundingBox()).y,
+      await topOf(line),
       { timeout: 30_000 },
     );
     // The Problems panel groups by file: the header has a group of its own.
