@@ -268,7 +268,7 @@ async function keystroke(kernel: string): Promise<void> {
       const file = path.join(kernel, relative);
       return { label: `${relative} in its folder`, file, text: fs.readFileSync(file, 'utf8'), folder: true };
     }),
-  ];
+  ].filter((target) => !process.env.KALLOC_BENCH_KEYSTROKE || target.label.includes(process.env.KALLOC_BENCH_KEYSTROKE));
   out('## 3b. One keystroke in process: re-parse vs analysis');
   out();
   out(`${EDITS} single-character edits per file (insert, then delete, a space at the start of a seeded random line), applied through the server's DocumentStore (tree.edit + incremental parse) and analysed with one AnalysisDatabase kept across versions, as the server does. "first" is the first analysis with the folder read, parsed and summarised, against parsing the folder's files alone.`);

@@ -13,7 +13,9 @@
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
-// - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts).
+// - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
+//                 `latestDeclarations` path → the newest version's, reused for a body edit that
+//                 cannot change them (bounded like `latest`).
 // - `bound`       FileFacts → the view with its constant scope bound to one folder (withBoundScope):
 //                 a new object; the FileFacts it came from never changes.
 // - `provenanceIndexes`, `checkedNames`, `provenance`: the provenance engine's per-file indexes,
@@ -52,19 +54,27 @@ export class AnalysisDatabase {
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: AtomicView }>();
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
+  private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
   private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: FileFacts }>();
   private readonly provenanceIndexes = new WeakMap<FileFacts, FileIndex>();
   private readonly checkedNames = new WeakMap<FileFacts, Set<string>>();
   private readonly provenanceEngines = new WeakMap<FileFacts, { folder: readonly FileFacts[]; engine: ProvenanceAnalysis }>();
   private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
 
-  /** A file's type declarations, scanned once per file version. */
+  /**
+   * A file's type declarations, scanned once per file version; a keystroke inside a function body
+   * that cannot change them reuses the previous version's (reusableDeclarations()).
+   */
   typeDeclarations(facts: FileFacts): TypeDeclarations {
     const base = facts.base ?? facts;
     let declarations = this.declarations.get(base);
     if (!declarations) {
-      declarations = collectTypeDeclarations(base.text, base.path);
+      const previous = this.latestDeclarations.get(base.path);
+      declarations = previous && reusableDeclarations(previous, base) ? previous.declarations : collectTypeDeclarations(base.text, base.path);
       this.declarations.set(base, declarations);
+      this.latestDeclarations.delete(base.path);
+      this.latestDeclarations.set(base.path, { text: base.text, declarations });
+      if (this.latestDeclarations.size > LATEST_LIMIT) this.latestDeclarations.delete(this.latestDeclarations.keys().next().value!);
     }
     return declarations;
   }
@@ -216,6 +226,42 @@ export class AnalysisDatabase {
     this.findings.set(facts, { view, value });
     return value;
   }
+}
+
+/** Characters whose edit can change what the declaration scan sees beyond the edit itself. */
+const SCAN_SENSITIVE = /["'\/*\\#\n{};]|\b(struct|union|enum|typedef)\b/;
+
+/**
+ * Whether the previous version's declarations hold for a new text: the two differ in one region,
+ * inside one function body, that adds or removes no line, no comment, string, preprocessor or
+ * brace character and no declaration keyword (whole words around the region are checked), in a
+ * function that declares no type of its own.
+ */
+function reusableDeclarations(previous: { text: string; declarations: TypeDeclarations }, facts: FileFacts): boolean {
+  const before = previous.text;
+  const after = facts.text;
+  if (before === after) return true;
+  let start = 0;
+  const shortest = Math.min(before.length, after.length);
+  while (start < shortest && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < shortest - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  // Whole identifiers around the change: typing the last letter of `struct` makes the keyword.
+  const word = /\w/;
+  let from = start;
+  while (from > 0 && word.test(after[from - 1])) from--;
+  const beforeEnd = before.length - end;
+  const afterEnd = after.length - end;
+  let tail = 0;
+  while (afterEnd + tail < after.length && word.test(after[afterEnd + tail])) tail++;
+  if (SCAN_SENSITIVE.test(before.slice(from, beforeEnd + tail)) || SCAN_SENSITIVE.test(after.slice(from, afterEnd + tail))) return false;
+  const fn = facts.functions.find((candidate) => candidate.body.startIndex < from && afterEnd + tail < candidate.body.endIndex);
+  if (!fn) return false;
+  const first = fn.node.startPosition.row;
+  const last = fn.node.endPosition.row;
+  const declaredInside = (line: number) => line >= first && line <= last;
+  const { records, typedefs, enums } = previous.declarations;
+  return !records.some((record) => declaredInside(record.line)) && !typedefs.some((typedef) => declaredInside(typedef.line)) && !enums.some((declaration) => declaredInside(declaration.line));
 }
 
 function configKey(facts: FileFacts): string {

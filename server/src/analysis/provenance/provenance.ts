@@ -746,6 +746,26 @@ export interface FileIndex {
   types(): TypeDeclarations;
 }
 
+/** `->field =` / `.field op=` as written: where a field assignment may start its right-hand side. */
+const FIELD_ASSIGNMENT = /(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:<<|>>|[-+*\/%&|^])?=(?!=)/g;
+
+/**
+ * Assignments whose left side is a field expression, in document order, located from the text
+ * and checked against the tree (no walk of every node: this runs on every keystroke).
+ */
+function fieldAssignmentNodes(facts: FileFacts): Node[] {
+  const found = new Map<number, Node>();
+  for (const match of facts.text.matchAll(FIELD_ASSIGNMENT)) {
+    const field = facts.tree.rootNode.descendantForIndex(match.index! + match[0].indexOf(match[1]));
+    const left = field?.parent;
+    const assignment = left?.parent;
+    if (field?.type !== 'field_identifier' || left?.type !== 'field_expression' || assignment?.type !== 'assignment_expression') continue;
+    if (assignment.childForFieldName('left')?.id !== left.id) continue;
+    found.set(assignment.id, assignment);
+  }
+  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+}
+
 /** A file's provenance indexes, built lazily; the database keeps one per file version. */
 export function buildFileIndex(facts: FileFacts, typeDeclarations: () => TypeDeclarations): FileIndex {
   let identifiers: Map<string, Node[]> | undefined;
@@ -767,7 +787,7 @@ export function buildFileIndex(facts: FileFacts, typeDeclarations: () => TypeDec
     fieldAssignments() {
       if (!fields) {
         fields = new Map();
-        for (const assignment of descendantsOfType(facts.tree.rootNode, ASSIGNMENT)) {
+        for (const assignment of fieldAssignmentNodes(facts)) {
           const left = assignment.childForFieldName('left');
           const name = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
           if (!name || !left?.childForFieldName('argument') || !assignment.childForFieldName('right')) continue;
