@@ -229,7 +229,7 @@ export class AnalysisDatabase {
 }
 
 /** Characters whose edit can change what the declaration scan sees beyond the edit itself. */
-const SCAN_SENSITIVE = /["'\/*\\#\n{};]|\b(struct|union|enum|typedef)\b/;
+const SCAN_SENSITIVE = /["'/*\\#\n{};]|\b(struct|union|enum|typedef)\b/;
 
 /**
  * Whether the previous version's declarations hold for a new text: the two differ in one region,

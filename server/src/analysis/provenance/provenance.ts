@@ -747,7 +747,7 @@ export interface FileIndex {
 }
 
 /** `->field =` / `.field op=` as written: where a field assignment may start its right-hand side. */
-const FIELD_ASSIGNMENT = /(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:<<|>>|[-+*\/%&|^])?=(?!=)/g;
+const FIELD_ASSIGNMENT = /(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:<<|>>|[-+*/%&|^])?=(?!=)/g;
 
 /**
  * Assignments whose left side is a field expression, in document order, located from the text
