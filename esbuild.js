@@ -25,10 +25,7 @@ const common = {
   define: { 'import.meta.url': '__bundleUrl' },
 };
 
-const wasmFiles = [
-  require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
-  path.join(path.dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'),
-];
+const wasmFiles = [require.resolve('web-tree-sitter/web-tree-sitter.wasm'), path.join(path.dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm')];
 
 function copyWasm(outdir) {
   fs.mkdirSync(outdir, { recursive: true });

@@ -45,7 +45,10 @@ export function machine(): { cpus: number; model: string; memoryGiB: number; loa
     cpus: os.availableParallelism(),
     model: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    load: os.loadavg().map((value) => value.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
     node: process.version,
   };
 }

@@ -119,7 +119,12 @@ async function main(): Promise<void> {
         const first = ranges[0].start;
         const last = ranges[ranges.length - 1].end;
         if (changed.some((token) => token.end <= first || token.start >= last)) {
-          failures.push(`${label}: tokens outside the edited range changed (${changed.map((token) => token.text).join(' ').slice(0, 120)})`);
+          failures.push(
+            `${label}: tokens outside the edited range changed (${changed
+              .map((token) => token.text)
+              .join(' ')
+              .slice(0, 120)})`,
+          );
         }
         const cuts = ranges.flatMap((range) => [range.start, range.end]);
         const split = oldTokens.find((token) => token.type !== 'comment' && cuts.some((cut) => cut > token.start && cut < token.end));

@@ -188,12 +188,14 @@ function bigDriverText(kernel: string): string {
  */
 function seededEdits(lineCount: number): { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[] {
   let seed = 42;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const edits = [];
   let line = 0;
   for (let index = 0; index < EDITS; index++) {
     if (index % 2 === 0) line = Math.floor(random() * lineCount);
-    edits.push(index % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' } : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' });
+    edits.push(
+      index % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' } : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' },
+    );
   }
   return edits;
 }
@@ -245,8 +247,12 @@ async function editorLatency(kernel: string): Promise<void> {
   out();
   out('| | p50 | p99 | max |');
   out('|---|---|---|---|');
-  out(`| didChange → publishDiagnostics (target p50 < 15 ms, p99 < 50 ms) | ${percentile(editLatencies, 50).toFixed(1)} ms | ${percentile(editLatencies, 99).toFixed(1)} ms | ${Math.max(...editLatencies).toFixed(1)} ms |`);
-  out(`| hover on an allocation call, ${hoverLatencies.length} requests, ${answered} with a card (target p50 < 5 ms) | ${percentile(hoverLatencies, 50).toFixed(1)} ms | ${percentile(hoverLatencies, 99).toFixed(1)} ms | ${Math.max(...hoverLatencies).toFixed(1)} ms |`);
+  out(
+    `| didChange → publishDiagnostics (target p50 < 15 ms, p99 < 50 ms) | ${percentile(editLatencies, 50).toFixed(1)} ms | ${percentile(editLatencies, 99).toFixed(1)} ms | ${Math.max(...editLatencies).toFixed(1)} ms |`,
+  );
+  out(
+    `| hover on an allocation call, ${hoverLatencies.length} requests, ${answered} with a card (target p50 < 5 ms) | ${percentile(hoverLatencies, 50).toFixed(1)} ms | ${percentile(hoverLatencies, 99).toFixed(1)} ms | ${Math.max(...hoverLatencies).toFixed(1)} ms |`,
+  );
   out();
   out(`Server RSS after the edits and hovers: ${rss ? `${mib(rss)} MiB` : 'not available'}.`);
   out();
@@ -271,7 +277,9 @@ async function keystroke(kernel: string): Promise<void> {
   ].filter((target) => !process.env.KALLOC_BENCH_KEYSTROKE || target.label.includes(process.env.KALLOC_BENCH_KEYSTROKE));
   out('## 3b. One keystroke in process: re-parse vs analysis');
   out();
-  out(`${EDITS} single-character edits per file (insert, then delete, a space at the start of a seeded random line), applied through the server's DocumentStore (tree.edit + incremental parse) and analysed with one AnalysisDatabase kept across versions, as the server does. "first" is the first analysis with the folder read, parsed and summarised, against parsing the folder's files alone.`);
+  out(
+    `${EDITS} single-character edits per file (insert, then delete, a space at the start of a seeded random line), applied through the server's DocumentStore (tree.edit + incremental parse) and analysed with one AnalysisDatabase kept across versions, as the server does. "first" is the first analysis with the folder read, parsed and summarised, against parsing the folder's files alone.`,
+  );
   out();
   out('| file | re-parse p50 / p99 | analysis p50 / p99 | ratio p50 (target ≤ 3) | ratio p99 (target ≤ 6) | folder parse | first analysis | first / folder parse (target ≤ 3) |');
   out('|---|---|---|---|---|---|---|---|');
@@ -281,7 +289,11 @@ async function keystroke(kernel: string): Promise<void> {
     store.open(uri, 1, target.text);
     const db = new AnalysisDatabase();
     // The folder's files as the server's index holds them (parsed once; their own timing below).
-    const siblingFiles = target.folder ? sourceFiles(path.dirname(target.file)).filter((file) => file !== target.file && path.dirname(file) === path.dirname(target.file)).slice(0, 399) : [];
+    const siblingFiles = target.folder
+      ? sourceFiles(path.dirname(target.file))
+          .filter((file) => file !== target.file && path.dirname(file) === path.dirname(target.file))
+          .slice(0, 399)
+      : [];
     const folderParseStart = performance.now();
     for (const file of siblingFiles) parser.parse(fs.readFileSync(file, 'utf8'))?.delete();
     parser.parse(target.text)?.delete();
@@ -360,14 +372,21 @@ async function main(): Promise<void> {
   const info = machine();
   out(`# Kernel Alloc Lens benchmarks, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   out();
-  out(`Machine: ${info.cpus} cores (${info.model}), ${info.memoryGiB} GiB, node ${info.node}, load average at start ${info.load}. Corpus: ${path.relative(ROOT, kernel).startsWith('..') ? kernel.replace(os.homedir(), '~') : kernel} (Debian linux-source-6.1).`);
+  out(
+    `Machine: ${info.cpus} cores (${info.model}), ${info.memoryGiB} GiB, node ${info.node}, load average at start ${info.load}. Corpus: ${path.relative(ROOT, kernel).startsWith('..') ? kernel.replace(os.homedir(), '~') : kernel} (Debian linux-source-6.1).`,
+  );
   out();
   if (run('parse')) await parseVsAnalysis(kernel);
   if (run('drivers')) await wholeDrivers(kernel);
   if (run('editor')) await editorLatency(kernel);
   if (run('keystroke')) await keystroke(kernel);
   if (run('index')) await indexRss(kernel);
-  out(`Load average at the end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}.`);
+  out(
+    `Load average at the end: ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}.`,
+  );
 }
 
 main().catch((error) => {

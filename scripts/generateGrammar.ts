@@ -32,11 +32,17 @@ export function injectionGrammar(): object {
       },
       'alloc-function': {
         // Only where called or passed: `kmalloc(`, not a struct member named kmalloc.
-        match: wordsPattern(ALLOC_APIS.map((api) => api.name), '(?=\\s*\\()'),
+        match: wordsPattern(
+          ALLOC_APIS.map((api) => api.name),
+          '(?=\\s*\\()',
+        ),
         name: 'support.function.alloc.kernel-alloc',
       },
       'free-function': {
-        match: wordsPattern(FREE_APIS.map((api) => api.name), '(?=\\s*\\()'),
+        match: wordsPattern(
+          FREE_APIS.map((api) => api.name),
+          '(?=\\s*\\()',
+        ),
         name: 'support.function.free.kernel-alloc',
       },
     },

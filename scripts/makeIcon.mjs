@@ -33,9 +33,29 @@ const LIT = '#f5a623';
 fill(0, 0, SIZE, SIZE, BG, 20);
 // Rows top to bottom: wrappers, front ends, slab/vmalloc, page allocator.
 const rows = [
-  { y: 16, blocks: [[14, 42, BLOCK], [48, 80, LIT], [86, 114, BLOCK]] },
-  { y: 42, blocks: [[14, 58, BLOCK], [64, 114, LIT]] },
-  { y: 68, blocks: [[14, 42, BLOCK], [48, 80, LIT], [86, 114, BLOCK]] },
+  {
+    y: 16,
+    blocks: [
+      [14, 42, BLOCK],
+      [48, 80, LIT],
+      [86, 114, BLOCK],
+    ],
+  },
+  {
+    y: 42,
+    blocks: [
+      [14, 58, BLOCK],
+      [64, 114, LIT],
+    ],
+  },
+  {
+    y: 68,
+    blocks: [
+      [14, 42, BLOCK],
+      [48, 80, LIT],
+      [86, 114, BLOCK],
+    ],
+  },
   { y: 94, blocks: [[14, 114, LIT]] },
 ];
 for (const row of rows) for (const [x0, x1, color] of row.blocks) fill(x0, row.y, x1, row.y + 20, color, 4);

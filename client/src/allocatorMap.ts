@@ -39,7 +39,10 @@ export class AllocatorMapPanel implements Disposable {
     return AllocatorMapPanel.current;
   }
 
-  private constructor(readonly panel: WebviewPanel, private readonly allocationAt: AllocationAt) {
+  private constructor(
+    readonly panel: WebviewPanel,
+    private readonly allocationAt: AllocationAt,
+  ) {
     const nonce = randomBytes(16).toString('base64');
     panel.webview.html = page(nonce);
     this.disposables.push(

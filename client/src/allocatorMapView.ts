@@ -94,7 +94,10 @@ function layout(map: AllocationMap): { boxes: Box[]; rows: Box[][]; width: numbe
   for (const row of rows) {
     const desired = new Map<string, number>();
     for (const [order, b] of row.entries()) {
-      const sources = map.arrows.filter((arrow) => arrow.to === b.id).map((arrow) => placed.get(arrow.from)).filter((source) => source !== undefined);
+      const sources = map.arrows
+        .filter((arrow) => arrow.to === b.id)
+        .map((arrow) => placed.get(arrow.from))
+        .filter((source) => source !== undefined);
       // Boxes nothing points at keep their order, after the others.
       desired.set(b.id, sources.length > 0 ? sources.reduce((sum, source) => sum + centre(source), 0) / sources.length : width + order);
     }
@@ -187,7 +190,8 @@ function arrowPaths(arrows: MapArrow[], boxes: Box[], rows: Box[][], apiBandBott
       for (let i = 1; i < points.length; i++) {
         const [px, py] = points[i - 1];
         const [qx, qy] = points[i];
-        if (i % 2 === 0) d += ` L${f(qx)},${f(qy)}`; // through a row's gap
+        if (i % 2 === 0)
+          d += ` L${f(qx)},${f(qy)}`; // through a row's gap
         else {
           const bend = Math.min(ROW_GAP, (qy - py) / 2);
           d += ` C${f(px)},${f(py + bend)} ${f(qx)},${f(qy - bend)} ${f(qx)},${f(qy)}`;
@@ -201,7 +205,10 @@ function arrowPaths(arrows: MapArrow[], boxes: Box[], rows: Box[][], apiBandBott
 function boxSvg(b: Box): string {
   const top = b.y + PAD_Y + LINE_HEIGHT / 2;
   const text = b.lines
-    .map((line, index) => `<text class="${b.font}" x="${centre(b).toFixed(1)}" y="${(top + index * LINE_HEIGHT).toFixed(1)}" font-size="${FONT_SIZE}" text-anchor="middle" dominant-baseline="central">${escape(line)}</text>`)
+    .map(
+      (line, index) =>
+        `<text class="${b.font}" x="${centre(b).toFixed(1)}" y="${(top + index * LINE_HEIGHT).toFixed(1)}" font-size="${FONT_SIZE}" text-anchor="middle" dominant-baseline="central">${escape(line)}</text>`,
+    )
     .join('');
   return `<g class="box ${b.kind}${b.onPath ? ' on-path' : ''}" data-id="${escape(b.id)}"><title>${escape(b.tooltip)}</title><rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.width}" height="${b.height}" rx="4"/>${text}</g>`;
 }
@@ -209,7 +216,8 @@ function boxSvg(b: Box): string {
 /** The SVG figure of one answer; exported for tests. */
 export function renderSvg(map: AllocationMap): string {
   const { boxes, rows, width, height, apiBandBottom } = layout(map);
-  const head = (id: string) => `<marker id="${id}" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path class="${id}" d="M0,0 L10,5 L0,10 z"/></marker>`;
+  const head = (id: string) =>
+    `<marker id="${id}" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path class="${id}" d="M0,0 L10,5 L0,10 z"/></marker>`;
   return `<svg class="figure" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Allocator map: API boxes on top, arrows down through the layers to the page allocator"><defs>${head('head')}${head('head-lit')}</defs><g class="arrows">${arrowPaths(map.arrows, boxes, rows, apiBandBottom).join('')}</g>${boxes.map(boxSvg).join('')}</svg>`;
 }
 

@@ -210,7 +210,10 @@ export function formatSarif(report: CheckReport, options: SarifOptions): string 
   const seen = new Map<string, number>();
   const fingerprint = (diagnostic: JsonDiagnostic) => {
     const text = options.sourceLine?.(diagnostic.file, diagnostic.line)?.trim().replace(/\s+/g, ' ') ?? `line ${diagnostic.line}`;
-    const hash = createHash('sha256').update(`${diagnostic.rule}\0${location(diagnostic.file).uri}\0${text}`).digest('hex').slice(0, 32);
+    const hash = createHash('sha256')
+      .update(`${diagnostic.rule}\0${location(diagnostic.file).uri}\0${text}`)
+      .digest('hex')
+      .slice(0, 32);
     const occurrence = (seen.get(hash) ?? 0) + 1;
     seen.set(hash, occurrence);
     return `${hash}:${occurrence}`;

@@ -138,46 +138,54 @@ class KernelAllocServer {
         void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
       }),
     );
-    connection.onHover(({ textDocument, position }) =>
-      this.guard('hover', () => {
-        const analysis = this.analysisOf(textDocument.uri);
-        if (!analysis) return null;
-        const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
-        const link = this.mapLinks ? allocatorMapLink(boundOrUnbound(this.db, analysis.facts, analysis.folder), textDocument.uri, position.line, position.character) : undefined;
-        return answer ? ({ contents: { kind: MarkupKind.Markdown, value: link ? `${answer.markdown}\n\n${link}` : answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
-      }) ?? null,
+    connection.onHover(
+      ({ textDocument, position }) =>
+        this.guard('hover', () => {
+          const analysis = this.analysisOf(textDocument.uri);
+          if (!analysis) return null;
+          const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
+          const link = this.mapLinks ? allocatorMapLink(boundOrUnbound(this.db, analysis.facts, analysis.folder), textDocument.uri, position.line, position.character) : undefined;
+          return answer ? ({ contents: { kind: MarkupKind.Markdown, value: link ? `${answer.markdown}\n\n${link}` : answer.markdown }, range: toRange(answer.span) } satisfies Hover) : null;
+        }) ?? null,
     );
-    connection.onCodeAction((params: CodeActionParams) =>
-      this.guard('codeAction', () => {
-        const analysis = this.analysisOf(params.textDocument.uri);
-        if (!analysis) return [];
-        return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
-      }) ?? [],
+    connection.onCodeAction(
+      (params: CodeActionParams) =>
+        this.guard('codeAction', () => {
+          const analysis = this.analysisOf(params.textDocument.uri);
+          if (!analysis) return [];
+          return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
+        }) ?? [],
     );
-    connection.languages.inlayHint.on(({ textDocument, range }) =>
-      this.guard('inlayHint', () => {
-        const analysis = this.settings.inlayHints ? this.analysisOf(textDocument.uri) : undefined;
-        return analysis ? inlayHintsFor(analysis.facts, range) : [];
-      }) ?? [],
+    connection.languages.inlayHint.on(
+      ({ textDocument, range }) =>
+        this.guard('inlayHint', () => {
+          const analysis = this.settings.inlayHints ? this.analysisOf(textDocument.uri) : undefined;
+          return analysis ? inlayHintsFor(analysis.facts, range) : [];
+        }) ?? [],
     );
-    connection.onCodeLens(({ textDocument }) =>
-      this.guard('codeLens', () => {
-        const analysis = this.settings.codeLens ? this.analysisOf(textDocument.uri) : undefined;
-        return analysis ? codeLensesFor(this.db, analysis.facts, analysis.folder, { uri: textDocument.uri, uriOf: this.uriResolver(textDocument.uri), showChainCommand: this.chainCommand }) : [];
-      }) ?? [],
+    connection.onCodeLens(
+      ({ textDocument }) =>
+        this.guard('codeLens', () => {
+          const analysis = this.settings.codeLens ? this.analysisOf(textDocument.uri) : undefined;
+          return analysis ? codeLensesFor(this.db, analysis.facts, analysis.folder, { uri: textDocument.uri, uriOf: this.uriResolver(textDocument.uri), showChainCommand: this.chainCommand }) : [];
+        }) ?? [],
     );
-    connection.onRequest(AllocationAtRequest, (params) =>
-      this.guard('allocationAt', () => {
-        const analysis = this.analysisOf(params.textDocument.uri);
-        return analysis ? allocationMap(boundOrUnbound(this.db, analysis.facts, analysis.folder), params.position.line, params.position.character) : null;
-      }) ?? null,
+    connection.onRequest(
+      AllocationAtRequest,
+      (params) =>
+        this.guard('allocationAt', () => {
+          const analysis = this.analysisOf(params.textDocument.uri);
+          return analysis ? allocationMap(boundOrUnbound(this.db, analysis.facts, analysis.folder), params.position.line, params.position.character) : null;
+        }) ?? null,
     );
-    connection.onRequest(ModelInUseRequest, (params) =>
-      this.guard('modelInUse', () => {
-        if (params.uri && this.ignored.has(params.uri)) return null;
-        const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
-        return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
-      }) ?? null,
+    connection.onRequest(
+      ModelInUseRequest,
+      (params) =>
+        this.guard('modelInUse', () => {
+          if (params.uri && this.ignored.has(params.uri)) return null;
+          const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
+          return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
+        }) ?? null,
     );
     connection.onShutdown(() => {
       for (const timer of this.timers.values()) clearTimeout(timer);
@@ -312,7 +320,10 @@ class KernelAllocServer {
       // do not appear a moment later; the index re-schedules this document when the folder is done.
       const waited = Date.now() - opened;
       if (waited < FIRST_PUBLISH_WAIT_MS) {
-        this.timers.set(uri, setTimeout(() => this.schedule(uri), FIRST_PUBLISH_WAIT_MS - waited));
+        this.timers.set(
+          uri,
+          setTimeout(() => this.schedule(uri), FIRST_PUBLISH_WAIT_MS - waited),
+        );
         return;
       }
     }

@@ -25,7 +25,16 @@ export interface Settings {
   codeLens: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { config: DEFAULT_CONFIG, explicit: { kernel: false, arch: false, pageSize: false }, severities: {}, diagnosticsDelay: 5, maxFileSize: 4 * 1024 * 1024, indexWholeWorkspace: false, inlayHints: true, codeLens: true };
+export const DEFAULT_SETTINGS: Settings = {
+  config: DEFAULT_CONFIG,
+  explicit: { kernel: false, arch: false, pageSize: false },
+  severities: {},
+  diagnosticsDelay: 5,
+  maxFileSize: 4 * 1024 * 1024,
+  indexWholeWorkspace: false,
+  inlayHints: true,
+  codeLens: true,
+};
 
 export interface RawSettings {
   kernelVersion?: unknown;

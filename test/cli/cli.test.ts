@@ -34,7 +34,10 @@ describe('kalloc check --format text', () => {
   test('gcc-style lines for each finding, exit 1', () => {
     const run = kalloc('check', 'tree', 'clean.c');
     assert.equal(run.status, 1, run.stderr);
-    const lines = run.stdout.trimEnd().split('\n').filter((line) => line.endsWith('[kmalloc-too-large]'));
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .filter((line) => line.endsWith('[kmalloc-too-large]'));
     assert.deepEqual(
       lines.map((line) => /^(.+?):(\d+):(\d+): (error|warning|information|hint): .+ \[[a-z0-9-]+\]$/.exec(line)?.slice(1, 5).join(':')),
       TOO_LARGE.map((d) => `${d.file}:${d.line}:${d.column}:error`),
@@ -97,7 +100,10 @@ describe('kalloc check --format json', () => {
       tooLarge.map(({ file, line, column, endLine, endColumn }: Record<string, unknown>) => ({ file, line, column, endLine, endColumn })),
       TOO_LARGE,
     );
-    assert.deepEqual(tooLarge.map((d: { severity: string }) => d.severity), ['error', 'error', 'error']);
+    assert.deepEqual(
+      tooLarge.map((d: { severity: string }) => d.severity),
+      ['error', 'error', 'error'],
+    );
   });
 
   test('no findings: an empty list, exit 0', () => {
@@ -126,7 +132,10 @@ describe('kalloc check --format sarif', () => {
     assert.equal(sarif.runs.length, 1);
     const { driver } = sarif.runs[0].tool;
     assert.equal(driver.name, 'kernel-alloc-lens');
-    assert.deepEqual(driver.rules.map((rule: { id: string }) => rule.id), RULES.map((rule) => rule.id));
+    assert.deepEqual(
+      driver.rules.map((rule: { id: string }) => rule.id),
+      RULES.map((rule) => rule.id),
+    );
     for (const rule of driver.rules) {
       assert.ok(rule.shortDescription.text && rule.fullDescription.text && rule.help.text, rule.id);
       assert.ok(['error', 'warning', 'note'].includes(rule.defaultConfiguration.level));
@@ -208,7 +217,10 @@ describe('exit codes and usage errors', () => {
       const report = JSON.parse(run.stdout);
       assert.equal(report.files, 0);
       assert.deepEqual(report.diagnostics, []);
-      assert.deepEqual(report.skipped.map((entry: { file: string }) => path.basename(entry.file)), ['blob.c']);
+      assert.deepEqual(
+        report.skipped.map((entry: { file: string }) => path.basename(entry.file)),
+        ['blob.c'],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -218,11 +230,28 @@ describe('exit codes and usage errors', () => {
 describe('model configuration from the command line', () => {
   test('kmalloc(SZ_8M) fails with 4K pages but not with 64K arm64 pages', () => {
     const x86 = kalloc('check', '--format', 'json', 'tree/big.c');
-    assert.deepEqual(JSON.parse(x86.stdout).diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large').map((d: { line: number }) => d.line), [7, 16]);
+    assert.deepEqual(
+      JSON.parse(x86.stdout)
+        .diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large')
+        .map((d: { line: number }) => d.line),
+      [7, 16],
+    );
     const arm = kalloc('check', '--format', 'json', '--kernel-version', '6.1', '--page-size', '65536', '--arch', 'arm64', 'tree/big.c');
-    assert.deepEqual(JSON.parse(arm.stdout).diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large').map((d: { line: number }) => d.line), [], 'SZ_8M and order 11 fit with 64K pages');
+    assert.deepEqual(
+      JSON.parse(arm.stdout)
+        .diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large')
+        .map((d: { line: number }) => d.line),
+      [],
+      'SZ_8M and order 11 fit with 64K pages',
+    );
     const arm16 = kalloc('check', '--format', 'json', '--page-size=16384', '--arch=arm64', 'tree/big.c');
-    assert.deepEqual(JSON.parse(arm16.stdout).diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large').map((d: { line: number }) => d.line), [], 'KMALLOC_MAX_SIZE is 32 MiB and the largest order is 11 with 16K pages');
+    assert.deepEqual(
+      JSON.parse(arm16.stdout)
+        .diagnostics.filter((d: { rule: string }) => d.rule === 'kmalloc-too-large')
+        .map((d: { line: number }) => d.line),
+      [],
+      'KMALLOC_MAX_SIZE is 32 MiB and the largest order is 11 with 16K pages',
+    );
   });
 
   test('the message names the configuration', () => {

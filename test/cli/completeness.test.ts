@@ -86,8 +86,14 @@ describe('skipped files are never green', () => {
       assert.equal(invocation.exitCode, 1);
       const skipped = invocation.toolExecutionNotifications.filter((n: { descriptor: { id: string } }) => n.descriptor.id === 'file-skipped');
       assert.deepEqual(
-        skipped.map((n: { level: string; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[] }) => [n.level, n.locations[0].physicalLocation.artifactLocation.uri, n.locations[0].physicalLocation.artifactLocation.uriBaseId]),
-        Object.keys(SKIPPED_KINDS).sort().map((file) => ['warning', file, 'SRCROOT']),
+        skipped.map((n: { level: string; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[] }) => [
+          n.level,
+          n.locations[0].physicalLocation.artifactLocation.uri,
+          n.locations[0].physicalLocation.artifactLocation.uriBaseId,
+        ]),
+        Object.keys(SKIPPED_KINDS)
+          .sort()
+          .map((file) => ['warning', file, 'SRCROOT']),
       );
     } finally {
       tree.remove();
@@ -98,7 +104,12 @@ describe('skipped files are never green', () => {
 describe('silence is explained: one line and exit 2', () => {
   const cases: [string, Record<string, string>, (dir: string) => string[], RegExp][] = [
     ['a folder without .c or .h files', { 'README.md': '# hi\n', 'src/main.rs': 'fn main() {}\n' }, (dir) => ['check', dir], /^kalloc: nothing to check: no \.c or \.h files under .+\n$/],
-    ['everything excluded', { 'a/x.c': CLEAN, 'b/y.h': CLEAN }, (dir) => ['check', '--exclude', 'a', '--exclude', '*.h', dir], /^kalloc: nothing to check: no \.c or \.h files under .+ outside --exclude \(2 paths excluded\)\n$/],
+    [
+      'everything excluded',
+      { 'a/x.c': CLEAN, 'b/y.h': CLEAN },
+      (dir) => ['check', '--exclude', 'a', '--exclude', '*.h', dir],
+      /^kalloc: nothing to check: no \.c or \.h files under .+ outside --exclude \(2 paths excluded\)\n$/,
+    ],
     ['an explicit non-C file', { 'notes.txt': 'hello\n' }, (dir) => ['check', path.join(dir, 'notes.txt')], /^kalloc: .+notes\.txt is not a \.c or \.h file; nothing was checked\n$/],
     ['an explicit non-C file beside a C file', { 'notes.txt': 'hello\n', 'a.c': CLEAN }, (dir) => ['check', path.join(dir, 'a.c'), path.join(dir, 'notes.txt')], /notes\.txt is not a \.c or \.h file/],
   ];
@@ -122,7 +133,12 @@ describe('silence is explained: one line and exit 2', () => {
   test('a setting the CLI rejects never says it is "using the defaults"', () => {
     const tree = tempTree({ 'a.c': CLEAN });
     try {
-      for (const args of [['--page-size', '65536'], ['--kernel-version', 'banana'], ['--arch', 'sparc'], ['--page-size', '3000']]) {
+      for (const args of [
+        ['--page-size', '65536'],
+        ['--kernel-version', 'banana'],
+        ['--arch', 'sparc'],
+        ['--page-size', '3000'],
+      ]) {
         const run = kalloc(['check', ...args, tree.dir]);
         assert.equal(run.status, 2);
         assert.equal(run.stdout, '');

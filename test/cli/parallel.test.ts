@@ -34,7 +34,10 @@ test('the output is byte-for-byte the same with 1, 2 and 5 workers', () => {
 test('--shard K/3 slices partition the files, keep folders whole, and add up to the full run', () => {
   const full = json(FIXTURES).result;
   const shards = [1, 2, 3].map((index) => json('--shard', `${index}/3`, FIXTURES).result);
-  assert.equal(shards.reduce((sum, shard) => sum + shard.files, 0), full.files);
+  assert.equal(
+    shards.reduce((sum, shard) => sum + shard.files, 0),
+    full.files,
+  );
   const key = (d: Json['diagnostics'][number]) => `${d.file}:${d.line}:${d.rule}`;
   const union = shards.flatMap((shard) => shard.diagnostics.map(key)).sort();
   assert.deepEqual(union, full.diagnostics.map(key).sort());
@@ -54,7 +57,14 @@ test('--shard K/3 slices partition the files, keep folders whole, and add up to 
 });
 
 test('--shard and --jobs reject bad values with exit status 2', () => {
-  for (const args of [['--shard', '0/3'], ['--shard', '4/3'], ['--shard', 'x'], ['--jobs', '0'], ['--file-timeout', 'soon'], ['--max-file-size', '-1']]) {
+  for (const args of [
+    ['--shard', '0/3'],
+    ['--shard', '4/3'],
+    ['--shard', 'x'],
+    ['--jobs', '0'],
+    ['--file-timeout', 'soon'],
+    ['--max-file-size', '-1'],
+  ]) {
     const run = kalloc('check', ...args, FIXTURES);
     assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /^kalloc: /);

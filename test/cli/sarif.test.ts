@@ -42,7 +42,10 @@ test('the fixture tree: schema-valid, every URI resolves against SRCROOT to the 
   };
   const results = run.results as SarifResult[];
   assert.equal(results.length, json.diagnostics.length);
-  assert.ok(results.some((result) => result.relatedLocations.length > 0), 'the fixtures have findings with evidence');
+  assert.ok(
+    results.some((result) => result.relatedLocations.length > 0),
+    'the fixtures have findings with evidence',
+  );
   results.forEach((result, index) => {
     const diagnostic = json.diagnostics[index];
     assert.equal(result.ruleId, diagnostic.rule);

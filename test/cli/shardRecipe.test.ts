@@ -37,7 +37,11 @@ interface SarifRun {
 
 test("the README's --shard matrix, run locally: the union of the shards is the unsharded run", () => {
   const { shards, command } = readRecipe();
-  assert.deepEqual(shards, shards.map((_, index) => index + 1), 'shards 1..N');
+  assert.deepEqual(
+    shards,
+    shards.map((_, index) => index + 1),
+    'shards 1..N',
+  );
   assert.match(command, new RegExp(`--shard \\$\\{\\{ matrix\\.shard \\}\\}/${shards.length} `), 'N in the command is the matrix size');
 
   const checkout = tempTree({});
@@ -48,7 +52,10 @@ test("the README's --shard matrix, run locally: the union of the shards is the u
     copyTree(path.join(ROOT, 'examples'), path.join(checkout.dir, 'drivers', 'examples'));
     for (let index = 0; index < 8; index++) {
       fs.mkdirSync(path.join(checkout.dir, 'drivers', 'misc', `gen${index}`), { recursive: true });
-      fs.writeFileSync(path.join(checkout.dir, 'drivers', 'misc', `gen${index}`, 'gen.c'), `#include <linux/slab.h>\nvoid *gen${index}(void)\n{\n\treturn kmalloc(${index + 1} * 4194304, GFP_KERNEL);\n}\n`);
+      fs.writeFileSync(
+        path.join(checkout.dir, 'drivers', 'misc', `gen${index}`, 'gen.c'),
+        `#include <linux/slab.h>\nvoid *gen${index}(void)\n{\n\treturn kmalloc(${index + 1} * 4194304, GFP_KERNEL);\n}\n`,
+      );
     }
     fs.symlinkSync(ROOT, path.join(checkout.dir, '.kalloc'), 'dir');
 
@@ -73,7 +80,11 @@ test("the README's --shard matrix, run locally: the union of the shards is the u
     assert.deepEqual([...shardOf.keys()].sort(), files(full).sort(), 'every file of the full run in exactly one shard');
     assert.ok(sharded.filter((run) => run.artifacts.length > 0).length >= 2, 'the work is really split');
     for (const folder of new Set(files(full).map((file) => path.posix.dirname(file)))) {
-      const owners = new Set(files(full).filter((file) => path.posix.dirname(file) === folder).map((file) => shardOf.get(file)));
+      const owners = new Set(
+        files(full)
+          .filter((file) => path.posix.dirname(file) === folder)
+          .map((file) => shardOf.get(file)),
+      );
       assert.equal(owners.size, 1, `${folder} is whole in one shard`);
     }
 

@@ -48,7 +48,13 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
     assert.equal(map.model, 'kernel 6.1 · x86_64 · 4K pages');
     assert.equal(map.allocation.api, 'kmalloc');
     assert.deepEqual(map.allocation.path, ['slub', 'buddy']);
-    assert.deepEqual(map.layers.filter((layer: { onPath: boolean }) => layer.onPath).map((layer: { id: string }) => layer.id).sort(), ['buddy', 'slub']);
+    assert.deepEqual(
+      map.layers
+        .filter((layer: { onPath: boolean }) => layer.onPath)
+        .map((layer: { id: string }) => layer.id)
+        .sort(),
+      ['buddy', 'slub'],
+    );
     const figures = Object.fromEntries(map.allocation.figures.map((figure: { label: string; value: string }) => [figure.label, figure.value]));
     assert.equal(figures['served by'], 'slab cache kmalloc-128, 28 bytes unused');
     assert.equal(figures['physically contiguous'], 'yes');
@@ -96,7 +102,11 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
 
   type Arrow = { from: string; to: string; onPath: boolean };
   type Entry = { id: string; apis: string[]; onPath: boolean };
-  const litArrows = (map: { arrows: Arrow[] }) => map.arrows.filter((arrow) => arrow.onPath).map((arrow) => `${arrow.from}>${arrow.to}`).sort();
+  const litArrows = (map: { arrows: Arrow[] }) =>
+    map.arrows
+      .filter((arrow) => arrow.onPath)
+      .map((arrow) => `${arrow.from}>${arrow.to}`)
+      .sort();
   const litEntries = (map: { entries: Entry[] }) => map.entries.filter((entry) => entry.onPath).map((entry) => entry.id);
 
   test('the API boxes on top, each with its arrows down to the page allocator', async () => {
@@ -107,7 +117,19 @@ describe('kernelAllocLens/allocationAt and modelInUse', () => {
     );
     const arrows = map.arrows.map((arrow: Arrow) => `${arrow.from}>${arrow.to}`);
     // kvmalloc's SLUB and vmalloc are alternatives: both arrows, each on to buddy.
-    for (const arrow of ['api:kmalloc>slub', 'slub>buddy', 'api:kvmalloc>kvmalloc', 'kvmalloc>slub', 'kvmalloc>vmalloc', 'vmalloc>buddy', 'api:alloc_pages>buddy', 'dma-api>cma', 'dma-api>buddy', 'api:devm_kzalloc>devres', 'devres>slub']) {
+    for (const arrow of [
+      'api:kmalloc>slub',
+      'slub>buddy',
+      'api:kvmalloc>kvmalloc',
+      'kvmalloc>slub',
+      'kvmalloc>vmalloc',
+      'vmalloc>buddy',
+      'api:alloc_pages>buddy',
+      'dma-api>cma',
+      'dma-api>buddy',
+      'api:devm_kzalloc>devres',
+      'devres>slub',
+    ]) {
       assert.ok(arrows.includes(arrow), `missing ${arrow} in ${arrows.join(' ')}`);
     }
     assert.ok(!arrows.includes('slub>vmalloc'), 'alternatives on one level get no arrow between them');

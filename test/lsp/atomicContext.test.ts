@@ -83,7 +83,10 @@ test('the helper finding walks the chain back to the lock and says other callers
 
 test('GFP_KERNEL_ACCOUNT becomes GFP_ATOMIC | __GFP_ACCOUNT, and the suppress action inserts the comment', async () => {
   const account = at(10, 'gfp-sleep-in-atomic');
-  assert.deepEqual(account.relatedInformation.map((r: Json) => r.location.range.start.line), [8]);
+  assert.deepEqual(
+    account.relatedInformation.map((r: Json) => r.location.range.start.line),
+    [8],
+  );
   const actions = await actionsFor(account);
   const atomic = actions.find((a) => a.title === 'Use GFP_ATOMIC');
   assert.deepEqual(atomic.edit.changes[uri], [{ range: { start: { line: 10, character: 21 }, end: { line: 10, character: 39 } }, newText: 'GFP_ATOMIC | __GFP_ACCOUNT' }]);
@@ -95,9 +98,15 @@ test('GFP_KERNEL_ACCOUNT becomes GFP_ATOMIC | __GFP_ACCOUNT, and the suppress ac
 test('the IRQ handler finding points at the registration and has no GFP fix', async () => {
   const irq = at(16, 'sleep-in-atomic');
   assert.match(irq.message, /drv_irq\(\) is a hard-IRQ handler registered by devm_request_irq at line 27/);
-  assert.deepEqual(irq.relatedInformation.map((r: Json) => [r.location.range.start.line, r.message]), [[26, 'drv_irq() registered here as a hard-IRQ handler']]);
+  assert.deepEqual(
+    irq.relatedInformation.map((r: Json) => [r.location.range.start.line, r.message]),
+    [[26, 'drv_irq() registered here as a hard-IRQ handler']],
+  );
   const actions = await actionsFor(irq);
-  assert.deepEqual(actions.map((a) => a.title), ['Suppress sleep-in-atomic on this line']);
+  assert.deepEqual(
+    actions.map((a) => a.title),
+    ['Suppress sleep-in-atomic on this line'],
+  );
 });
 
 test('hover gives the context at a call: lock held, IRQ handler, process context, or nothing', async () => {
@@ -133,7 +142,10 @@ test('usb_submit_urb(…, GFP_KERNEL) in a URB completion handler gets the GFP_A
     '',
   ].join('\n');
   const found = (await client.open(completionUri, source)).diagnostics.filter((d: Json) => /sleep-in-atomic/.test(d.code));
-  assert.deepEqual(found.map((d: Json) => `${d.range.start.line}:${d.code}`), ['2:gfp-sleep-in-atomic']);
+  assert.deepEqual(
+    found.map((d: Json) => `${d.range.start.line}:${d.code}`),
+    ['2:gfp-sleep-in-atomic'],
+  );
   assert.match(found[0].message, /urb_done\(\) is a URB completion handler registered by usb_fill_bulk_urb at line 7/);
   const actions = await client.request('textDocument/codeAction', { textDocument: { uri: completionUri }, range: found[0].range, context: { diagnostics: [found[0]] } });
   const atomic = actions.find((a: Json) => a.title === 'Use GFP_ATOMIC');
@@ -168,5 +180,8 @@ test('no GFP_ATOMIC fix for a __GFP_NOFAIL mask: the message says to move the al
   assert.equal(found.length, 1);
   assert.match(found[0].message, /__GFP_NOFAIL needs a blocking mask/);
   const actions = await client.request('textDocument/codeAction', { textDocument: { uri: nofailUri }, range: found[0].range, context: { diagnostics: [found[0]] } });
-  assert.deepEqual(actions.map((a: Json) => a.title), ['Suppress gfp-sleep-in-atomic on this line']);
+  assert.deepEqual(
+    actions.map((a: Json) => a.title),
+    ['Suppress gfp-sleep-in-atomic on this line'],
+  );
 });

@@ -117,7 +117,10 @@ describe('rule links, plain-text messages and fix-all', () => {
     const quickFixes = await codeActions(['quickfix'], { start: { line: 17, character: 8 }, end: { line: 17, character: 8 } });
     assert.ok(quickFixes.length > 0 && quickFixes.every((action) => action.kind === 'quickfix'), JSON.stringify(quickFixes.map((action) => action.kind)));
     const unfiltered = await codeActions(undefined, { start: { line: 17, character: 8 }, end: { line: 17, character: 8 } });
-    assert.ok(unfiltered.some((action) => action.kind === FIX_ALL), 'a client asking for every kind on a fixable finding sees fix-all too');
+    assert.ok(
+      unfiltered.some((action) => action.kind === FIX_ALL),
+      'a client asking for every kind on a fixable finding sees fix-all too',
+    );
   });
 
   test('fix-all applies every preferred fix that does not overlap another, in one edit', async () => {

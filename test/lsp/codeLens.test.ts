@@ -45,7 +45,10 @@ describe('a client that registers the chain command', () => {
     const got = (await lenses(client)).map((lens: Json) => [lens.range.start.line, lens.command.title]);
     assert.deepEqual(got, [
       [definition('lens_sizes'), `may sleep: kmalloc() with GFP_KERNEL at line ${lineOf('kmalloc(168,') + 1}`],
-      [definition('lens_refill'), `atomic: called from lens_timer() at line ${lineOf('\tlens_refill(l);') + 1}; lens_timer() is a timer callback (timer softirq) registered by timer_setup at line ${timerSetup}`],
+      [
+        definition('lens_refill'),
+        `atomic: called from lens_timer() at line ${lineOf('\tlens_refill(l);') + 1}; lens_timer() is a timer callback (timer softirq) registered by timer_setup at line ${timerSetup}`,
+      ],
       [definition('lens_timer'), `atomic: timer callback (timer softirq), registered by timer_setup at line ${timerSetup}`],
       [definition('lens_update_locked'), `atomic: called from lens_update() at line ${lineOf('\tlens_update_locked(l);') + 1} with spin_lock(&l->lock) held`],
       [definition('lens_reset'), `may sleep: mutex_lock() at line ${lineOf('mutex_lock(') + 1}`],
@@ -111,7 +114,18 @@ test('a function of a sibling file: the chain crosses into it', async () => {
   const helper = path.join(dir, 'helper.c');
   const main = path.join(dir, 'main.c');
   fs.writeFileSync(helper, ['void drv_hw_reset(struct drv *d)', '{', '\tmsleep(5);', '}', ''].join('\n'));
-  const mainText = ['static void drv_tick(struct timer_list *t)', '{', '\tdrv_hw_reset(NULL);', '}', 'static int drv_probe(struct drv *d)', '{', '\ttimer_setup(&d->timer, drv_tick, 0);', '\treturn 0;', '}', ''].join('\n');
+  const mainText = [
+    'static void drv_tick(struct timer_list *t)',
+    '{',
+    '\tdrv_hw_reset(NULL);',
+    '}',
+    'static int drv_probe(struct drv *d)',
+    '{',
+    '\ttimer_setup(&d->timer, drv_tick, 0);',
+    '\treturn 0;',
+    '}',
+    '',
+  ].join('\n');
   fs.writeFileSync(main, mainText);
   const client = new LspClient();
   try {

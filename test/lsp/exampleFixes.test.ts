@@ -76,7 +76,10 @@ test('kzalloc(RB_HISTORY_BYTES) offers kvzalloc() with every kfree() of priv->hi
   const after = await reanalyse(fixed);
   const gone = `${lineOf('kzalloc(RB_HISTORY_BYTES')}:kmalloc-too-large`;
   assert.ok(findings(published).includes(gone));
-  assert.deepEqual(findings(after), findings(published).filter((finding) => finding !== gone));
+  assert.deepEqual(
+    findings(after),
+    findings(published).filter((finding) => finding !== gone),
+  );
   await reanalyse(original);
 });
 

@@ -125,7 +125,12 @@ test('GFP flags decode into bits with meanings', async () => {
 });
 
 test('no hover on numbers, variables, keywords, unknown URIs or outside the text', async () => {
-  for (const [line, character] of [[4, 20], [3, 8], [12, 2], [1, 30]]) {
+  for (const [line, character] of [
+    [4, 20],
+    [3, 8],
+    [12, 2],
+    [1, 30],
+  ]) {
     assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character } }), null, `${line}:${character}`);
   }
   assert.equal(await client.request('textDocument/hover', { textDocument: { uri: 'file:///nope.c' }, position: { line: 0, character: 0 } }), null);

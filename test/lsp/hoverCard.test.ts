@@ -87,16 +87,22 @@ test('the context is said once: in the card, not again as a section below it', a
   assert.doesNotMatch(other ?? '', /\*\*Context\*\* — atomic/);
 });
 
-test('a #define\'d mask is expanded in the card', async () => {
+test("a #define'd mask is expanded in the card", async () => {
   const [first, details] = screens((await hoverAt(15, 'kmalloc'))!);
   assert.match(first, /^- \*\*may sleep\*\*: \*\*yes\*\* — `DEFAULT_GFP` has __GFP_DIRECT_RECLAIM$/m);
-  assert.match(details, /\| GFP \| `DEFAULT_GFP` = `GFP_KERNEL \\\| __GFP_NORETRY` = __GFP_IO \\\| __GFP_FS \\\| __GFP_DIRECT_RECLAIM \\\| __GFP_KSWAPD_RECLAIM \\\| __GFP_NORETRY — \*\*may sleep\*\*/);
+  assert.match(
+    details,
+    /\| GFP \| `DEFAULT_GFP` = `GFP_KERNEL \\\| __GFP_NORETRY` = __GFP_IO \\\| __GFP_FS \\\| __GFP_DIRECT_RECLAIM \\\| __GFP_KSWAPD_RECLAIM \\\| __GFP_NORETRY — \*\*may sleep\*\*/,
+  );
   const nested = screens((await hoverAt(16, 'kmalloc'))!)[1];
   assert.match(nested, /`QUIET_GFP` = `\(GFP_KERNEL \\\| __GFP_NORETRY\) \\\| __GFP_NOWARN` = /);
 });
 
 test('hovering the macro decodes it, at its use and at its #define', async () => {
-  for (const [line, offset] of [[15, 'DEFAULT_GFP'], [0, 'DEFAULT_GFP']] as const) {
+  for (const [line, offset] of [
+    [15, 'DEFAULT_GFP'],
+    [0, 'DEFAULT_GFP'],
+  ] as const) {
     const card = (await hoverAt(line, offset))!;
     assert.ok(card, `hover at ${line}`);
     assert.ok(card.startsWith('**DEFAULT_GFP** — a GFP mask defined at line 1: `#define DEFAULT_GFP (GFP_KERNEL | __GFP_NORETRY)`'), card);

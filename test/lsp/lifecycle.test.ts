@@ -117,7 +117,11 @@ describe('document lifecycle', () => {
   });
 
   test('bad positions and unknown documents answer null or nothing, and the server lives on', async () => {
-    for (const position of [{ line: 2, character: 999 }, { line: 999, character: 0 }, { line: 4, character: 0 }]) {
+    for (const position of [
+      { line: 2, character: 999 },
+      { line: 999, character: 0 },
+      { line: 4, character: 0 },
+    ]) {
       assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position }), null, JSON.stringify(position));
     }
     await client.request('textDocument/hover', { textDocument: { uri }, position: { line: -1, character: -5 } }).catch(() => null);

@@ -55,7 +55,10 @@ describe('robustness', () => {
   test('kernel-macro-heavy code: findings and hovers on both sides of the ERROR nodes', async () => {
     const uri = 'file:///tmp/kalloc-lsp-robust/macros.c';
     const published = await client.open(uri, MACRO_HEAVY);
-    assert.deepEqual(tooLarge(published.diagnostics).map((d) => d.range.start.line), [13, 15, 22]);
+    assert.deepEqual(
+      tooLarge(published.diagnostics).map((d) => d.range.start.line),
+      [13, 15, 22],
+    );
     assert.match((await hover(uri, 8, 3))!, /^\*\*kfree\*\*/);
     assert.match((await hover(uri, 15, 13))!, /\*\*always fails\*\*/);
     assert.match((await hover(uri, 22, 40))!, /^\*\*kmalloc\*\*/);
@@ -64,7 +67,10 @@ describe('robustness', () => {
   test('half-typed code: the unfinished call still has a card and a finding', async () => {
     const uri = 'file:///tmp/kalloc-lsp-robust/half.c';
     const published = await client.open(uri, HALF_TYPED);
-    assert.deepEqual(tooLarge(published.diagnostics).map((d) => `${d.range.start.line}:${d.code}`), ['3:kmalloc-too-large']);
+    assert.deepEqual(
+      tooLarge(published.diagnostics).map((d) => `${d.range.start.line}:${d.code}`),
+      ['3:kmalloc-too-large'],
+    );
     assert.match((await hover(uri, 2, 18))!, /slab cache kmalloc-192, 52 bytes unused/);
     assert.match((await hover(uri, 3, 11))!, /\*\*always fails\*\*/);
     assert.equal(await hover(uri, 6, 9), null, 'a half-typed name is unknown');
@@ -89,8 +95,14 @@ describe('robustness', () => {
     assert.match((await message).params.message, /skipped .*huge\.c: the file is larger than 4194304 bytes \(kernelAllocLens\.maxFileSize\)/);
     assert.equal(await hover(uri, 0, 16), null);
     const again = client.diagnosticsFor(uri, 2);
-    client.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: big.split('\n').length - 1, character: 0 } }, text: '' }] });
-    assert.deepEqual(tooLarge((await again).diagnostics).map((d) => d.code), ['kmalloc-too-large']);
+    client.notify('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: big.split('\n').length - 1, character: 0 } }, text: '' }],
+    });
+    assert.deepEqual(
+      tooLarge((await again).diagnostics).map((d) => d.code),
+      ['kmalloc-too-large'],
+    );
     assert.match((await hover(uri, 0, 16))!, /^\*\*kmalloc\*\*/);
   });
 
@@ -99,7 +111,10 @@ describe('robustness', () => {
     const line = '\t/* größe → 😀 */ void *a = kmalloc(SZ_8M, GFP_KERNEL);';
     const published = await client.open(uri, `void f(void)\n{\n${line}\n}\n`);
     const character = line.indexOf('kmalloc');
-    assert.deepEqual(tooLarge(published.diagnostics).map((d) => d.range.start), [{ line: 2, character }]);
+    assert.deepEqual(
+      tooLarge(published.diagnostics).map((d) => d.range.start),
+      [{ line: 2, character }],
+    );
     assert.match((await hover(uri, 2, character + 1))!, /^\*\*kmalloc\*\*/);
     const answer = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: character + 1 } });
     assert.deepEqual(answer.range, { start: { line: 2, character }, end: { line: 2, character: character + 'kmalloc'.length } });
@@ -111,7 +126,10 @@ describe('robustness', () => {
   });
 
   test('no error was logged and the server still answers', async () => {
-    assert.deepEqual(client.notifications.filter((m) => m.method === 'window/logMessage' && m.params.type === 1), []);
+    assert.deepEqual(
+      client.notifications.filter((m) => m.method === 'window/logMessage' && m.params.type === 1),
+      [],
+    );
     assert.match((await hover('file:///tmp/kalloc-lsp-robust/macros.c', 13, 14))!, /^\*\*kmalloc\*\*/);
   });
 });

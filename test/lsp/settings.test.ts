@@ -13,8 +13,7 @@ async function hover(client: LspClient, uri: string, line: number): Promise<stri
 }
 
 // Other rules have their own tests; these pin kmalloc-too-large, which the page size switches on and off.
-const rules = (diagnostics: { range: { start: { line: number } }; code: string }[]) =>
-  diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
+const rules = (diagnostics: { range: { start: { line: number } }; code: string }[]) => diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
 
 describe('settings pulled with workspace/configuration', () => {
   const client = serverForSuite();
@@ -137,7 +136,10 @@ describe('a client that answers the configuration pull with null (Neovim or Heli
     await client.open(uri, TEXT);
     client.notify('workspace/didChangeConfiguration', { settings: null });
     await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
-    assert.ok(client.notifications.some((m) => m.method === 'workspace/configuration'), 'the server pulled');
+    assert.ok(
+      client.notifications.some((m) => m.method === 'workspace/configuration'),
+      'the server pulled',
+    );
     assert.match(await hover(client, uri, 2), /arm64 · 16K pages/);
   });
 });

@@ -11,15 +11,7 @@ import { serverForSuite } from '../support/lspClient';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-size-hover-'));
 const header = ['#define FW_LEN 70000', 'struct big_state {', '\tu8 hdrs[1536];', '\tu8 fw_image[FW_LEN];', '};', ''].join('\n');
-const source = [
-  '#include "drv.h"',
-  'static int probe(void)',
-  '{',
-  '\tstruct big_state *st = kzalloc(sizeof(*st), GFP_KERNEL);',
-  '\treturn st ? 0 : -ENOMEM;',
-  '}',
-  '',
-].join('\n');
+const source = ['#include "drv.h"', 'static int probe(void)', '{', '\tstruct big_state *st = kzalloc(sizeof(*st), GFP_KERNEL);', '\treturn st ? 0 : -ENOMEM;', '}', ''].join('\n');
 fs.writeFileSync(path.join(dir, 'drv.h'), header);
 fs.writeFileSync(path.join(dir, 'drv.c'), source);
 const uri = pathToFileURL(path.join(dir, 'drv.c')).href;

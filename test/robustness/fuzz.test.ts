@@ -275,7 +275,11 @@ describe('the CLI on a 50 MB file and a binary file', () => {
       fs.mkdirSync(path.join(dir, 'ifs'));
       fs.writeFileSync(path.join(dir, 'ifs', 'ifs.c'), deepIfs(10_000));
       fs.writeFileSync(path.join(dir, 'ok.c'), deepBlocks(MAX_NESTING - 3));
-      const listing = () => fs.readdirSync(dir).sort().map((name) => `${name}:${fs.statSync(path.join(dir, name)).mtimeMs}`);
+      const listing = () =>
+        fs
+          .readdirSync(dir)
+          .sort()
+          .map((name) => `${name}:${fs.statSync(path.join(dir, name)).mtimeMs}`);
       const filesBefore = listing();
       const result = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'check', dir, '--format', 'json', '--jobs', '2', '--file-timeout', '5'], { encoding: 'utf8' });
       // Findings come before skipped files in the exit status (1, not 3): ok.c has one.

@@ -73,6 +73,10 @@ export async function checkFixture(file: string, options: FixtureOptions = {}): 
   const findings = await analyzeFixture(file, options);
   const actual = findings.map((finding) => `${finding.span.startLine + 1}:${finding.rule}`).sort();
   const expected = expectedFindings(fs.readFileSync(file, 'utf8'), options.rules);
-  assert.deepEqual(actual, expected, `${path.basename(file)}: findings (line:rule) differ from the // expect: annotations\n${findings.map((f) => `  ${f.span.startLine + 1}: ${f.rule}: ${f.message}`).join('\n')}`);
+  assert.deepEqual(
+    actual,
+    expected,
+    `${path.basename(file)}: findings (line:rule) differ from the // expect: annotations\n${findings.map((f) => `  ${f.span.startLine + 1}: ${f.rule}: ${f.message}`).join('\n')}`,
+  );
   return findings;
 }

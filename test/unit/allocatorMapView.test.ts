@@ -49,7 +49,13 @@ const number = (attrs: string, name: string) => {
   assert.ok(value !== undefined, `no ${name} in ${attrs}`);
   return Number(value);
 };
-const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** The boxes of the generated SVG, read back from its markup. */
 function boxes(svg: string): DrawnBox[] {
@@ -104,7 +110,13 @@ function assertLabelsFit(svg: string): void {
 test('the API boxes are on top, the page allocator at the bottom, every layer of the model drawn', () => {
   const drawn = boxes(renderSvg(map()));
   const top = (id: string) => drawn.find((box) => box.id === id)!.rect.y;
-  assert.deepEqual(drawn.filter((box) => box.classes.includes('layer')).map((box) => box.id).sort(), LAYERS.map((layer) => layer.id).sort());
+  assert.deepEqual(
+    drawn
+      .filter((box) => box.classes.includes('layer'))
+      .map((box) => box.id)
+      .sort(),
+    LAYERS.map((layer) => layer.id).sort(),
+  );
   const apis = drawn.filter((box) => box.classes.includes('api'));
   assert.ok(apis.some((box) => box.texts.map((text) => text.text).join('/') === 'alloc_pages/__get_free_pages'));
   const apiRow = Math.max(...apis.map((box) => box.rect.y));
@@ -122,13 +134,18 @@ test('every label fits inside its box, for the map with and without an extra API
   assertLabelsFit(percpu);
   // The label the step badge used to cover: drawn whole, with nothing else in its box.
   const buddy = boxes(percpu).find((box) => box.id === 'buddy')!;
-  assert.deepEqual(buddy.texts.map((text) => text.text), ['page allocator (buddy)']);
+  assert.deepEqual(
+    buddy.texts.map((text) => text.text),
+    ['page allocator (buddy)'],
+  );
 });
 
 test("the cursor's allocation is lit along its arrows: its API box, each layer, each arrow", () => {
   const answer = map('kmalloc', ['kmalloc-large', 'buddy']);
   const svg = renderSvg(answer);
-  const lit = boxes(svg).filter((box) => box.classes.includes('on-path')).map((box) => box.id);
+  const lit = boxes(svg)
+    .filter((box) => box.classes.includes('on-path'))
+    .map((box) => box.id);
   assert.deepEqual(lit.sort(), ['api:kmalloc', 'buddy', 'kmalloc-large']);
   const arrows = [...svg.matchAll(/<path class="arrow( on-path)?" data-from="([^"]+)" data-to="([^"]+)"[^>]*marker-end="url\(#(head(?:-lit)?)\)"/g)];
   assert.equal(arrows.length, answer.arrows.length, 'one path per arrow of the answer');
@@ -146,7 +163,10 @@ function samples(d: string): [number, number][] {
   const points: [number, number][] = [];
   let at: [number, number] = [0, 0];
   for (const [, command, args] of d.matchAll(/([MLC])\s*([^MLC]*)/g)) {
-    const n = args.trim().split(/[\s,]+/).map(Number);
+    const n = args
+      .trim()
+      .split(/[\s,]+/)
+      .map(Number);
     if (command === 'M') at = [n[0], n[1]];
     else if (command === 'L') {
       for (let t = 0; t <= 1; t += 0.02) points.push([at[0] + (n[0] - at[0]) * t, at[1] + (n[1] - at[1]) * t]);

@@ -32,5 +32,8 @@ test('the sleepers table never restates an allocation or free API (those come fr
 
 test('threaded IRQ registrations give the primary handler to hard IRQ and the thread function to process context', () => {
   const rows = CALLBACK_REGISTRATIONS.filter((row) => row.api === 'devm_request_threaded_irq');
-  assert.deepEqual(rows.map((row) => [row.arg, row.context]).sort(), [[2, 'hardirq'], [3, 'process']]);
+  assert.deepEqual(rows.map((row) => [row.arg, row.context]).sort(), [
+    [2, 'hardirq'],
+    [3, 'process'],
+  ]);
 });

@@ -43,7 +43,10 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.doesNotMatch(gfpCard('GFP_ATOMIC', c66)!, /__GFP_ATOMIC \|/);
   assert.match(gfpCard('GFP_ATOMIC', c66)!, /not in NMI or raw_spinlock_t sections/);
   assert.match(gfpCard('GFP_NOWAIT', config('6.7'))!, /_.*NOWARN.*release not confirmed.*_/);
-  assert.match(gfpCard('__GFP_ATOMIC', c66)!, /^\*\*__GFP_ATOMIC\*\* — not in kernel 6\.6 · x86_64 · 4K pages: present up to 6\.2; removed by commit 2973d8229b78 "mm: discard __GFP_ATOMIC" \(v6\.3\)\.$/);
+  assert.match(
+    gfpCard('__GFP_ATOMIC', c66)!,
+    /^\*\*__GFP_ATOMIC\*\* — not in kernel 6\.6 · x86_64 · 4K pages: present up to 6\.2; removed by commit 2973d8229b78 "mm: discard __GFP_ATOMIC" \(v6\.3\)\.$/,
+  );
   assert.match(gfpCard('__GFP_ATOMIC', config('6.2'))!, /^\*\*__GFP_ATOMIC\*\* = 0x200/);
   // 6.3 cards are exact: no "not confirmed" hedge, the commit of the change named.
   const atomic63 = gfpCard('GFP_ATOMIC', config('6.3'))!;
@@ -57,7 +60,7 @@ test('GFP cards: C precedence, zone modifiers, per-release bits', () => {
   assert.equal(gfpCard('GFP_WHATEVER', c61), undefined);
 });
 
-test('a #define\'d mask expands to the kernel names it stands for, parentheses kept where they matter', () => {
+test("a #define'd mask expands to the kernel names it stands for, parentheses kept where they matter", () => {
   const macros = new Map([
     ['DEFAULT_GFP', { name: 'DEFAULT_GFP', body: '(GFP_KERNEL | __GFP_NORETRY)', line: 0 }],
     ['SPLIT_GFP', { name: 'SPLIT_GFP', body: '(GFP_KERNEL) | (__GFP_NOWARN)', line: 1 }],

@@ -32,8 +32,7 @@ const report = (extra: Partial<CheckReport> = {}): CheckReport => ({
 });
 const ROOT = path.resolve('/src/linux');
 const LINES: Record<string, string[]> = { 'drv/main.c': Array.from({ length: 20 }, (_, index) => `\tline ${index + 1};`) };
-const sarifOf = (input: CheckReport, lines = LINES) =>
-  JSON.parse(formatSarif(input, { toolVersion: '9.9.9', root: ROOT, exitCode: 1, sourceLine: (file, line) => lines[file]?.[line - 1] }));
+const sarifOf = (input: CheckReport, lines = LINES) => JSON.parse(formatSarif(input, { toolVersion: '9.9.9', root: ROOT, exitCode: 1, sourceLine: (file, line) => lines[file]?.[line - 1] }));
 
 test('JSON: exact keys at every level, 1-based, related and edit files default to the finding file', () => {
   const json = JSON.parse(formatJson(report({ skipped: [{ file: 'drv/blob.c', reason: 'binary' }] })));
@@ -98,7 +97,10 @@ test('SARIF: result, related locations and fixes map to 2.1.0 objects with URIs 
   assert.deepEqual(run.artifacts, [{ location: { uri: 'drv/main.c', uriBaseId: 'SRCROOT' } }, { location: { uri: 'drv/clean.c', uriBaseId: 'SRCROOT' } }]);
   const [result] = run.results;
   assert.equal(result.ruleId, 'kmalloc-too-large');
-  assert.equal(result.ruleIndex, RULES.findIndex((rule) => rule.id === 'kmalloc-too-large'));
+  assert.equal(
+    result.ruleIndex,
+    RULES.findIndex((rule) => rule.id === 'kmalloc-too-large'),
+  );
   assert.equal(result.level, 'warning');
   assert.deepEqual(result.locations, [
     { physicalLocation: { artifactLocation: { uri: 'drv/main.c', uriBaseId: 'SRCROOT', index: 0 }, region: { startLine: 10, startColumn: 5, endLine: 10, endColumn: 31 } } },
@@ -143,13 +145,15 @@ test('SARIF: skipped files, rule failures, notes and an interruption are toolExe
   assert.equal(invocation.executionSuccessful, false);
   assert.equal(invocation.exitSignalName, 'SIGTERM');
   const descriptors = run.tool.driver.notifications.map((descriptor: { id: string }) => descriptor.id);
-  const notifications = invocation.toolExecutionNotifications.map((n: { descriptor: { id: string; index: number }; level: string; locations?: { physicalLocation: { artifactLocation: { uri: string } } }[]; associatedRule?: { id: string } }) => ({
-    id: n.descriptor.id,
-    indexMatches: descriptors[n.descriptor.index] === n.descriptor.id,
-    level: n.level,
-    uri: n.locations?.[0].physicalLocation.artifactLocation.uri,
-    rule: n.associatedRule?.id,
-  }));
+  const notifications = invocation.toolExecutionNotifications.map(
+    (n: { descriptor: { id: string; index: number }; level: string; locations?: { physicalLocation: { artifactLocation: { uri: string } } }[]; associatedRule?: { id: string } }) => ({
+      id: n.descriptor.id,
+      indexMatches: descriptors[n.descriptor.index] === n.descriptor.id,
+      level: n.level,
+      uri: n.locations?.[0].physicalLocation.artifactLocation.uri,
+      rule: n.associatedRule?.id,
+    }),
+  );
   assert.deepEqual(notifications, [
     { id: 'run-interrupted', indexMatches: true, level: 'error', uri: undefined, rule: undefined },
     { id: 'file-skipped', indexMatches: true, level: 'warning', uri: 'drv/blob.c', rule: undefined },
@@ -183,7 +187,10 @@ test('SARIF: the fingerprint follows the line text, not its number, and tells re
 
 test('SARIF: every rule has its README anchor as helpUri and its docs as help text and markdown', () => {
   const { rules } = sarifOf(report()).runs[0].tool.driver;
-  assert.deepEqual(rules.map((rule: { id: string }) => rule.id), RULES.map((rule) => rule.id));
+  assert.deepEqual(
+    rules.map((rule: { id: string }) => rule.id),
+    RULES.map((rule) => rule.id),
+  );
   for (const [index, rule] of RULES.entries()) {
     const sarifRule = rules[index];
     assert.equal(sarifRule.helpUri, `https://github.com/kernel-alloc-lens/kernel-alloc-lens#${rule.id}`);

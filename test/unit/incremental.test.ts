@@ -29,7 +29,7 @@ function cFiles(dir: string): string[] {
 /** A seeded generator (the same sequence on every run). */
 function random(seed: number): () => number {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
 function positionOf(text: string, index: number): { line: number; character: number } {

@@ -24,11 +24,30 @@ describe('§2.1 bit values', () => {
   test('bit values follow gfp_types.h', () => {
     const values = Object.fromEntries(GFP_BITS.filter((bit) => 'value' in bit).map((bit) => [bit.name, (bit as { value: number }).value]));
     assert.deepEqual(values, {
-      __GFP_DMA: 0x01, __GFP_HIGHMEM: 0x02, __GFP_DMA32: 0x04, __GFP_MOVABLE: 0x08, __GFP_RECLAIMABLE: 0x10, __GFP_HIGH: 0x20,
-      __GFP_IO: 0x40, __GFP_FS: 0x80, __GFP_ZERO: 0x100, __GFP_ATOMIC: 0x200, __GFP_DIRECT_RECLAIM: 0x400, __GFP_KSWAPD_RECLAIM: 0x800,
-      __GFP_WRITE: 0x1000, __GFP_NOWARN: 0x2000, __GFP_RETRY_MAYFAIL: 0x4000, __GFP_NOFAIL: 0x8000, __GFP_NORETRY: 0x10000,
-      __GFP_MEMALLOC: 0x20000, __GFP_COMP: 0x40000, __GFP_NOMEMALLOC: 0x80000, __GFP_HARDWALL: 0x100000, __GFP_THISNODE: 0x200000,
-      __GFP_ACCOUNT: 0x400000, __GFP_ZEROTAGS: 0x800000,
+      __GFP_DMA: 0x01,
+      __GFP_HIGHMEM: 0x02,
+      __GFP_DMA32: 0x04,
+      __GFP_MOVABLE: 0x08,
+      __GFP_RECLAIMABLE: 0x10,
+      __GFP_HIGH: 0x20,
+      __GFP_IO: 0x40,
+      __GFP_FS: 0x80,
+      __GFP_ZERO: 0x100,
+      __GFP_ATOMIC: 0x200,
+      __GFP_DIRECT_RECLAIM: 0x400,
+      __GFP_KSWAPD_RECLAIM: 0x800,
+      __GFP_WRITE: 0x1000,
+      __GFP_NOWARN: 0x2000,
+      __GFP_RETRY_MAYFAIL: 0x4000,
+      __GFP_NOFAIL: 0x8000,
+      __GFP_NORETRY: 0x10000,
+      __GFP_MEMALLOC: 0x20000,
+      __GFP_COMP: 0x40000,
+      __GFP_NOMEMALLOC: 0x80000,
+      __GFP_HARDWALL: 0x100000,
+      __GFP_THISNODE: 0x200000,
+      __GFP_ACCOUNT: 0x400000,
+      __GFP_ZEROTAGS: 0x800000,
     });
   });
 
@@ -101,7 +120,7 @@ describe('§2.2 composites', () => {
     assert.deepEqual(bits('GFP_HIGHUSER_MOVABLE', '6.6'), [...base, '__GFP_SKIP_KASAN'].sort());
   });
 
-  test("GFP_TRANSHUGE_LIGHT removes __GFP_RECLAIM (& ~__GFP_RECLAIM); GFP_TRANSHUGE adds direct reclaim back", () => {
+  test('GFP_TRANSHUGE_LIGHT removes __GFP_RECLAIM (& ~__GFP_RECLAIM); GFP_TRANSHUGE adds direct reclaim back', () => {
     const light = bits('GFP_TRANSHUGE_LIGHT', '6.6');
     assert.deepEqual(light, ['__GFP_COMP', '__GFP_FS', '__GFP_HARDWALL', '__GFP_HIGHMEM', '__GFP_IO', '__GFP_MOVABLE', '__GFP_NOMEMALLOC', '__GFP_NOWARN', '__GFP_SKIP_KASAN']);
     assert.deepEqual(bits('GFP_TRANSHUGE', '6.6'), [...light, '__GFP_DIRECT_RECLAIM'].sort());
@@ -110,9 +129,19 @@ describe('§2.2 composites', () => {
 
 describe('gfpAllowsBlocking (gfpflags_allow_blocking)', () => {
   const cases: [string, boolean][] = [
-    ['GFP_KERNEL', true], ['GFP_KERNEL_ACCOUNT', true], ['GFP_NOIO', true], ['GFP_NOFS', true], ['GFP_USER', true],
-    ['GFP_HIGHUSER', true], ['GFP_HIGHUSER_MOVABLE', true], ['GFP_TRANSHUGE', true],
-    ['GFP_ATOMIC', false], ['GFP_NOWAIT', false], ['GFP_TRANSHUGE_LIGHT', false], ['GFP_DMA', false], ['__GFP_KSWAPD_RECLAIM', false],
+    ['GFP_KERNEL', true],
+    ['GFP_KERNEL_ACCOUNT', true],
+    ['GFP_NOIO', true],
+    ['GFP_NOFS', true],
+    ['GFP_USER', true],
+    ['GFP_HIGHUSER', true],
+    ['GFP_HIGHUSER_MOVABLE', true],
+    ['GFP_TRANSHUGE', true],
+    ['GFP_ATOMIC', false],
+    ['GFP_NOWAIT', false],
+    ['GFP_TRANSHUGE_LIGHT', false],
+    ['GFP_DMA', false],
+    ['__GFP_KSWAPD_RECLAIM', false],
     ['__GFP_DIRECT_RECLAIM', true],
   ];
   for (const [name, blocks] of cases) {

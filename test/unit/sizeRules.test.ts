@@ -115,12 +115,7 @@ test('kzalloc-open-coded fix renames the call and removes the memset line cleanl
   const text = fs.readFileSync(file, 'utf8');
   const findings = await analyzeFixture(file, optionsOf(file));
   const fixed = applyEdits(text, fixAt(findings, 10, 'kzalloc-open-coded').edits);
-  assert.deepEqual(fixed.split('\n').slice(9, 13), [
-    '\tc = kzalloc(sizeof(*c), GFP_KERNEL); // expect: kzalloc-open-coded',
-    '\tif (!c)',
-    '\t\treturn -ENOMEM;',
-    '',
-  ]);
+  assert.deepEqual(fixed.split('\n').slice(9, 13), ['\tc = kzalloc(sizeof(*c), GFP_KERNEL); // expect: kzalloc-open-coded', '\tif (!c)', '\t\treturn -ENOMEM;', '']);
   const array = applyEdits(text, fixAt(findings, 15, 'kzalloc-open-coded').edits);
   assert.deepEqual(array.split('\n').slice(14, 16), ['\tbuf = kcalloc(n, 16, GFP_KERNEL); // expect: kzalloc-open-coded', '']);
 });

@@ -171,7 +171,10 @@ test('struct layouts match gcc on x86_64 (sizeof, alignment, offsetof)', async (
 
 test('the hover step names the members with size and offset', async () => {
   const { environment, declarations } = await environmentFor(X86, STRUCTS);
-  const answer = layoutRecord(environment, declarations.records.find((entry) => entry.name === 'big_state')!);
+  const answer = layoutRecord(
+    environment,
+    declarations.records.find((entry) => entry.name === 'big_state')!,
+  );
   assert.ok(!isUnknown(answer));
   assert.equal(answer.steps.at(-1), 'sizeof(struct big_state) = 71536 (layout.c): hdrs 1536 @0, fw_image 70000 @1536');
 });
@@ -179,7 +182,10 @@ test('the hover step names the members with size and offset', async () => {
 test('ILP32 arm (AAPCS, worked by hand — not compared with a compiler): pointers 4, u64 aligned 8', async () => {
   const { environment, declarations } = await environmentFor(ARM, STRUCTS);
   const size = (name: string) => {
-    const answer = layoutRecord(environment, declarations.records.find((entry) => entry.name === name)!);
+    const answer = layoutRecord(
+      environment,
+      declarations.records.find((entry) => entry.name === name)!,
+    );
     return isUnknown(answer) ? answer.unknown : answer.size;
   };
   // u8 @0, u32 @4, u16 @8, u64 @16 (AAPCS aligns 8-byte types to 8), char @24 → 32.
@@ -205,10 +211,12 @@ struct t_bitmap { DECLARE_BITMAP(bits, 100); };
 struct t_self { struct t_missing other; };
 `;
   const { environment, declarations } = await environmentFor(X86, text);
-  const answers = Object.fromEntries(declarations.records.map((record) => {
-    const answer = layoutRecord(environment, record);
-    return [record.name, isUnknown(answer) ? 'unknown' : answer.size];
-  }));
+  const answers = Object.fromEntries(
+    declarations.records.map((record) => {
+      const answer = layoutRecord(environment, record);
+      return [record.name, isUnknown(answer) ? 'unknown' : answer.size];
+    }),
+  );
   assert.deepEqual(answers, {
     t_ifdef: 'unknown',
     t_lock: 'unknown',

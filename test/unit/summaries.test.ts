@@ -48,12 +48,18 @@ static void a(struct p *p)
 `);
   const calls = fn(file, 'a').calls;
   const at = (name: string) => calls.find((call) => call.name === name)!;
-  assert.deepEqual(at('foo').held?.map((held) => held.label), ['spin_lock(&p->lock)']);
+  assert.deepEqual(
+    at('foo').held?.map((held) => held.label),
+    ['spin_lock(&p->lock)'],
+  );
   // Row 0 is the definition's first line: `spin_lock` is two rows below it.
   assert.equal(at('foo').held?.[0].opener.startLine, 2);
   assert.equal(at('foo').span.startLine, 3);
   assert.deepEqual(at('bar').held, []);
-  assert.deepEqual(at('baz').held?.map((held) => held.class), ['spin']);
+  assert.deepEqual(
+    at('baz').held?.map((held) => held.class),
+    ['spin'],
+  );
   assert.equal(file.functions[0].startRow, 1);
 });
 
@@ -69,11 +75,17 @@ static void user(struct foo *f)
 	after(f);
 }
 `);
-  assert.deepEqual(fn(file, 'foo_lock').acquiredAtExit.map((held) => held.key), ['spin:&f->lock']);
+  assert.deepEqual(
+    fn(file, 'foo_lock').acquiredAtExit.map((held) => held.key),
+    ['spin:&f->lock'],
+  );
   assert.equal(fn(file, 'foo_unlock').releasesCallerLock, true);
   assert.deepEqual(fn(file, 'foo_unlock').releasedCallerClasses, ['spin']);
   const calls = fn(file, 'user').calls;
-  assert.deepEqual(calls.find((call) => call.name === 'inner')!.held?.map((held) => held.label), ['foo_lock() (which takes spin_lock(&f->lock))']);
+  assert.deepEqual(
+    calls.find((call) => call.name === 'inner')!.held?.map((held) => held.label),
+    ['foo_lock() (which takes spin_lock(&f->lock))'],
+  );
   assert.deepEqual(calls.find((call) => call.name === 'after')!.held, []);
   assert.equal(fn(file, 'user').dependencies.callees.foo_lock.startsWith('def:'), true);
 });
@@ -102,7 +114,10 @@ static void user(struct p *p)
   assert.equal(kzalloc.sleep?.kind === 'allocation' && kzalloc.sleep.mask?.text, 'GFP_KERNEL | __GFP_NOWARN');
   assert.deepEqual(calls.find((call) => call.name === 'msleep')!.sleep, { kind: 'sleeper', name: 'msleep' });
   // Summaries are plain data: they survive a structured clone (worker_threads) unchanged.
-  assert.deepEqual(structuredClone(file.functions.map((entry) => entry.summary)), file.functions.map((entry) => entry.summary));
+  assert.deepEqual(
+    structuredClone(file.functions.map((entry) => entry.summary)),
+    file.functions.map((entry) => entry.summary),
+  );
 });
 
 test('registrations: calls, initializers and field assignments, with their context', async () => {
@@ -168,7 +183,10 @@ static void f(struct p *p)
   const headerFacts = collectFileFacts('/drv/drv.h', header, parser.parse(header) as Tree, DEFAULT_CONFIG);
   const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
   const report = analyzeFile(facts, [headerFacts]);
-  assert.deepEqual(report.findings.map((finding) => [finding.rule, finding.span.startLine]), [['gfp-sleep-in-atomic', 4]]);
+  assert.deepEqual(
+    report.findings.map((finding) => [finding.rule, finding.span.startLine]),
+    [['gfp-sleep-in-atomic', 4]],
+  );
   assert.match(report.findings[0].message, /with DRV_GFP may sleep/);
   // Without the header the mask is unknown: silence.
   const alone = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
@@ -177,7 +195,8 @@ static void f(struct p *p)
 
 test('#defines found from the text are the ones a walk of the tree finds (every fixture)', async () => {
   const parser = await sharedParser();
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : /\.[ch]$/.test(entry.name) ? [path.join(dir, entry.name)] : []));
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : /\.[ch]$/.test(entry.name) ? [path.join(dir, entry.name)] : []));
   const files = [...walk(FIXTURES), ...walk(EXAMPLES)];
   let macros = 0;
   for (const file of files) {

@@ -106,7 +106,7 @@ export async function allocatorMapSteps({ page, step, shot, callee, expectedLaye
   const svg = frame.locator('svg.figure');
   let dark;
   // The Problems panel stays open below (ui.mjs opened it): the figures must fit above it.
-  await step('the hover link opens the allocator map, the figure lit along the allocation\'s arrows (dark theme)', async () => {
+  await step("the hover link opens the allocator map, the figure lit along the allocation's arrows (dark theme)", async () => {
     await page.locator('.monaco-hover a', { hasText: 'Show in allocator map' }).first().click();
     await frame.locator('h2', { hasText: callee }).waitFor({ timeout: 20_000 });
     await svg.locator('.box.on-path').first().waitFor({ timeout: 10_000 });

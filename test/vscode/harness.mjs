@@ -63,14 +63,7 @@ const USER_SETTINGS = {
 };
 
 // Workbench chatter that says nothing about the extension (VSCODE_TEST_VERBOSE=1 shows it).
-const WORKBENCH_NOISE = [
-  /^Creating a socket/,
-  /^\[Service Worker\]/,
-  /builtin extensions/,
-  /^ChatSessionStore/,
-  /^Started local extension host/,
-  /^\[(?:Extension Host|LocalProcess|remote)\]/,
-];
+const WORKBENCH_NOISE = [/^Creating a socket/, /^\[Service Worker\]/, /builtin extensions/, /^ChatSessionStore/, /^Started local extension host/, /^\[(?:Extension Host|LocalProcess|remote)\]/];
 
 async function waitForServer(url, child, output) {
   const deadline = Date.now() + 60_000;
@@ -137,16 +130,21 @@ export async function startVsCode({ folder, extensionDevelopmentPath, extensionT
     process.execPath,
     [
       serverMain,
-      '--host', '127.0.0.1',
-      '--port', String(port),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
       '--disable-telemetry',
       '--disable-workspace-trust',
       '--enable-smoke-test-driver',
-      '--server-data-dir', dirs['server-data'],
-      '--user-data-dir', dirs['user-data'],
-      '--extensions-dir', dirs.extensions,
+      '--server-data-dir',
+      dirs['server-data'],
+      '--user-data-dir',
+      dirs['user-data'],
+      '--extensions-dir',
+      dirs.extensions,
     ],
     {
       detached: true,

@@ -36,14 +36,14 @@ try {
   vscode = await startVsCode({ folder: workspace, extensionDevelopmentPath, extensionTestsPath });
   const title = await vscode.page
     .waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 })
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false,
+    );
   if (!title) throw new Error('the workbench ignored the extension-development payload (window title lacks [Extension Development Host])');
   log(`extension host loaded ${extensionDevelopmentPath}; running ${path.relative(ROOT, extensionTestsPath) || extensionTestsPath}`);
   let timer;
-  exitCode = await Promise.race([
-    vscode.onExit,
-    new Promise((resolve) => (timer = setTimeout(() => (log(`extension tests did not finish within ${timeoutMs / 1000} s`), resolve(1)), timeoutMs))),
-  ]);
+  exitCode = await Promise.race([vscode.onExit, new Promise((resolve) => (timer = setTimeout(() => (log(`extension tests did not finish within ${timeoutMs / 1000} s`), resolve(1)), timeoutMs)))]);
   clearTimeout(timer);
   log(`extension host exited with ${exitCode}`);
   fs.rmSync(workspace, { recursive: true, force: true });

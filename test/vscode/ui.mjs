@@ -138,7 +138,9 @@ try {
     await goToLine(TOO_LARGE.needle);
     const line = editorLine(TOO_LARGE.needle);
     await line.waitFor({ timeout: 15_000 });
-    await page.waitForFunction((top) => [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4), await topOf(line), { timeout: 30_000 });
+    await page.waitForFunction((top) => [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4), await topOf(line), {
+      timeout: 30_000,
+    });
     return `${TOO_LARGE.needle}…)`;
   });
 
@@ -185,7 +187,11 @@ try {
     const line = editorLine(SLAB.needle);
     // Inlay hints are injected text of the line: its rendered text ends with the label.
     // The workbench renders the hint's spaces as no-break spaces: \s matches both.
-    await page.waitForFunction((needle) => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => node.textContent.includes(needle) && /kmalloc-\d+k?\s·\s\d+\sB\sunused/.test(node.textContent)), SLAB.needle, { timeout: 30_000 });
+    await page.waitForFunction(
+      (needle) => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => node.textContent.includes(needle) && /kmalloc-\d+k?\s·\s\d+\sB\sunused/.test(node.textContent)),
+      SLAB.needle,
+      { timeout: 30_000 },
+    );
     const text = (await line.textContent()).replace(/\s+/g, ' ');
     const hint = /kmalloc-\d+k? · \d+ B unused/.exec(text);
     if (!hint || text.indexOf(hint[0]) < text.indexOf(');')) throw new Error(`line reads: ${text}`);
@@ -217,7 +223,9 @@ try {
   await step(`hovering ${SLAB.needle}, …) shows its slab class`, async () => {
     // Focus the editor again (the Problems panel has the focus), then point at the callee.
     await goToLine(SLAB.needle);
-    const token = editorLine(SLAB.needle).locator('span > span', { hasText: new RegExp(`^${SLAB.callee}$`) }).first();
+    const token = editorLine(SLAB.needle)
+      .locator('span > span', { hasText: new RegExp(`^${SLAB.callee}$`) })
+      .first();
     const box = await token.boundingBox();
     if (!box) throw new Error('kmalloc token not rendered');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -252,7 +260,12 @@ try {
     await shot('4-quick-fix-menu.png');
     // The menu sits under a pointer-blocking overlay: choose with the keyboard, as users do.
     for (let i = 0; i < titles.length + 1; i++) {
-      const focused = (await widget.locator('.monaco-list-row.focused').innerText().catch(() => '')).trim();
+      const focused = (
+        await widget
+          .locator('.monaco-list-row.focused')
+          .innerText()
+          .catch(() => '')
+      ).trim();
       if (focused === wanted) break;
       await page.keyboard.press('ArrowDown');
     }
@@ -270,17 +283,17 @@ try {
     // in the original must have become kvfree(), and nothing else may have changed.
     const stored = new RegExp(`([\\w>.-]+)\\s*=\\s*${TOO_LARGE.callee}\\(${TOO_LARGE.arg}`).exec(original)?.[1];
     if (!stored) throw new Error(`cannot find what ${TOO_LARGE.needle} is stored in`);
-    const expected = original
-      .replace(TOO_LARGE.needle, `${replacement}(${TOO_LARGE.arg}`)
-      .split(`kfree(${stored});`)
-      .join(`kvfree(${stored});`);
+    const expected = original.replace(TOO_LARGE.needle, `${replacement}(${TOO_LARGE.arg}`).split(`kfree(${stored});`).join(`kvfree(${stored});`);
     if (expected === original.replace(TOO_LARGE.needle, `${replacement}(${TOO_LARGE.arg}`)) throw new Error(`${DRIVER_NAME} has no kfree(${stored})`);
     const deadline = Date.now() + 15_000;
     for (;;) {
       const text = fs.readFileSync(driver, 'utf8');
       if (text === expected) return `${replacement}(${TOO_LARGE.arg} and kvfree(${stored}) are in ${DRIVER_NAME} on disk`;
       if (Date.now() > deadline) {
-        const diff = text.split('\n').map((line, i) => [i + 1, line, expected.split('\n')[i]]).find(([, a, b]) => a !== b);
+        const diff = text
+          .split('\n')
+          .map((line, i) => [i + 1, line, expected.split('\n')[i]])
+          .find(([, a, b]) => a !== b);
         throw new Error(`${DRIVER_NAME} on disk differs from the expected fix at line ${diff?.[0]}: "${diff?.[1]}" vs "${diff?.[2]}"`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -288,17 +301,12 @@ try {
   });
 
   await step('the finding is gone from the Problems panel and the editor', async () => {
-    await page.waitForFunction(
-      () => ![...document.querySelectorAll('.markers-panel .monaco-list-row')].some((row) => row.textContent.includes('kmalloc-too-large')),
-      undefined,
-      { timeout: 15_000 },
-    );
+    await page.waitForFunction(() => ![...document.querySelectorAll('.markers-panel .monaco-list-row')].some((row) => row.textContent.includes('kmalloc-too-large')), undefined, { timeout: 15_000 });
     const line = editorLine(`(${TOO_LARGE.arg}`);
     const box = await line.boundingBox({ timeout: 5_000 });
-    const squiggles = await page.locator('.monaco-editor .squiggly-error').evaluateAll(
-      (nodes, top) => nodes.filter((node) => Math.abs(node.getBoundingClientRect().top - top) < 4).length,
-      box?.y ?? -1,
-    );
+    const squiggles = await page
+      .locator('.monaco-editor .squiggly-error')
+      .evaluateAll((nodes, top) => nodes.filter((node) => Math.abs(node.getBoundingClientRect().top - top) < 4).length, box?.y ?? -1);
     if (squiggles > 0) throw new Error(`the ${TOO_LARGE.arg} line is still squiggled`);
     await shot('5-after-fix.png');
   });
@@ -313,7 +321,9 @@ try {
     await goToLine('kmalloc(64, GFP_KERNEL)', headerText);
     // The header's code lens and inlay hint re-render its lines when they arrive: measure after.
     await page.locator('.monaco-editor .codelens-decoration', { hasText: 'may sleep: kmalloc() with GFP_KERNEL' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => /kmalloc\(64,\sGFP_KERNEL\).*kmalloc-64/.test(node.textContent)), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-line')].some((node) => /kmalloc\(64,\sGFP_KERNEL\).*kmalloc-64/.test(node.textContent)), undefined, {
+      timeout: 30_000,
+    });
     const line = editorLine('kmalloc(64, GFP_KERNEL)');
     await page.waitForFunction(
       (top) => [...document.querySelectorAll('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning')].some((node) => Math.abs(node.getBoundingClientRect().top - top) < 4),
@@ -347,7 +357,10 @@ try {
   });
 
   await step('clicking the status bar item opens the Kernel Alloc Lens settings', async () => {
-    await page.locator('.statusbar-item', { hasText: /kernel \d+\.\d+ · / }).first().click();
+    await page
+      .locator('.statusbar-item', { hasText: /kernel \d+\.\d+ · / })
+      .first()
+      .click();
     const editor = page.locator('.settings-editor');
     await editor.waitFor({ timeout: 15_000 });
     const row = editor.locator('.setting-item-contents', { hasText: 'Kernel Version' }).first();

@@ -57,7 +57,10 @@ test('a folder is indexed in the background and complete once idle; the file its
   const view = index.folderOf(main);
   assert.equal(view.complete, true);
   assert.deepEqual(view.facts.map((facts) => path.basename(facts.path)).sort(), ['regs.h', 'rx.c']);
-  assert.deepEqual(view.facts.find((facts) => facts.path.endsWith('rx.c'))!.functions.map((f) => f.name), ['rx_poll']);
+  assert.deepEqual(
+    view.facts.find((facts) => facts.path.endsWith('rx.c'))!.functions.map((f) => f.name),
+    ['rx_poll'],
+  );
   assert.ok(changed.includes(dir), 'the host heard that the folder is ready');
   assert.notEqual(first.version, view.version);
   index.dispose();
@@ -95,11 +98,17 @@ test('file events: a changed sibling is re-read, a new one appears, a deleted on
   fs.writeFileSync(cPath, fn('third'));
   index.fileChanged(cPath);
   await drain(index);
-  assert.deepEqual(index.folderOf(bPath).facts.flatMap((facts) => facts.functions.map((f) => f.name)), ['second', 'third']);
+  assert.deepEqual(
+    index.folderOf(bPath).facts.flatMap((facts) => facts.functions.map((f) => f.name)),
+    ['second', 'third'],
+  );
   fs.unlinkSync(aPath);
   index.fileChanged(aPath);
   await drain(index);
-  assert.deepEqual(index.folderOf(bPath).facts.flatMap((facts) => facts.functions.map((f) => f.name)), ['third']);
+  assert.deepEqual(
+    index.folderOf(bPath).facts.flatMap((facts) => facts.functions.map((f) => f.name)),
+    ['third'],
+  );
   index.dispose();
 });
 

@@ -44,12 +44,7 @@ function evaluated(node: Node | undefined, scope: ConstantScope): EvaluatedArgum
   return { node, text: node.text, value: evaluateText(unwrapExpression(node).text, scope) };
 }
 
-export function gfpArgument(
-  api: AllocApi,
-  args: Node[],
-  config: ModelConfig,
-  macros: ReadonlyMap<string, MacroDefinition>,
-): GfpArgument | undefined {
+export function gfpArgument(api: AllocApi, args: Node[], config: ModelConfig, macros: ReadonlyMap<string, MacroDefinition>): GfpArgument | undefined {
   const index = argIndex(api.args.gfp, args.length);
   const node = index === undefined ? undefined : args[index];
   const base = node ? { node, text: node.text, value: evaluateGfpText(node.text, config, macros) } : undefined;

@@ -173,7 +173,15 @@ export class AnalysisDatabase {
     const scope = this.macroScopeIn(facts, byPath);
     if (cached && cached.macrosKey === scope.key) return cached;
     const previous = this.latest.get(facts.path);
-    const summary = summarizeFile(facts.tree, { path: facts.path, config: facts.config, macros: scope.macros, macrosKey: scope.key, tables: this.tables, previous: previous && previous.configKey === configKey(facts) ? previous : undefined, configKey: configKey(facts) });
+    const summary = summarizeFile(facts.tree, {
+      path: facts.path,
+      config: facts.config,
+      macros: scope.macros,
+      macrosKey: scope.key,
+      tables: this.tables,
+      previous: previous && previous.configKey === configKey(facts) ? previous : undefined,
+      configKey: configKey(facts),
+    });
     this.summaries.set(facts, summary);
     this.latest.delete(facts.path);
     this.latest.set(facts.path, summary);

@@ -9,11 +9,7 @@ import { Expr, parseExpression } from './sizes/expressions';
 // `(gfp_t)` and `(__force gfp_t)` casts are common in masks built from numbers and macros.
 const isGfpType = (name: string): boolean => name === 'gfp_t' || name === '__force';
 
-export function evaluateGfpText(
-  text: string,
-  config: ModelConfig,
-  macros: ReadonlyMap<string, MacroDefinition>,
-): GfpValue | undefined {
+export function evaluateGfpText(text: string, config: ModelConfig, macros: ReadonlyMap<string, MacroDefinition>): GfpValue | undefined {
   const expr = parseExpression(text, isGfpType);
   return expr ? evaluateGfpExpr(expr, config, macros, 0) : undefined;
 }
@@ -48,10 +44,7 @@ function evaluateGfpExpr(expr: Expr, config: ModelConfig, macros: ReadonlyMap<st
       const left = recurse(expr.left);
       const right = left && recurse(expr.right);
       if (!left || !right) return undefined;
-      const bits =
-        expr.op === '|'
-          ? new Set([...left.bits, ...right.bits])
-          : new Set([...left.bits].filter((bit) => right.bits.has(bit)));
+      const bits = expr.op === '|' ? new Set([...left.bits, ...right.bits]) : new Set([...left.bits].filter((bit) => right.bits.has(bit)));
       return { bits, uncertainty: [...left.uncertainty, ...right.uncertainty] };
     }
     default:

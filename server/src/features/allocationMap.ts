@@ -103,8 +103,7 @@ export function alwaysFails(site: AllocationSite, route: ServingRoute, config: M
   // kvmalloc's kmalloc attempt fails quietly above KMALLOC_MAX_SIZE, then vmalloc serves it
   // when blocking is allowed (mm/util.c, 6.1): only without that fallback does the call fail.
   return (
-    (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value)))) &&
-    route.route.kind === 'too-large'
+    (route.via === 'kmalloc' || route.via === 'pages' || (route.via === 'kvmalloc' && ['none', 'no'].includes(kvmallocFallback(route, config, site.gfp?.value)))) && route.route.kind === 'too-large'
   );
 }
 
@@ -122,7 +121,8 @@ export function allocationMap(facts: FileFacts, line: number, column: number): A
   if (site) {
     const route = servingRoute(site.api, { size: site.requestedBytes?.value, order: site.order?.value?.value }, config);
     const figures: MapFigure[] = [];
-    if (site.requestedBytes) figures.push({ label: 'requested', value: `${site.requestedBytes.value} bytes${site.requestedBytes.steps.length > 0 ? ` (${site.requestedBytes.steps.join(', ')})` : ''}` });
+    if (site.requestedBytes)
+      figures.push({ label: 'requested', value: `${site.requestedBytes.value} bytes${site.requestedBytes.steps.length > 0 ? ` (${site.requestedBytes.steps.join(', ')})` : ''}` });
     else if (route.via === 'unknown') figures.push({ label: 'requested', value: `unknown here (${route.reason})` });
     if (site.order?.value) figures.push({ label: 'order', value: String(site.order.value.value) });
     const served = servedBy(route, config, site.gfp?.value);

@@ -5,20 +5,7 @@ import type { MacroDefinition } from '../analysis/sizes/constants';
 import { evaluateGfpText } from '../analysis/gfpMask';
 import { ALLOC_APIS, AllocApi, FreeApi, allocApi } from '../model/apis';
 import { ModelConfig, describeConfig, kernelConstants } from '../model/config';
-import {
-  GfpValue,
-  compositeDefinition,
-  formatBitValue,
-  gfpAllowsBlocking,
-  gfpBit,
-  gfpComposite,
-  gfpHeaderRelease,
-  gfpSource,
-  isGfpName,
-  sortedBits,
-  bitExists,
-  expandGfpName,
-} from '../model/gfp';
+import { GfpValue, compositeDefinition, formatBitValue, gfpAllowsBlocking, gfpBit, gfpComposite, gfpHeaderRelease, gfpSource, isGfpName, sortedBits, bitExists, expandGfpName } from '../model/gfp';
 import { layer } from '../model/layers';
 import { KVMALLOC_NONBLOCKING, ServingRoute, kvmallocNonBlockingFallback, servingRoute } from '../model/routing';
 import { KmallocRoute, formatCacheSize, kmallocCachePrefix } from '../model/slab';
@@ -202,7 +189,10 @@ export function describeMask(text: string, value: GfpValue | undefined, api: All
   if (!value) return `${shown} — not a constant mask; whether the call may sleep depends on its value`;
   const added = (api.addsGfp ?? []).filter((bit) => value.bits.has(bit));
   const adds = added.length > 0 ? ` (+ ${added.join(' | ')} added by ${api.name}())` : '';
-  const bits = sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0';
+  const bits =
+    sortedBits(value.bits)
+      .map((bit) => bit.name)
+      .join(' | ') || '0';
   const sleeps = gfpAllowsBlocking(value) ? '**may sleep** (has __GFP_DIRECT_RECLAIM)' : 'does not sleep (no __GFP_DIRECT_RECLAIM)';
   const note = value.uncertainty.length > 0 ? ` _(${value.uncertainty.join('; ')})_` : '';
   return `${shown}${implied ? ' (implied)' : ''}${adds} = ${bits} — ${sleeps}${note}`;
@@ -288,7 +278,10 @@ function sleepSentence(name: string, value: GfpValue, config: ModelConfig): stri
   if (ZONE_ONLY.has(name)) return 'A zone modifier: combine it with GFP_KERNEL or GFP_ATOMIC, which decide whether the call may sleep.';
   // The GFP_ATOMIC comment of gfp_types.h: "doesn't support NMI and few other strict non-preemptive
   // contexts (e.g. raw_spin_lock). The same applies to %GFP_NOWAIT." (6.1 and 6.6).
-  const atomicNote = name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT' ? ` Usable in atomic context, but not in NMI or raw_spinlock_t sections (the GFP_ATOMIC comment of include/linux/gfp_types.h, ${gfpHeaderRelease(config)}).` : '';
+  const atomicNote =
+    name === 'GFP_ATOMIC' || name === 'GFP_NOWAIT'
+      ? ` Usable in atomic context, but not in NMI or raw_spinlock_t sections (the GFP_ATOMIC comment of include/linux/gfp_types.h, ${gfpHeaderRelease(config)}).`
+      : '';
   return `Does **not** sleep: no __GFP_DIRECT_RECLAIM (gfpflags_allow_blocking() is false).${atomicNote}`;
 }
 
@@ -334,7 +327,17 @@ export function macroGfpCard(name: string, macros: ReadonlyMap<string, MacroDefi
   const body = macro.body.replace(/\s+/g, ' ');
   const lines = [`**${name}** — a GFP mask defined at ${where}: \`#define ${name} ${body}\``, ''];
   if (expansion !== withoutOuterParens(body.trim())) lines.push(`Expands to \`${expansion}\`.`, '');
-  lines.push(`\`${name}\` = ${sortedBits(value.bits).map((bit) => bit.name).join(' | ') || '0'}`, '', ...bitRows(value), '', sleepSentence(name, value, config));
+  lines.push(
+    `\`${name}\` = ${
+      sortedBits(value.bits)
+        .map((bit) => bit.name)
+        .join(' | ') || '0'
+    }`,
+    '',
+    ...bitRows(value),
+    '',
+    sleepSentence(name, value, config),
+  );
   if (value.uncertainty.length > 0) lines.push('', `_${value.uncertainty.join('; ')}._`);
   lines.push('', footer(config, gfpSource(config)));
   return lines.join('\n');

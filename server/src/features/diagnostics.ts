@@ -31,9 +31,7 @@ export function toDiagnostic(finding: Finding, uriOf: UriOf): Diagnostic {
   const diagnostic = Diagnostic.create(toRange(finding.span), plainText(finding.message), LSP_SEVERITY[finding.severity], finding.rule, SOURCE);
   diagnostic.codeDescription = { href: ruleDocumentationUrl(finding.rule) };
   if (finding.related.length > 0) {
-    diagnostic.relatedInformation = finding.related.map((related) =>
-      DiagnosticRelatedInformation.create({ uri: uriOf(related.file), range: toRange(related.span) }, plainText(related.message)),
-    );
+    diagnostic.relatedInformation = finding.related.map((related) => DiagnosticRelatedInformation.create({ uri: uriOf(related.file), range: toRange(related.span) }, plainText(related.message)));
   }
   return diagnostic;
 }

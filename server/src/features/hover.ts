@@ -31,7 +31,7 @@ const apiSection: HoverSection = (target) => {
 
 // A flag name, or a mask the driver #defines (at its #define or where it is used).
 const gfpSection: HoverSection = ({ facts, node, call }) =>
-  !call && node.type === 'identifier' ? gfpCard(node.text, facts.config) ?? macroGfpCard(node.text, facts.scope.macros, facts.config, facts.path) : undefined;
+  !call && node.type === 'identifier' ? (gfpCard(node.text, facts.config) ?? macroGfpCard(node.text, facts.scope.macros, facts.config, facts.path)) : undefined;
 
 export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection];
 

@@ -86,7 +86,7 @@ export function kernelConstants(config: ModelConfig): KernelConstants {
   const pageShift = Math.log2(config.pageSize);
   // Default arm64 ARCH_FORCE_MAX_ORDER gives the same inclusive limit per page size (facts §1.1);
   // x86_64 and arm use MAX_ORDER 11 exclusive = 10 inclusive.
-  const maxOrder = config.arch === 'arm64' ? { 12: 10, 14: 11, 16: 13 }[pageShift] ?? 10 : 10;
+  const maxOrder = config.arch === 'arm64' ? ({ 12: 10, 14: 11, 16: 13 }[pageShift] ?? 10) : 10;
   const kmallocShiftHigh = pageShift + 1;
   return {
     pageShift,

@@ -11,6 +11,7 @@ export const OTHER_REGMAP = /regmap_init|get_regmap|syscon_|regmap_attach/;
 export const REGMAP_LOCK_OVERRIDE = /\b(fast_io|disable_locking|use_hwlock|use_raw_spinlock|lock_arg)\b/;
 
 /** regmap I/O entry points (include/linux/regmap.h, 6.1). */
-export const REGMAP_IO = /^regmap_(read|write|update_bits|update_bits_base|update_bits_check|write_bits|set_bits|clear_bits|test_bits|bulk_read|bulk_write|raw_read|raw_write|noinc_read|noinc_write|multi_reg_write|field_read|field_write|field_update_bits|fields_read|fields_write|fields_update_bits|read_poll_timeout)$/;
+export const REGMAP_IO =
+  /^regmap_(read|write|update_bits|update_bits_base|update_bits_check|write_bits|set_bits|clear_bits|test_bits|bulk_read|bulk_write|raw_read|raw_write|noinc_read|noinc_write|multi_reg_write|field_read|field_write|field_update_bits|fields_read|fields_write|fields_update_bits|read_poll_timeout)$/;
 
 export const REGMAP_SOURCE = 'drivers/base/regmap/regmap.c (6.1)';

@@ -68,9 +68,30 @@ interface Token {
 }
 
 const C_TYPE_WORDS = new Set(['unsigned', 'signed', 'int', 'long', 'short', 'char', 'void', 'float', 'double', '_Bool', 'bool']);
-const IGNORED_WORDS = new Set(['const', 'volatile', 'static', 'extern', 'register', 'inline', '__iomem', '__user', '__rcu', '__force', '__percpu', '__private', '__kernel', 'restrict', '__restrict', '__nonstring', '__read_mostly', '__maybe_unused', '__used']);
+const IGNORED_WORDS = new Set([
+  'const',
+  'volatile',
+  'static',
+  'extern',
+  'register',
+  'inline',
+  '__iomem',
+  '__user',
+  '__rcu',
+  '__force',
+  '__percpu',
+  '__private',
+  '__kernel',
+  'restrict',
+  '__restrict',
+  '__nonstring',
+  '__read_mostly',
+  '__maybe_unused',
+  '__used',
+]);
 /** Attributes that make a layout configuration-dependent: cache-line size, randstruct. */
-const UNKNOWN_LAYOUT_ATTRIBUTES = /^(____cacheline_aligned\w*|__cacheline_aligned\w*|____cacheline_internodealigned_in_smp|__randomize_layout|randomized_struct_fields_start|randomized_struct_fields_end|__no_randomize_layout)$/;
+const UNKNOWN_LAYOUT_ATTRIBUTES =
+  /^(____cacheline_aligned\w*|__cacheline_aligned\w*|____cacheline_internodealigned_in_smp|__randomize_layout|randomized_struct_fields_start|randomized_struct_fields_end|__no_randomize_layout)$/;
 /** Annotations that do not change a layout. */
 const NEUTRAL_CALL_ATTRIBUTES = /^(__counted_by|__counted_by_le|__counted_by_be|__guarded_by|__pt_guarded_by|__aligned_largest)$/;
 
@@ -260,7 +281,7 @@ function parseRecord(scan: Scan, start: number): { record: RecordDecl; next: num
   let name: string | undefined;
   while (index < tokens.length && tokens[index].text !== '{') {
     const text = tokens[index].text;
-    if (text === '(' ) {
+    if (text === '(') {
       const close = matching(tokens, index);
       if (close < 0) return undefined;
       before.push(...tokens.slice(index, close + 1));
@@ -489,7 +510,10 @@ function pragmaPacks(lines: { offset: number; text: string }[]): { offset: numbe
   for (const line of lines) {
     const match = /^#\s*pragma\s+pack\s*\(([^)]*)\)/.exec(line.text);
     if (!match) continue;
-    const args = match[1].split(',').map((arg) => arg.trim()).filter(Boolean);
+    const args = match[1]
+      .split(',')
+      .map((arg) => arg.trim())
+      .filter(Boolean);
     if (args.length === 0) current = undefined;
     else if (args[0] === 'pop' && args.length === 1) current = stack.pop();
     else if (args[0] === 'push') {
@@ -546,7 +570,11 @@ export function collectTypeDeclarations(text: string, file?: string): TypeDeclar
           const declarator = parseDeclarator(part);
           if (declarator?.name && declarator.bits === undefined) {
             if (specifier.record && !specifier.record.name && declarator.pointers === 0 && declarator.dims.length === 0) specifier.record.alias ??= declarator.name;
-            typedefs.push({ name: declarator.name, type: { base: specifier.base, pointers: declarator.pointers, dims: declarator.dims, record: specifier.record }, line: lineOf(tokens[index].offset) });
+            typedefs.push({
+              name: declarator.name,
+              type: { base: specifier.base, pointers: declarator.pointers, dims: declarator.dims, record: specifier.record },
+              line: lineOf(tokens[index].offset),
+            });
           }
         }
       }
@@ -554,7 +582,7 @@ export function collectTypeDeclarations(text: string, file?: string): TypeDeclar
     } else if ((text === 'struct' || text === 'union') && tokens[index - 1]?.text !== 'typedef') {
       let probe = index + 1;
       while (probe < tokens.length && /^[A-Za-z_]\w*$/.test(tokens[probe].text) && probe - index <= 3) probe++;
-      if (tokens[probe]?.text === '(' ) {
+      if (tokens[probe]?.text === '(') {
         // `struct __aligned(8) foo {`
         const close = matching(tokens, probe);
         if (close > 0) probe = close + 1;
@@ -573,8 +601,6 @@ export function collectTypeDeclarations(text: string, file?: string): TypeDeclar
       }
     }
   }
-  const localIncludes = preprocessor
-    .map((line) => /^#\s*include\s*"([^"]+)"/.exec(line.text)?.[1])
-    .filter((target): target is string => target !== undefined);
+  const localIncludes = preprocessor.map((line) => /^#\s*include\s*"([^"]+)"/.exec(line.text)?.[1]).filter((target): target is string => target !== undefined);
   return { records: scan.records, typedefs, enums: scan.enums, localIncludes };
 }

@@ -113,7 +113,9 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
       message: `${name}() allocates with the mask it is given (${sleeping.allocation.api}() at ${where}), and this passes ${maskText(sleeping.mask, row)}, which may sleep, in atomic context: ${why}. Pass GFP_ATOMIC (or GFP_NOWAIT).`,
       related: [
         ...related,
-        sameFile ? { span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` } : { file: helperPath, span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` },
+        sameFile
+          ? { span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` }
+          : { file: helperPath, span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` },
       ],
       fixes: maskFixes(ruleContext, view, row, sleeping.mask, ''),
     };

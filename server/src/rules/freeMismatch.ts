@@ -6,14 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FreeSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
-import {
-  PointerSource,
-  ProvenanceAnalysis,
-  describeSource,
-  fieldRead,
-  sourceUnderVmallocCheck,
-  underVmallocCheck,
-} from '../analysis/provenance/provenance';
+import { PointerSource, ProvenanceAnalysis, describeSource, fieldRead, sourceUnderVmallocCheck, underVmallocCheck } from '../analysis/provenance/provenance';
 import { AllocFamily, FreeApi, argIndex, freeApi, freeReleases } from '../model/apis';
 import { ModelConfig, formatKernelVersion } from '../model/config';
 import { spanOf, unwrapExpression } from '../parsing/syntax';
@@ -42,7 +35,8 @@ function consequence(free: FreeApi, family: AllocFamily, right: string, config: 
         return `${name} of memory that is not an object of that cache: with SLAB_FREELIST_HARDENED or slab debugging cache_from_obj() WARNs ("Object is not a Slab page!", "Wrong slab cache"), otherwise SLUB puts it on the cache's freelist and memory is corrupted (mm/slab.h, mm/slub.c, 6.1). Free it with ${right}`;
       case 'devm_kfree':
       case 'devm_free_pages':
-        if (family === 'devres_raw') return `${name} looks for a devm_kmalloc() entry; a devres_alloc() resource is not one: WARN_ON(devres_destroy(…)) and nothing is freed (drivers/base/devres.c, 6.1). Free it with ${right} before devres_add(), or let devres release it after`;
+        if (family === 'devres_raw')
+          return `${name} looks for a devm_kmalloc() entry; a devres_alloc() resource is not one: WARN_ON(devres_destroy(…)) and nothing is freed (drivers/base/devres.c, 6.1). Free it with ${right} before devres_add(), or let devres release it after`;
         return `${name} finds no devres entry for memory that devres did not allocate: WARN_ON(devres_destroy(…)) and the memory leaks (drivers/base/devres.c, 6.1). Free it with ${right}`;
       case 'free_pages':
       case 'free_page':

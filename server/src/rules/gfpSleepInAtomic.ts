@@ -12,5 +12,8 @@ export const gfpSleepInAtomic: Rule = {
     bad: 'spin_lock(&priv->lock);\nbuf = kmalloc(len, GFP_KERNEL);\nspin_unlock(&priv->lock);',
     good: 'spin_lock(&priv->lock);\nbuf = kmalloc(len, GFP_ATOMIC);\nspin_unlock(&priv->lock);',
   },
-  check: (context) => atomicFindings(context).filter((finding) => finding.rule === GFP_RULE).map(({ rule: _rule, ...finding }) => finding),
+  check: (context) =>
+    atomicFindings(context)
+      .filter((finding) => finding.rule === GFP_RULE)
+      .map(({ rule: _rule, ...finding }) => finding),
 };

@@ -33,7 +33,9 @@ export const kmallocSlabWaste: Rule = {
       const prefix = family.prefix;
       const condition = 'condition' in family && family.condition ? ` (${family.condition}; else kmalloc-${formatCacheSize(cacheSize)})` : '';
       const name = (size: number) => `${prefix}${formatCacheSize(size)}`;
-      const smaller = kmallocCacheSizes(constants, constants.kmallocMinSize.low).filter((size) => size < cacheSize).pop();
+      const smaller = kmallocCacheSizes(constants, constants.kmallocMinSize.low)
+        .filter((size) => size < cacheSize)
+        .pop();
       const headerNote = header > 0 ? ` (with the ${header}-byte devres header)` : '';
       const fitSmaller = smaller !== undefined && smaller - header > 0 ? `a request of at most ${smaller - header} bytes fits ${name(smaller)}` : undefined;
       const roundup = atLeast(facts.config, '6.1') ? ', e.g. with kmalloc_size_roundup()' : '';

@@ -26,11 +26,61 @@ export const KV_EQUIVALENTS: Readonly<Record<string, string>> = {
 
 /** Calls that read or write a buffer in place and keep no reference to it. */
 const HARMLESS_CALLS = new Set([
-  'memset', 'memcpy', 'memmove', 'memcmp', 'memchr', 'memzero_explicit', 'memcpy_fromio', 'memcpy_toio', 'memset_io',
-  'copy_from_user', 'copy_to_user', '__copy_from_user', '__copy_to_user', 'strscpy', 'strlcpy', 'strncpy', 'strcpy', 'strlen', 'strnlen', 'strcmp', 'strncmp',
-  'snprintf', 'scnprintf', 'sprintf', 'vsnprintf', 'sscanf', 'kstrtoint', 'print_hex_dump', 'print_hex_dump_bytes', 'print_hex_dump_debug',
-  'pr_info', 'pr_err', 'pr_debug', 'pr_warn', 'dev_info', 'dev_err', 'dev_dbg', 'dev_warn', 'netdev_info', 'netdev_err', 'netdev_dbg', 'netdev_warn',
-  'IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'WARN_ON', 'unlikely', 'likely', 'sort', 'bitmap_zero', 'bitmap_fill', 'crc32_le', 'crc32', 'le32_to_cpus', 'cpu_to_le32s',
+  'memset',
+  'memcpy',
+  'memmove',
+  'memcmp',
+  'memchr',
+  'memzero_explicit',
+  'memcpy_fromio',
+  'memcpy_toio',
+  'memset_io',
+  'copy_from_user',
+  'copy_to_user',
+  '__copy_from_user',
+  '__copy_to_user',
+  'strscpy',
+  'strlcpy',
+  'strncpy',
+  'strcpy',
+  'strlen',
+  'strnlen',
+  'strcmp',
+  'strncmp',
+  'snprintf',
+  'scnprintf',
+  'sprintf',
+  'vsnprintf',
+  'sscanf',
+  'kstrtoint',
+  'print_hex_dump',
+  'print_hex_dump_bytes',
+  'print_hex_dump_debug',
+  'pr_info',
+  'pr_err',
+  'pr_debug',
+  'pr_warn',
+  'dev_info',
+  'dev_err',
+  'dev_dbg',
+  'dev_warn',
+  'netdev_info',
+  'netdev_err',
+  'netdev_dbg',
+  'netdev_warn',
+  'IS_ERR',
+  'IS_ERR_OR_NULL',
+  'PTR_ERR',
+  'WARN_ON',
+  'unlikely',
+  'likely',
+  'sort',
+  'bitmap_zero',
+  'bitmap_fill',
+  'crc32_le',
+  'crc32',
+  'le32_to_cpus',
+  'cpu_to_le32s',
 ]);
 
 const SINK_NAMES = new Set<string>([...CONTIGUOUS_SINKS.map((sink) => sink.name), ...VMALLOC_ONLY_USES]);
@@ -74,7 +124,11 @@ function kfreeUses(facts: FileFacts, site: AllocationSite, target: AllocationTar
     if (isDeclarationOf(occurrence, site)) continue;
     let node = occurrence;
     // Pointer arithmetic and casts keep pointing into the buffer.
-    while (node.parent && (node.parent.type === 'parenthesized_expression' || node.parent.type === 'cast_expression' || (node.parent.type === 'binary_expression' && ['+', '-'].includes(node.parent.child(1)?.text ?? '')))) node = node.parent;
+    while (
+      node.parent &&
+      (node.parent.type === 'parenthesized_expression' || node.parent.type === 'cast_expression' || (node.parent.type === 'binary_expression' && ['+', '-'].includes(node.parent.child(1)?.text ?? '')))
+    )
+      node = node.parent;
     const parent = node.parent;
     if (!parent) return node;
     if (VALUE_PARENTS.has(parent.type)) {
@@ -95,7 +149,7 @@ function kfreeUses(facts: FileFacts, site: AllocationSite, target: AllocationTar
     if (parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) {
       const right = parent.childForFieldName('right');
       // The allocation itself, or `p = NULL` after a free.
-      if (right && (right.id === site.call.id || site.call.startIndex >= right.startIndex && site.call.endIndex <= right.endIndex || right.text === 'NULL' || right.text === '0')) continue;
+      if (right && (right.id === site.call.id || (site.call.startIndex >= right.startIndex && site.call.endIndex <= right.endIndex) || right.text === 'NULL' || right.text === '0')) continue;
       return node;
     }
     if (parent.type === 'argument_list') {
@@ -117,8 +171,7 @@ function kfreeUses(facts: FileFacts, site: AllocationSite, target: AllocationTar
 
 /** The call that hands the target to a contiguous-memory sink anywhere in the file (belt and braces). */
 function sinkReached(facts: FileFacts, target: AllocationTarget): Node | undefined {
-  const mentions = (text: string) =>
-    target.kind === 'variable' ? new RegExp(`\\b${target.name}\\b`).test(text) : new RegExp(`(->|\\.)\\s*${target.field}\\b`).test(text);
+  const mentions = (text: string) => (target.kind === 'variable' ? new RegExp(`\\b${target.name}\\b`).test(text) : new RegExp(`(->|\\.)\\s*${target.field}\\b`).test(text));
   return facts.callsTo(SINK_CALLEES).find((call) => {
     const name = calleeName(call);
     return name !== undefined && SINK_NAMES.has(name) && callArguments(call).some((arg) => mentions(arg.text));

@@ -56,7 +56,16 @@ function sizeText(site: AllocationSite): { text: string; alternatives: string[] 
   const count = argIndex(site.api.args.count, site.args.length);
   if (count === undefined) return undefined;
   const countArg = site.args[count].text;
-  return { text: `${countArg} * ${sizeArg}`, alternatives: [normalize(`${countArg}*${sizeArg}`), normalize(`${sizeArg}*${countArg}`), normalize(`(${countArg})*(${sizeArg})`), normalize(`array_size(${countArg},${sizeArg})`), normalize(`array_size(${sizeArg},${countArg})`)] };
+  return {
+    text: `${countArg} * ${sizeArg}`,
+    alternatives: [
+      normalize(`${countArg}*${sizeArg}`),
+      normalize(`${sizeArg}*${countArg}`),
+      normalize(`(${countArg})*(${sizeArg})`),
+      normalize(`array_size(${countArg},${sizeArg})`),
+      normalize(`array_size(${sizeArg},${countArg})`),
+    ],
+  };
 }
 
 /** The whole line(s) of a statement when nothing else is on them, else just the statement. */

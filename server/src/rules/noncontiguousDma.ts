@@ -6,24 +6,14 @@
 import type { Node } from 'web-tree-sitter';
 import { evaluateText } from '../analysis/sizes/constants';
 import type { FileFacts } from '../analysis/fileFacts';
-import {
-  PointerSource,
-  Provenance,
-  ProvenanceAnalysis,
-  describeSource,
-  fieldRead,
-  mayBeVmalloc,
-  sourceUnderVmallocCheck,
-  underVmallocCheck,
-} from '../analysis/provenance/provenance';
+import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, fieldRead, mayBeVmalloc, sourceUnderVmallocCheck, underVmallocCheck } from '../analysis/provenance/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
 import { CONTIGUOUS_SINKS, VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
 import { callArguments, calleeName, calleeNames, descendantsOfType, spanOf, unwrapExpression } from '../parsing/syntax';
 import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
 
-const STACK_WHY =
-  'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
+const STACK_WHY = 'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
 
 interface SinkUse {
   /** The call or assignment reported. */
@@ -92,7 +82,15 @@ function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
       const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
       if (owner ? owner !== field.owner : field.ownerRequired) continue;
       if (field.submittedBy && !callsInFunction(assignment).some((called) => field.submittedBy!.includes(called))) continue;
-      fieldUses.push({ at: assignment, buffer: right, what: `${field.owner} .${field.field}`, consequence: field.consequence, instead: field.instead, rejectsVmalloc: field.rejectsVmalloc, rejectsStack: field.rejectsStack });
+      fieldUses.push({
+        at: assignment,
+        buffer: right,
+        what: `${field.owner} .${field.field}`,
+        consequence: field.consequence,
+        instead: field.instead,
+        rejectsVmalloc: field.rejectsVmalloc,
+        rejectsStack: field.rejectsStack,
+      });
     }
   }
   uses.push(...fieldUses.sort((a, b) => a.at.startIndex - b.at.startIndex));
@@ -101,9 +99,7 @@ function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
 }
 
 function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): PointerSource[] {
-  return provenance.sources.filter(
-    (source) => (use.rejectsVmalloc && mayBeVmalloc(source, config)) || (use.rejectsStack && source.origin === 'stack'),
-  );
+  return provenance.sources.filter((source) => (use.rejectsVmalloc && mayBeVmalloc(source, config)) || (use.rejectsStack && source.origin === 'stack'));
 }
 
 /**
@@ -169,8 +165,7 @@ function freesOf(source: PointerSource, analysis: ProvenanceAnalysis, files: rea
 /** The name the allocation is stored under: `buf` for `buf = …`, `rx` for `p->rx = …`. */
 function destinationName(call: Node): string | undefined {
   const parent = call.parent;
-  const target =
-    parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : parent?.type === 'init_declarator' ? parent.childForFieldName('declarator') : undefined;
+  const target = parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : parent?.type === 'init_declarator' ? parent.childForFieldName('declarator') : undefined;
   if (!target) return undefined;
   if (target.type === 'field_expression') return target.childForFieldName('field')?.text;
   const match = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(target.text);
@@ -195,8 +190,7 @@ function contiguousFix(source: PointerSource, analysis: ProvenanceAnalysis, fact
   if (!sourceFacts) return undefined;
   const stored = destinationName(site.call);
   const mayBeThis = (argument: Node, provenance: Provenance) =>
-    provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file) ||
-    (provenance.unknown && (!stored || argument.text.endsWith(stored)));
+    provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file) || (provenance.unknown && (!stored || argument.text.endsWith(stored)));
   // Another use that needs vmalloc memory (remap_vmalloc_range, vmalloc_to_page, …) forbids the switch.
   for (const file of files) {
     for (const call of file.callsTo(VMALLOC_ONLY_CALLEES)) {

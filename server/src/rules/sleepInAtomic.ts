@@ -13,5 +13,8 @@ export const sleepInAtomic: Rule = {
     bad: 'static irqreturn_t foo_irq(int irq, void *data)\n{\n\tmsleep(1);\n\treturn IRQ_HANDLED;\n}',
     good: 'static irqreturn_t foo_irq(int irq, void *data)\n{\n\tschedule_work(&priv->work);\n\treturn IRQ_HANDLED;\n}',
   },
-  check: (context) => atomicFindings(context).filter((finding) => finding.rule === SLEEP_RULE).map(({ rule: _rule, ...finding }) => finding),
+  check: (context) =>
+    atomicFindings(context)
+      .filter((finding) => finding.rule === SLEEP_RULE)
+      .map(({ rule: _rule, ...finding }) => finding),
 };

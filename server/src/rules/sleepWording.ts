@@ -26,7 +26,10 @@ export function sleepWitness(view: AtomicView, witnesses: ReadonlyMap<string, Sl
   const last = steps[steps.length - 1];
   const call = summaryAt(view, last.fn).calls[last.call];
   if (steps.length === 1) return `may sleep: ${sleepingCall(call)} at line ${spanIn(view, last.fn, call.span).startLine + 1}`;
-  return `may sleep: ${sleepingCall(call)} via ${steps.slice(1).map((step) => `${nameOf(view, step.fn)}()`).join(' → ')}`;
+  return `may sleep: ${sleepingCall(call)} via ${steps
+    .slice(1)
+    .map((step) => `${nameOf(view, step.fn)}()`)
+    .join(' → ')}`;
 }
 
 /** The calls from the function down to the one that sleeps, each where it is written. */
@@ -35,7 +38,8 @@ export function sleepChain(view: AtomicView, witnesses: ReadonlyMap<string, Slee
   return steps.map((step, index) => {
     const call = summaryAt(view, step.fn).calls[step.call];
     const span = spanIn(view, step.fn, call.span);
-    const message = index === steps.length - 1 ? `${sleepingCall(call)} may sleep here, in ${nameOf(view, step.fn)}()` : `${nameOf(view, steps[index + 1].fn)}() called here from ${nameOf(view, step.fn)}()`;
+    const message =
+      index === steps.length - 1 ? `${sleepingCall(call)} may sleep here, in ${nameOf(view, step.fn)}()` : `${nameOf(view, steps[index + 1].fn)}() called here from ${nameOf(view, step.fn)}()`;
     return step.fn.file === view.self ? { span, message } : { file: view.files[step.fn.file].path, span, message };
   });
 }

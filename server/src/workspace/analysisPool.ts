@@ -8,9 +8,7 @@ import type { Finding } from '../rules/rule';
 import type { RawSettings } from '../settings';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workerProtocol';
 
-export type FileOutcome =
-  | { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[] }
-  | { kind: 'skipped'; reason: string; io?: boolean };
+export type FileOutcome = { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[] } | { kind: 'skipped'; reason: string; io?: boolean };
 
 export interface PoolOptions {
   jobs: number;
@@ -49,9 +47,7 @@ function folderTasks(files: readonly string[]): { files: string[]; exclude: stri
     }
     byFolder.set(folder, entry);
   }
-  return [...byFolder.entries()]
-    .sort(([nameA, a], [nameB, b]) => b.bytes - a.bytes || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0))
-    .map(([, entry]) => ({ files: entry.files, exclude: [] }));
+  return [...byFolder.entries()].sort(([nameA, a], [nameB, b]) => b.bytes - a.bytes || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0)).map(([, entry]) => ({ files: entry.files, exclude: [] }));
 }
 
 export function analyseFiles(files: readonly string[], options: PoolOptions): Promise<Map<string, FileOutcome>> {
@@ -155,14 +151,17 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
       return slot;
     };
 
-    const watchdog = setInterval(() => {
-      const now = Date.now();
-      for (const slot of [...slots]) {
-        if (slot.task && !slot.retired && now - slot.stepSince > options.fileTimeoutMs) {
-          fail(slot, `analysis took longer than ${options.fileTimeoutMs / 1000}s (--file-timeout)`);
+    const watchdog = setInterval(
+      () => {
+        const now = Date.now();
+        for (const slot of [...slots]) {
+          if (slot.task && !slot.retired && now - slot.stepSince > options.fileTimeoutMs) {
+            fail(slot, `analysis took longer than ${options.fileTimeoutMs / 1000}s (--file-timeout)`);
+          }
         }
-      }
-    }, Math.min(250, Math.max(10, options.fileTimeoutMs / 4)));
+      },
+      Math.min(250, Math.max(10, options.fileTimeoutMs / 4)),
+    );
 
     if (queue.length === 0 || options.signal?.aborted) {
       settle();

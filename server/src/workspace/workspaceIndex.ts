@@ -350,9 +350,7 @@ export class WorkspaceIndex {
 
   /** Frees the trees of the least recently used folders without open documents beyond the budget. */
   private enforceBudget(): void {
-    const candidates = [...this.folders.values()]
-      .filter((entry) => !entry.dropped && !this.hasOpenDocument(entry.folder))
-      .sort((a, b) => b.lastUse - a.lastUse);
+    const candidates = [...this.folders.values()].filter((entry) => !entry.dropped && !this.hasOpenDocument(entry.folder)).sort((a, b) => b.lastUse - a.lastUse);
     let kept = 0;
     for (const entry of candidates) {
       kept += entry.bytes;

@@ -34,7 +34,10 @@ function ruleOf(diagnostic) {
 }
 
 function lineOf(document, needle) {
-  const line = document.getText().split('\n').findIndex((text) => text.includes(needle));
+  const line = document
+    .getText()
+    .split('\n')
+    .findIndex((text) => text.includes(needle));
   assert.notEqual(line, -1, `"${needle}" not in ${document.uri.fsPath}`);
   return line;
 }
@@ -66,16 +69,16 @@ describe('Kernel Alloc Lens in VS Code', () => {
 
   it('activates on a C file and publishes kmalloc-too-large on the SZ_8M buffer', async () => {
     const line = lineOf(document, 'kmalloc(SZ_8M');
-    const diagnostic = await eventually(
-      () => ours(document.uri).find((d) => ruleOf(d) === 'kmalloc-too-large'),
-      'the kmalloc-too-large diagnostic',
-    );
+    const diagnostic = await eventually(() => ours(document.uri).find((d) => ruleOf(d) === 'kmalloc-too-large'), 'the kmalloc-too-large diagnostic');
     assert.equal(diagnostic.range.start.line, line);
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
     assert.match(diagnostic.message, /kmalloc\(\) always fails: 8388608 bytes.* is above KMALLOC_MAX_SIZE \(4194304 bytes/);
     // The small receive buffer is fine: no finding on its line.
     const rxLine = lineOf(document, 'kmalloc(RX_LEN');
-    assert.deepEqual(ours(document.uri).filter((d) => d.range.start.line === rxLine), []);
+    assert.deepEqual(
+      ours(document.uri).filter((d) => d.range.start.line === rxLine),
+      [],
+    );
   });
 
   it('publishes exactly the annotated findings of the example driver (examples/ringbuf-drv/ringbuf.c)', async () => {
@@ -88,7 +91,10 @@ describe('Kernel Alloc Lens in VS Code', () => {
       .flatMap((text, line) => (/\/\/\s*expect:\s*([\w\s,-]+)$/.exec(text)?.[1].split(',') ?? []).map((rule) => `${line + 1}: ${rule.trim()}`))
       .sort();
     assert.ok(expected.length >= 5, `the example has ${expected.length} annotations`);
-    const actual = () => ours(example.uri).map((d) => `${d.range.start.line + 1}: ${ruleOf(d)}`).sort();
+    const actual = () =>
+      ours(example.uri)
+        .map((d) => `${d.range.start.line + 1}: ${ruleOf(d)}`)
+        .sort();
     await eventually(() => JSON.stringify(actual()) === JSON.stringify(expected), 'the annotated findings', 20_000).catch(() => {});
     assert.deepEqual(actual(), expected);
   });
@@ -121,7 +127,11 @@ describe('Kernel Alloc Lens in VS Code', () => {
       const hints = await vscode.commands.executeCommand('vscode.executeInlayHintProvider', document.uri, whole);
       return hints.map((hint) => `${hint.position.line}: ${typeof hint.label === 'string' ? hint.label : hint.label.map((part) => part.value).join('')}`);
     };
-    const expected = [`${lineOf(document, 'kmalloc(RX_LEN')}: kmalloc-128 · 28 B unused`, `${lineOf(document, 'kmalloc(SZ_8M')}: always fails`, `${lineOf(document, 'kmalloc(64, GFP_KERNEL)')}: kmalloc-64 · 0 B unused`];
+    const expected = [
+      `${lineOf(document, 'kmalloc(RX_LEN')}: kmalloc-128 · 28 B unused`,
+      `${lineOf(document, 'kmalloc(SZ_8M')}: always fails`,
+      `${lineOf(document, 'kmalloc(64, GFP_KERNEL)')}: kmalloc-64 · 0 B unused`,
+    ];
     await eventually(async () => JSON.stringify(await labels()) === JSON.stringify(expected), 'the inlay hints').catch(() => {});
     assert.deepEqual(await labels(), expected);
     const config = vscode.workspace.getConfiguration('kernelAllocLens');
@@ -145,11 +155,14 @@ describe('Kernel Alloc Lens in VS Code', () => {
     }, 'the atomic lens above rb_irq()');
     assert.equal(lens.command.title, `atomic: hard-IRQ handler, registered by devm_request_irq at line ${registered}`);
     assert.equal(lens.command.command, 'kernelAllocLens.showChain');
-    assert.deepEqual(lens.command.arguments[0].locations.map((location) => location.range.start.line + 1), [registered]);
+    assert.deepEqual(
+      lens.command.arguments[0].locations.map((location) => location.range.start.line + 1),
+      [registered],
+    );
     assert.ok((await vscode.commands.getCommands(true)).includes('kernelAllocLens.showChain'), 'the client registers the command');
     // It opens ringbuf.c with the references peek: the later tests work in sensor.c's editor.
     await vscode.commands.executeCommand(lens.command.command, ...lens.command.arguments);
-    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), example.uri.toString(), 'the chain is shown in the lens\'s document');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), example.uri.toString(), "the chain is shown in the lens's document");
     await vscode.commands.executeCommand('closeReferenceSearch');
     await vscode.window.showTextDocument(document);
   });
@@ -211,7 +224,10 @@ describe('Kernel Alloc Lens in VS Code', () => {
     await eventually(() => ours(header.uri).some((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the header finding');
     const whole = new vscode.Range(0, 0, header.lineCount, 0);
     const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', header.uri, whole, FIX_ALL);
-    assert.deepEqual(actions.map((action) => [action.title, action.kind?.value]), [['Fix all Kernel Alloc Lens problems', FIX_ALL]]);
+    assert.deepEqual(
+      actions.map((action) => [action.title, action.kind?.value]),
+      [['Fix all Kernel Alloc Lens problems', FIX_ALL]],
+    );
     const before = header.getText();
     assert.ok(await vscode.workspace.applyEdit(actions[0].edit), 'applyEdit succeeded');
     assert.match(header.lineAt(lineOf(header, 'p = kmalloc(64')).text, /kmalloc\(64, GFP_ATOMIC\)/);
@@ -222,7 +238,7 @@ describe('Kernel Alloc Lens in VS Code', () => {
     await eventually(() => ours(header.uri).some((d) => ruleOf(d) === 'gfp-sleep-in-atomic'), 'the finding back after undo');
   });
 
-  it('leaves a C++ project\'s header alone (cxx/widget.h beside widget.cpp)', async () => {
+  it("leaves a C++ project's header alone (cxx/widget.h beside widget.cpp)", async () => {
     const header = await vscode.workspace.openTextDocument(fileUri('cxx/widget.h'));
     assert.equal(header.languageId, 'cpp');
     await vscode.window.showTextDocument(header);
@@ -303,7 +319,10 @@ describe('Kernel Alloc Lens in VS Code', () => {
     // 8 MiB on 64K pages is an order-7 page allocation, well under KMALLOC_MAX_SIZE (512 MiB).
     assert.match(hoverText(hovers), /kernel 6\.6 · arm64 · 64K pages/);
     assert.match(hoverText(hovers), /page allocator, order 7/);
-    assert.deepEqual(ours(inTree.uri).filter((d) => ruleOf(d) === 'kmalloc-too-large'), []);
+    assert.deepEqual(
+      ours(inTree.uri).filter((d) => ruleOf(d) === 'kmalloc-too-large'),
+      [],
+    );
     // An explicit setting overrides detection.
     await setModel({ kernelVersion: '6.1' });
     await eventually(() => /kernel 6\.1 · arm64 · 64K/.test(api.statusText() ?? ''), 'the setting to override the detected version');

@@ -28,9 +28,7 @@ export interface RegistrationRef {
 }
 
 /** Why a function runs in atomic context when it starts. */
-export type EntryReason =
-  | { kind: 'callback'; registration: RegistrationRef; depth: 0 }
-  | { kind: 'caller'; caller: FunctionRef; call: number; held: boolean; parent?: EntryReason; depth: number };
+export type EntryReason = { kind: 'callback'; registration: RegistrationRef; depth: 0 } | { kind: 'caller'; caller: FunctionRef; call: number; held: boolean; parent?: EntryReason; depth: number };
 
 /** The context at one call, when it is atomic on every path. */
 export type CallContext = { kind: 'held'; fn: FunctionRef; call: number } | { kind: 'entry'; fn: FunctionRef; reason: EntryReason };

@@ -64,9 +64,27 @@ export function registrationsIn(tables: RegistrationTables, calls: readonly Node
     const callback = functionReference(assignment.childForFieldName('right') ?? undefined);
     if (!callback) continue;
     if (field === 'function') {
-      found.push({ kind: 'assignment', callback, context: 'hardirq', role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)', via: '.function', site: span(assignment), source: 'include/linux/hrtimer.h (6.1)', requires: 'hrtimer-signature' });
+      found.push({
+        kind: 'assignment',
+        callback,
+        context: 'hardirq',
+        role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)',
+        via: '.function',
+        site: span(assignment),
+        source: 'include/linux/hrtimer.h (6.1)',
+        requires: 'hrtimer-signature',
+      });
     } else {
-      found.push({ kind: 'assignment', callback, context: 'atomic', role: 'URB completion handler', via: 'urb->complete', site: span(assignment), source: 'include/linux/usb.h (6.1): "NEVER SLEEP IN A COMPLETION HANDLER"', requires: 'urb-signature' });
+      found.push({
+        kind: 'assignment',
+        callback,
+        context: 'atomic',
+        role: 'URB completion handler',
+        via: 'urb->complete',
+        site: span(assignment),
+        source: 'include/linux/usb.h (6.1): "NEVER SLEEP IN A COMPLETION HANDLER"',
+        requires: 'urb-signature',
+      });
     }
   }
   return found;

@@ -59,11 +59,22 @@ export interface CalleeLocks {
 const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
 
 const STATEMENT_TYPES = new Set([
-  'compound_statement', 'expression_statement', 'declaration', 'if_statement', 'switch_statement', 'while_statement',
-  'do_statement', 'for_statement', 'return_statement', 'break_statement', 'continue_statement', 'goto_statement',
-  'labeled_statement', 'case_statement', 'attributed_statement',
+  'compound_statement',
+  'expression_statement',
+  'declaration',
+  'if_statement',
+  'switch_statement',
+  'while_statement',
+  'do_statement',
+  'for_statement',
+  'return_statement',
+  'break_statement',
+  'continue_statement',
+  'goto_statement',
+  'labeled_statement',
+  'case_statement',
+  'attributed_statement',
 ]);
-
 
 const CALLS = ['call_expression'] as const;
 const EXITS = ['goto_statement', 'return_statement'] as const;
@@ -171,11 +182,19 @@ export function parametersOf(fn: FunctionFacts): { name: string; scalar: boolean
 }
 
 function allParameters(fn: FunctionFacts): Set<string> {
-  return new Set(parametersOf(fn).map((parameter) => parameter.name).filter((name) => name));
+  return new Set(
+    parametersOf(fn)
+      .map((parameter) => parameter.name)
+      .filter((name) => name),
+  );
 }
 
 function scalarParameters(fn: FunctionFacts): Set<string> {
-  return new Set(parametersOf(fn).filter((parameter) => parameter.scalar).map((parameter) => parameter.name));
+  return new Set(
+    parametersOf(fn)
+      .filter((parameter) => parameter.scalar)
+      .map((parameter) => parameter.name),
+  );
 }
 
 function mentionsAny(index: SyntaxIndex, node: Node | null, names: ReadonlySet<string>): boolean {
@@ -247,12 +266,16 @@ class Walker {
     }
     // Iterator macros (`list_for_each_entry`, `skb_queue_walk`, …) and any other macro heading a
     // block: the body runs zero or more times, the reading that can only make the analysis quieter.
-    return this.loop(state, (entry, loopJumps) => {
-      const out = this.statement(body, this.expression(head, entry), loopJumps);
-      const back = joinAll([out, ...loopJumps.continues]);
-      loopJumps.continues.length = 0;
-      return back;
-    }, false);
+    return this.loop(
+      state,
+      (entry, loopJumps) => {
+        const out = this.statement(body, this.expression(head, entry), loopJumps);
+        const back = joinAll([out, ...loopJumps.continues]);
+        loopJumps.continues.length = 0;
+        return back;
+      },
+      false,
+    );
   }
 
   statement(node: Node, state: LockState, jumps: Jumps): LockState {
@@ -601,8 +624,8 @@ function findContextQuery(index: SyntaxIndex, body: Node): Node | undefined {
  * Conditions that name a context flag of the driver's own (`dev->can_sleep`, `atomic`, `nowait`,
  * `polling`): the code chose its context at run time, and the analysis cannot tell which.
  */
-const CONTEXT_FLAG = /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$|async/i;
-
+const CONTEXT_FLAG =
+  /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$|async/i;
 
 function callsMatching(index: SyntaxIndex, node: Node | null, pattern: RegExp): boolean {
   return !!node && index.within(node, CALLS).some((call) => !!call && pattern.test(calleeName(call) ?? ''));
@@ -619,7 +642,9 @@ export function learnedContextFlags(fn: FunctionFacts, index: SyntaxIndex): Set<
       const consequence = node?.childForFieldName('consequence') ?? null;
       const alternative = node?.childForFieldName('alternative') ?? null;
       if (!node || !alternative) continue;
-      const split = (callsMatching(index, consequence, SLEEP_WAITS) && callsMatching(index, alternative, BUSY_WAITS)) || (callsMatching(index, consequence, BUSY_WAITS) && callsMatching(index, alternative, SLEEP_WAITS));
+      const split =
+        (callsMatching(index, consequence, SLEEP_WAITS) && callsMatching(index, alternative, BUSY_WAITS)) ||
+        (callsMatching(index, consequence, BUSY_WAITS) && callsMatching(index, alternative, SLEEP_WAITS));
       if (!split) continue;
       const condition = node.childForFieldName('condition');
       for (const name of condition ? index.within(condition, ['field_identifier']) : []) flags.add(name.text);
@@ -692,7 +717,15 @@ export function analyzeFunctionLocks(
   learnedFlags: ReadonlySet<string> = new Set(),
 ): FunctionLocks {
   const parameterGuarded = parameterGuardedCalls(index, fn);
-  const result: FunctionLocks = { fn, understood: bodyUnderstood(fn.body), heldAt: new Map(), parameterGuarded, flagGuarded: flagGuardedCalls(index, fn, learnedFlags), acquiredAtExit: [], releasedCallerClasses: [] };
+  const result: FunctionLocks = {
+    fn,
+    understood: bodyUnderstood(fn.body),
+    heldAt: new Map(),
+    parameterGuarded,
+    flagGuarded: flagGuardedCalls(index, fn, learnedFlags),
+    acquiredAtExit: [],
+    releasedCallerClasses: [],
+  };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(index, fn.body);
   const walker = new Walker(callees);

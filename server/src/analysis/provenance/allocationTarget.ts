@@ -27,4 +27,3 @@ export function allocationTarget(call: Node): AllocationTarget | undefined {
   }
   return undefined;
 }
-

@@ -135,17 +135,7 @@ function contains(outer: Node, inner: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
-const BRANCHES = new Set([
-  'if_statement',
-  'else_clause',
-  'for_statement',
-  'while_statement',
-  'do_statement',
-  'switch_statement',
-  'case_statement',
-  'conditional_expression',
-  'labeled_statement',
-]);
+const BRANCHES = new Set(['if_statement', 'else_clause', 'for_statement', 'while_statement', 'do_statement', 'switch_statement', 'case_statement', 'conditional_expression', 'labeled_statement']);
 
 /**
  * The statement list in which `node` runs whenever the list runs; undefined when `node` sits
@@ -340,10 +330,7 @@ export class ProvenanceAnalysis {
     const returns = descendantsOfType(target.fn.body, RETURNS)
       .map((statement) => namedChildren(statement)[0])
       .filter((value): value is Node => !!value);
-    const result =
-      returns.length === 0
-        ? UNKNOWN
-        : tagged(merge(returns.map((value) => this.resolve(value, target.facts, depth + 1))), `returned by ${name}()`);
+    const result = returns.length === 0 ? UNKNOWN : tagged(merge(returns.map((value) => this.resolve(value, target.facts, depth + 1))), `returned by ${name}()`);
     this.inProgress.delete(key);
     this.returnCache.set(key, result);
     return result;
@@ -461,10 +448,7 @@ export class ProvenanceAnalysis {
     const sameFile = this.writesNamed(field, facts);
     let relevant: FieldWrite[];
     if (owner && this.structs().has(owner)) {
-      relevant = [
-        ...this.allFiles.flatMap((file) => this.writesNamed(field, file).filter((write) => write.owner === owner)),
-        ...sameFile.filter((write) => write.owner === undefined),
-      ];
+      relevant = [...this.allFiles.flatMap((file) => this.writesNamed(field, file).filter((write) => write.owner === owner)), ...sameFile.filter((write) => write.owner === undefined)];
     } else if (owner) {
       // A core struct (struct fw_packet, struct fb_info) stands for many objects: only writes in
       // the reading function are about the object read.
@@ -515,7 +499,11 @@ export class ProvenanceAnalysis {
 
   private normalType(type: string | undefined): string | undefined {
     if (!type) return undefined;
-    const cleaned = type.replace(/\b(const|volatile)\b/g, '').replace(/[*\s]+$/g, '').replace(/\s+/g, ' ').trim();
+    const cleaned = type
+      .replace(/\b(const|volatile)\b/g, '')
+      .replace(/[*\s]+$/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (!cleaned || cleaned === 'void') return undefined;
     this.structs();
     return this.typedefs?.get(cleaned) ?? cleaned;
@@ -533,7 +521,11 @@ export class ProvenanceAnalysis {
       }
       case 'field_expression': {
         const outer = this.ownerType(node.childForFieldName('argument')!, facts);
-        const member = outer ? this.structs().get(outer)?.get(node.childForFieldName('field')?.text ?? '') : undefined;
+        const member = outer
+          ? this.structs()
+              .get(outer)
+              ?.get(node.childForFieldName('field')?.text ?? '')
+          : undefined;
         return this.normalType(member);
       }
       case 'subscript_expression':
@@ -599,7 +591,7 @@ export class ProvenanceAnalysis {
           array: shape.array,
           isStatic,
           declaration,
-          scope: isParameter ? fn.node : declaration.parent ?? fn.body,
+          scope: isParameter ? fn.node : (declaration.parent ?? fn.body),
           parameterIndex: isParameter ? parameterIndex : undefined,
           definitions: [],
         };

@@ -144,16 +144,20 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
       const operand = recurse(expr.operand);
       if (operand === undefined) return undefined;
       switch (expr.op) {
-        case '-': return -operand;
-        case '+': return operand;
-        case '!': return operand === 0 ? 1 : 0;
+        case '-':
+          return -operand;
+        case '+':
+          return operand;
+        case '!':
+          return operand === 0 ? 1 : 0;
         // ~ depends on the operand's width: only evaluated when its C type is known.
         case '~': {
           const type = integerTypeOf(expr.operand, scope, depth);
           if (!type || !Number.isSafeInteger(operand)) return undefined;
           return wrap(BigInt(-operand - 1), type);
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
     }
     case 'binary': {
@@ -193,9 +197,7 @@ function evaluate(expr: Expr, scope: ConstantScope, depth: number, steps: string
       if (sized !== 'not-a-helper') return sized;
       const builtin = KERNEL_INTEGER_FUNCTIONS[expr.callee] ?? kernelIntegerFunctions(scope.config)[expr.callee];
       if (!builtin) return undefined;
-      const args = expr.args.map((arg, index) =>
-        (expr.callee === 'max_t' || expr.callee === 'min_t') && index === 0 ? 0 : recurse(arg),
-      );
+      const args = expr.args.map((arg, index) => ((expr.callee === 'max_t' || expr.callee === 'min_t') && index === 0 ? 0 : recurse(arg)));
       if (args.some((arg) => arg === undefined)) return undefined;
       return builtin(args as number[]);
     }
@@ -341,25 +343,41 @@ function bitwise(op: string, left: number, right: number): number | undefined {
 
 function binaryOp(op: string, left: number, right: number): number | undefined {
   switch (op) {
-    case '+': return left + right;
-    case '-': return left - right;
-    case '*': return left * right;
-    case '/': return right === 0 ? undefined : Math.trunc(left / right);
-    case '%': return right === 0 ? undefined : left % right;
-    case '<<': return right < 0 || right > 63 ? undefined : left * 2 ** right;
-    case '>>': return right < 0 || right > 63 ? undefined : Math.floor(left / 2 ** right);
+    case '+':
+      return left + right;
+    case '-':
+      return left - right;
+    case '*':
+      return left * right;
+    case '/':
+      return right === 0 ? undefined : Math.trunc(left / right);
+    case '%':
+      return right === 0 ? undefined : left % right;
+    case '<<':
+      return right < 0 || right > 63 ? undefined : left * 2 ** right;
+    case '>>':
+      return right < 0 || right > 63 ? undefined : Math.floor(left / 2 ** right);
     case '&':
     case '|':
     case '^':
       return bitwise(op, left, right);
-    case '<': return left < right ? 1 : 0;
-    case '>': return left > right ? 1 : 0;
-    case '<=': return left <= right ? 1 : 0;
-    case '>=': return left >= right ? 1 : 0;
-    case '==': return left === right ? 1 : 0;
-    case '!=': return left !== right ? 1 : 0;
-    case '&&': return left !== 0 && right !== 0 ? 1 : 0;
-    case '||': return left !== 0 || right !== 0 ? 1 : 0;
-    default: return undefined;
+    case '<':
+      return left < right ? 1 : 0;
+    case '>':
+      return left > right ? 1 : 0;
+    case '<=':
+      return left <= right ? 1 : 0;
+    case '>=':
+      return left >= right ? 1 : 0;
+    case '==':
+      return left === right ? 1 : 0;
+    case '!=':
+      return left !== right ? 1 : 0;
+    case '&&':
+      return left !== 0 && right !== 0 ? 1 : 0;
+    case '||':
+      return left !== 0 || right !== 0 ? 1 : 0;
+    default:
+      return undefined;
   }
 }

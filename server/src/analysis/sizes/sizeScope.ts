@@ -12,15 +12,7 @@ import { AllocationSite, allocationSite } from '../allocationSites';
 import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
 import { Expr, printExpr } from './expressions';
 import type { FileFacts } from '../fileFacts';
-import {
-  TypeEnvironment,
-  createTypeEnvironment,
-  expandTypedef,
-  findMember,
-  isUnknown,
-  sizeOfType,
-  typeTitle,
-} from './structLayout';
+import { TypeEnvironment, createTypeEnvironment, expandTypedef, findMember, isUnknown, sizeOfType, typeTitle } from './structLayout';
 import { TypeDeclarations, TypeRef, collectTypeDeclarations } from '../../parsing/typeDeclarations';
 
 type Variables = ReadonlyMap<string, TypeRef | 'ambiguous'>;
@@ -163,7 +155,11 @@ export function parseTypeName(text: string): TypeRef | undefined {
     rest = rest.slice(0, match.index).trim();
   }
   const pointers = (rest.match(/\*/g) ?? []).length;
-  const base = rest.replace(/\*/g, ' ').replace(/\b(const|volatile|__iomem|__user|__rcu|__force)\b/g, ' ').replace(/\s+/g, ' ').trim();
+  const base = rest
+    .replace(/\*/g, ' ')
+    .replace(/\b(const|volatile|__iomem|__user|__rcu|__force)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!base || dims.some((dim) => dim === '')) return undefined;
   return { base, pointers, dims };
 }
@@ -266,18 +262,18 @@ export interface BoundScope {
  * included local headers and merged macro table (the database computes them once for every
  * evaluator of the file).
  */
-export function bindSizeScope(facts: FileFacts, folder: readonly FileFacts[], headers: readonly FileFacts[], macros: ReadonlyMap<string, MacroDefinition>, typeDeclarationsOf: DeclarationsOf): BoundScope {
+export function bindSizeScope(
+  facts: FileFacts,
+  folder: readonly FileFacts[],
+  headers: readonly FileFacts[],
+  macros: ReadonlyMap<string, MacroDefinition>,
+  typeDeclarationsOf: DeclarationsOf,
+): BoundScope {
   const base = createScope(facts.config, macros);
   const others = folder.filter((file) => !headers.includes(file));
   let environment: TypeEnvironment | undefined;
   const evaluate = (text: string) => evaluateText(text, fileScope);
-  environment = createTypeEnvironment(
-    facts.config,
-    typeDeclarationsOf(facts),
-    headers.map(typeDeclarationsOf),
-    others.map(typeDeclarationsOf),
-    evaluate,
-  );
+  environment = createTypeEnvironment(facts.config, typeDeclarationsOf(facts), headers.map(typeDeclarationsOf), others.map(typeDeclarationsOf), evaluate);
   const globals = new Map<string, TypeRef | 'ambiguous'>();
   collectVariables(facts.tree.rootNode, globals, true);
   const scopeWith = (variables: Variables): ConstantScope => {

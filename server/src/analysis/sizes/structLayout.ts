@@ -261,7 +261,10 @@ export function describeLayout(layout: RecordLayout): string {
   const shown =
     flat.length <= SHOWN_MEMBERS
       ? flat
-      : [...flat].sort((a, b) => b.size - a.size).slice(0, SHOWN_MEMBERS - 1).sort((a, b) => a.offset - b.offset);
+      : [...flat]
+          .sort((a, b) => b.size - a.size)
+          .slice(0, SHOWN_MEMBERS - 1)
+          .sort((a, b) => a.offset - b.offset);
   const parts = shown.map((member) => {
     const name = member.name ?? `<anonymous ${member.type.base.split(' ')[0]}>`;
     const where = member.bits !== undefined ? `@${member.offset}+${member.bitOffset} bits` : `@${member.offset}`;

@@ -64,7 +64,18 @@ export interface FileSummaryInputs {
 /** Nodes that hold definitions and file-scope items without being one: `#ifdef` blocks, ERROR wrappers. */
 const CONTAINERS = new Set(['translation_unit', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'ERROR', 'linkage_specification', 'declaration_list']);
 /** Parts of a container that are neither a definition nor an item. */
-const CONTAINER_PARTS = new Set(['identifier', 'preproc_arg', 'preproc_defined', 'binary_expression', 'unary_expression', 'parenthesized_expression', 'call_expression', 'number_literal', 'char_literal', 'string_literal']);
+const CONTAINER_PARTS = new Set([
+  'identifier',
+  'preproc_arg',
+  'preproc_defined',
+  'binary_expression',
+  'unary_expression',
+  'parenthesized_expression',
+  'call_expression',
+  'number_literal',
+  'char_literal',
+  'string_literal',
+]);
 
 /** Definitions and file-scope items of a tree, in document order, without walking any body. */
 export function topLevelParts(tree: Tree): { functions: Node[]; items: { node: Node; rootChild: boolean }[] } {
@@ -95,7 +106,12 @@ function itemKey(node: Node): string {
 
 function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): ItemFacts {
   const row = node.startPosition.row;
-  const relative = (inner: Node): Span => ({ startLine: inner.startPosition.row - row, startColumn: inner.startPosition.column, endLine: inner.endPosition.row - row, endColumn: inner.endPosition.column });
+  const relative = (inner: Node): Span => ({
+    startLine: inner.startPosition.row - row,
+    startColumn: inner.startPosition.column,
+    endLine: inner.endPosition.row - row,
+    endColumn: inner.endPosition.column,
+  });
   // tree-sitter's own descendantsOfType runs inside the WebAssembly module: fast on big tables.
   const calls = node.descendantsOfType(['call_expression']).filter((inner): inner is Node => !!inner);
   const pairs = node.descendantsOfType(['initializer_pair', 'assignment_expression']).filter((inner): inner is Node => !!inner);
@@ -248,7 +264,13 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
     mentionsRegmap ||= facts.mentionsRegmap;
   }
   const semanticKey = hashText(
-    JSON.stringify([inputs.path, functions.map((entry) => entry.semanticKey), registrations.map((registration) => [registration.callback, registration.context, registration.via, registration.requires ?? '']), regmapLockOverride, mentionsRegmap]),
+    JSON.stringify([
+      inputs.path,
+      functions.map((entry) => entry.semanticKey),
+      registrations.map((registration) => [registration.callback, registration.context, registration.via, registration.requires ?? '']),
+      regmapLockOverride,
+      mentionsRegmap,
+    ]),
   );
   return { path: inputs.path, configKey: inputs.configKey, macrosKey: inputs.macrosKey, functions, registrations, regmapLockOverride, mentionsRegmap, semanticKey, items };
 }

@@ -114,7 +114,13 @@ class SummaryBuilder {
 
   maskFact(node: Node, value: MaskFact['value'], variable?: string): MaskFact {
     const tokens = node.type === 'identifier' ? [node] : this.index.within(node, ['identifier']);
-    return { value, text: node.text, span: this.span(node), ...(variable ? { variable } : {}), tokens: tokens.map((token) => ({ text: token.text, offset: token.startIndex - node.startIndex, span: this.span(token) })) };
+    return {
+      value,
+      text: node.text,
+      span: this.span(node),
+      ...(variable ? { variable } : {}),
+      tokens: tokens.map((token) => ({ text: token.text, offset: token.startIndex - node.startIndex, span: this.span(token) })),
+    };
   }
 
   /** The mask an expression stands for: a constant, or a local variable assigned exactly once. */
@@ -163,7 +169,8 @@ class SummaryBuilder {
       if (free.sleeps === 'always') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: false }, catalogued: true };
       // kvfree() sleeps only on the vfree() path, which depends on the memory: a claim only for
       // frees that release vmalloc memory alone.
-      if (free.sleeps === 'unless-interrupt' && free.releases.length === 1 && free.releases[0] === 'vmalloc') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: true }, catalogued: true };
+      if (free.sleeps === 'unless-interrupt' && free.releases.length === 1 && free.releases[0] === 'vmalloc')
+        return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: true }, catalogued: true };
       return { catalogued: true };
     }
     if (sleeper(name)) return { sleep: { kind: 'sleeper', name }, catalogued: true };
