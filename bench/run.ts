@@ -72,12 +72,14 @@ async function parseVsAnalysis(kernel: string): Promise<void> {
   let findings = 0;
   const byFolder = new Map<string, string[]>();
   for (const { file } of texts) byFolder.set(path.dirname(file), [...(byFolder.get(path.dirname(file)) ?? []), file]);
+  // One database for the run, as each CLI worker holds one: a folder's summaries are built once.
+  const db = new AnalysisDatabase();
   for (const folderFiles of byFolder.values()) {
     const cache = new FolderFactsCache(parser, MAX_FILE_SIZE);
     for (const file of folderFiles) {
       const loaded = cache.loadResult(file, DEFAULT_CONFIG);
       if (!('facts' in loaded)) continue;
-      findings += analyzeFile(loaded.facts, cache.siblingsOf(file, DEFAULT_CONFIG)).findings.length;
+      findings += analyzeFile(loaded.facts, cache.siblingsOf(file, DEFAULT_CONFIG), {}, db).findings.length;
     }
     cache.clear();
   }
@@ -101,7 +103,7 @@ async function parseVsAnalysis(kernel: string): Promise<void> {
     native = `not measured: the native binding did not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
   }
 
-  out('## 1. Parse alone vs full analysis: drivers/net/ethernet/intel');
+  out(`## 1. Parse alone vs full analysis: ${path.relative(kernel, dir)}`);
   out();
   out(`${texts.length} files (${files.length - texts.length} skipped), ${(bytes / 1e6).toFixed(1)} MB, one thread, files in the page cache.`);
   out();

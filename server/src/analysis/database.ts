@@ -48,7 +48,8 @@ export class AnalysisDatabase {
   private readonly tables: RegistrationTables = registrationTables();
   private readonly summaries = new WeakMap<FileFacts, FileSummary>();
   private readonly latest = new Map<string, FileSummary>();
-  private readonly macros = new WeakMap<FileFacts, { headers: readonly FileFacts[]; macros: Map<string, MacroDefinition>; key: string }>();
+  private readonly macros = new WeakMap<FileFacts, { headers: readonly FileFacts[]; macros: Map<string, MacroDefinition>; key: string; byPath: ReadonlyMap<string, FileFacts> }>();
+  private readonly memberIndexes = new Map<string, { members: readonly FileFacts[]; byPath: Map<string, FileFacts> }>();
   private readonly folderIndexes = new WeakMap<readonly FileFacts[], Map<string, FileFacts>>();
   private readonly compositions = new Map<string, AtomicComposition>();
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: AtomicView }>();
@@ -139,6 +140,21 @@ export class AnalysisDatabase {
     return this.macroScopeIn(facts, this.folderIndex(folder));
   }
 
+  /**
+   * The members of a folder view by resolved path: one map per member set, so every file of a
+   * folder (and its macro scopes) shares it. Bounded like `compositions`.
+   */
+  private membersIndex(members: readonly FileFacts[]): Map<string, FileFacts> {
+    const key = members.map((member) => member.path).join('\u0000');
+    const cached = this.memberIndexes.get(key);
+    if (cached && cached.members.length === members.length && cached.members.every((member, index) => member === members[index])) return cached.byPath;
+    const byPath = new Map(members.map((member) => [path.resolve(member.path), member]));
+    this.memberIndexes.delete(key);
+    this.memberIndexes.set(key, { members, byPath });
+    if (this.memberIndexes.size > COMPOSITION_LIMIT) this.memberIndexes.delete(this.memberIndexes.keys().next().value!);
+    return byPath;
+  }
+
   /** The folder's files by resolved path, built once per folder list. */
   private folderIndex(folder: readonly FileFacts[]): Map<string, FileFacts> {
     let index = this.folderIndexes.get(folder);
@@ -151,13 +167,18 @@ export class AnalysisDatabase {
 
   private macroScopeIn(view: FileFacts, byPath: ReadonlyMap<string, FileFacts>): { macros: ReadonlyMap<string, MacroDefinition>; key: string } {
     const facts = view.base ?? view;
-    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
     const cached = this.macros.get(facts);
-    if (cached && cached.headers.length === headers.length && cached.headers.every((header, index) => header === headers[index])) return cached;
+    // The same folder index as last time: the includes resolve to the same headers.
+    if (cached && cached.byPath === byPath) return cached;
+    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
+    if (cached && cached.headers.length === headers.length && cached.headers.every((header, index) => header === headers[index])) {
+      cached.byPath = byPath;
+      return cached;
+    }
     const macros = mergedMacros(facts, headers, this.declarationsOf);
     const parts: string[] = [];
     for (const macro of macros.values()) parts.push(`${macro.name}(${macro.params?.join(',') ?? '-'})${macro.conflicting ? '!' : ''}=${macro.body}`);
-    const entry = { headers, macros, key: hashText(parts.join('\n')) };
+    const entry = { headers, macros, key: hashText(parts.join('\n')), byPath };
     this.macros.set(facts, entry);
     return entry;
   }
@@ -194,8 +215,9 @@ export class AnalysisDatabase {
    * the CLI restarts its per-file time bound there, so each file's bound covers its own summary.
    */
   prepareFolder(files: readonly FileFacts[], before: (path: string) => void): void {
-    const byPath = new Map(files.map((member) => [path.resolve(member.path), member]));
-    for (const member of files.map((file) => file.base ?? file)) {
+    const members = files.map((file) => file.base ?? file).sort((a, b) => a.path.localeCompare(b.path));
+    const byPath = this.membersIndex(members);
+    for (const member of members) {
       if (this.summaries.has(member)) continue;
       before(member.path);
       this.fileSummaryIn(member, byPath);
@@ -209,7 +231,7 @@ export class AnalysisDatabase {
     if (cached && sameMembers(cached.folder, folder)) return cached.view;
     const members = [facts, ...folder.filter((other) => other.path !== facts.path)].sort((a, b) => a.path.localeCompare(b.path));
     // Every member's macro scope comes from the same folder: its includes resolve among the members.
-    const byPath = new Map(members.map((member) => [path.resolve(member.path), member]));
+    const byPath = this.membersIndex(members);
     const files = members.map((member) => this.fileSummaryIn(member, byPath));
     const key = files.map((file) => `${file.path}\u0000${file.semanticKey}`).join('\u0001');
     let composition = this.compositions.get(key);

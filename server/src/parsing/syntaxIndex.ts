@@ -17,8 +17,32 @@ function firstAtOrAfter(nodes: readonly Node[], start: number): number {
   return low;
 }
 
+/**
+ * Every node type the function analyses ask about (locks/lockRegions.ts, summaries/): one walk of
+ * the subtree collects them all, and each question filters that list. A walk per type list cost
+ * a marshalling pass of the whole function each.
+ */
+const INDEXED_TYPES = [
+  'call_expression',
+  'identifier',
+  'field_identifier',
+  'if_statement',
+  'conditional_expression',
+  'while_statement',
+  'do_statement',
+  'for_statement',
+  'switch_statement',
+  'goto_statement',
+  'return_statement',
+  'init_declarator',
+  'assignment_expression',
+  'initializer_pair',
+];
+const INDEXED = new Set(INDEXED_TYPES);
+
 export class SyntaxIndex {
   private readonly byTypes = new Map<string, Node[]>();
+  private all?: { nodes: Node[]; types: string[] };
 
   constructor(private readonly root: Node) {}
 
@@ -26,8 +50,19 @@ export class SyntaxIndex {
     const key = types.join(',');
     let nodes = this.byTypes.get(key);
     if (!nodes) {
-      // tree-sitter walks inside WebAssembly and marshals only the matches.
-      nodes = this.root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
+      if (types.every((type) => INDEXED.has(type))) {
+        // tree-sitter walks inside WebAssembly and marshals only the matches, in document order;
+        // each node's type is read once (a call into WebAssembly per read).
+        if (!this.all) {
+          const found = this.root.descendantsOfType(INDEXED_TYPES).filter((node): node is Node => node !== null);
+          this.all = { nodes: found, types: found.map((node) => node.type) };
+        }
+        const wanted = new Set(types);
+        const all = this.all;
+        nodes = all.nodes.filter((_, index) => wanted.has(all.types[index]));
+      } else {
+        nodes = this.root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
+      }
       this.byTypes.set(key, nodes);
     }
     return nodes;
