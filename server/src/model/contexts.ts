@@ -19,23 +19,11 @@ export interface SectionCall {
 
 /** Calls that open an atomic section (§4.1, include/linux/spinlock.h, rwlock.h, preempt.h, irqflags.h, bottom_half.h, rcupdate.h, smp.h, percpu-defs.h, local_lock.h; 6.1). */
 export const SECTION_OPENERS = [
-  ...['spin_lock', 'spin_lock_bh', 'spin_lock_irq', 'spin_lock_irqsave', 'spin_lock_nested', 'spin_lock_irqsave_nested', 'spin_lock_nest_lock', 'spin_lock_bh_nested'].map((name) => ({
-    name,
-    class: 'spin' as const,
-    lockArg: 0,
-  })),
+  ...['spin_lock', 'spin_lock_bh', 'spin_lock_irq', 'spin_lock_irqsave', 'spin_lock_nested', 'spin_lock_irqsave_nested', 'spin_lock_nest_lock', 'spin_lock_bh_nested'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
   ...['spin_trylock', 'spin_trylock_bh', 'spin_trylock_irq', 'spin_trylock_irqsave'].map((name) => ({ name, class: 'spin' as const, lockArg: 0, conditional: true })),
-  ...['raw_spin_lock', 'raw_spin_lock_bh', 'raw_spin_lock_irq', 'raw_spin_lock_irqsave', 'raw_spin_lock_nested', 'raw_spin_lock_irqsave_nested'].map((name) => ({
-    name,
-    class: 'raw_spin' as const,
-    lockArg: 0,
-  })),
+  ...['raw_spin_lock', 'raw_spin_lock_bh', 'raw_spin_lock_irq', 'raw_spin_lock_irqsave', 'raw_spin_lock_nested', 'raw_spin_lock_irqsave_nested'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),
   ...['raw_spin_trylock', 'raw_spin_trylock_bh', 'raw_spin_trylock_irq', 'raw_spin_trylock_irqsave'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0, conditional: true })),
-  ...['read_lock', 'read_lock_bh', 'read_lock_irq', 'read_lock_irqsave', 'write_lock', 'write_lock_bh', 'write_lock_irq', 'write_lock_irqsave', 'write_lock_nested'].map((name) => ({
-    name,
-    class: 'rwlock' as const,
-    lockArg: 0,
-  })),
+  ...['read_lock', 'read_lock_bh', 'read_lock_irq', 'read_lock_irqsave', 'write_lock', 'write_lock_bh', 'write_lock_irq', 'write_lock_irqsave', 'write_lock_nested'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0 })),
   ...['read_trylock', 'write_trylock', 'write_trylock_irqsave'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0, conditional: true })),
   { name: 'rcu_read_lock', class: 'rcu' },
   { name: 'rcu_read_lock_bh', class: 'rcu_bh' },
@@ -57,11 +45,7 @@ export const SECTION_OPENERS = [
 export const SECTION_CLOSERS = [
   ...['spin_unlock', 'spin_unlock_bh', 'spin_unlock_irq', 'spin_unlock_irqrestore'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
   ...['raw_spin_unlock', 'raw_spin_unlock_bh', 'raw_spin_unlock_irq', 'raw_spin_unlock_irqrestore'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),
-  ...['read_unlock', 'read_unlock_bh', 'read_unlock_irq', 'read_unlock_irqrestore', 'write_unlock', 'write_unlock_bh', 'write_unlock_irq', 'write_unlock_irqrestore'].map((name) => ({
-    name,
-    class: 'rwlock' as const,
-    lockArg: 0,
-  })),
+  ...['read_unlock', 'read_unlock_bh', 'read_unlock_irq', 'read_unlock_irqrestore', 'write_unlock', 'write_unlock_bh', 'write_unlock_irq', 'write_unlock_irqrestore'].map((name) => ({ name, class: 'rwlock' as const, lockArg: 0 })),
   { name: 'rcu_read_unlock', class: 'rcu' },
   { name: 'rcu_read_unlock_bh', class: 'rcu_bh' },
   { name: 'rcu_read_unlock_sched', class: 'rcu_sched' },
@@ -135,23 +119,9 @@ export function sleepingUnlock(name: string): boolean {
  * sleep on the caller's mask (include/linux/preempt.h, gfp.h, irqflags.h; 6.1).
  */
 export const CONTEXT_QUERIES: ReadonlySet<string> = new Set([
-  'in_interrupt',
-  'in_irq',
-  'in_softirq',
-  'in_serving_softirq',
-  'in_hardirq',
-  'in_nmi',
-  'in_task',
-  'in_atomic',
-  'irqs_disabled',
-  'preemptible',
-  'in_atomic_preempt_off',
-  'gfpflags_allow_blocking',
-  'rcu_read_lock_held',
-  'lockdep_is_held',
-  'spin_is_locked',
-  'oops_in_progress',
-  'system_state',
+  'in_interrupt', 'in_irq', 'in_softirq', 'in_serving_softirq', 'in_hardirq', 'in_nmi', 'in_task', 'in_atomic',
+  'irqs_disabled', 'preemptible', 'in_atomic_preempt_off', 'gfpflags_allow_blocking', 'rcu_read_lock_held',
+  'lockdep_is_held', 'spin_is_locked', 'oops_in_progress', 'system_state',
 ]);
 
 /** How the kernel runs a registered callback. */

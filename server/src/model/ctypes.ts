@@ -47,71 +47,18 @@ const C_TYPES = {
 
 /** Kernel typedefs of fixed width (include/linux/types.h, include/uapi/asm-generic/int-ll64.h, 6.1). */
 const KERNEL_TYPEDEFS = {
-  u8: 'unsigned char',
-  s8: 'signed char',
-  __u8: 'unsigned char',
-  __s8: 'signed char',
-  uint8_t: 'unsigned char',
-  int8_t: 'signed char',
-  u16: 'unsigned short',
-  s16: 'short',
-  __u16: 'unsigned short',
-  __s16: 'short',
-  uint16_t: 'unsigned short',
-  int16_t: 'short',
-  u32: 'unsigned int',
-  s32: 'int',
-  __u32: 'unsigned int',
-  __s32: 'int',
-  uint32_t: 'unsigned int',
-  int32_t: 'int',
-  u64: 'unsigned long long',
-  s64: 'long long',
-  __u64: 'unsigned long long',
-  __s64: 'long long',
-  uint64_t: 'unsigned long long',
-  int64_t: 'long long',
-  __le16: 'unsigned short',
-  __be16: 'unsigned short',
-  __le32: 'unsigned int',
-  __be32: 'unsigned int',
-  __le64: 'unsigned long long',
-  __be64: 'unsigned long long',
-  __sum16: 'unsigned short',
-  __wsum: 'unsigned int',
-  size_t: 'unsigned long',
-  ssize_t: 'long',
-  ptrdiff_t: 'long',
-  uintptr_t: 'unsigned long',
-  intptr_t: 'long',
-  __kernel_size_t: 'unsigned long',
-  __kernel_ssize_t: 'long',
-  ulong: 'unsigned long',
-  uint: 'unsigned int',
-  ushort: 'unsigned short',
-  uchar: 'unsigned char',
-  loff_t: 'long long',
-  __kernel_loff_t: 'long long',
-  time64_t: 'long long',
-  ktime_t: 'long long',
-  sector_t: 'unsigned long long',
-  blkcnt_t: 'unsigned long long',
-  gfp_t: 'unsigned int',
-  fmode_t: 'unsigned int',
-  umode_t: 'unsigned short',
-  pid_t: 'int',
-  uid_t: 'unsigned int',
-  gid_t: 'unsigned int',
-  pgoff_t: 'unsigned long',
-  irq_hw_number_t: 'unsigned long',
-  netdev_features_t: 'unsigned long long',
-  slab_flags_t: 'unsigned int',
-  atomic_t: 'int',
-  atomic64_t: 'long long',
-  atomic_long_t: 'long',
-  refcount_t: 'int',
-  kuid_t: 'unsigned int',
-  kgid_t: 'unsigned int',
+  u8: 'unsigned char', s8: 'signed char', __u8: 'unsigned char', __s8: 'signed char', uint8_t: 'unsigned char', int8_t: 'signed char',
+  u16: 'unsigned short', s16: 'short', __u16: 'unsigned short', __s16: 'short', uint16_t: 'unsigned short', int16_t: 'short',
+  u32: 'unsigned int', s32: 'int', __u32: 'unsigned int', __s32: 'int', uint32_t: 'unsigned int', int32_t: 'int',
+  u64: 'unsigned long long', s64: 'long long', __u64: 'unsigned long long', __s64: 'long long', uint64_t: 'unsigned long long', int64_t: 'long long',
+  __le16: 'unsigned short', __be16: 'unsigned short', __le32: 'unsigned int', __be32: 'unsigned int',
+  __le64: 'unsigned long long', __be64: 'unsigned long long', __sum16: 'unsigned short', __wsum: 'unsigned int',
+  size_t: 'unsigned long', ssize_t: 'long', ptrdiff_t: 'long', uintptr_t: 'unsigned long', intptr_t: 'long',
+  __kernel_size_t: 'unsigned long', __kernel_ssize_t: 'long', ulong: 'unsigned long', uint: 'unsigned int', ushort: 'unsigned short', uchar: 'unsigned char',
+  loff_t: 'long long', __kernel_loff_t: 'long long', time64_t: 'long long', ktime_t: 'long long', sector_t: 'unsigned long long', blkcnt_t: 'unsigned long long',
+  gfp_t: 'unsigned int', fmode_t: 'unsigned int', umode_t: 'unsigned short', pid_t: 'int', uid_t: 'unsigned int', gid_t: 'unsigned int',
+  pgoff_t: 'unsigned long', irq_hw_number_t: 'unsigned long', netdev_features_t: 'unsigned long long', slab_flags_t: 'unsigned int',
+  atomic_t: 'int', atomic64_t: 'long long', atomic_long_t: 'long', refcount_t: 'int', kuid_t: 'unsigned int', kgid_t: 'unsigned int',
 } as const satisfies Record<string, keyof typeof C_TYPES>;
 
 /** Typedefs that are 64-bit on LP64 and configuration-dependent on 32-bit arm (CONFIG_ARM_LPAE, CONFIG_ARCH_DMA_ADDR_T_64BIT). */
@@ -140,25 +87,12 @@ export function canonicalTypeName(text: string): string {
   const words = text
     .replace(/\*/g, ' * ')
     .split(/\s+/)
-    .filter(
-      (word) => word && !['const', 'volatile', 'register', 'static', 'extern', 'inline', '__iomem', '__user', '__rcu', '__force', '__percpu', '__must_check', 'restrict', '__restrict'].includes(word),
-    );
+    .filter((word) => word && !['const', 'volatile', 'register', 'static', 'extern', 'inline', '__iomem', '__user', '__rcu', '__force', '__percpu', '__must_check', 'restrict', '__restrict'].includes(word));
   const joined = words.join(' ');
   const aliases: Record<string, string> = {
-    unsigned: 'unsigned int',
-    signed: 'int',
-    'signed int': 'int',
-    'short int': 'short',
-    'unsigned short int': 'unsigned short',
-    'signed short': 'short',
-    'long int': 'long',
-    'unsigned long int': 'unsigned long',
-    'signed long': 'long',
-    'long long int': 'long long',
-    'signed long long': 'long long',
-    'unsigned long long int': 'unsigned long long',
-    'long unsigned int': 'unsigned long',
-    'long unsigned': 'unsigned long',
+    unsigned: 'unsigned int', signed: 'int', 'signed int': 'int', 'short int': 'short', 'unsigned short int': 'unsigned short', 'signed short': 'short',
+    'long int': 'long', 'unsigned long int': 'unsigned long', 'signed long': 'long', 'long long int': 'long long', 'signed long long': 'long long',
+    'unsigned long long int': 'unsigned long long', 'long unsigned int': 'unsigned long', 'long unsigned': 'unsigned long',
   };
   return aliases[joined] ?? joined;
 }
@@ -193,8 +127,7 @@ export function pointerLayout(config: ModelConfig): ScalarLayout {
 /** Width in bits and signedness of an integer type, for `~`, casts and literal suffixes. */
 export function integerType(name: string, config: ModelConfig): { bits: number; signed: boolean } | undefined {
   const canonical = canonicalTypeName(name);
-  const base =
-    canonical in KERNEL_TYPEDEFS ? KERNEL_TYPEDEFS[canonical as keyof typeof KERNEL_TYPEDEFS] : canonical in LP64_ONLY_TYPEDEFS && dataModel(config.arch) === 'LP64' ? 'unsigned long long' : canonical;
+  const base = canonical in KERNEL_TYPEDEFS ? KERNEL_TYPEDEFS[canonical as keyof typeof KERNEL_TYPEDEFS] : canonical in LP64_ONLY_TYPEDEFS && dataModel(config.arch) === 'LP64' ? 'unsigned long long' : canonical;
   // Plain char is unsigned on arm and arm64 (and everywhere from 6.2, -funsigned-char): no fixed sign.
   if (!(base in C_TYPES) || base === 'float' || base === 'double' || base === 'void *' || base === 'char') return undefined;
   if (['atomic_t', 'atomic64_t', 'atomic_long_t', 'refcount_t', 'kuid_t', 'kgid_t'].includes(canonical)) return undefined;

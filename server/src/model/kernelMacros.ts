@@ -18,12 +18,7 @@ export function kernelMacroValues(config: ModelConfig): Map<string, number> {
     ['BITS_PER_BYTE', 8],
   ]);
   // include/linux/sizes.h: SZ_1 … SZ_2G, and SZ_4G on every supported release.
-  const units: [string, number][] = [
-    ['', 1],
-    ['K', 1024],
-    ['M', 1024 ** 2],
-    ['G', 1024 ** 3],
-  ];
+  const units: [string, number][] = [['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]];
   for (const [suffix, unit] of units) {
     for (let power = 0; power < 10; power++) {
       const value = unit * 2 ** power;

@@ -2,7 +2,18 @@
 // (page allocator) to top (devres, mempool, dma_pool). Hovers print paths through these; the
 // allocator-map view draws them.
 
-export type LayerId = 'buddy' | 'cma' | 'slub' | 'kmalloc-large' | 'vmalloc' | 'kvmalloc' | 'dma-api' | 'dma-pool' | 'devres' | 'mempool' | 'percpu';
+export type LayerId =
+  | 'buddy'
+  | 'cma'
+  | 'slub'
+  | 'kmalloc-large'
+  | 'vmalloc'
+  | 'kvmalloc'
+  | 'dma-api'
+  | 'dma-pool'
+  | 'devres'
+  | 'mempool'
+  | 'percpu';
 
 export interface Layer {
   id: LayerId;
