@@ -2,11 +2,11 @@
 // "Fix all Kernel Alloc Lens problems" (source.fixAll.kernelAllocLens, what codeActionsOnSave
 // asks for) applies each finding's preferred fix at once, leaving out fixes whose edits overlap.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, PublishedDiagnostics } from '../support/lspClient';
+import { before, describe, test } from 'node:test';
+import { applyLspEdits } from '../support/findings';
+import { PublishedDiagnostics, serverForSuite } from '../support/lspClient';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Position = { line: number; character: number };
 
 const FIX_ALL = 'source.fixAll.kernelAllocLens';
 
@@ -34,22 +34,10 @@ const TEXT = [
   '',
 ].join('\n');
 
-function offsetOf(text: string, { line, character }: Position): number {
-  const lines = text.split('\n');
-  return lines.slice(0, line).reduce((sum, current) => sum + current.length + 1, 0) + character;
-}
-
-/** Applies LSP text edits as a client does: all ranges refer to the text before any edit. */
-function applyEdits(text: string, edits: { range: { start: Position; end: Position }; newText: string }[]): string {
-  const sorted = edits.map((edit) => ({ start: offsetOf(text, edit.range.start), end: offsetOf(text, edit.range.end), newText: edit.newText })).sort((a, b) => b.start - a.start);
-  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].end <= sorted[i - 1].start, 'edits do not overlap');
-  return sorted.reduce((result, edit) => result.slice(0, edit.start) + edit.newText + result.slice(edit.end), text);
-}
-
 const whole = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 describe('rule links, plain-text messages and fix-all', () => {
-  let client: LspClient;
+  const client = serverForSuite();
   const uri = 'file:///tmp/kalloc-lsp-code-actions/fixall.c';
   let version = 1;
   let text = TEXT;
@@ -70,12 +58,7 @@ describe('rule links, plain-text messages and fix-all', () => {
   const rules = (diagnostics: Json[]) => diagnostics.map((d) => `${d.range.start.line}:${d.code}`).sort();
 
   before(async () => {
-    client = new LspClient();
-    await client.initialize();
     published = await client.open(uri, TEXT, version);
-  });
-  after(async () => {
-    await client.shutdown();
   });
 
   test('the document has the three findings the fixes are for', () => {
@@ -129,7 +112,7 @@ describe('rule links, plain-text messages and fix-all', () => {
     // kzalloc-open-coded and alloc-size-overflow both rewrite the kmalloc callee: the first in
     // source order (kzalloc, its span starts at the call) wins, the other waits for the next run.
     assert.deepEqual(action.diagnostics.map((d: Json) => d.code).sort(), ['gfp-sleep-in-atomic', 'kzalloc-open-coded']);
-    const fixed = applyEdits(text, action.edit.changes[uri]);
+    const fixed = applyLspEdits(text, action.edit.changes[uri]);
     assert.match(fixed, /\ttable = kzalloc\(n \* sizeof\(\*table\), GFP_KERNEL\);\n\tif/);
     assert.doesNotMatch(fixed, /memset/);
     assert.match(fixed, /\tbuf = kmalloc\(64, GFP_ATOMIC\);/);
@@ -139,7 +122,7 @@ describe('rule links, plain-text messages and fix-all', () => {
 
   test('the next fix-all takes the fix left out, and then there is nothing to fix', async () => {
     const [action] = await codeActions([FIX_ALL]);
-    const fixed = applyEdits(text, action.edit.changes[uri]);
+    const fixed = applyLspEdits(text, action.edit.changes[uri]);
     assert.match(fixed, /\ttable = kcalloc\(n, sizeof\(\*table\), GFP_KERNEL\);/);
     assert.deepEqual((await replaceText(fixed)).diagnostics, []);
     assert.deepEqual(await codeActions([FIX_ALL]), [], 'no action when nothing is fixable');

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { applyLspEdits } from '../support/findings';
+import { LspClient, serverForSuite } from '../support/lspClient';
 import { EXAMPLES } from '../support/paths';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -14,17 +15,6 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const file = path.join(EXAMPLES, 'ringbuf-drv', 'ringbuf.c');
 const original = fs.readFileSync(file, 'utf8');
 const uri = LspClient.uriOf(file);
-
-/** Applies LSP TextEdits (single document, non-overlapping) to a text. */
-function applyEdits(text: string, edits: readonly Json[]): string {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-  const offset = (position: Json) => starts[position.line] + position.character;
-  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
-  let result = text;
-  for (const edit of sorted) result = result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end));
-  return result;
-}
 
 /** `line:rule` of each diagnostic, 1-based lines, sorted. */
 function findings(diagnostics: readonly Json[]): string[] {
@@ -38,16 +28,11 @@ function lineOf(needle: string): number {
   return index + 1;
 }
 
-let client: LspClient;
+const client = serverForSuite();
 let version = 1;
 let published: Json[];
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   published = (await client.open(uri, original, version)).diagnostics;
-});
-after(async () => {
-  await client.shutdown();
 });
 
 async function fixFor(rule: string, title: RegExp): Promise<Json> {
@@ -69,7 +54,7 @@ async function reanalyse(text: string): Promise<Json[]> {
 test('kzalloc(RB_HISTORY_BYTES) offers kvzalloc() with every kfree() of priv->history as kvfree()', async () => {
   const fix = await fixFor('kmalloc-too-large', /^Use kvzalloc\(\)/);
   assert.equal(fix.isPreferred, true);
-  const fixed = applyEdits(original, fix.edit.changes[uri]);
+  const fixed = applyLspEdits(original, fix.edit.changes[uri]);
   const expected = original.replace('kzalloc(RB_HISTORY_BYTES', 'kvzalloc(RB_HISTORY_BYTES').split('kfree(priv->history);').join('kvfree(priv->history);');
   assert.equal(original.split('kfree(priv->history);').length - 1, 2);
   assert.equal(fixed, expected);
@@ -85,7 +70,7 @@ test('kzalloc(RB_HISTORY_BYTES) offers kvzalloc() with every kfree() of priv->hi
 
 test('vzalloc(RB_FRAME_LEN) passed to dma_map_single() offers kzalloc(…, GFP_KERNEL) and kfree()', async () => {
   const fix = await fixFor('noncontiguous-dma', /^Allocate with kzalloc\(size, GFP_KERNEL\) and free with kfree\(\) \(1536 bytes/);
-  const fixed = applyEdits(original, fix.edit.changes[uri]);
+  const fixed = applyLspEdits(original, fix.edit.changes[uri]);
   // The kfree() in rb_setup_tx()'s error path (today a free-mismatch) is already the right free.
   const expected = original.replace('vzalloc(RB_FRAME_LEN)', 'kzalloc(RB_FRAME_LEN, GFP_KERNEL)').split('vfree(priv->tx_buf);').join('kfree(priv->tx_buf);');
   assert.equal(original.split('vfree(priv->tx_buf);').length - 1, 2);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { LspClient, serverForSuite } from '../support/lspClient';
 
 const HEADER = [
   '#include <linux/slab.h>',
@@ -25,7 +25,7 @@ const HEADER = [
 const CALL_LINE = 7;
 
 describe('headers opened with languageId cpp', () => {
-  let client: LspClient;
+  const client = serverForSuite();
   let root: string;
   const file = (relative: string, text = '') => {
     const full = path.join(root, relative);
@@ -47,13 +47,10 @@ describe('headers opened with languageId cpp', () => {
     return message.slice(`not analysing ${uri}: `.length);
   }
 
-  before(async () => {
+  before(() => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-lsp-headers-')));
-    client = new LspClient();
-    await client.initialize();
   });
-  after(async () => {
-    await client.shutdown();
+  after(() => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 

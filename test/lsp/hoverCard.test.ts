@@ -3,8 +3,8 @@
 // #define'd masks are expanded in the card and decoded when hovered; __GFP_NOWARN silences the
 // always-fails WARN on the card as it does in the kernel.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LspClient } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { serverForSuite } from '../support/lspClient';
 
 const uri = 'file:///tmp/kalloc-lsp-hover-card/drv.c';
 const lines = [
@@ -36,15 +36,10 @@ const lines = [
 ];
 const text = lines.join('\n');
 
-let client: LspClient;
+const client = serverForSuite();
 let diagnostics: any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 before(async () => {
-  client = new LspClient();
-  await client.initialize();
   diagnostics = (await client.open(uri, text)).diagnostics;
-});
-after(async () => {
-  await client.shutdown();
 });
 
 async function hoverAt(line: number, needle: string, offset = 1): Promise<string | null> {

@@ -3,8 +3,8 @@
 // hints in the requested range; none once `kernelAllocLens.inlayHints.enabled` is false.
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { after, before, test } from 'node:test';
-import { LspClient, isShowMessage } from '../support/lspClient';
+import { before, test } from 'node:test';
+import { LspClient, isShowMessage, serverForSuite } from '../support/lspClient';
 import { fixtureText } from '../support/fixtureText';
 import { FIXTURES } from '../support/paths';
 
@@ -16,14 +16,9 @@ const uri = LspClient.uriOf(file);
 
 const WHOLE = { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } };
 
-let client: LspClient;
+const client = serverForSuite({ capabilities: { workspace: { configuration: true, inlayHint: { refreshSupport: true } } } });
 before(async () => {
-  client = new LspClient();
-  await client.initialize({ workspace: { configuration: true, inlayHint: { refreshSupport: true } } });
   await client.open(uri, text);
-});
-after(async () => {
-  await client.shutdown();
 });
 
 function hints(range = WHOLE): Promise<Json[]> {

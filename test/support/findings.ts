@@ -28,3 +28,18 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   }
   return result;
 }
+
+interface LspPosition {
+  line: number;
+  character: number;
+}
+
+/** Applies LSP TextEdits of one document as a client does: every range refers to the text before any edit. */
+export function applyLspEdits(text: string, edits: readonly { range: { start: LspPosition; end: LspPosition }; newText: string }[]): string {
+  const starts = [0];
+  for (let index = 0; index < text.length; index++) if (text[index] === '\n') starts.push(index + 1);
+  const offset = ({ line, character }: LspPosition) => (line < starts.length ? Math.min(starts[line] + character, text.length) : text.length);
+  const sorted = edits.map((edit) => ({ start: offset(edit.range.start), end: offset(edit.range.end), newText: edit.newText })).sort((a, b) => b.start - a.start);
+  for (let index = 1; index < sorted.length; index++) assert.ok(sorted[index].end <= sorted[index - 1].start, 'edits do not overlap');
+  return sorted.reduce((result, edit) => result.slice(0, edit.start) + edit.newText + result.slice(edit.end), text);
+}

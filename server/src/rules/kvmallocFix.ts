@@ -10,7 +10,7 @@ import { allocApi } from '../model/apis';
 import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
 import { gfpAllowsBlocking } from '../model/gfp';
 import { KVMALLOC_NONBLOCKING } from '../model/routing';
-import { calleeName, calleeNames, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../parsing/syntax';
+import { calleeName, calleeNames, callArguments, descendantsOfType, spanOf } from '../parsing/syntax';
 import { AllocationTarget, allocationTarget } from '../analysis/provenance/allocationTarget';
 import { Fix, TextEdit } from './rule';
 
