@@ -15,9 +15,10 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 async function main(): Promise<void> {
   const parser = await createParser();
-  // One database per worker: a folder's summaries are built once and read by all its files.
-  const db = new AnalysisDatabase();
   port.on('message', (task: FolderTask) => {
+    // One database per task (a driver folder): its summaries are built once and read by all its
+    // files, and nothing outlives the folder, so a worker's memory stays that of one folder.
+    const db = new AnalysisDatabase();
     const exclude = new Set(task.exclude);
     const cache = new FolderFactsCache(parser, init.maxFileSize, { exclude, beforeLoad: (file) => post({ type: 'step', id: task.id, file }) });
     try {

@@ -35,6 +35,8 @@ import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
+/** Member indexes hold FileFacts (texts, node lists): only the few folders in use are kept. */
+const MEMBER_INDEX_LIMIT = 4;
 
 /** A file's atomic analysis within its folder: current summaries, and the composition over them. */
 export interface AtomicView extends ComposedFiles {
@@ -142,7 +144,7 @@ export class AnalysisDatabase {
 
   /**
    * The members of a folder view by resolved path: one map per member set, so every file of a
-   * folder (and its macro scopes) shares it. Bounded like `compositions`.
+   * folder (and its macro scopes) shares it. Bounded (MEMBER_INDEX_LIMIT): it holds FileFacts.
    */
   private membersIndex(members: readonly FileFacts[]): Map<string, FileFacts> {
     const key = members.map((member) => member.path).join('\u0000');
@@ -151,7 +153,7 @@ export class AnalysisDatabase {
     const byPath = new Map(members.map((member) => [path.resolve(member.path), member]));
     this.memberIndexes.delete(key);
     this.memberIndexes.set(key, { members, byPath });
-    if (this.memberIndexes.size > COMPOSITION_LIMIT) this.memberIndexes.delete(this.memberIndexes.keys().next().value!);
+    if (this.memberIndexes.size > MEMBER_INDEX_LIMIT) this.memberIndexes.delete(this.memberIndexes.keys().next().value!);
     return byPath;
   }
 
