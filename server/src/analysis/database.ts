@@ -196,7 +196,7 @@ export class AnalysisDatabase {
     const scope = this.macroScopeIn(facts, byPath);
     if (cached && cached.macrosKey === scope.key) return cached;
     const previous = this.latest.get(facts.path);
-    const summary = summarizeFile(facts.tree, {
+    const summary = summarizeFile(facts.topLevel, {
       path: facts.path,
       config: facts.config,
       macros: scope.macros,

@@ -6,7 +6,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { ModelConfig } from '../model/config';
 import { ALLOC_APIS, FREE_APIS } from '../model/apis';
 import { CalleeNames, calleeNames, callsNamed, descendantsOfType, functionName } from '../parsing/syntax';
-import { topLevelParts } from './summaries/fileSummary';
+import { TopLevelParts, topLevelParts } from './summaries/fileSummary';
 import { AllocationSite, FreeSite, allocationSite, freeSite } from './allocationSites';
 import { ConstantScope, MacroDefinition, collectMacros, createScope } from './sizes/constants';
 
@@ -30,6 +30,8 @@ export interface FileFacts {
   readonly allocations: readonly AllocationSite[];
   readonly frees: readonly FreeSite[];
   readonly functions: readonly FunctionFacts[];
+  /** The definitions and file-scope items `functions` came from (summaries/fileSummary.ts reads them). */
+  readonly topLevel: TopLevelParts;
   /** For a view with the scope bound to the folder (withBoundScope): the facts it was made from. */
   readonly base?: FileFacts;
 }
@@ -54,6 +56,7 @@ export function withBoundScope(facts: FileFacts, scope: ConstantScope, allocatio
     allocations,
     frees: base.frees,
     functions: base.functions,
+    topLevel: base.topLevel,
     base,
   };
 }
@@ -80,7 +83,8 @@ export function collectFileFacts(path: string, text: string, tree: Tree, config:
     if (free) frees.push(free);
   }
   const functions: FunctionFacts[] = [];
-  for (const node of topLevelParts(tree).functions) {
+  const topLevel = topLevelParts(tree);
+  for (const node of topLevel.functions) {
     const name = functionName(node);
     const body = node.childForFieldName('body');
     if (name && body) functions.push({ name, node, body });
@@ -101,5 +105,6 @@ export function collectFileFacts(path: string, text: string, tree: Tree, config:
     allocations,
     frees,
     functions,
+    topLevel,
   };
 }

@@ -11,9 +11,8 @@ import { Span, functionName } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, macroRegistrations, registrationsIn } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
-import { lockKeyOfText } from '../locks/lockRegions';
 import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
-import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, summarizeFunction } from './summarizeFunction';
+import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, learnedFlagsDependency, mustHoldDependency, summarizeFunction } from './summarizeFunction';
 
 export interface FunctionEntry {
   name: string;
@@ -77,8 +76,14 @@ const CONTAINER_PARTS = new Set([
   'string_literal',
 ]);
 
+/** A file's function definitions and file-scope items (`rootChild`: directly under the translation unit). */
+export interface TopLevelParts {
+  readonly functions: readonly Node[];
+  readonly items: readonly { node: Node; rootChild: boolean }[];
+}
+
 /** Definitions and file-scope items of a tree, in document order, without walking any body. */
-export function topLevelParts(tree: Tree): { functions: Node[]; items: { node: Node; rootChild: boolean }[] } {
+export function topLevelParts(tree: Tree): TopLevelParts {
   const functions: Node[] = [];
   const items: { node: Node; rootChild: boolean }[] = [];
   const visit = (container: Node) => {
@@ -152,8 +157,9 @@ function semanticKeyOf(summary: FunctionSummary): string {
   );
 }
 
-export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummary {
-  const parts = topLevelParts(tree);
+/** `parts`: the file's topLevelParts(), which collectFileFacts() already found. */
+export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): FileSummary {
+  const items = [...parts.items];
   const previousEntries = new Map<string, FunctionEntry>();
   for (const entry of inputs.previous?.functions ?? []) previousEntries.set(entry.key, entry);
 
@@ -172,7 +178,7 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
     const body = node.childForFieldName('body');
     if (!name || !body) {
       // No summary without a name and a body, but its registrations still count.
-      parts.items.push({ node, rootChild: false });
+      items.push({ node, rootChild: false });
       continue;
     }
     const key = `${node.startPosition.column}:${node.text}`;
@@ -220,12 +226,8 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
   const stillValid = (summary: FunctionSummary): boolean => {
     const deps = summary.dependencies;
     if (deps.macros !== inputs.macrosKey) return false;
-    if (deps.learnedFlags !== summary.conditionNames.filter((name) => learnedFlags.has(name)).join(',')) return false;
-    const mustHold = summary.mustHold.map((text) => {
-      const known = spinning.get(lockKeyOfText('spin', text).slice('spin:'.length));
-      return known ? `${text}=${known.class}` : `${text}=`;
-    });
-    if (deps.mustHold !== mustHold.join(';')) return false;
+    if (deps.learnedFlags !== learnedFlagsDependency(summary.conditionNames, learnedFlags)) return false;
+    if (deps.mustHold !== mustHoldDependency(summary.mustHold, summaryInputs.spinningLock)) return false;
     for (const [name, dependency] of Object.entries(deps.callees)) if (calleeDependency(calleeInterface(name)) !== dependency) return false;
     return true;
   };
@@ -236,7 +238,7 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
     let summary = fn.previous && stillValid(fn.previous.summary) ? fn.previous.summary : undefined;
     if (!summary) {
       fn.index ??= new SyntaxIndex(fn.node);
-      summary = summarizeFunction({ name: fn.name, node: fn.node, body: fn.body }, summaryInputs, fn.index);
+      summary = summarizeFunction({ name: fn.name, node: fn.node, body: fn.body }, summaryInputs, fn.index, fn.prelude);
     }
     inProgress.delete(fn);
     done.set(fn, summary);
@@ -249,15 +251,15 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
     return { name: fn.name, startRow: fn.node.startPosition.row, endRow: fn.node.endPosition.row, key: fn.key, prelude: fn.prelude, summary, semanticKey };
   });
 
-  parts.items.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  const items = new Map<string, ItemFacts>();
+  items.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const factsByItem = new Map<string, ItemFacts>();
   const registrations: RegistrationFact[] = [];
   let regmapLockOverride = false;
   let mentionsRegmap = false;
-  for (const { node, rootChild } of parts.items) {
+  for (const { node, rootChild } of items) {
     const key = `${rootChild ? 'r' : 'n'}${itemKey(node)}`;
     const facts = inputs.previous?.items.get(key) ?? itemFacts(inputs.tables, node, rootChild);
-    items.set(key, facts);
+    factsByItem.set(key, facts);
     const row = node.startPosition.row;
     for (const registration of facts.registrations) registrations.push({ ...registration, site: placed(registration.site, row) });
     regmapLockOverride ||= facts.regmapLockOverride;
@@ -272,5 +274,5 @@ export function summarizeFile(tree: Tree, inputs: FileSummaryInputs): FileSummar
       mentionsRegmap,
     ]),
   );
-  return { path: inputs.path, configKey: inputs.configKey, macrosKey: inputs.macrosKey, functions, registrations, regmapLockOverride, mentionsRegmap, semanticKey, items };
+  return { path: inputs.path, configKey: inputs.configKey, macrosKey: inputs.macrosKey, functions, registrations, regmapLockOverride, mentionsRegmap, semanticKey, items: factsByItem };
 }

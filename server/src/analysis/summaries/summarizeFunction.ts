@@ -55,6 +55,21 @@ function relative(node: Node, row: number): Span {
   return { startLine: node.startPosition.row - row, startColumn: node.startPosition.column, endLine: node.endPosition.row - row, endColumn: node.endPosition.column };
 }
 
+/** The record of which spinning openers `__must_hold` locks matched (SummaryDependencies.mustHold). */
+export function mustHoldDependency(mustHold: readonly string[], spinningLock: SummaryInputs['spinningLock']): string {
+  return mustHold
+    .map((text) => {
+      const known = spinningLock(lockKeyOfText('spin', text).slice('spin:'.length));
+      return known ? `${text}=${known.class}` : `${text}=`;
+    })
+    .join(';');
+}
+
+/** The record of which learned context flags a function's conditions test (SummaryDependencies.learnedFlags). */
+export function learnedFlagsDependency(conditionNames: readonly string[], learnedFlags: ReadonlySet<string>): string {
+  return conditionNames.filter((name) => learnedFlags.has(name)).join(',');
+}
+
 /** The parts a summary needs before any file-level input: cheap, and what the file's inputs are made of. */
 export interface FunctionPrelude {
   learnedFlags: string[];
@@ -103,6 +118,7 @@ class SummaryBuilder {
     private readonly fn: FunctionFacts,
     private readonly index: SyntaxIndex,
     private readonly inputs: SummaryInputs,
+    private readonly prelude: FunctionPrelude,
   ) {
     this.parameters = parametersOf(fn).map((parameter) => parameter.name);
     this.row = fn.node.startPosition.row;
@@ -207,10 +223,8 @@ class SummaryBuilder {
     // spinning opener (mutexes carry the annotation too).
     const mustHold = mustHoldLocks(fn);
     const entry = new Map<string, HeldSection>();
-    const mustHoldUsed: string[] = [];
     for (const text of mustHold) {
       const known = inputs.spinningLock(lockKeyOfText('spin', text).slice('spin:'.length));
-      mustHoldUsed.push(known ? `${text}=${known.class}` : `${text}=`);
       if (!known) continue;
       const key = lockKeyOfText(known.class, text);
       entry.set(key, { key, class: known.class, count: 1, opener: fn.node, label: `__must_hold(${text})` });
@@ -260,10 +274,15 @@ class SummaryBuilder {
       const condition = node.childForFieldName('condition');
       if (condition) for (const name of index.within(condition, ['field_identifier', 'identifier'])) conditionNames.add(name.text);
     }
-    const learned = [...conditionNames].filter((name) => inputs.learnedFlags.has(name)).sort();
-    const prelude = functionPrelude(fn, index);
+    const sortedConditionNames = [...conditionNames].sort();
+    const { prelude } = this;
     const bodyText = fn.body.text;
-    const deps: SummaryDependencies = { learnedFlags: learned.join(','), callees: dependencies.callees, mustHold: mustHoldUsed.join(';'), macros: inputs.macrosKey };
+    const deps: SummaryDependencies = {
+      learnedFlags: learnedFlagsDependency(sortedConditionNames, inputs.learnedFlags),
+      callees: dependencies.callees,
+      mustHold: mustHoldDependency(mustHold, inputs.spinningLock),
+      macros: inputs.macrosKey,
+    };
     return {
       name: fn.name,
       isStatic: /^\s*static\b/.test(fn.node.text),
@@ -278,7 +297,7 @@ class SummaryBuilder {
       calls,
       registrations: registrationsIn(inputs.tables, callNodes, index.within(fn.node, ['initializer_pair', 'assignment_expression']), (node) => this.span(node)),
       learnedFlags: prelude.learnedFlags,
-      conditionNames: [...conditionNames].sort(),
+      conditionNames: sortedConditionNames,
       spinningLocks: prelude.spinningLocks,
       mustHold,
       regmapInits: callNodes.filter((call) => OTHER_REGMAP.test(calleeName(call) ?? '')).map((call) => ({ name: calleeName(call)!, span: this.span(call) })),
@@ -289,6 +308,7 @@ class SummaryBuilder {
   }
 }
 
-export function summarizeFunction(fn: FunctionFacts, inputs: SummaryInputs, index = new SyntaxIndex(fn.node)): FunctionSummary {
-  return new SummaryBuilder(fn, index, inputs).build();
+/** `prelude`: the function's functionPrelude(), which the file's inputs were made from. */
+export function summarizeFunction(fn: FunctionFacts, inputs: SummaryInputs, index = new SyntaxIndex(fn.node), prelude = functionPrelude(fn, index)): FunctionSummary {
+  return new SummaryBuilder(fn, index, inputs, prelude).build();
 }
