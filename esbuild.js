@@ -47,7 +47,12 @@ async function main() {
     { ...common, entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts', analysisWorker: 'server/src/analysisWorker.ts' }, outdir: 'dist' },
   ];
   if (bench) {
-    builds.push({ ...common, entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts' }, outdir: 'out/bench/run', external: ['tree-sitter', 'tree-sitter-c'] });
+    builds.push({
+      ...common,
+      entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts', precisionSample: 'bench/precisionSample.ts' },
+      outdir: 'out/bench/run',
+      external: ['tree-sitter', 'tree-sitter-c'],
+    });
   }
   if (tests) {
     const entryPoints = listTests('test');
