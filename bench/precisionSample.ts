@@ -96,7 +96,7 @@ function main(): void {
   rows.forEach((finding, index) => {
     excerpts.push(`## ${index + 1}. ${finding.rule} at ${relative(finding.file)}:${finding.line}:${finding.column}`, '', finding.message, '');
     for (const related of finding.related ?? []) excerpts.push(`- ${relative(related.file)}:${related.line}: ${related.message}`);
-    let source: string[] = [];
+    let source: string[];
     try {
       source = fs.readFileSync(finding.file, 'utf8').split('\n');
     } catch {
