@@ -228,7 +228,9 @@ class KernelAllocServer {
       log: (message) => this.connection.console.info(message),
     });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
-    this.resolveEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
+    // Lazy edits need the client to resolve `edit` and to send back the data the action carries.
+    const codeAction = params.capabilities.textDocument?.codeAction;
+    this.resolveEdits = codeAction?.resolveSupport?.properties.includes('edit') === true && codeAction.dataSupport === true;
     const options = params.initializationOptions as InitializationOptions | undefined;
     this.mapLinks = options?.allocatorMapLinks === true;
     this.chainCommand = options?.showChainCommand === true;

@@ -94,21 +94,29 @@ describe('codeAction/resolve: lazy edits equal the eager ones', () => {
     assert.ok(fixAlls >= 10, `${fixAlls} fix-all actions resolved`);
   });
 
-  test('a client without resolveSupport gets every edit eagerly, and no data', async () => {
-    const file = path.join(EXAMPLES, 'ringbuf-drv', 'ringbuf.c');
-    const uri = LspClient.uriOf(file);
-    const { diagnostics } = await eager.open(uri, fs.readFileSync(file, 'utf8'));
-    let actions = 0;
-    for (const diagnostic of diagnostics) {
-      for (const action of await codeActions(eager, uri, diagnostic.range, [diagnostic])) {
-        assert.ok(action.edit?.changes?.[uri]?.length > 0, `${action.title} carries its edit`);
-        assert.equal(action.data, undefined);
-        actions++;
+  // A client that resolves edits but does not keep `data` between the two requests could not
+  // resolve anything: it gets the edits eagerly too.
+  const withoutDataSupport = serverForSuite({ capabilities: { textDocument: { codeAction: { resolveSupport: { properties: ['edit'] } } } } });
+  for (const [label, client] of [
+    ['without resolveSupport', eager],
+    ['with resolveSupport but no dataSupport', withoutDataSupport],
+  ] as const) {
+    test(`a client ${label} gets every edit eagerly, and no data`, async () => {
+      const file = path.join(EXAMPLES, 'ringbuf-drv', 'ringbuf.c');
+      const uri = LspClient.uriOf(file);
+      const { diagnostics } = await client.open(uri, fs.readFileSync(file, 'utf8'));
+      let actions = 0;
+      for (const diagnostic of diagnostics) {
+        for (const action of await codeActions(client, uri, diagnostic.range, [diagnostic])) {
+          assert.ok(action.edit?.changes?.[uri]?.length > 0, `${action.title} carries its edit`);
+          assert.equal(action.data, undefined);
+          actions++;
+        }
       }
-    }
-    assert.ok(actions > diagnostics.length, `${actions} actions for ${diagnostics.length} findings`);
-    await close(eager, uri);
-  });
+      assert.ok(actions > diagnostics.length, `${actions} actions for ${diagnostics.length} findings`);
+      await close(client, uri);
+    });
+  }
 });
 
 describe('codeAction/resolve of an action that no longer applies', () => {
