@@ -127,11 +127,14 @@ export function resolveCodeAction(action: CodeAction, stateOf: (uri: string, ver
     const fixAll = fixAllAction(state.findings, state.uriOf);
     return fixAll?.edit ? { ...action, edit: fixAll.edit } : action;
   }
-  const finding = state.findings.find((candidate) => candidate.rule === data.rule && sameRange(toRange(candidate.span), data.range));
-  if (!finding) return action;
-  if (data.action === 'suppress') return action.title === suppressionTitle(finding) ? { ...action, edit: suppressionEdit(finding, state.text, state.uriOf) } : action;
-  const fix = finding.fixes[data.fix];
-  return fix && fix.title === action.title ? { ...action, edit: workspaceEdit(fix.edits, state.uriOf) } : action;
+  // Two findings of one rule may share a range; the title tells their fixes apart.
+  const candidates = state.findings.filter((candidate) => candidate.rule === data.rule && sameRange(toRange(candidate.span), data.range));
+  if (data.action === 'suppress') {
+    const finding = candidates.find((candidate) => suppressionTitle(candidate) === action.title);
+    return finding ? { ...action, edit: suppressionEdit(finding, state.text, state.uriOf) } : action;
+  }
+  const fix = candidates.map((candidate) => candidate.fixes[data.fix]).find((candidate) => candidate?.title === action.title);
+  return fix ? { ...action, edit: workspaceEdit(fix.edits, state.uriOf) } : action;
 }
 
 /** Negative, zero or positive as position (line, column) a comes before, at or after b. */
