@@ -69,3 +69,21 @@ export interface ShowChainArguments {
   position: { line: number; character: number };
   locations: ChainLocation[];
 }
+
+/** One whole-file analysis pass (every rule over the document) the server ran. */
+export interface AnalysisPass {
+  /** The document version analysed. */
+  version: number;
+  /** The handler that asked for it first: `diagnostics`, `hover`, `codeAction`, `codeActionResolve`, … */
+  during: string;
+}
+
+/** The environment variable that makes the server answer AnalysisPassesRequest (tests only). */
+export const ANALYSIS_PASSES_ENV = 'KALLOC_TEST_ANALYSIS_PASSES';
+
+/**
+ * Test-only: the whole-file analysis passes the server has run on a document since it was opened,
+ * in order. Registered only when ANALYSIS_PASSES_ENV is `1` in the server's environment, so tests
+ * can check that a hover, a code action and its resolve reuse the analysis of the version.
+ */
+export const AnalysisPassesRequest = new RequestType<{ uri: string }, AnalysisPass[], void>('kernelAllocLens/test/analysisPasses');

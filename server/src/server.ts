@@ -19,19 +19,20 @@ import type { Parser } from 'web-tree-sitter';
 import { AnalysisDatabase } from './analysis/database';
 import { FileFacts, collectFileFacts } from './analysis/fileFacts';
 import { AnalysisReport, analyzeFile } from './analyzeFile';
-import { CODE_ACTION_KINDS, codeActionsFor } from './features/codeActions';
+import { CODE_ACTION_KINDS, ResolveState, codeActionsFor, resolveCodeAction } from './features/codeActions';
 import { UriOf, toDiagnostic, toRange } from './features/diagnostics';
 import { boundOrUnbound, hoverAt } from './features/hover';
 import { describeConfig } from './model/config';
 import { DocumentStore, ParsedDocument } from './parsing/documentStore';
 import { createParser } from './parsing/parser';
+import { syntaxDepthReason } from './parsing/syntax';
 import { DEFAULT_SETTINGS, RawSettings, Settings, readSettings, unanalysableReason } from './settings';
 import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
-import { WorkspaceIndex } from './workspace/workspaceIndex';
+import { FolderView, WorkspaceIndex } from './workspace/workspaceIndex';
 import { analysedAsC } from './workspace/headerScope';
 import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
 import { allocationMap, allocatorMapLink } from './features/allocationMap';
-import { AllocationAtRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
+import { ANALYSIS_PASSES_ENV, AllocationAtRequest, AnalysisPass, AnalysisPassesRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
 import { inlayHintsFor } from './features/inlayHints';
 import { codeLensesFor } from './features/codeLens';
 
@@ -72,12 +73,18 @@ class KernelAllocServer {
   private parser!: Parser;
   /** Whether the client runs `command:` links (it said so in initializationOptions). */
   private mapLinks = false;
+  /** Whether the client resolves code actions' edits (codeAction/resolve): actions then carry data, not edits. */
+  private resolveEdits = false;
   /** Whether the client registers the command code lenses run to reveal their chain. */
   private chainCommand = false;
   private explicit = DEFAULT_SETTINGS.explicit;
   /** Every cached analysis result of the session (function summaries, folder compositions). */
   private readonly db = new AnalysisDatabase();
   private detector = new KernelConfigDetector(undefined);
+  /** The handler running now (guard()), recorded with each analysis pass. */
+  private handling = '';
+  /** Whole-file analysis passes per document, recorded only for tests (ANALYSIS_PASSES_ENV). */
+  private readonly passes = process.env[ANALYSIS_PASSES_ENV] === '1' ? new Map<string, AnalysisPass[]>() : undefined;
 
   constructor(private readonly connection: Connection) {}
 
@@ -141,7 +148,8 @@ class KernelAllocServer {
     connection.onHover(
       ({ textDocument, position }) =>
         this.guard('hover', () => {
-          const analysis = this.analysisOf(textDocument.uri);
+          // The facts of the current version, without the rules: a hover never runs a whole-file pass.
+          const analysis = this.hoverInputsOf(textDocument.uri);
           if (!analysis) return null;
           const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
           const link = this.mapLinks ? allocatorMapLink(boundOrUnbound(this.db, analysis.facts, analysis.folder), textDocument.uri, position.line, position.character) : undefined;
@@ -151,11 +159,14 @@ class KernelAllocServer {
     connection.onCodeAction(
       (params: CodeActionParams) =>
         this.guard('codeAction', () => {
-          const analysis = this.analysisOf(params.textDocument.uri);
+          const { uri } = params.textDocument;
+          const analysis = this.analysisOf(uri);
           if (!analysis) return [];
-          return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(params.textDocument.uri));
+          const lazy = this.resolveEdits ? { uri, version: analysis.version } : undefined;
+          return codeActionsFor(analysis.report.findings, analysis.facts.text, params.range.start.line, params.range.end.line, params.context.only, this.uriResolver(uri), lazy);
         }) ?? [],
     );
+    connection.onCodeActionResolve((action) => this.guard('codeActionResolve', () => resolveCodeAction(action, (uri, version) => this.resolveState(uri, version))) ?? action);
     connection.languages.inlayHint.on(
       ({ textDocument, range }) =>
         this.guard('inlayHint', () => {
@@ -187,6 +198,8 @@ class KernelAllocServer {
           return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
         }) ?? null,
     );
+    const passes = this.passes;
+    if (passes) connection.onRequest(AnalysisPassesRequest, ({ uri }) => passes.get(uri) ?? []);
     connection.onShutdown(() => {
       for (const timer of this.timers.values()) clearTimeout(timer);
     });
@@ -215,6 +228,9 @@ class KernelAllocServer {
       log: (message) => this.connection.console.info(message),
     });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
+    // Lazy edits need the client to resolve `edit` and to send back the data the action carries.
+    const codeAction = params.capabilities.textDocument?.codeAction;
+    this.resolveEdits = codeAction?.resolveSupport?.properties.includes('edit') === true && codeAction.dataSupport === true;
     const options = params.initializationOptions as InitializationOptions | undefined;
     this.mapLinks = options?.allocatorMapLinks === true;
     this.chainCommand = options?.showChainCommand === true;
@@ -224,7 +240,7 @@ class KernelAllocServer {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
-        codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS },
+        codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: true },
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
       },
@@ -274,11 +290,15 @@ class KernelAllocServer {
 
   /** Runs a handler, logging instead of letting an exception reach the connection. */
   private guard<T>(what: string, handler: () => T): T | undefined {
+    const outer = this.handling;
+    this.handling = what;
     try {
       return handler();
     } catch (error) {
       this.connection.console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return undefined;
+    } finally {
+      this.handling = outer;
     }
   }
 
@@ -341,6 +361,13 @@ class KernelAllocServer {
     void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.report.findings.map((finding) => toDiagnostic(finding, uriOf)) });
   }
 
+  /** What a code action offered for `version` is resolved against: nothing once the document has moved on. */
+  private resolveState(uri: string, version: number): ResolveState | undefined {
+    if (this.store?.get(uri)?.version !== version) return undefined;
+    const analysis = this.analysisOf(uri);
+    return analysis && analysis.version === version ? { findings: analysis.report.findings, text: analysis.facts.text, uriOf: this.uriResolver(uri) } : undefined;
+  }
+
   /** The cached analysis of the current version, computed on demand. */
   private analysisOf(uri: string): Analysis | undefined {
     const document = this.store?.get(uri);
@@ -348,15 +375,37 @@ class KernelAllocServer {
     return this.analyse(document);
   }
 
-  private analyse(document: ParsedDocument): Analysis {
+  /**
+   * The facts and folder a hover reads: the cached analysis's when it is of the current version,
+   * else the current version's facts and folder without running the rules (the engines it asks
+   * for are cached in the database, so the diagnostics pass that follows reuses them).
+   */
+  private hoverInputsOf(uri: string): { facts: FileFacts; folder: readonly FileFacts[] } | undefined {
+    const document = this.store?.get(uri);
+    if (!document || !document.parsed || this.skipped.has(uri) || unanalysableReason(document.text, this.settings.maxFileSize)) return undefined;
+    const inputs = this.inputsOf(document);
+    if (inputs.cached) return inputs.cached;
+    // analyzeFile()'s first gate: a tree too deep for the analyses gets no hover either.
+    if (syntaxDepthReason(inputs.facts.tree)) return undefined;
+    return { facts: inputs.facts, folder: inputs.view?.facts ?? [] };
+  }
+
+  /** A document's current facts and folder view, and its cached analysis if that is still of them. */
+  private inputsOf(document: ParsedDocument): { facts: FileFacts; view: FolderView | undefined; folderVersion: string; cached?: Analysis } {
     const cached = this.analyses.get(document.uri);
     const filePath = this.pathOf(document.uri);
     const view = filePath ? this.index.folderOf(filePath) : undefined;
     const folderVersion = view?.version ?? '';
     const facts = this.factsOf(document);
-    if (cached && cached.facts === facts && cached.folderVersion === folderVersion) return cached;
+    return { facts, view, folderVersion, cached: cached && cached.facts === facts && cached.folderVersion === folderVersion ? cached : undefined };
+  }
+
+  private analyse(document: ParsedDocument): Analysis {
+    const { facts, view, folderVersion, cached } = this.inputsOf(document);
+    if (cached) return cached;
     const folder = view?.facts ?? [];
     const report = analyzeFile(facts, folder, this.settings.severities, this.db);
+    this.passes?.set(document.uri, [...(this.passes.get(document.uri) ?? []), { version: document.version, during: this.handling }]);
     const analysis = { version: document.version, settingsKey: this.settingsKey, facts, folder, folderVersion, report };
     this.analyses.set(document.uri, analysis);
     return analysis;

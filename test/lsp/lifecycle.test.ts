@@ -43,11 +43,11 @@ describe('document lifecycle', () => {
   // Other rules have their own tests; these pin kmalloc-too-large, which the edits switch on and off.
   const lines = (published: PublishedDiagnostics) => published.diagnostics.filter((d) => d.code === 'kmalloc-too-large').map((d) => `${d.range.start.line}:${d.code}`);
 
-  test('initialize declares incremental sync, hover, quick fixes and fix-all', async () => {
+  test('initialize declares incremental sync, hover, quick fixes (resolved lazily) and fix-all', async () => {
     const result = await client.initialize();
     assert.deepEqual(result.capabilities.textDocumentSync, { openClose: true, change: 2 });
     assert.equal(result.capabilities.hoverProvider, true);
-    assert.deepEqual(result.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.kernelAllocLens'] });
+    assert.deepEqual(result.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.kernelAllocLens'], resolveProvider: true });
     assert.equal(result.serverInfo.name, 'kernel-alloc-lens');
   });
 

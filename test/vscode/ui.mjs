@@ -272,6 +272,9 @@ try {
     await page.keyboard.press('Enter');
     applied = wanted;
     await page.waitForFunction(() => !document.querySelector('.action-widget .monaco-list-row'), undefined, { timeout: 10_000 });
+    // The menu closes at once; VS Code applies the fix when codeAction/resolve has answered with
+    // its edit. Save once the user can see it in the editor, not before.
+    await editorLine(`${/^Use (\w+)\(\)/.exec(wanted)?.[1]}(${TOO_LARGE.arg}`).waitFor({ timeout: 15_000 });
     return `applied "${wanted}" (offered: ${titles.join(' | ')})`;
   });
 
