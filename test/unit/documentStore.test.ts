@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Node, Parser } from 'web-tree-sitter';
 import { DocumentStore, TextChange } from '../../server/src/parsing/documentStore';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 
 const BASE = [
   '#include <linux/slab.h>',
@@ -84,7 +84,7 @@ function dump(root: Node): string {
 }
 
 function freshTree(text: string): string {
-  const tree = parser.parse(text)!;
+  const tree = parseText(parser, text);
   const result = dump(tree.rootNode);
   tree.delete();
   return result;

@@ -15,13 +15,19 @@ export interface ParsedSource {
 
 /**
  * Parses `text` (with `oldTree`, already edited to describe the change between the previous
- * rewritten text and `rewritten`, for an incremental parse).
+ * rewritten text and `rewritten`, for an incremental parse); undefined when tree-sitter gives up.
  */
-export function parseSource(parser: Parser, text: string, oldTree?: Tree | null, rewritten = rewriteKernelMacros(text)): ParsedSource {
+export function parseSource(parser: Parser, text: string, oldTree?: Tree | null, rewritten = rewriteKernelMacros(text)): ParsedSource | undefined {
   if (rewritten.length !== text.length) throw new Error('kernel macro rewrite changed the text length');
   let source = rewritten;
   const tree = parser.parse((index: number) => source.slice(index), oldTree ?? null);
   source = text;
-  if (!tree) throw new Error('tree-sitter returned no tree');
-  return { tree, rewritten };
+  return tree ? { tree, rewritten } : undefined;
+}
+
+/** parseSource() for callers that cannot go on without a tree. */
+export function parseSourceOrThrow(parser: Parser, text: string, oldTree?: Tree | null, rewritten?: string): ParsedSource {
+  const parsed = parseSource(parser, text, oldTree, rewritten);
+  if (!parsed) throw new Error('tree-sitter returned no tree');
+  return parsed;
 }
