@@ -79,6 +79,8 @@ export function frontendStats(kernel: string, parser: Parser, out: (line?: strin
     out(`| ${dir}/ | ${files} | ${on.functions} | ${off.understood} of ${off.functions} (${share(off)}) | ${on.understood} (${share(on)}) | ${reasons} |`);
   }
   out();
-  out(`Parse time: ${(parseOff / 1000).toFixed(1)} s without the rewrite, ${(parseOn / 1000).toFixed(1)} s with it (ratio ${(parseOn / parseOff).toFixed(3)}); the rewrite alone ${(rewriteMs / 1000).toFixed(1)} s (${((100 * rewriteMs) / parseOff).toFixed(1)}% of the parse alone).`);
+  out(
+    `Parse time: ${(parseOff / 1000).toFixed(1)} s without the rewrite, ${(parseOn / 1000).toFixed(1)} s with it (ratio ${(parseOn / parseOff).toFixed(3)}); the rewrite alone ${(rewriteMs / 1000).toFixed(1)} s (${((100 * rewriteMs) / parseOff).toFixed(1)}% of the parse alone).`,
+  );
   out();
 }

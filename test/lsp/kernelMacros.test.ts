@@ -40,7 +40,7 @@ function sliceOf(text: string, range: { start: { line: number; character: number
   return text.slice(offset(range.start), offset(range.end));
 }
 
-describe('kernel macros over --stdio: ranges, hover and quick fix on the user\'s tokens', () => {
+describe("kernel macros over --stdio: ranges, hover and quick fix on the user's tokens", () => {
   const client = serverForSuite();
   const uri = 'file:///tmp/kalloc-lsp-kernel-macros/fe.c';
   let text = TEXT;

@@ -52,7 +52,8 @@ const CASES: Record<string, string> = {
   'a string macro between literals, no space': 'void f(void)\n{\n\tprintk(KERN_INFO IBMVFC_NAME": v%s" DRV_VERSION "\\n", v);\n}\n',
   'a string macro on the next line': 'void f(void)\n{\n\tprintk(KERN_WARNING MODULE_NAME\n\t       " reset\\n");\n}\n',
   'annotated casts': 'void f(long arg)\n{\n\tif (get_user(x, (u32 __user *)arg))\n\t\treturn;\n\twritel((__force u32)v, (void __iomem *)p);\n}\n',
-  'annotated declarations': 'void f(void)\n{\n\tstruct snd_card *card __free(snd_card_unref) = NULL;\n\tu32 lo, hi __always_unused;\n\ts64 ts __aligned(8);\n\tvoid __rcu **slot;\n\tunsigned long flags __attribute__ ((unused));\n\tg();\n}\n',
+  'annotated declarations':
+    'void f(void)\n{\n\tstruct snd_card *card __free(snd_card_unref) = NULL;\n\tu32 lo, hi __always_unused;\n\ts64 ts __aligned(8);\n\tvoid __rcu **slot;\n\tunsigned long flags __attribute__ ((unused));\n\tg();\n}\n',
   'annotations in the head': 'static int __init __cold f(void)\n{\n\tg();\n\treturn 0;\n}\n',
   'a printf annotation before the type': 'static __printf(2, 3) void f(int mask, const char *fmt, ...)\n{\n\tg();\n}\n',
   'an unbraced iterator body': 'void f(void)\n{\n\tlist_for_each_entry(h, &pg->list, node)\n\t\th->disabled = false;\n\tg();\n}\n',
@@ -115,7 +116,7 @@ describe('kernel macro rewrite', () => {
     assert.equal(rewriteKernelMacros(text), text);
   });
 
-  test('node.text is the user\'s text: annotations and macro names are still there', () => {
+  test("node.text is the user's text: annotations and macro names are still there", () => {
     const text = 'void f(void) __must_hold(&p->lock)\n{\n\tprintk(KERN_ERR PFX "x");\n\twritel(1, (void __iomem *)p);\n}\n';
     const { tree, rewritten } = parseSource(parser, text)!;
     assert.notEqual(rewritten, text);

@@ -114,7 +114,10 @@ export function skipReason(failure: Node, text: string): SkipReason {
   const line = lineAt(text, failure.startIndex);
   const previous = previousLine(text, failure.startIndex);
   const near = failure.isMissing ? `${previous}\n${line}` : `${line}\n${failure.text.slice(0, 200)}`;
-  const before = text.slice(Math.max(0, failure.startIndex - 600), failure.startIndex).split('\n').slice(-8);
+  const before = text
+    .slice(Math.max(0, failure.startIndex - 600), failure.startIndex)
+    .split('\n')
+    .slice(-8);
   if (/^\s*#/.test(line) || failure.text.startsWith('#') || failure.type.startsWith('#') || before.some((earlier) => /^\s*#\s*(?:if|else|elif|endif)/.test(earlier))) return 'preprocessor';
   if (/\bcase\b[^:]*\.\.\./.test(near)) return 'case-range';
   if (/\bscoped_guard\s*\(/.test(`${previous}\n${line}`)) return 'scoped-guard';

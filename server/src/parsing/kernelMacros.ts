@@ -89,10 +89,48 @@ const ANNOTATION_CALLS = new Set([
 ]);
 
 const KEYWORDS = new Set([
-  'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern',
-  'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed',
-  'sizeof', 'static', 'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while',
-  '_Bool', '_Static_assert', 'asm', '__asm__', '__asm', 'volatile', '__volatile__', 'goto', 'typeof', '__typeof__',
+  'auto',
+  'break',
+  'case',
+  'char',
+  'const',
+  'continue',
+  'default',
+  'do',
+  'double',
+  'else',
+  'enum',
+  'extern',
+  'float',
+  'for',
+  'goto',
+  'if',
+  'inline',
+  'int',
+  'long',
+  'register',
+  'restrict',
+  'return',
+  'short',
+  'signed',
+  'sizeof',
+  'static',
+  'struct',
+  'switch',
+  'typedef',
+  'union',
+  'unsigned',
+  'void',
+  'volatile',
+  'while',
+  '_Bool',
+  '_Static_assert',
+  'asm',
+  '__asm__',
+  '__asm',
+  '__volatile__',
+  'typeof',
+  '__typeof__',
 ]);
 
 /** String-literal prefixes written without a space (`L"x"`, `u8"x"`): part of the literal. */
@@ -278,7 +316,7 @@ export function rewriteKernelMacros(text: string): string {
   const blank = (start: number, end: number) => {
     const slice = text.slice(start, end);
     // Only ASCII is replaced, so UTF-8 byte offsets are kept too; line breaks stay.
-    if (!/^[\x00-\x7f]*$/.test(slice)) return;
+    for (let index = 0; index < slice.length; index++) if (slice.charCodeAt(index) > 127) return;
     replace(start, end, slice.replace(/[^\r\n]/g, ' '));
   };
 
@@ -375,7 +413,15 @@ function offsetofNeedsCall(text: string, tokens: readonly Token[], open: number,
 function iteratorNeedsLoop(text: string, tokens: readonly Token[], name: number, close: number): boolean {
   const before = tokens[name - 1];
   const beforeWord = wordOf(text, before);
-  const atStatementStart = before === undefined || isPunct(text, before, ';') || isPunct(text, before, '{') || isPunct(text, before, '}') || isPunct(text, before, ':') || isPunct(text, before, ')') || beforeWord === 'else' || beforeWord === 'do';
+  const atStatementStart =
+    before === undefined ||
+    isPunct(text, before, ';') ||
+    isPunct(text, before, '{') ||
+    isPunct(text, before, '}') ||
+    isPunct(text, before, ':') ||
+    isPunct(text, before, ')') ||
+    beforeWord === 'else' ||
+    beforeWord === 'do';
   if (!atStatementStart) return false;
   const after = tokens[close + 1];
   if (after === undefined) return false;

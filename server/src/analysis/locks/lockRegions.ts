@@ -59,7 +59,6 @@ export interface CalleeLocks {
 
 const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
 
-
 const CALLS = ['call_expression'] as const;
 const EXITS = ['goto_statement', 'return_statement'] as const;
 
