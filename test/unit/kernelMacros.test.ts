@@ -111,6 +111,11 @@ describe('kernel macro rewrite', () => {
     assert.equal(rewriteKeeping(text), text);
   });
 
+  test('a member named like an annotation is kept (`p->noinline`, `s.__used`)', () => {
+    const text = 'void f(void)\n{\n\tp->noinline = s.__used;\n}\n';
+    assert.equal(rewriteKernelMacros(text), text);
+  });
+
   test('keywords before a literal are kept (`return "x"`, `sizeof "x"`)', () => {
     const text = 'const char *f(void)\n{\n\treturn "x";\n}\nint n = sizeof "abc";\n';
     assert.equal(rewriteKernelMacros(text), text);

@@ -324,7 +324,9 @@ export function rewriteKernelMacros(text: string): string {
     const token = tokens[index];
     const word = wordOf(text, token);
     if (word !== undefined) {
-      if (ANNOTATION_WORDS.has(word)) {
+      // A member named like an annotation (`p->noinline`) is a name, not an annotation.
+      const member = isPunct(text, tokens[index - 1], '.') || (isPunct(text, tokens[index - 1], '>') && isPunct(text, tokens[index - 2], '-'));
+      if (ANNOTATION_WORDS.has(word) && !member) {
         blank(token.start, token.end);
         continue;
       }
