@@ -43,19 +43,20 @@ export interface FolderStats {
   skipped: Partial<Record<SkipReason, number>>;
 }
 
-/** Per-folder sums of the files' censuses, folders sorted, then the total as folder "" when there are several. */
+function addCensus(into: BodyCensus, census: BodyCensus): void {
+  into.functions += census.functions;
+  into.understood += census.understood;
+  for (const [reason, count] of Object.entries(census.skipped) as [SkipReason, number][]) into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
+}
+
+/** Per-folder sums of the files' censuses, folders sorted by name. */
 export function folderStats(censuses: readonly { file: string; census: BodyCensus }[]): FolderStats[] {
   const byFolder = new Map<string, FolderStats>();
-  const add = (into: FolderStats, census: BodyCensus) => {
-    into.functions += census.functions;
-    into.understood += census.understood;
-    for (const [reason, count] of Object.entries(census.skipped) as [SkipReason, number][]) into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
-  };
   for (const { file, census } of censuses) {
     const folder = path.dirname(file);
     let stats = byFolder.get(folder);
     if (!stats) byFolder.set(folder, (stats = { folder, functions: 0, understood: 0, skipped: {} }));
-    add(stats, census);
+    addCensus(stats, census);
   }
   const folders = [...byFolder.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
   for (const stats of folders) stats.skipped = sortedReasons(stats.skipped);
@@ -72,11 +73,7 @@ function sortedReasons(skipped: FolderStats['skipped']): FolderStats['skipped'] 
 /** The sum over folders. */
 export function totalStats(folders: readonly FolderStats[]): Omit<FolderStats, 'folder'> {
   const total: Omit<FolderStats, 'folder'> = { functions: 0, understood: 0, skipped: {} };
-  for (const stats of folders) {
-    total.functions += stats.functions;
-    total.understood += stats.understood;
-    for (const [reason, count] of Object.entries(stats.skipped) as [SkipReason, number][]) total.skipped[reason] = (total.skipped[reason] ?? 0) + count;
-  }
+  for (const stats of folders) addCensus(total, stats);
   total.skipped = sortedReasons(total.skipped);
   return total;
 }
