@@ -9,6 +9,7 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import { topLevelParts } from '../server/src/analysis/summaries/fileSummary';
 import { BodyCensus, bodyCensus } from '../server/src/parsing/bodyUnderstood';
 import { rewriteKernelMacros } from '../server/src/parsing/kernelMacros';
+import { functionName } from '../server/src/parsing/syntax';
 import { parseSource } from '../server/src/parsing/parseSource';
 import { readSourceFile } from '../server/src/workspace/sourceText';
 import { sourceFiles } from './corpus';
@@ -21,10 +22,11 @@ function add(into: BodyCensus, census: BodyCensus): void {
   for (const [reason, count] of Object.entries(census.skipped) as [keyof BodyCensus['skipped'], number][]) into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
 }
 
+/** The census of the definitions FileFacts.functions holds (named, with a body), as --stats counts them. */
 function censusOf(tree: Tree, text: string): BodyCensus {
   const definitions = topLevelParts(tree).functions.flatMap((node) => {
     const body = node.childForFieldName('body');
-    return body ? [{ body }] : [];
+    return body && functionName(node) ? [{ body }] : [];
   });
   return bodyCensus(tree, definitions, text);
 }
