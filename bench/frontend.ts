@@ -37,7 +37,7 @@ const share = (census: BodyCensus) => `${((100 * census.understood) / Math.max(1
 
 export function frontendStats(kernel: string, parser: Parser, out: (line?: string) => void, log: (line: string) => void): void {
   const step = Number(process.env.KALLOC_BENCH_FRONTEND_STEP ?? 1);
-  out(`## Front end: function bodies understood (issue 12)${step > 1 ? `, every ${step}th file` : ''}`);
+  out(`## Front end: function bodies understood (issue 12)${step > 1 ? `, 1 file in ${step}` : ''}`);
   out();
   out('| tree | files | functions | understood, rewrite off | understood, rewrite on | skipped (rewrite on), by reason |');
   out('|---|---|---|---|---|---|');
