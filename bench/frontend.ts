@@ -3,7 +3,7 @@
 // user's text, as before issue 12) and on (parsing/parseSource.ts, as the server and CLI parse),
 // counted by the census --stats reports (parsing/bodyUnderstood.ts). Also the parse-time cost of
 // the rewrite, as a ratio to the parse alone. KALLOC_BENCH_FRONTEND_STEP=N measures every N-th
-// file only (a quick look; the BENCHMARKS.md figures use every file).
+// file only, KALLOC_BENCH_FRONTEND_TREES=sound one tree (a quick look).
 import * as path from 'path';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { topLevelParts } from '../server/src/analysis/summaries/fileSummary';
@@ -44,7 +44,7 @@ export function frontendStats(kernel: string, parser: Parser, out: (line?: strin
   let rewriteMs = 0;
   let parseOff = 0;
   let parseOn = 0;
-  for (const dir of ['drivers', 'sound']) {
+  for (const dir of (process.env.KALLOC_BENCH_FRONTEND_TREES ?? 'drivers,sound').split(',')) {
     const off = emptyCensus();
     const on = emptyCensus();
     let files = 0;

@@ -59,6 +59,8 @@ const CASES: Record<string, string> = {
   'an unbraced iterator body': 'void f(void)\n{\n\tlist_for_each_entry(h, &pg->list, node)\n\t\th->disabled = false;\n\tg();\n}\n',
   'an iterator as the unbraced body of an if': 'void f(void)\n{\n\tif (o)\n\t\tlist_for_each_entry(s, &o->list, node) {\n\t\t\tg(s);\n\t\t}\n\tg(0);\n}\n',
   'a GNU case range': 'void f(int r)\n{\n\tswitch (r) {\n\tcase 0x24 ... 0x27:\n\t\tg();\n\t\tbreak;\n\t}\n}\n',
+  'a const declaration macro before the function':
+    'static const DECLARE_TLV_DB_RANGE(mic_tlv,\n\t0, 0, TLV_DB_SCALE_ITEM(0, 0, 0),\n\t1, 1, TLV_DB_SCALE_ITEM(2000, 0, 0)\n);\nvoid f(void)\n{\n\tg();\n}\n',
   'offsetof with a member path': 'void f(void)\n{\n\tx = offsetof(struct cmd, payload.embed) + offsetof(T, data[0]);\n}\n',
 };
 
@@ -82,6 +84,11 @@ describe('kernel macro rewrite', () => {
 
   test('an iterator heading a block at statement level is left as it is (the lock walk reads it as a loop)', () => {
     const text = 'void f(void)\n{\n\tlist_for_each_entry(pos, &head, node) {\n\t\tkfree(pos);\n\t}\n}\n';
+    assert.equal(rewriteKernelMacros(text), text);
+  });
+
+  test('declaration macros without const keep their qualifiers (registrations are read from them)', () => {
+    const text = 'static DEFINE_TIMER(t, fn);\nstatic DEFINE_SPINLOCK(lock);\nvoid f(void)\n{\n\tstatic DEFINE_RATELIMIT_STATE(rs, HZ, 1);\n}\n';
     assert.equal(rewriteKernelMacros(text), text);
   });
 

@@ -338,6 +338,11 @@ export function rewriteKernelMacros(text: string): string {
         }
         continue;
       }
+      if (/^(?:DECLARE|DEFINE)_[A-Z0-9_]+$/.test(word) && isPunct(text, tokens[index + 1], '(')) {
+        const close = matchingClose(text, tokens, index + 1);
+        if (close !== -1 && isPunct(text, tokens[close + 1], ';')) blankConstQualifiers(text, tokens, index, blank);
+        continue;
+      }
       if (word === 'offsetof' && isPunct(text, tokens[index + 1], '(')) {
         const close = matchingClose(text, tokens, index + 1);
         if (close !== -1 && offsetofNeedsCall(text, tokens, index + 1, close)) replace(token.start, token.start + 1, 'O');
@@ -392,6 +397,23 @@ function stringRun(text: string, tokens: readonly Token[], start: number): numbe
   const before = tokens[start - 1];
   if (isPunct(text, before, '.') || (isPunct(text, before, '>') && isPunct(text, tokens[start - 2], '-'))) return start;
   return last;
+}
+
+/**
+ * `static const DECLARE_TLV_DB_RANGE(name, 0, 0, TLV_DB_SCALE_ITEM(…), …);`: a declaration macro
+ * after `const` parses as a type with an ERROR inside, and a long one sends tree-sitter's error
+ * recovery into a block that swallows every later function of the file (sound/soc/codecs). Its
+ * `static`/`const` qualifiers are blanked, so it parses as the call it is. Only with `const`:
+ * the registration macros the analyses read (`static DEFINE_TIMER(t, fn);`, `DECLARE_WORK`)
+ * declare objects the kernel writes, never const, and keep the shape they had.
+ */
+function blankConstQualifiers(text: string, tokens: readonly Token[], macro: number, blank: (start: number, end: number) => void): void {
+  let first = macro;
+  while (first > 0 && ['static', 'const'].includes(wordOf(text, tokens[first - 1]) ?? '')) first--;
+  if (first === macro || !tokens.slice(first, macro).some((token) => wordOf(text, token) === 'const')) return;
+  const before = tokens[first - 1];
+  if (before !== undefined && !isPunct(text, before, ';') && !isPunct(text, before, '}') && !isPunct(text, before, '{')) return;
+  for (let index = first; index < macro; index++) blank(tokens[index].start, tokens[index].end);
 }
 
 /** `offsetof(type, member)` with a member designator tree-sitter-c does not accept (`a.b`, `a[0]`). */
