@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import type { Tree } from 'web-tree-sitter';
 import { collectMacros } from '../../server/src/analysis/sizes/constants';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
