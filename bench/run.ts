@@ -1,7 +1,8 @@
 // `npm run bench`: the figures of BENCHMARKS.md, measured on the real corpus (linux-source-6.1).
 // Sections: parse (tree-sitter alone vs full analysis), drivers (whole drivers/ through the CLI),
 // editor (edit → diagnostics and hover latency through the real server over --stdio), index
-// (server RSS after indexing drivers/net). `npm run bench -- editor index` runs only those.
+// (server RSS after indexing drivers/net), frontend (function bodies understood, parse only, bench/
+// frontend.ts). `npm run bench -- editor index` runs only those.
 // Never part of npm test: it takes minutes and its figures depend on the machine.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -18,6 +19,7 @@ import { readSourceFile } from '../server/src/workspace/sourceText';
 import { LspClient } from '../test/support/lspClient';
 import { DIST, ROOT } from '../test/support/paths';
 import { ensureCorpus, machine, sourceFiles } from './corpus';
+import { frontendStats } from './frontend';
 
 const MAX_FILE_SIZE = 4 * 1024 * 1024;
 /** Edits replayed in the editor section (200; fewer only when profiling). */
@@ -383,6 +385,7 @@ async function main(): Promise<void> {
   if (run('editor')) await editorLatency(kernel);
   if (run('keystroke')) await keystroke(kernel);
   if (run('index')) await indexRss(kernel);
+  if (run('frontend')) frontendStats(kernel, await createParser(DIST), out, log);
   out(
     `Load average at the end: ${os
       .loadavg()

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import { AnalysisDatabase } from './analysis/database';
 import { analyzeFile } from './analyzeFile';
+import { bodyCensus } from './parsing/bodyUnderstood';
 import { createParser } from './parsing/parser';
 import { readSettings } from './settings';
 import { FolderFactsCache } from './workspace/folderFacts';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
         post({ type: 'step', id: task.id, file });
         const report = analyzeFile(loaded.facts, siblings, settings.severities, db);
         if (report.skipped) post({ type: 'skipped', id: task.id, file, reason: report.skipped });
-        else post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures });
+        else post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures, census: bodyCensus(loaded.facts.tree, loaded.facts.functions, loaded.facts.text) });
       }
     } finally {
       cache.clear();

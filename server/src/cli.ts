@@ -2,7 +2,7 @@
 // is the same analyzeFile() the language server runs, on worker threads (workspace/analysisPool.ts).
 import * as fs from 'fs';
 import * as os from 'os';
-import { CheckReport, formatJson, formatSarif, formatText } from './cliFormats';
+import { CheckReport, folderStats, formatJson, formatSarif, formatText } from './cliFormats';
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
 import { RawSettings, readSettings } from './settings';
@@ -30,6 +30,8 @@ options:
                              (default: 60)
   --max-file-size BYTES      skip larger files; K and M suffixes allowed (default: 4M)
   --allow-skipped            skipped files do not change the exit status
+  --stats                    also report, per folder, the functions seen, the bodies the
+                             analyses understood and why the others were skipped
   --progress auto|always|never
                              auto (default): a live line when stderr is a terminal, else a
                              line every 30 s; always: plain lines from the start on any stderr
@@ -62,6 +64,7 @@ interface CliOptions {
   fileTimeoutMs: number;
   maxFileSize?: number;
   allowSkipped: boolean;
+  stats: boolean;
   progress: 'auto' | 'always' | 'never';
   progressIntervalMs: number;
 }
@@ -101,6 +104,7 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
     // generous bound that only a hang reaches, even on a loaded 2-core machine.
     fileTimeoutMs: 60_000,
     allowSkipped: false,
+    stats: false,
     progress: 'auto',
     progressIntervalMs: 30_000,
   };
@@ -162,6 +166,10 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '--allow-skipped':
         if (inlineValue !== undefined) throw new UsageError('--allow-skipped takes no value');
         options.allowSkipped = true;
+        break;
+      case '--stats':
+        if (inlineValue !== undefined) throw new UsageError('--stats takes no value');
+        options.stats = true;
         break;
       case '--progress': {
         const mode = value();
@@ -317,6 +325,13 @@ async function check(options: CliOptions): Promise<number> {
       for (const failure of outcome.failures) report.ruleFailures.push({ file, ...failure });
       if (outcome.findings.length > 0) report.results.push({ file, findings: outcome.findings });
     }
+  }
+  if (options.stats) {
+    const censuses = report.analysed.flatMap((file) => {
+      const outcome = outcomes.get(file);
+      return outcome?.kind === 'analysed' && outcome.census ? [{ file, census: outcome.census }] : [];
+    });
+    report.stats = folderStats(censuses);
   }
   if (report.skipped.length > 0) process.stderr.write(`kalloc: ${report.skipped.length} file${report.skipped.length === 1 ? '' : 's'} skipped\n`);
   if (interrupted) process.stderr.write(`kalloc: interrupted by ${interrupted}; ${report.notReached.length} of ${files.length} files not reached, results so far written\n`);

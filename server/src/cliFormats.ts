@@ -4,6 +4,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import type { BodyCensus, SkipReason } from './parsing/bodyUnderstood';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Finding, type Rule, type Severity } from './rules/rule';
 
@@ -30,6 +31,57 @@ export interface CheckReport {
   notReached: string[];
   /** The signal that interrupted the run. */
   interrupted?: 'SIGINT' | 'SIGTERM';
+  /** `--stats`: function bodies the analyses understood, per folder of the analysed files. */
+  stats?: FolderStats[];
+}
+
+/** The body census of the analysed files of one folder (parsing/bodyUnderstood.ts). */
+export interface FolderStats {
+  folder: string;
+  functions: number;
+  understood: number;
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+function addCensus(into: BodyCensus, census: BodyCensus): void {
+  into.functions += census.functions;
+  into.understood += census.understood;
+  for (const [reason, count] of Object.entries(census.skipped) as [SkipReason, number][]) into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
+}
+
+/** Per-folder sums of the files' censuses, folders sorted by name. */
+export function folderStats(censuses: readonly { file: string; census: BodyCensus }[]): FolderStats[] {
+  const byFolder = new Map<string, FolderStats>();
+  for (const { file, census } of censuses) {
+    const folder = path.dirname(file);
+    let stats = byFolder.get(folder);
+    if (!stats) byFolder.set(folder, (stats = { folder, functions: 0, understood: 0, skipped: {} }));
+    addCensus(stats, census);
+  }
+  const folders = [...byFolder.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+  for (const stats of folders) stats.skipped = sortedReasons(stats.skipped);
+  return folders;
+}
+
+/** Reasons by count, most first, then by name: the order a reader wants them in. */
+function sortedReasons(skipped: FolderStats['skipped']): FolderStats['skipped'] {
+  const entries = Object.entries(skipped) as [SkipReason, number][];
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return Object.fromEntries(entries);
+}
+
+/** The sum over folders. */
+export function totalStats(folders: readonly FolderStats[]): Omit<FolderStats, 'folder'> {
+  const total: Omit<FolderStats, 'folder'> = { functions: 0, understood: 0, skipped: {} };
+  for (const stats of folders) addCensus(total, stats);
+  total.skipped = sortedReasons(total.skipped);
+  return total;
+}
+
+function statsLine(label: string, stats: Omit<FolderStats, 'folder'>): string {
+  const share = stats.functions === 0 ? '' : ` (${((100 * stats.understood) / stats.functions).toFixed(1)}%)`;
+  const reasons = Object.entries(stats.skipped).map(([reason, count]) => `${reason} ${count}`);
+  return `kalloc: stats ${label}: ${plural(stats.functions, 'function')}, ${stats.understood} bodies understood${share}${reasons.length > 0 ? `; skipped: ${reasons.join(', ')}` : ''}`;
 }
 
 export interface JsonDiagnostic {
@@ -108,6 +160,8 @@ export function formatJson(report: CheckReport): string {
       skipped: report.skipped,
       ruleFailures: report.ruleFailures,
       diagnostics: toJsonDiagnostics(report.results),
+      // Only with --stats, so the default JSON stays what it was.
+      ...(report.stats ? { stats: { total: totalStats(report.stats), folders: report.stats } } : {}),
     },
     null,
     2,
@@ -134,6 +188,10 @@ export function formatText(report: CheckReport): string {
   for (const diagnostic of toJsonDiagnostics(report.results)) {
     lines.push(`${diagnostic.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message} [${diagnostic.rule}]`);
     for (const related of diagnostic.related) lines.push(`${related.file}:${related.line}:${related.column}: note: ${related.message}`);
+  }
+  if (report.stats) {
+    for (const stats of report.stats) lines.push(statsLine(stats.folder, stats));
+    lines.push(statsLine('total', totalStats(report.stats)));
   }
   lines.push(summaryLine(report));
   return lines.join('\n');

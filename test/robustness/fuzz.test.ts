@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { unanalysableReason } from '../../server/src/settings';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
 import { MAX_NESTING } from '../../server/src/workspace/sourceText';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 import { isShowMessage, serverForSuite } from '../support/lspClient';
 import { DIST, FIXTURES } from '../support/paths';
 
@@ -62,8 +62,7 @@ after(() => siblingCache?.clear());
  */
 async function analyse(label: string, file: string, text: string, failures: string[]): Promise<AnalysisReport> {
   const parser = await sharedParser();
-  const tree = parser.parse(text);
-  assert.ok(tree, `${label}: tree-sitter returned a tree`);
+  const tree = parseText(parser, text);
   try {
     const facts = collectFileFacts(file, text, tree, DEFAULT_CONFIG);
     siblingCache ??= new FolderFactsCache(parser, 4 * 1024 * 1024);
@@ -132,7 +131,7 @@ describe('analyzeFile on mangled fixtures', () => {
     // ... and analyzeFile's syntax-depth probe refuses them before any rule recurses into them.
     const parser = await sharedParser();
     const text = deepIfs(10_000);
-    const tree = parser.parse(text)!;
+    const tree = parseText(parser, text);
     const report = analyzeFile(collectFileFacts('deep.c', text, tree, DEFAULT_CONFIG), []);
     tree.delete();
     assert.match(report.skipped ?? '', /syntax nests deeper than/);

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Parser } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { parseKernelVersion, Arch, DEFAULT_CONFIG, ModelConfig } from '../../server/src/model/config';
+import { parseSource } from '../../server/src/parsing/parseSource';
 import { createParser } from '../../server/src/parsing/parser';
 import { RULES } from '../../server/src/rules/index';
 import type { Finding } from '../../server/src/rules/rule';
@@ -30,6 +31,13 @@ export function sharedParser(): Promise<Parser> {
   return parserPromise;
 }
 
+/** A tree of `text` as the server and the CLI parse it (kernel macros rewritten, node.text the user's). */
+export function parseText(parser: Parser, text: string): Tree {
+  const parsed = parseSource(parser, text);
+  assert.ok(parsed, 'tree-sitter returned a tree');
+  return parsed.tree;
+}
+
 export function configOf(options: FixtureOptions = {}): ModelConfig {
   return {
     kernel: options.kernelVersion ? parseKernelVersion(options.kernelVersion)! : DEFAULT_CONFIG.kernel,
@@ -43,8 +51,7 @@ export async function analyzeFixture(file: string, options: FixtureOptions = {})
   const parser = await sharedParser();
   const config = configOf(options);
   const text = fs.readFileSync(file, 'utf8');
-  const tree = parser.parse(text);
-  assert.ok(tree, `tree-sitter parsed ${file}`);
+  const tree = parseText(parser, text);
   const facts = collectFileFacts(file, text, tree, config);
   const folder = new FolderFactsCache(parser, 4 * 1024 * 1024).siblingsOf(file, config);
   const report = analyzeFile(facts, folder);

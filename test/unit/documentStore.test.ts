@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Node, Parser } from 'web-tree-sitter';
 import { DocumentStore, TextChange } from '../../server/src/parsing/documentStore';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 
 const BASE = [
   '#include <linux/slab.h>',
@@ -49,10 +49,29 @@ function apply(text: string, change: TextChange): string {
   return text.slice(0, offset(change.range.start)) + change.text + text.slice(offset(change.range.end));
 }
 
-function randomChange(text: string, next: () => number): TextChange {
+/** Kernel-macro idioms the rewrite changes (parsing/kernelMacros.ts), and edits that change the rewrite far from them. */
+const MACRO_BASE = [
+  '#define PFX "ring: "',
+  'static int __init ring_probe(struct ring __iomem *r)',
+  '{',
+  '\tprintk(KERN_ERR PFX "probe %d\\n", 1);',
+  '\tlist_for_each_entry(pos, &head, node)',
+  '\t\tpos->len++;',
+  '\tswitch (r->len) {',
+  '\tcase 1 ... 3:',
+  '\t\twritel(1, (void __iomem *)r);',
+  '\t}',
+  '\treturn 0;',
+  '}',
+  '',
+].join('\n');
+
+const MACRO_FRAGMENTS = ['"', '/*', '*/', '//', '#', '\\\n', ' __user ', 'KERN_INFO ', 'for_each_sg(sg, s, n, i)\n\t', ' ... ', '__acquires(x) ', 'é', ')', '{', ';'];
+
+function randomChange(text: string, next: () => number, fragments: readonly string[] = FRAGMENTS): TextChange {
   const start = Math.floor(next() * (text.length + 1));
   const end = Math.min(text.length, start + Math.floor(next() * 12 * (next() < 0.3 ? 4 : 1)));
-  const insert = next() < 0.25 ? '' : FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];
+  const insert = next() < 0.25 ? '' : fragments[Math.floor(next() * fragments.length)];
   // Never split a surrogate pair: LSP positions are UTF-16 units, but editors never cut one in half.
   const safe = (offset: number) => (offset > 0 && /[\uDC00-\uDFFF]/.test(text[offset] ?? '') ? offset - 1 : offset);
   return { range: { start: positionAt(text, safe(start)), end: positionAt(text, Math.max(safe(start), safe(end))) }, text: insert };
@@ -84,7 +103,7 @@ function dump(root: Node): string {
 }
 
 function freshTree(text: string): string {
-  const tree = parser.parse(text)!;
+  const tree = parseText(parser, text);
   const result = dump(tree.rootNode);
   tree.delete();
   return result;
@@ -140,6 +159,34 @@ describe('DocumentStore', () => {
       assert.ok(sawError, 'the edits went through states with ERROR nodes');
     });
   }
+
+  for (const seed of [11, 12, 13, 14]) {
+    test(`random edits around kernel macros equal a fresh parse of the rewritten text (seed ${seed})`, () => {
+      const next = random(seed);
+      const store = new DocumentStore(parser);
+      let text = MACRO_BASE;
+      store.open('file:///m.c', 1, text);
+      for (let step = 0; step < 60; step++) {
+        const change = randomChange(text, next, MACRO_FRAGMENTS);
+        text = apply(text, change);
+        const document = store.change('file:///m.c', step + 2, [change])!;
+        assert.equal(document.text, text, `seed ${seed} step ${step}: text`);
+        assert.equal(dump(document.tree.rootNode), freshTree(text), `seed ${seed} step ${step}: tree after ${JSON.stringify(change)}`);
+      }
+    });
+  }
+
+  test('a quote typed before a string macro changes the rewrite after the edit; the tree follows', () => {
+    const store = new DocumentStore(parser);
+    store.open('file:///q.c', 1, MACRO_BASE);
+    const line = MACRO_BASE.split('\n').findIndex((text) => text.includes('KERN_ERR'));
+    const quoted = store.change('file:///q.c', 2, [{ range: { start: { line, character: 1 }, end: { line, character: 1 } }, text: '"' }])!;
+    assert.equal(dump(quoted.tree.rootNode), freshTree(quoted.text));
+    const back = store.change('file:///q.c', 3, [{ range: { start: { line, character: 1 }, end: { line, character: 2 } }, text: '' }])!;
+    assert.equal(back.text, MACRO_BASE);
+    assert.equal(dump(back.tree.rootNode), freshTree(MACRO_BASE));
+    assert.equal(back.tree.rootNode.hasError, false, 'the rewritten text parses cleanly');
+  });
 
   test('an edit that creates an ERROR node and one that removes it', () => {
     const store = new DocumentStore(parser);

@@ -13,7 +13,7 @@ import { analyzeFile } from '../../server/src/analyzeFile';
 import { hoverAt } from '../../server/src/features/hover';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { DocumentStore, TextChange } from '../../server/src/parsing/documentStore';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
 
 function cFiles(dir: string): string[] {
@@ -121,7 +121,7 @@ function snapshot(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileF
 }
 
 function freshFacts(parser: Parser, file: string, text: string): FileFacts {
-  return collectFileFacts(file, text, parser.parse(text)!, DEFAULT_CONFIG);
+  return collectFileFacts(file, text, parseText(parser, text), DEFAULT_CONFIG);
 }
 
 const EDITS_PER_FILE = 16;
@@ -148,7 +148,7 @@ test('incremental analysis equals a from-scratch analysis after every edit (ever
           // Edit a sibling file of the folder.
           const sibling = siblings[Math.floor(next() * siblings.length)];
           const before = siblingTexts.get(sibling)!;
-          const tree = parser.parse(before)!;
+          const tree = parseText(parser, before);
           const edit = nextEdit(before, tree, next);
           tree.delete();
           const scratch = new DocumentStore(parser);

@@ -14,7 +14,7 @@ import { Arch } from '../../server/src/model/config';
 import { kmallocRoute } from '../../server/src/model/slab';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
 import { applyEdits, findingAt, fixAt } from '../support/findings';
-import { FixtureOptions, analyzeFixture, checkFixture, configOf, sharedParser } from '../support/fixtures';
+import { analyzeFixture, checkFixture, configOf, FixtureOptions, parseText, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
 
 const SIZE_RULES = ['kmalloc-too-large', 'kmalloc-costly-order', 'kmalloc-slab-waste', 'alloc-size-overflow', 'kzalloc-open-coded'];
@@ -158,7 +158,7 @@ test('hover: the requested row says how the size was obtained', async () => {
   const config = configOf({});
   const text = fs.readFileSync(file, 'utf8');
   const db = new AnalysisDatabase();
-  const unbound = collectFileFacts(file, text, parser.parse(text)!, config);
+  const unbound = collectFileFacts(file, text, parseText(parser, text), config);
   const facts = db.boundFacts(unbound, new FolderFactsCache(parser, 1 << 22).siblingsOf(file, config));
   // Binding makes a new view; the facts it came from are left as they were.
   assert.notEqual(unbound.scope, facts.scope);
@@ -168,7 +168,7 @@ test('hover: the requested row says how the size was obtained', async () => {
   assert.match(card, /\| requested \| 71536 bytes — sizeof\(\*st\) = sizeof\(struct fw_state\) = 71536 \(limits_x86_64_4k\.c\): hdrs 1536 @0, fw_image 70000 @1536 \|/);
   const header = path.join(DIR, 'fixdrv', 'fixdrv.c');
   const headerText = fs.readFileSync(header, 'utf8');
-  const driver = db.boundFacts(collectFileFacts(header, headerText, parser.parse(headerText)!, config), new FolderFactsCache(parser, 1 << 22).siblingsOf(header, config));
+  const driver = db.boundFacts(collectFileFacts(header, headerText, parseText(parser, headerText), config), new FolderFactsCache(parser, 1 << 22).siblingsOf(header, config));
   const ring = driver.allocations.find((entry) => entry.call.startPosition.row === 15)!;
   assert.equal(ring.requestedBytes?.value, 8 + 64 * 16);
   assert.match(ring.requestedBytes!.steps.join('; '), /FIX_RING_ENTRIES = 64 \(fixdrv\.h\).*struct_size\(…\) = sizeof\(\*priv->ring\) 8 \+ 64 × 16 \(entries\[\]\) = 1032/);

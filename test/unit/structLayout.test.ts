@@ -13,7 +13,7 @@ import { collectMacros, createScope, evaluateText } from '../../server/src/analy
 import { createTypeEnvironment, isUnknown, layoutRecord, sizeOfType } from '../../server/src/analysis/sizes/structLayout';
 import { collectTypeDeclarations } from '../../server/src/parsing/typeDeclarations';
 import { ModelConfig } from '../../server/src/model/config';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 
 const PRELUDE = `
 typedef unsigned char u8; typedef unsigned short u16; typedef unsigned int u32; typedef unsigned long long u64;
@@ -131,7 +131,7 @@ function gccFigures(): Map<string, number> {
 
 async function environmentFor(config: ModelConfig, text: string) {
   const parser = await sharedParser();
-  const tree = parser.parse(text)!;
+  const tree = parseText(parser, text);
   const scope = createScope(config, collectMacros(tree.rootNode));
   const declarations = collectTypeDeclarations(text, 'layout.c');
   // Enum constants evaluate like macros.

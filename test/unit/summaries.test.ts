@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import type { Tree } from 'web-tree-sitter';
 import { collectMacros } from '../../server/src/analysis/sizes/constants';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
@@ -14,12 +13,12 @@ import type { FileSummary } from '../../server/src/analysis/summaries/fileSummar
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
 
 async function factsOf(text: string, path = '/drv/a.c'): Promise<FileFacts> {
   const parser = await sharedParser();
-  return collectFileFacts(path, text, parser.parse(text) as Tree, DEFAULT_CONFIG);
+  return collectFileFacts(path, text, parseText(parser, text), DEFAULT_CONFIG);
 }
 
 async function summaryOf(text: string, db = new AnalysisDatabase(), path = '/drv/a.c'): Promise<FileSummary> {
@@ -180,8 +179,8 @@ static void f(struct p *p)
 	spin_unlock(&p->lock);
 }
 `;
-  const headerFacts = collectFileFacts('/drv/drv.h', header, parser.parse(header) as Tree, DEFAULT_CONFIG);
-  const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
+  const headerFacts = collectFileFacts('/drv/drv.h', header, parseText(parser, header), DEFAULT_CONFIG);
+  const facts = collectFileFacts('/drv/a.c', source, parseText(parser, source), DEFAULT_CONFIG);
   const report = analyzeFile(facts, [headerFacts]);
   assert.deepEqual(
     report.findings.map((finding) => [finding.rule, finding.span.startLine]),
@@ -189,7 +188,7 @@ static void f(struct p *p)
   );
   assert.match(report.findings[0].message, /with DRV_GFP may sleep/);
   // Without the header the mask is unknown: silence.
-  const alone = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
+  const alone = collectFileFacts('/drv/a.c', source, parseText(parser, source), DEFAULT_CONFIG);
   assert.deepEqual(analyzeFile(alone, []).findings, []);
 });
 
@@ -201,7 +200,7 @@ test('#defines found from the text are the ones a walk of the tree finds (every 
   let macros = 0;
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
-    const tree = parser.parse(text) as Tree;
+    const tree = parseText(parser, text);
     const walked = collectMacros(tree.rootNode, file);
     assert.deepEqual([...collectMacros(tree.rootNode, file, text)], [...walked], file);
     macros += walked.size;
@@ -209,7 +208,7 @@ test('#defines found from the text are the ones a walk of the tree finds (every 
   }
   // Includes a define in a comment and one after `#  define` spacing, from the text below.
   const text = '/* #define NOT_ONE 1 */\n#  define SPACED 2\n#define F(x) ((x) + 1)\nstatic int v = F(SPACED);\n';
-  const tree = parser.parse(text) as Tree;
+  const tree = parseText(parser, text);
   assert.deepEqual([...collectMacros(tree.rootNode, undefined, text).keys()], ['SPACED', 'F']);
   assert.ok(macros >= 10, `${macros} macros compared`);
 });

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { WorkspaceIndex, WorkspaceIndexHost } from '../../server/src/workspace/workspaceIndex';
-import { sharedParser } from '../support/fixtures';
+import { parseText, sharedParser } from '../support/fixtures';
 
 const created: string[] = [];
 after(() => {
@@ -72,7 +72,7 @@ test('an open sibling contributes the editor text, not the disk text', async () 
   const open = new Map<string, FileFacts>();
   const aPath = path.join(dir, 'a.c');
   const text = fn('in_editor');
-  open.set(aPath, collectFileFacts(aPath, text, parser.parse(text)!, DEFAULT_CONFIG));
+  open.set(aPath, collectFileFacts(aPath, text, parseText(parser, text), DEFAULT_CONFIG));
   const { index } = await makeIndex(open);
   index.documentOpened(aPath);
   await drain(index);

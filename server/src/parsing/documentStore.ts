@@ -1,7 +1,12 @@
-// One parse tree per open document, re-parsed incrementally: each LSP content change is applied to
-// the text and mirrored into the old tree with tree.edit() before parsing with the old tree.
+// One parse tree per open document, re-parsed incrementally: the LSP content changes are applied
+// to the text, the text is rewritten (parsing/kernelMacros.ts) and the difference between the old
+// and the new rewritten text, which may reach outside the user's edit (typing `"` turns the rest of
+// a line into a string, where no macro is rewritten), is mirrored into the old tree with
+// tree.edit() before parsing with the old tree.
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Edit } from 'web-tree-sitter';
+import { rewriteKernelMacros } from './kernelMacros';
+import { parseSourceOrThrow } from './parseSource';
 
 export interface TextChange {
   /** 0-based; absent for a whole-document replacement. */
@@ -12,8 +17,11 @@ export interface TextChange {
 export interface ParsedDocument {
   uri: string;
   version: number;
+  /** The user's text: what node.text, facts, messages and fixes read. */
   text: string;
   tree: Tree;
+  /** The text tree-sitter parsed (same length and line breaks as `text`). */
+  rewritten: string;
   /** False while the text is one the owner said not to parse (too large, binary): `tree` is empty. */
   parsed: boolean;
 }
@@ -43,12 +51,42 @@ function pointAt(text: string, index: number): { row: number; column: number } {
   return { row, column: index - lineStart };
 }
 
-/** Applies one ranged LSP change to a text: the spliced text and the replaced index range. */
-function applyChange(text: string, range: NonNullable<TextChange['range']>, inserted: string): { startIndex: number; oldEndIndex: number; newText: string } {
+/** Applies one ranged LSP change to a text. */
+function applyChange(text: string, range: NonNullable<TextChange['range']>, inserted: string): string {
   const starts = lineStarts(text);
   const startIndex = offsetAt(starts, text, range.start.line, range.start.character);
   const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, range.end.line, range.end.character));
-  return { startIndex, oldEndIndex, newText: text.slice(0, startIndex) + inserted + text.slice(oldEndIndex) };
+  return text.slice(0, startIndex) + inserted + text.slice(oldEndIndex);
+}
+
+/** The edit that turns `before` into `after`: their common prefix and suffix stay, the middle is replaced. */
+export function editBetween(before: string, after: string): Edit {
+  const shorter = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shorter - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  // Never split a surrogate pair: widen the edit to whole characters.
+  if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix--;
+  if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
+  const oldEndIndex = before.length - suffix;
+  const newEndIndex = after.length - suffix;
+  return new Edit({
+    startIndex: prefix,
+    oldEndIndex,
+    newEndIndex,
+    startPosition: pointAt(before, prefix),
+    oldEndPosition: pointAt(before, oldEndIndex),
+    newEndPosition: pointAt(after, newEndIndex),
+  });
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 export class DocumentStore {
@@ -70,7 +108,8 @@ export class DocumentStore {
   open(uri: string, version: number, text: string): ParsedDocument {
     this.close(uri);
     const parsed = this.parseable(text);
-    const document = { uri, version, text, tree: this.parse(parsed ? text : ''), parsed };
+    const { tree, rewritten } = parseSourceOrThrow(this.parser, parsed ? text : '');
+    const document = { uri, version, text, tree, rewritten: parsed ? rewritten : '', parsed };
     this.documents.set(uri, document);
     return document;
   }
@@ -78,31 +117,15 @@ export class DocumentStore {
   change(uri: string, version: number, changes: readonly TextChange[]): ParsedDocument | undefined {
     const document = this.documents.get(uri);
     if (!document) return undefined;
-    let { text, tree } = document;
     if (!document.parsed) return this.changeUnparsed(document, version, changes);
-    for (const change of changes) {
-      if (!change.range) {
-        text = change.text;
-        tree.delete();
-        tree = this.parse(text);
-        continue;
-      }
-      const { startIndex, oldEndIndex, newText } = applyChange(text, change.range, change.text);
-      tree.edit(
-        new Edit({
-          startIndex,
-          oldEndIndex,
-          newEndIndex: startIndex + change.text.length,
-          startPosition: pointAt(text, startIndex),
-          oldEndPosition: pointAt(text, oldEndIndex),
-          newEndPosition: pointAt(newText, startIndex + change.text.length),
-        }),
-      );
-      text = newText;
-    }
-    const reparsed = this.parse(text, tree);
+    let { text } = document;
+    for (const change of changes) text = change.range ? applyChange(text, change.range, change.text) : change.text;
+    const rewritten = rewriteKernelMacros(text);
+    const { tree } = document;
+    tree.edit(editBetween(document.rewritten, rewritten));
+    const reparsed = parseSourceOrThrow(this.parser, text, tree, rewritten).tree;
     if (reparsed !== tree) tree.delete();
-    const updated = { uri, version, text, tree: reparsed, parsed: true };
+    const updated = { uri, version, text, tree: reparsed, rewritten, parsed: true };
     this.documents.set(uri, updated);
     return updated;
   }
@@ -112,7 +135,8 @@ export class DocumentStore {
     const document = this.documents.get(uri);
     if (!document || document.parsed || !this.parseable(document.text)) return document;
     document.tree.delete();
-    const updated = { ...document, tree: this.parse(document.text), parsed: true };
+    const { tree, rewritten } = parseSourceOrThrow(this.parser, document.text);
+    const updated = { ...document, tree, rewritten, parsed: true };
     this.documents.set(uri, updated);
     return updated;
   }
@@ -125,7 +149,7 @@ export class DocumentStore {
         text = change.text;
         continue;
       }
-      text = applyChange(text, change.range, change.text).newText;
+      text = applyChange(text, change.range, change.text);
     }
     const updated = { ...document, version, text };
     this.documents.set(document.uri, updated);
@@ -135,11 +159,5 @@ export class DocumentStore {
   close(uri: string): void {
     this.documents.get(uri)?.tree.delete();
     this.documents.delete(uri);
-  }
-
-  private parse(text: string, oldTree?: Tree): Tree {
-    const tree = this.parser.parse(text, oldTree ?? null);
-    if (!tree) throw new Error('tree-sitter returned no tree');
-    return tree;
   }
 }

@@ -4,11 +4,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import type { BodyCensus } from '../parsing/bodyUnderstood';
 import type { Finding } from '../rules/rule';
 import type { RawSettings } from '../settings';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workerProtocol';
 
-export type FileOutcome = { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[] } | { kind: 'skipped'; reason: string; io?: boolean };
+export type FileOutcome = { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[]; census?: BodyCensus } | { kind: 'skipped'; reason: string; io?: boolean };
 
 export interface PoolOptions {
   jobs: number;
@@ -134,7 +135,7 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
             break;
           case 'result':
             slot.task?.pending.delete(message.file);
-            record(message.file, { kind: 'analysed', findings: message.findings, failures: message.failures });
+            record(message.file, { kind: 'analysed', findings: message.findings, failures: message.failures, census: message.census });
             break;
           case 'skipped':
             slot.task?.pending.delete(message.file);

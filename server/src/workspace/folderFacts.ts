@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { FileFacts, collectFileFacts } from '../analysis/fileFacts';
 import { ModelConfig } from '../model/config';
+import { parseSource } from '../parsing/parseSource';
 import { syntaxDepthReason } from '../parsing/syntax';
 import { readSourceFile } from './sourceText';
 
@@ -90,7 +91,7 @@ export class FolderFactsCache {
       this.forget(file);
       return read;
     }
-    const tree = this.parser.parse(read.text);
+    const tree = parseSource(this.parser, read.text)?.tree;
     if (!tree) return { skipped: 'the parser gave up' };
     const tooDeep = syntaxDepthReason(tree);
     if (tooDeep) {

@@ -1,6 +1,7 @@
 // Messages between the CLI's main thread and its analysis workers. A task is a slice of one driver
 // folder, so a worker parses each folder's siblings once and cross-file facts stay complete
 // whatever --jobs and --shard say.
+import type { BodyCensus } from '../parsing/bodyUnderstood';
 import type { Finding } from '../rules/rule';
 import type { RawSettings } from '../settings';
 
@@ -21,6 +22,6 @@ export type WorkerMessage =
   | { type: 'ready' }
   /** The worker starts reading, parsing or analysing `file`: the time bound restarts. */
   | { type: 'step'; id: number; file: string }
-  | { type: 'result'; id: number; file: string; findings: Finding[]; failures: { rule: string; message: string }[] }
+  | { type: 'result'; id: number; file: string; findings: Finding[]; failures: { rule: string; message: string }[]; census: BodyCensus }
   | { type: 'skipped'; id: number; file: string; reason: string; io?: boolean }
   | { type: 'done'; id: number };

@@ -17,6 +17,7 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { FileFacts, collectFileFacts } from '../analysis/fileFacts';
 import type { ModelConfig } from '../model/config';
+import { parseSource } from '../parsing/parseSource';
 import { MAX_FOLDER_FILES, folderSourceFiles } from './folderFacts';
 import { readSourceFile } from './sourceText';
 
@@ -317,7 +318,7 @@ export class WorkspaceIndex {
       return;
     }
     try {
-      const tree = this.host.parser.parse(read.text);
+      const tree = parseSource(this.host.parser, read.text)?.tree;
       if (!tree) {
         entry.summaries.set(file, { size: read.size, mtimeMs: read.mtimeMs, skipped: 'the parser gave up', functions: [] });
         return;

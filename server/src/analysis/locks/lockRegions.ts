@@ -6,6 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../../model/contexts';
 import { BUSY_WAITS, SLEEP_WAITS } from '../../model/sleepers';
+import { bodyUnderstood, iteratorHead } from '../../parsing/bodyUnderstood';
 import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
@@ -58,24 +59,6 @@ export interface CalleeLocks {
 
 const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
 
-const STATEMENT_TYPES = new Set([
-  'compound_statement',
-  'expression_statement',
-  'declaration',
-  'if_statement',
-  'switch_statement',
-  'while_statement',
-  'do_statement',
-  'for_statement',
-  'return_statement',
-  'break_statement',
-  'continue_statement',
-  'goto_statement',
-  'labeled_statement',
-  'case_statement',
-  'attributed_statement',
-]);
-
 const CALLS = ['call_expression'] as const;
 const EXITS = ['goto_statement', 'return_statement'] as const;
 
@@ -122,44 +105,6 @@ function stripCondition(node: Node): Node {
       return current;
     }
   }
-}
-
-/** Whether the body parses into statements this analysis understands. */
-function bodyUnderstood(body: Node): boolean {
-  if (!body.hasError) return true;
-  const stack: Node[] = [body];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type === 'ERROR') {
-      // A type passed to a macro (`container_of(p, struct foo, node)`) hides no call and no flow.
-      // Same for an annotated cast (`(void __iomem *)p`).
-      if ((node.parent?.type === 'argument_list' || node.parent?.type === 'cast_expression') && /^[\w\s*]+$/.test(node.text)) continue;
-      return false;
-    }
-    if (node.isMissing) {
-      // The `;` tree-sitter invents after `macro(args)` followed by a block, or inside a
-      // declaration with an annotation it does not know (`void __iomem *base = …`): the calls
-      // keep their order either way.
-      const statement = node.parent;
-      if (node.type !== ';') return false;
-      if (statement?.type === 'declaration') continue;
-      if (statement?.type !== 'expression_statement' || !iteratorHead(statement)) return false;
-      continue;
-    }
-    if (!node.hasError && !node.isMissing) continue;
-    for (const child of node.children) if (child) stack.push(child);
-  }
-  return true;
-}
-
-/** For `macro(args) <missing ;>` followed by a statement: the macro call; else undefined. */
-function iteratorHead(statement: Node): Node | undefined {
-  const last = statement.lastChild;
-  if (!last?.isMissing) return undefined;
-  const expression = statement.namedChild(0);
-  if (expression?.type !== 'call_expression' || !calleeName(expression)) return undefined;
-  const next = statement.nextNamedSibling;
-  return next && STATEMENT_TYPES.has(next.type) ? expression : undefined;
 }
 
 interface Jumps {
