@@ -149,7 +149,7 @@ class KernelAllocServer {
       ({ textDocument, position }) =>
         this.guard('hover', () => {
           // The facts of the current version, without the rules: a hover never runs a whole-file pass.
-          const analysis = this.hoverInputsOf(textDocument.uri);
+          const analysis = this.factsAndFolderOf(textDocument.uri);
           if (!analysis) return null;
           const answer = hoverAt(this.db, analysis.facts, analysis.folder, position.line, position.character);
           const link = this.mapLinks ? allocatorMapLink(boundOrUnbound(this.db, analysis.facts, analysis.folder), textDocument.uri, position.line, position.character) : undefined;
@@ -170,14 +170,15 @@ class KernelAllocServer {
     connection.languages.inlayHint.on(
       ({ textDocument, range }) =>
         this.guard('inlayHint', () => {
-          const analysis = this.settings.inlayHints ? this.analysisOf(textDocument.uri) : undefined;
+          // Like the hover, hints, lenses and the map read the current facts and folder: no whole-file pass.
+          const analysis = this.settings.inlayHints ? this.factsAndFolderOf(textDocument.uri) : undefined;
           return analysis ? inlayHintsFor(analysis.facts, range) : [];
         }) ?? [],
     );
     connection.onCodeLens(
       ({ textDocument }) =>
         this.guard('codeLens', () => {
-          const analysis = this.settings.codeLens ? this.analysisOf(textDocument.uri) : undefined;
+          const analysis = this.settings.codeLens ? this.factsAndFolderOf(textDocument.uri) : undefined;
           return analysis ? codeLensesFor(this.db, analysis.facts, analysis.folder, { uri: textDocument.uri, uriOf: this.uriResolver(textDocument.uri), showChainCommand: this.chainCommand }) : [];
         }) ?? [],
     );
@@ -185,7 +186,7 @@ class KernelAllocServer {
       AllocationAtRequest,
       (params) =>
         this.guard('allocationAt', () => {
-          const analysis = this.analysisOf(params.textDocument.uri);
+          const analysis = this.factsAndFolderOf(params.textDocument.uri);
           return analysis ? allocationMap(boundOrUnbound(this.db, analysis.facts, analysis.folder), params.position.line, params.position.character) : null;
         }) ?? null,
     );
@@ -376,16 +377,17 @@ class KernelAllocServer {
   }
 
   /**
-   * The facts and folder a hover reads: the cached analysis's when it is of the current version,
-   * else the current version's facts and folder without running the rules (the engines it asks
-   * for are cached in the database, so the diagnostics pass that follows reuses them).
+   * The facts and folder a hover, an inlay hint, a code lens and the allocator map read: the cached
+   * analysis's when it is of the current version, else the current version's facts and folder
+   * without running the rules (the engines they ask for are cached in the database, so the
+   * diagnostics pass that follows reuses them).
    */
-  private hoverInputsOf(uri: string): { facts: FileFacts; folder: readonly FileFacts[] } | undefined {
+  private factsAndFolderOf(uri: string): { facts: FileFacts; folder: readonly FileFacts[] } | undefined {
     const document = this.store?.get(uri);
     if (!document || !document.parsed || this.skipped.has(uri) || unanalysableReason(document.text, this.settings.maxFileSize)) return undefined;
     const inputs = this.inputsOf(document);
     if (inputs.cached) return inputs.cached;
-    // analyzeFile()'s first gate: a tree too deep for the analyses gets no hover either.
+    // analyzeFile()'s first gate: a tree too deep for the analyses gets no hover, hint, lens or map either.
     if (syntaxDepthReason(inputs.facts.tree)) return undefined;
     return { facts: inputs.facts, folder: inputs.view?.facts ?? [] };
   }

@@ -4,6 +4,8 @@
 // finding. A resolve for another version or an unknown document comes back unchanged. And one
 // document version costs one whole-file analysis pass, however many hovers, code actions and
 // resolves ask about it (the server counts its passes for tests under ANALYSIS_PASSES_ENV).
+// Inlay hints, code lenses and the allocator map read what the hover reads: after an edit they
+// start no pass, and what they answer equals a fresh server's answer for the same text.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -244,5 +246,122 @@ describe('one whole-file pass per version: hover, code actions and resolve reuse
     const ofVersion2 = (await passes()).filter((pass) => pass.version === 2);
     assert.equal(ofVersion2.length, 1, JSON.stringify(ofVersion2));
     assert.notEqual(ofVersion2[0].during, 'hover');
+  });
+
+  // Each of these edits the document, asks before the diagnostics are due, and checks the answer
+  // is of the new version; the one pass of that version is then the diagnostics'.
+  const change = (version: number, range: Json, newText: string) => client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range, text: newText }] });
+  const at = (line: number, from: number, to: number) => ({ start: { line, character: from }, end: { line, character: to } });
+  const WHOLE = { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } };
+  const hints = async (): Promise<string[]> => (await client.request('textDocument/inlayHint', { textDocument: { uri }, range: WHOLE })).map((hint: Json) => hint.label);
+  const lenses = async (): Promise<Json[]> => (await client.request('textDocument/codeLens', { textDocument: { uri } })).map((lens: Json) => [lens.range.start.line, lens.command.title]);
+  const servedBy = async (line: number): Promise<string> =>
+    (await client.request('kernelAllocLens/allocationAt', { textDocument: { uri }, position: { line, character: 9 } })).allocation.figures.find((figure: Json) => figure.label === 'served by').value;
+  // Waits for the diagnostics first, so a failure leaves no waiter behind for the next test.
+  const onePassOf = async (version: number, published: Promise<unknown>, handlers: string[]) => {
+    await published;
+    assert.deepEqual(
+      (await passes()).filter((pass) => handlers.includes(pass.during)),
+      [],
+      `${handlers.join(', ')} ran no pass`,
+    );
+    assert.deepEqual(
+      (await passes()).filter((pass) => pass.version === version),
+      [{ version, during: 'diagnostics' }],
+    );
+  };
+
+  test("didChange and inlayHint of the new version: one pass, the diagnostics'", async () => {
+    const published = client.diagnosticsFor(uri, 3);
+    change(3, at(6, 15, 17), '200');
+    const hinted = await hints();
+    await onePassOf(3, published, ['inlayHint']);
+    assert.deepEqual(hinted, ['kmalloc-256 · 56 B unused'], 'the hint reads the edited version');
+  });
+
+  test("didChange and codeLens of the new version: one pass, the diagnostics'", async () => {
+    const published = client.diagnosticsFor(uri, 4);
+    change(4, at(3, 0, 0), '\n');
+    const lensed = await lenses();
+    await onePassOf(4, published, ['codeLens']);
+    assert.deepEqual(lensed, [[4, 'may sleep: kmalloc() with GFP_KERNEL at line 8']], 'the lens reads the edited version');
+  });
+
+  test("didChange and allocationAt of the new version: one pass, the diagnostics'", async () => {
+    const published = client.diagnosticsFor(uri, 5);
+    change(5, at(7, 15, 18), '1000');
+    const served = await servedBy(7);
+    await onePassOf(5, published, ['allocationAt']);
+    assert.match(served, /kmalloc-1k/, 'the map reads the edited version');
+  });
+
+  test("didChange, then inlayHint, codeLens, allocationAt and hover together: one pass, the diagnostics'", async () => {
+    const published = client.diagnosticsFor(uri, 6);
+    change(6, at(7, 15, 19), '4000');
+    const [hinted, lensed, served, hover] = await Promise.all([hints(), lenses(), servedBy(7), client.request('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 9 } })]);
+    await onePassOf(6, published, ['inlayHint', 'codeLens', 'allocationAt', 'hover']);
+    assert.deepEqual(hinted, ['kmalloc-4k · 96 B unused']);
+    assert.deepEqual(lensed, [[4, 'may sleep: kmalloc() with GFP_KERNEL at line 8']]);
+    assert.match(served, /kmalloc-4k/);
+    assert.match(hover.contents.value, /kmalloc-4k/);
+  });
+});
+
+describe("inlay hints, code lenses and the allocator map after an edit equal a fresh server's, on every fixture", () => {
+  // No workspace/configuration on either server, so the settings stay those of initializationOptions;
+  // the edited one's diagnostics come 2 s after an edit, after its requests.
+  const options = { showChainCommand: true };
+  const fresh = serverForSuite({ capabilities: {}, initializationOptions: options });
+  const edited = serverForSuite({ capabilities: {}, initializationOptions: { ...options, settings: { diagnosticsDelay: 2000 } } });
+  const files = [...sources(FIXTURES), ...sources(EXAMPLES)];
+  const texts = new Map(files.map((file) => [file, fs.readFileSync(file, 'utf8')]));
+
+  // Every file is open on both servers, so each answers with the same open siblings.
+  before(async () => {
+    await Promise.all(files.flatMap((file) => [fresh.open(LspClient.uriOf(file), texts.get(file) ?? ''), edited.open(LspClient.uriOf(file), texts.get(file) ?? '')]));
+  });
+
+  /** The three answers for a document: hints over the whole text, its lenses, the map at each line's first call. */
+  const answers = (client: LspClient, uri: string, text: string): Promise<Json[]> => {
+    const lines = text.split('\n');
+    const calls = lines.flatMap((line, index) => (line.indexOf('(') > 0 ? [{ line: index, character: line.indexOf('(') - 1 }] : []));
+    return Promise.all([
+      client.request('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } } }),
+      client.request('textDocument/codeLens', { textDocument: { uri } }),
+      ...[{ line: 0, character: 0 }, ...calls].map((position) => client.request('kernelAllocLens/allocationAt', { textDocument: { uri }, position })),
+    ]);
+  };
+
+  test('typed and undone: the same hints, lenses and maps, and none of them ran a pass', async () => {
+    let hintCount = 0;
+    let lensCount = 0;
+    let mapped = 0;
+    for (const file of files) {
+      const uri = LspClient.uriOf(file);
+      const text = texts.get(file) ?? '';
+      const expected = await answers(fresh, uri, text);
+      // A character typed at the top and deleted again: the text of version 3 is the file's.
+      const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+      edited.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: top, text: 'x' }] });
+      edited.notify('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { ...top, end: { line: 0, character: 1 } }, text: '' }] });
+      const got = await answers(edited, uri, text);
+      const where = path.relative(FIXTURES, file);
+      assert.deepEqual(got[0], expected[0], `inlay hints: ${where}`);
+      assert.deepEqual(got[1], expected[1], `code lenses: ${where}`);
+      assert.deepEqual(got.slice(2), expected.slice(2), `allocator maps: ${where}`);
+      const passes: Json[] = await edited.request('kernelAllocLens/test/analysisPasses', { uri });
+      assert.deepEqual(
+        passes.filter((pass) => ['inlayHint', 'codeLens', 'allocationAt'].includes(pass.during)),
+        [],
+        `no pass started by a hint, lens or map request: ${where}`,
+      );
+      hintCount += expected[0].length;
+      lensCount += expected[1].length;
+      mapped += expected.slice(2).filter((map: Json) => map?.allocation).length;
+    }
+    // The fixtures are there to carry hints, lenses and allocations: a run that compared none proves nothing.
+    assert.ok(hintCount >= 100, `${hintCount} inlay hints compared`);
+    assert.ok(lensCount >= 100, `${lensCount} code lenses compared`);
+    assert.ok(mapped >= 200, `${mapped} allocator maps with an allocation compared`);
   });
 });
