@@ -105,7 +105,12 @@ function localDefinitions(index: SyntaxIndex, body: Node): Map<string, Node[]> {
     if (list) list.push(node);
     else found.set(name, [node]);
   };
-  for (const declarator of index.within(body, ['init_declarator'])) add(declarator.childForFieldName('declarator')?.text, declarator.childForFieldName('value')!);
+  for (const declarator of index.within(body, ['init_declarator'])) {
+    // `void *buf = kmalloc(...)` defines `buf`, under its pointer declarator.
+    let name = declarator.childForFieldName('declarator');
+    while (name?.type === 'pointer_declarator') name = name.childForFieldName('declarator');
+    add(name?.text, declarator.childForFieldName('value')!);
+  }
   for (const assignment of index.within(body, ['assignment_expression'])) {
     // `gfp |= __GFP_NOWARN` and friends make the value path-dependent: report nothing.
     add(assignment.childForFieldName('left')?.text, assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment);
