@@ -13,6 +13,7 @@ import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { analyzeFile } from '../../server/src/analyzeFile';
+import { FolderPathFacts, compiledBranch } from '../../server/src/analysis/paths/pathConditions';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
@@ -345,4 +346,46 @@ static void g(struct p *p)
   assert.notEqual(fn(defined, 'f'), fn(before, 'f'));
   assert.equal(fn(defined, 'g'), fn(before, 'g'));
   assert.deepEqual(held(defined), [1, undefined, 1]);
+});
+
+test('#if conditions with .config options: y, m, unset, IS_ENABLED(), and unknown without them', async () => {
+  const parser = await sharedParser();
+  const source = `
+void f(void)
+{
+#ifdef CONFIG_A
+	a();
+#endif
+#ifdef CONFIG_M
+	m();
+#endif
+#ifdef CONFIG_M_MODULE
+	mm();
+#endif
+#ifndef CONFIG_UNSET
+	u();
+#endif
+#if IS_ENABLED(CONFIG_M) && !defined(DRV_NOWHERE)
+	e();
+#endif
+#if IS_BUILTIN(CONFIG_M) || 0
+	b();
+#endif
+}
+`;
+  const tree = parser.parse(source) as Tree;
+  const groups = tree.rootNode.descendantsOfType(['preproc_ifdef', 'preproc_if']).filter((node) => !!node);
+  const folder = (kconfig?: Record<string, string>): FolderPathFacts => ({ defined: new Set(), noReturn: new Set(), key: '', ...(kconfig ? { kconfig: new Map(Object.entries(kconfig)) } : {}) });
+  const looked: string[] = [];
+  const record = (name: string) => looked.push(name);
+  assert.deepEqual(
+    groups.map((node) => compiledBranch(node!, folder({ CONFIG_A: 'y', CONFIG_M: 'm' }), record)),
+    [true, false, true, true, true, false],
+  );
+  // Without a .config, every CONFIG_ test stays unknown; the macro defined nowhere is still known.
+  assert.deepEqual(
+    groups.map((node) => compiledBranch(node!, folder(), record)),
+    [undefined, undefined, undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual([...new Set(looked)], ['DRV_NOWHERE']);
 });
