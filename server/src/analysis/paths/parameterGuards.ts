@@ -62,6 +62,8 @@ export class ParameterConditions {
   /** Where the body assigns a parameter or takes its address. */
   private readonly changes = new Map<string, Node[]>();
   private readonly labels: readonly Node[];
+  /** Conditions already read, by node id: each is asked about once per call it guards. */
+  private readonly read = new Map<number, ConditionTests>();
 
   constructor(
     private readonly index: SyntaxIndex,
@@ -127,6 +129,15 @@ export class ParameterConditions {
   }
 
   tests(condition: Node): ConditionTests {
+    let known = this.read.get(condition.id);
+    if (!known) {
+      known = this.testsOf(condition);
+      this.read.set(condition.id, known);
+    }
+    return known;
+  }
+
+  private testsOf(condition: Node): ConditionTests {
     const node = stripped(condition);
     const plain = this.plainTest(node);
     if (plain) return { whenTrue: [plain], whenFalse: [{ parameter: plain.parameter, nonZero: !plain.nonZero }], trueComplete: true, falseComplete: true };
@@ -221,6 +232,16 @@ export function parameterGuards(
 ): Map<number, ParameterGuard> {
   const labels = index.within(body, ['labeled_statement']);
   const guards = new Map<number, ParameterGuard>();
+  // Per block: its `if` statements that contain an exit, found once.
+  const exitIfs = new Map<number, Node[]>();
+  const exitIfsOf = (block: Node): Node[] => {
+    let found = exitIfs.get(block.id);
+    if (!found) {
+      found = namedChildren(block).filter((statement) => statement.type === 'if_statement' && !!statement.childForFieldName('condition') && index.anyWithin(statement, LOOP_EXITS));
+      exitIfs.set(block.id, found);
+    }
+    return found;
+  };
   for (const call of calls) {
     const requires: ParameterTest[] = [];
     let complete = true;
@@ -259,11 +280,9 @@ export function parameterGuards(
         case 'compound_statement':
         case 'case_statement': {
           // Earlier statements of this block that leave it when a test holds.
-          for (const sibling of namedChildren(node)) {
+          for (const sibling of exitIfsOf(node)) {
             if (sibling.startIndex >= child.startIndex) break;
-            if (sibling.type !== 'if_statement') continue;
-            const condition = sibling.childForFieldName('condition');
-            if (!condition || !index.anyWithin(sibling, LOOP_EXITS)) continue;
+            const condition = sibling.childForFieldName('condition')!;
             // A label between the test and the call: a goto may reach the call without the test.
             if (labels.some((label) => label.startIndex >= sibling.endIndex && label.startIndex < call.startIndex)) continue;
             const leavesThen = alwaysLeaves(sibling.childForFieldName('consequence'), noReturn);
