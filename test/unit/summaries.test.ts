@@ -334,18 +334,22 @@ static void g(struct p *p)
     fn(file, 'f')
       .calls.filter((call) => call.name === 'msleep')
       .map((call) => call.held?.length);
-  const before = db.fileSummary(facts, [sibling('static int other;\n')]);
+  const before = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\nstatic int other;\n')]);
   // CONFIG_ without a .config stays unknown: both branches, the lock held in the compiled one.
   assert.deepEqual(held(before), [undefined, undefined, 1]);
-  assert.deepEqual(fn(before, 'f').dependencies.definedMacros, { DRV_TRACE: false });
+  assert.deepEqual(fn(before, 'f').dependencies.definedMacros, { DRV_TRACE: false, 'prefix:DRV_': true });
   // An unrelated edit of the sibling keeps the summary.
-  const unrelated = db.fileSummary(facts, [sibling('static int other2;\n')]);
+  const unrelated = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\nstatic int other2;\n')]);
   assert.equal(fn(unrelated, 'f'), fn(before, 'f'));
   // A sibling now defines DRV_TRACE: f() is summarised again (g() is not), and the branch may be compiled.
-  const defined = db.fileSummary(facts, [sibling('#define DRV_TRACE 1\nstatic int other2;\n')]);
+  const defined = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\n#define DRV_TRACE 1\nstatic int other2;\n')]);
   assert.notEqual(fn(defined, 'f'), fn(before, 'f'));
   assert.equal(fn(defined, 'g'), fn(before, 'g'));
   assert.deepEqual(held(defined), [1, undefined, 1]);
+  // No macro of the DRV_ namespace in the folder: DRV_TRACE may come from elsewhere (a kernel header).
+  const foreign = db.fileSummary(facts, [sibling('static int other2;\n')]);
+  assert.notEqual(fn(foreign, 'f'), fn(before, 'f'));
+  assert.deepEqual(held(foreign), [1, undefined, 1]);
 });
 
 test('#if conditions with .config options: y, m, unset, IS_ENABLED(), and unknown without them', async () => {
@@ -375,7 +379,13 @@ void f(void)
 `;
   const tree = parser.parse(source) as Tree;
   const groups = tree.rootNode.descendantsOfType(['preproc_ifdef', 'preproc_if']).filter((node) => !!node);
-  const folder = (kconfig?: Record<string, string>): FolderPathFacts => ({ defined: new Set(), noReturn: new Set(), key: '', ...(kconfig ? { kconfig: new Map(Object.entries(kconfig)) } : {}) });
+  const folder = (kconfig?: Record<string, string>): FolderPathFacts => ({
+    defined: new Set(),
+    prefixes: new Set(['DRV_']),
+    noReturn: new Set(),
+    key: '',
+    ...(kconfig ? { kconfig: new Map(Object.entries(kconfig)) } : {}),
+  });
   const looked: string[] = [];
   const record = (name: string) => looked.push(name);
   assert.deepEqual(
@@ -387,5 +397,5 @@ void f(void)
     groups.map((node) => compiledBranch(node!, folder(), record)),
     [undefined, undefined, undefined, undefined, undefined, undefined],
   );
-  assert.deepEqual([...new Set(looked)], ['DRV_NOWHERE']);
+  assert.deepEqual([...new Set(looked)], ['DRV_NOWHERE', 'prefix:DRV_']);
 });

@@ -36,7 +36,7 @@ import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicE
 import * as path from 'path';
 import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
-import { FilePathNames, FolderPathFacts, filePathNames } from './paths/pathConditions';
+import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
@@ -211,7 +211,12 @@ export class AnalysisDatabase {
         names.defined.forEach((name) => defined.add(name));
         names.noReturn.forEach((name) => noReturn.add(name));
       }
-      return { defined, noReturn, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}`) };
+      const prefixes = new Set<string>();
+      for (const name of defined) {
+        const prefix = macroPrefix(name);
+        if (prefix) prefixes.add(prefix);
+      }
+      return { defined, prefixes, noReturn, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}`) };
     };
     if (byPath.get(path.resolve(facts.path)) === facts) {
       let folder = this.folderPaths.get(byPath);

@@ -20,8 +20,11 @@ export const BUILD_MACROS = [
   { name: 'VERBOSE_DEBUG', source: 'drivers/*/Makefile ccflags -DVERBOSE_DEBUG (6.1)' },
 ] as const satisfies readonly BuildMacro[];
 
-/** Prefixes of macros kernel headers define for drivers to test (`ARCH_HAS_*`, `HAVE_*`). */
-export const HEADER_MACRO_PREFIXES = ['ARCH_', 'HAVE_', 'CONFIG_'] as const;
+/**
+ * Prefixes of macros kernel headers define for drivers to test: arch capabilities (`ARCH_HAS_*`,
+ * `HAVE_*`), Kconfig, and ALSA's byte order (`SNDRV_LITTLE_ENDIAN`, include/sound/asound.h, 6.1).
+ */
+export const HEADER_MACRO_PREFIXES = ['ARCH_', 'HAVE_', 'CONFIG_', 'SNDRV_', 'SND_'] as const;
 
 const NAMES: ReadonlySet<string> = new Set(BUILD_MACROS.map((row) => row.name));
 

@@ -1,9 +1,11 @@
 // What decides which paths of a body exist besides its own code: calls that never return
 // (model/noreturn.ts, and functions the driver marks `__noreturn`) and `#if`/`#ifdef` groups whose
-// branch is known. A `#ifdef X` of a macro no file of the folder defines, and that neither the
-// build nor the kernel headers are known to define (model/buildMacros.ts), is not compiled; with
-// the tree's .config options known, `CONFIG_` tests are evaluated too. Anything else stays
-// unknown and the lock walk joins both branches, as it always did.
+// branch is known. `#ifdef X` is not compiled when X is a switch of the driver's own that nothing
+// turns on: no file of the folder defines it, the folder defines other macros of its prefix
+// (`BNX2X_STOP_ON_ERROR` beside `BNX2X_*`: the driver's namespace, not a kernel header's), and the
+// build or the kernel headers are not known to define it (model/buildMacros.ts). With the tree's
+// .config options known, `CONFIG_` tests are evaluated too. Anything else stays unknown and the
+// lock walk joins both branches, as it always did.
 import type { Node } from 'web-tree-sitter';
 import { mayBeDefinedOutside } from '../../model/buildMacros';
 import { kernelNoReturn } from '../../model/noreturn';
@@ -18,6 +20,8 @@ export interface FilePathNames {
 /** The same, over a file and its folder. */
 export interface FolderPathFacts {
   defined: ReadonlySet<string>;
+  /** Prefixes (`BNX2X_`) of the defined names (macroPrefix). */
+  prefixes: ReadonlySet<string>;
   noReturn: ReadonlySet<string>;
   /** Kconfig options of the tree's .config (`CONFIG_X` → `y`, `m`, a value), when known. */
   kconfig?: ReadonlyMap<string, string>;
@@ -36,6 +40,17 @@ export function filePathNames(macros: ReadonlyMap<string, unknown>, text: string
     }
   }
   return { defined: [...macros.keys()], noReturn: [...noReturn].sort() };
+}
+
+/** A macro's namespace: its first word and underscore (`BNX2X_` of `BNX2X_STOP_ON_ERROR`), if that is at least two characters. */
+export function macroPrefix(name: string): string | undefined {
+  const match = /^([A-Z][A-Z0-9]+_)[A-Z0-9]/.exec(name);
+  return match?.[1];
+}
+
+/** The key a summary's dependencies record the folder's prefix lookup under. */
+export function prefixKey(prefix: string): string {
+  return `prefix:${prefix}`;
 }
 
 /** What the analysis asks about a function's paths; answers about the folder are recorded for its summary. */
@@ -60,7 +75,11 @@ function definedness(name: string, folder: FolderPathFacts, record: (name: strin
   const defined = folder.defined.has(name);
   record(name, defined);
   if (defined || mayBeDefinedOutside(name)) return undefined;
-  return false;
+  const prefix = macroPrefix(name);
+  if (!prefix) return undefined;
+  const owned = folder.prefixes.has(prefix);
+  record(prefixKey(prefix), owned);
+  return owned ? false : undefined;
 }
 
 type Truth = boolean | undefined;
@@ -130,6 +149,11 @@ export function pathConditions(folder: FolderPathFacts, record: (name: string, d
     noReturn: (name) => kernelNoReturn(name) || folder.noReturn.has(name),
     compiled: (node) => compiledBranch(node, folder, record),
   };
+}
+
+/** A recorded lookup, answered again: a macro name, or a prefix (prefixKey) the folder's names use. */
+export function folderDefines(folder: FolderPathFacts, key: string): boolean {
+  return key.startsWith('prefix:') ? folder.prefixes.has(key.slice('prefix:'.length)) : folder.defined.has(key);
 }
 
 /** The record of which called names the folder declares `__noreturn` (SummaryDependencies.noReturn). */

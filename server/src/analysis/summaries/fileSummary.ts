@@ -12,7 +12,7 @@ import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, macroRegistrations, registrationsIn } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
 import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
-import { FolderPathFacts, noReturnDependency } from '../paths/pathConditions';
+import { FolderPathFacts, folderDefines, noReturnDependency } from '../paths/pathConditions';
 import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, learnedFlagsDependency, mustHoldDependency, summarizeFunction } from './summarizeFunction';
 
 export interface FunctionEntry {
@@ -250,7 +250,7 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
       )
     )
       return false;
-    for (const [name, defined] of Object.entries(deps.definedMacros)) if (inputs.paths.defined.has(name) !== defined) return false;
+    for (const [name, defined] of Object.entries(deps.definedMacros)) if (folderDefines(inputs.paths, name) !== defined) return false;
     for (const [name, dependency] of Object.entries(deps.callees)) if (calleeDependency(calleeInterface(name)) !== dependency) return false;
     return true;
   };
