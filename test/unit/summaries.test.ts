@@ -13,7 +13,7 @@ import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { analyzeFile } from '../../server/src/analyzeFile';
-import { FolderPathFacts, compiledBranch } from '../../server/src/analysis/paths/pathConditions';
+import { FolderPathFacts, compiledBranch, filePathNames } from '../../server/src/analysis/paths/pathConditions';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
@@ -398,4 +398,18 @@ void f(void)
     [undefined, undefined, undefined, undefined, undefined, undefined],
   );
   assert.deepEqual([...new Set(looked)], ['DRV_NOWHERE', 'prefix:DRV_']);
+});
+
+test('__noreturn declarations found in a file: before or after the declarator, not from #define lines', () => {
+  const text = [
+    '#define DRV_NORET __attribute__((noreturn))',
+    'static int drv_after_define(void);',
+    'void __noreturn drv_die(struct p *p);',
+    'void drv_fatal(struct p *p, const char *why) __cold __attribute__((noreturn));',
+    'extern __noreturn void drv_exit(int);',
+    'void drv_returns(int) __cold;',
+    'MODULE_LICENSE("GPL")',
+    'static void __noreturn drv_last(void);',
+  ].join('\n');
+  assert.deepEqual(filePathNames(new Map(), text).noReturn, ['drv_die', 'drv_exit', 'drv_fatal', 'drv_last']);
 });

@@ -28,15 +28,18 @@ export interface FolderPathFacts {
   key: string;
 }
 
-const NORETURN_BEFORE = /\b(?:__noreturn|__attribute__\s*\(\(\s*_*noreturn_*\s*\)\))[\w\s*]*?\b([A-Za-z_]\w*)\s*\(/g;
-const NORETURN_AFTER = /\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*(?:\w+\s*)*?(?:__noreturn|__attribute__\s*\(\(\s*_*noreturn_*\s*\)\))/g;
+const NORETURN_BEFORE = /\b(?:__noreturn\b|__attribute__\s*\(\(\s*_*noreturn_*\s*\)\))[\w\s*]*?\b([A-Za-z_]\w*)\s*\(/g;
+const NORETURN_AFTER = /\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*(?:__\w+\s*)*?(?:__noreturn\b|__attribute__\s*\(\(\s*_*noreturn_*\s*\)\))/g;
+/** Preprocessor lines (`#define __noreturn __attribute__((noreturn))`), blanked before the scan. */
+const DIRECTIVE = /^[ \t]*#.*$/gm;
 
 /** The names a file contributes: its #defines (from its macro table) and the functions it declares `__noreturn`. */
 export function filePathNames(macros: ReadonlyMap<string, unknown>, text: string): FilePathNames {
   const noReturn = new Set<string>();
   if (text.includes('noreturn')) {
+    const code = text.replace(DIRECTIVE, '');
     for (const pattern of [NORETURN_BEFORE, NORETURN_AFTER]) {
-      for (const match of text.matchAll(pattern)) if (!match[1].startsWith('__attribute')) noReturn.add(match[1]);
+      for (const match of code.matchAll(pattern)) if (!match[1].startsWith('__attribute')) noReturn.add(match[1]);
     }
   }
   return { defined: [...macros.keys()], noReturn: [...noReturn].sort() };
