@@ -12,6 +12,7 @@ import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { analyzeFile } from '../../server/src/analyzeFile';
+import { FolderPathFacts, compiledBranch, filePathNames } from '../../server/src/analysis/paths/pathConditions';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { parseText, sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
@@ -211,4 +212,203 @@ test('#defines found from the text are the ones a walk of the tree finds (every 
   const tree = parseText(parser, text);
   assert.deepEqual([...collectMacros(tree.rootNode, undefined, text).keys()], ['SPACED', 'F']);
   assert.ok(macros >= 10, `${macros} macros compared`);
+});
+
+test('parameter guards: which parameter, which sense, whether complete; what a call site knows of its arguments', async () => {
+  const file = await summaryOf(`
+static void guarded(struct p *p, bool wait, int flags, void *buf)
+{
+	if (wait)
+		msleep(1);
+	if (!buf)
+		buf = kmalloc(8, GFP_KERNEL);
+	if (flags & FOO_SLEEP)
+		usleep_range(1, 2);
+	if (wait && p->n)
+		mdelay(1);
+	else
+		schedule();
+	if (!flags)
+		return;
+	cond_resched();
+}
+static void caller(struct p *p, bool wait)
+{
+	int local;
+	void *fresh = kmalloc(8, GFP_ATOMIC);
+
+	guarded(p, false, 0, NULL);
+	guarded(p, true, 3, &local);
+	guarded(p, wait, p->n, fresh);
+}
+`);
+  const calls = fn(file, 'guarded').calls;
+  const guard = (name: string) => calls.find((call) => call.name === name)!.parameterGuard;
+  assert.deepEqual(guard('msleep'), { requires: [{ parameter: 1, nonZero: true }], complete: true });
+  assert.deepEqual(guard('kmalloc'), { requires: [{ parameter: 3, nonZero: false }], complete: true });
+  // `flags & FOO_SLEEP` needs a non-zero flags, but a non-zero flags does not decide it.
+  assert.deepEqual(guard('usleep_range'), { requires: [{ parameter: 2, nonZero: true }], complete: false });
+  // The then-branch of `wait && p->n` needs wait; its else-branch is not a test on wait alone.
+  assert.deepEqual(guard('mdelay'), { requires: [{ parameter: 1, nonZero: true }], complete: true });
+  assert.deepEqual(guard('schedule'), { requires: [], complete: false });
+  // After `if (!flags) return;`: flags is non-zero.
+  assert.deepEqual(guard('cond_resched'), { requires: [{ parameter: 2, nonZero: true }], complete: true });
+  const sites = fn(file, 'caller').calls.filter((call) => call.name === 'guarded');
+  assert.deepEqual(
+    sites.map((call) => call.argumentTruth),
+    [
+      [undefined, false, false, false],
+      [undefined, true, true, true],
+      [undefined, undefined, undefined, true],
+    ],
+  );
+  // A summary crosses a structured clone unchanged: plain data.
+  assert.deepEqual(structuredClone(fn(file, 'guarded')), fn(file, 'guarded'));
+});
+
+test('calls that never return: the kernel table and __noreturn of the folder end the path, recorded as a dependency', async () => {
+  const parser = await sharedParser();
+  const source = `#include "drv.h"
+static void f(struct p *p)
+{
+	spin_lock(&p->lock);
+	if (p->bad) {
+		drv_die(p);
+		msleep(1);
+	}
+	if (p->worse) {
+		panic("worse");
+		msleep(2);
+	}
+	spin_unlock(&p->lock);
+}
+`;
+  const header = (marked: boolean) => `void ${marked ? '__noreturn ' : ''}drv_die(struct p *p);\n`;
+  const db = new AnalysisDatabase();
+  const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
+  const before = db.fileSummary(facts, [collectFileFacts('/drv/drv.h', header(true), parser.parse(header(true)) as Tree, DEFAULT_CONFIG)]);
+  const sleeps = (file: FileSummary) => fn(file, 'f').calls.filter((call) => call.name === 'msleep');
+  assert.deepEqual(
+    sleeps(before).map((call) => call.held),
+    [undefined, undefined],
+  );
+  assert.equal(fn(before, 'f').dependencies.noReturn, 'drv_die');
+  // The header loses its annotation: the same text of f() is summarised again, and drv_die() returns.
+  const unmarked = collectFileFacts('/drv/drv.h', header(false), parser.parse(header(false)) as Tree, DEFAULT_CONFIG);
+  const after = db.fileSummary(facts, [unmarked]);
+  assert.notEqual(fn(after, 'f'), fn(before, 'f'));
+  assert.equal(fn(after, 'f').dependencies.noReturn, '');
+  assert.deepEqual(
+    sleeps(after).map((call) => call.held?.map((section) => section.label)),
+    [['spin_lock(&p->lock)'], undefined],
+  );
+});
+
+test('#ifdef of a macro no file of the folder defines is not compiled; a sibling #define re-summarises the function', async () => {
+  const parser = await sharedParser();
+  const source = `
+static void f(struct p *p)
+{
+	spin_lock(&p->lock);
+#ifdef DRV_TRACE
+	msleep(1);
+#endif
+#if 0
+	msleep(2);
+#endif
+#ifdef CONFIG_DRV_DEBUG
+	msleep(3);
+#endif
+	spin_unlock(&p->lock);
+}
+static void g(struct p *p)
+{
+	msleep(4);
+}
+`;
+  const db = new AnalysisDatabase();
+  const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
+  const sibling = (text: string) => collectFileFacts('/drv/b.c', text, parser.parse(text) as Tree, DEFAULT_CONFIG);
+  const held = (file: FileSummary) =>
+    fn(file, 'f')
+      .calls.filter((call) => call.name === 'msleep')
+      .map((call) => call.held?.length);
+  const before = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\nstatic int other;\n')]);
+  // CONFIG_ without a .config stays unknown: both branches, the lock held in the compiled one.
+  assert.deepEqual(held(before), [undefined, undefined, 1]);
+  assert.deepEqual(fn(before, 'f').dependencies.definedMacros, { DRV_TRACE: false, 'prefix:DRV_': true });
+  // An unrelated edit of the sibling keeps the summary.
+  const unrelated = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\nstatic int other2;\n')]);
+  assert.equal(fn(unrelated, 'f'), fn(before, 'f'));
+  // A sibling now defines DRV_TRACE: f() is summarised again (g() is not), and the branch may be compiled.
+  const defined = db.fileSummary(facts, [sibling('#define DRV_OTHER 1\n#define DRV_TRACE 1\nstatic int other2;\n')]);
+  assert.notEqual(fn(defined, 'f'), fn(before, 'f'));
+  assert.equal(fn(defined, 'g'), fn(before, 'g'));
+  assert.deepEqual(held(defined), [1, undefined, 1]);
+  // No macro of the DRV_ namespace in the folder: DRV_TRACE may come from elsewhere (a kernel header).
+  const foreign = db.fileSummary(facts, [sibling('static int other2;\n')]);
+  assert.notEqual(fn(foreign, 'f'), fn(before, 'f'));
+  assert.deepEqual(held(foreign), [1, undefined, 1]);
+});
+
+test('#if conditions with .config options: y, m, unset, IS_ENABLED(), and unknown without them', async () => {
+  const parser = await sharedParser();
+  const source = `
+void f(void)
+{
+#ifdef CONFIG_A
+	a();
+#endif
+#ifdef CONFIG_M
+	m();
+#endif
+#ifdef CONFIG_M_MODULE
+	mm();
+#endif
+#ifndef CONFIG_UNSET
+	u();
+#endif
+#if IS_ENABLED(CONFIG_M) && !defined(DRV_NOWHERE)
+	e();
+#endif
+#if IS_BUILTIN(CONFIG_M) || 0
+	b();
+#endif
+}
+`;
+  const tree = parser.parse(source) as Tree;
+  const groups = tree.rootNode.descendantsOfType(['preproc_ifdef', 'preproc_if']).filter((node) => !!node);
+  const folder = (kconfig?: Record<string, string>): FolderPathFacts => ({
+    defined: new Set(),
+    prefixes: new Set(['DRV_']),
+    noReturn: new Set(),
+    key: '',
+    ...(kconfig ? { kconfig: new Map(Object.entries(kconfig)) } : {}),
+  });
+  const looked: string[] = [];
+  const record = (name: string) => looked.push(name);
+  assert.deepEqual(
+    groups.map((node) => compiledBranch(node!, folder({ CONFIG_A: 'y', CONFIG_M: 'm' }), record)),
+    [true, false, true, true, true, false],
+  );
+  // Without a .config, every CONFIG_ test stays unknown; the macro defined nowhere is still known.
+  assert.deepEqual(
+    groups.map((node) => compiledBranch(node!, folder(), record)),
+    [undefined, undefined, undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual([...new Set(looked)], ['DRV_NOWHERE', 'prefix:DRV_']);
+});
+
+test('__noreturn declarations found in a file: before or after the declarator, not from #define lines', () => {
+  const text = [
+    '#define DRV_NORET __attribute__((noreturn))',
+    'static int drv_after_define(void);',
+    'void __noreturn drv_die(struct p *p);',
+    'void drv_fatal(struct p *p, const char *why) __cold __attribute__((noreturn));',
+    'extern __noreturn void drv_exit(int);',
+    'void drv_returns(int) __cold;',
+    'MODULE_LICENSE("GPL")',
+    'static void __noreturn drv_last(void);',
+  ].join('\n');
+  assert.deepEqual(filePathNames(new Map(), text).noReturn, ['drv_die', 'drv_exit', 'drv_fatal', 'drv_last']);
 });

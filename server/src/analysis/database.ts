@@ -9,6 +9,10 @@
 //                 (LATEST_LIMIT paths, least recently used dropped).
 // - `macros`      FileFacts → its macro scope (included local headers' #defines and its own) and
 //                 key; valid while the headers it includes resolve to the same FileFacts.
+// - `pathNames`   FileFacts → the names path conditions read from it (#defines, `__noreturn`
+//                 declarations); `folderPaths` folder index → their union over the folder, with a
+//                 key: a summary records the names it looked up (dependencies.definedMacros,
+//                 .noReturn), and a file summary built with another key re-checks them.
 // - `compositions` folder key (paths and semantic keys of the members) → AtomicComposition. A body
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
@@ -32,6 +36,7 @@ import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicE
 import * as path from 'path';
 import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
+import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
@@ -53,6 +58,8 @@ export class AnalysisDatabase {
   private readonly macros = new WeakMap<FileFacts, { headers: readonly FileFacts[]; macros: Map<string, MacroDefinition>; key: string; byPath: ReadonlyMap<string, FileFacts> }>();
   private readonly memberIndexes = new Map<string, { members: readonly FileFacts[]; byPath: Map<string, FileFacts> }>();
   private readonly folderIndexes = new WeakMap<readonly FileFacts[], Map<string, FileFacts>>();
+  private readonly pathNames = new WeakMap<FileFacts, FilePathNames>();
+  private readonly folderPaths = new WeakMap<ReadonlyMap<string, FileFacts>, FolderPathFacts>();
   private readonly compositions = new Map<string, AtomicComposition>();
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: AtomicView }>();
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
@@ -185,6 +192,43 @@ export class AnalysisDatabase {
     return entry;
   }
 
+  private pathNamesOf(facts: FileFacts): FilePathNames {
+    let names = this.pathNames.get(facts);
+    if (!names) {
+      names = filePathNames(facts.macros, facts.text);
+      this.pathNames.set(facts, names);
+    }
+    return names;
+  }
+
+  /** #defined names and `__noreturn` functions over a file and the other files of its folder. */
+  private folderPathFacts(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>): FolderPathFacts {
+    const union = (files: Iterable<FileFacts>): FolderPathFacts => {
+      const defined = new Set<string>();
+      const noReturn = new Set<string>();
+      for (const file of files) {
+        const names = this.pathNamesOf(file.base ?? file);
+        names.defined.forEach((name) => defined.add(name));
+        names.noReturn.forEach((name) => noReturn.add(name));
+      }
+      const prefixes = new Set<string>();
+      for (const name of defined) {
+        const prefix = macroPrefix(name);
+        if (prefix) prefixes.add(prefix);
+      }
+      return { defined, prefixes, noReturn, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}`) };
+    };
+    if (byPath.get(path.resolve(facts.path)) === facts) {
+      let folder = this.folderPaths.get(byPath);
+      if (!folder) {
+        folder = union(byPath.values());
+        this.folderPaths.set(byPath, folder);
+      }
+      return folder;
+    }
+    return union([facts, ...[...byPath.values()].filter((file) => file.path !== facts.path)]);
+  }
+
   /** The function summaries of a file version. */
   fileSummary(facts: FileFacts, folder: readonly FileFacts[]): FileSummary {
     return this.fileSummaryIn(facts, this.folderIndex(folder));
@@ -194,7 +238,8 @@ export class AnalysisDatabase {
     const facts = view.base ?? view;
     const cached = this.summaries.get(facts);
     const scope = this.macroScopeIn(facts, byPath);
-    if (cached && cached.macrosKey === scope.key) return cached;
+    const paths = this.folderPathFacts(facts, byPath);
+    if (cached && cached.macrosKey === scope.key && cached.pathsKey === paths.key) return cached;
     const previous = this.latest.get(facts.path);
     const summary = summarizeFile(facts.topLevel, {
       path: facts.path,
@@ -202,6 +247,7 @@ export class AnalysisDatabase {
       macros: scope.macros,
       macrosKey: scope.key,
       tables: this.tables,
+      paths,
       previous: previous && previous.configKey === configKey(facts) ? previous : undefined,
       configKey: configKey(facts),
     });

@@ -12,6 +12,7 @@ import { BUS_REGMAP, REGMAP_IO } from '../../model/regmap';
 import type { ModelConfig } from '../../model/config';
 import type { Span } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
+import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, RegistrationFact, placed } from '../summaries/functionSummary';
 
 /** A function of the composition: `files[file].functions[fn]`. */
@@ -200,7 +201,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       if (entry.has(refKey(callee)) || summary(callee).takesMask) continue;
       const fact = fn.calls[call];
       if (!fact.held) continue;
-      if ((reason.kind === 'caller' && fact.parameterGuarded) || fact.flagGuarded) continue;
+      if ((reason.kind === 'caller' && !runsForCaller(fact, summary(reason.caller).calls[reason.call])) || fact.flagGuarded) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
     }
@@ -274,7 +275,7 @@ export function atomicContextAt(view: ComposedFiles, ref: FunctionRef, call: num
   if (fact.held.length > 0) return { kind: 'held', fn: ref, call };
   const reason = composition.entry.get(refKey(ref));
   if (!reason || !propagates(fn, reason)) return undefined;
-  if (reason.kind === 'caller' && fact.parameterGuarded) return undefined;
+  if (reason.kind === 'caller' && !runsForCaller(fact, summaryAt(view, reason.caller).calls[reason.call])) return undefined;
   return { kind: 'entry', fn: ref, reason };
 }
 

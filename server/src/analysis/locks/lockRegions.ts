@@ -10,6 +10,7 @@ import { bodyUnderstood, iteratorHead } from '../../parsing/bodyUnderstood';
 import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
+import { NO_PATH_CONDITIONS, PathConditions } from '../paths/pathConditions';
 
 /** One atomic section held at a point. */
 export interface HeldSection {
@@ -39,6 +40,8 @@ export interface FunctionLocks {
   queriesContext?: Node;
   /** Calls whose execution depends on a scalar parameter (a flag, a mask, a mode). */
   parameterGuarded: Set<number>;
+  /** Statements from whose offset `from` on every call counts as parameter-dependent (early exits, dispatching switches). */
+  exitTests: { node: Node; from: number }[];
   /** Calls under a condition that reads like a context flag (`if (priv->can_sleep)`): never reported. */
   flagGuarded: Set<number>;
   /** Sections held on every exit that were not held on entry: a lock wrapper (`foo_lock(p)`). */
@@ -158,7 +161,10 @@ class Walker {
   exits: LockState[] = [];
   readonly releasedCallerClasses = new Set<SectionClass>();
 
-  constructor(private readonly callees: CalleeLocks) {}
+  constructor(
+    private readonly callees: CalleeLocks,
+    private readonly paths: PathConditions,
+  ) {}
 
   run(body: Node, entry: LockState): void {
     this.heldAt.clear();
@@ -344,15 +350,20 @@ class Walker {
     }
   }
 
-  /** `#if A … #else … #endif`: one branch is compiled, which one is unknown: join them. */
+  /**
+   * `#if A … #else … #endif`: one branch is compiled. When the path conditions know which
+   * (analysis/paths/pathConditions.ts), only that one is walked; otherwise both are joined.
+   */
   private preprocessor(node: Node, state: LockState, jumps: Jumps): LockState {
     const alternative = node.childForFieldName('alternative');
     const skip = new Set([alternative?.id, node.childForFieldName('condition')?.id, node.childForFieldName('name')?.id]);
     const ownStatements = namedChildren(node).filter((child) => !skip.has(child.id) && child.type !== 'preproc_arg');
+    const compiled = this.paths.compiled(node);
     let out = state;
-    for (const child of ownStatements) out = this.statement(child, out, jumps);
+    if (compiled !== false) for (const child of ownStatements) out = this.statement(child, out, jumps);
+    if (compiled === true) return out;
     const other = alternative ? this.statement(alternative, state, jumps) : state;
-    return joinStates(out, other);
+    return compiled === false ? other : joinStates(out, other);
   }
 
   /**
@@ -525,6 +536,8 @@ class Walker {
     }
     const name = calleeName(call);
     if (!name) return state;
+    // panic(), BUG(), do_exit(), a `__noreturn` function of the driver: nothing after it runs.
+    if (this.conditionalDepth === 0 && this.paths.noReturn(name)) return null;
     const closer = sectionCloser(name);
     if (closer) return this.close(call, closer, state);
     const opener = sectionOpener(name);
@@ -620,8 +633,9 @@ function flagGuardedCalls(index: SyntaxIndex, fn: FunctionFacts, learned: Readon
   return guarded;
 }
 
-function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): Set<number> {
+function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): { guarded: Set<number>; exitTests: { node: Node; from: number }[] } {
   const guarded = new Set<number>();
+  const exitTests: { node: Node; from: number }[] = [];
   const scalars = scalarParameters(fn);
   let earliestExitTest = Infinity;
   // A switch on anything the caller passes that returns in some cases dispatches on the caller's
@@ -633,8 +647,9 @@ function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): Set<numbe
     const cases = node.childForFieldName('body')?.namedChildren.filter((child) => child?.type === 'case_statement' && child.childForFieldName('value')) ?? [];
     if (!cases.some((child) => hasExit(index, child))) continue;
     earliestExitTest = Math.min(earliestExitTest, node.startIndex);
+    exitTests.push({ node, from: node.startIndex });
   }
-  if (scalars.size === 0 && earliestExitTest === Infinity) return guarded;
+  if (scalars.size === 0 && earliestExitTest === Infinity) return { guarded, exitTests };
   for (const node of index.within(fn.body, ['conditional_expression', 'do_statement', 'for_statement', 'if_statement', 'switch_statement', 'while_statement'])) {
     if (!node) continue;
     const condition = node.childForFieldName('condition');
@@ -642,12 +657,13 @@ function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): Set<numbe
     for (const call of index.within(node, CALLS)) if (!(condition && call.startIndex >= condition.startIndex && call.endIndex <= condition.endIndex)) guarded.add(call.id);
     if (node.type === 'if_statement' && index.anyWithin(node, EXITS)) {
       earliestExitTest = Math.min(earliestExitTest, node.endIndex);
+      exitTests.push({ node, from: node.endIndex });
     }
   }
   if (earliestExitTest < Infinity) {
     for (const call of index.within(fn.body, CALLS)) if (call.startIndex >= earliestExitTest) guarded.add(call.id);
   }
-  return guarded;
+  return { guarded, exitTests };
 }
 
 /**
@@ -660,20 +676,22 @@ export function analyzeFunctionLocks(
   entry: ReadonlyMap<string, HeldSection> = new Map(),
   callees: CalleeLocks = NO_CALLEES,
   learnedFlags: ReadonlySet<string> = new Set(),
+  paths: PathConditions = NO_PATH_CONDITIONS,
 ): FunctionLocks {
-  const parameterGuarded = parameterGuardedCalls(index, fn);
+  const { guarded: parameterGuarded, exitTests } = parameterGuardedCalls(index, fn);
   const result: FunctionLocks = {
     fn,
     understood: bodyUnderstood(fn.body),
     heldAt: new Map(),
     parameterGuarded,
+    exitTests,
     flagGuarded: flagGuardedCalls(index, fn, learnedFlags),
     acquiredAtExit: [],
     releasedCallerClasses: [],
   };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(index, fn.body);
-  const walker = new Walker(callees);
+  const walker = new Walker(callees, paths);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
   for (let pass = 0; pass < 6; pass++) {
     walker.run(fn.body, entry);

@@ -12,6 +12,7 @@ import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, macroRegistrations, registrationsIn } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
 import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
+import { FolderPathFacts, folderDefines, noReturnDependency } from '../paths/pathConditions';
 import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, learnedFlagsDependency, mustHoldDependency, summarizeFunction } from './summarizeFunction';
 
 export interface FunctionEntry {
@@ -32,6 +33,8 @@ export interface FileSummary {
   /** The model configuration and macro table the summaries were built with. */
   configKey: string;
   macrosKey: string;
+  /** The folder's path facts (#defined names, `__noreturn` functions) the summaries were built with. */
+  pathsKey: string;
   functions: readonly FunctionEntry[];
   /** Registrations made by file-scope items (document rows). */
   registrations: readonly RegistrationFact[];
@@ -57,6 +60,7 @@ export interface FileSummaryInputs {
   macrosKey: string;
   tables: RegistrationTables;
   configKey: string;
+  paths: FolderPathFacts;
   previous?: FileSummary;
 }
 
@@ -148,7 +152,16 @@ function semanticKeyOf(summary: FunctionSummary): string {
       summary.understood,
       summary.queriesContext,
       summary.releasesCallerLock,
-      summary.calls.map((call) => [call.name ?? '', call.held ? call.held.length : -1, call.parameterGuarded, call.flagGuarded, call.maskParameter ?? 0, call.parameterArguments ?? 0]),
+      summary.calls.map((call) => [
+        call.name ?? '',
+        call.held ? call.held.length : -1,
+        call.parameterGuarded,
+        call.parameterGuard ?? 0,
+        call.argumentTruth ?? 0,
+        call.flagGuarded,
+        call.maskParameter ?? 0,
+        call.parameterArguments ?? 0,
+      ]),
       summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via]),
       summary.regmapInits.map((init) => init.name),
       summary.regmapLockOverride,
@@ -222,12 +235,22 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     calleeInterface,
     learnedFlags,
     spinningLock: (lock) => spinning.get(lock),
+    paths: inputs.paths,
   };
   const stillValid = (summary: FunctionSummary): boolean => {
     const deps = summary.dependencies;
     if (deps.macros !== inputs.macrosKey) return false;
     if (deps.learnedFlags !== learnedFlagsDependency(summary.conditionNames, learnedFlags)) return false;
     if (deps.mustHold !== mustHoldDependency(summary.mustHold, summaryInputs.spinningLock)) return false;
+    if (
+      deps.noReturn !==
+      noReturnDependency(
+        summary.calls.map((call) => call.name),
+        inputs.paths,
+      )
+    )
+      return false;
+    for (const [name, defined] of Object.entries(deps.definedMacros)) if (folderDefines(inputs.paths, name) !== defined) return false;
     for (const [name, dependency] of Object.entries(deps.callees)) if (calleeDependency(calleeInterface(name)) !== dependency) return false;
     return true;
   };
@@ -274,5 +297,16 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
       mentionsRegmap,
     ]),
   );
-  return { path: inputs.path, configKey: inputs.configKey, macrosKey: inputs.macrosKey, functions, registrations, regmapLockOverride, mentionsRegmap, semanticKey, items: factsByItem };
+  return {
+    path: inputs.path,
+    configKey: inputs.configKey,
+    macrosKey: inputs.macrosKey,
+    pathsKey: inputs.paths.key,
+    functions,
+    registrations,
+    regmapLockOverride,
+    mentionsRegmap,
+    semanticKey,
+    items: factsByItem,
+  };
 }

@@ -11,6 +11,7 @@ import type { SectionClass } from '../../model/contexts';
 import type { GfpValue } from '../../model/gfp';
 import type { Span } from '../../parsing/syntax';
 import type { CallbackContext } from '../../model/contexts';
+import type { ParameterGuard } from '../paths/parameterGuards';
 
 /** One atomic section held at a point. */
 export interface HeldSectionFact {
@@ -52,6 +53,13 @@ export interface CallFact {
   held?: readonly HeldSectionFact[];
   /** Runs only when a scalar parameter (a flag, a mask, a mode) says so. */
   parameterGuarded: boolean;
+  /**
+   * The tests on this function's parameters every path to the call passes (`if (wait)`, `if (!buf)`),
+   * for a caller's constant arguments to decide (analysis/paths/guardVerdict.ts).
+   */
+  parameterGuard?: ParameterGuard;
+  /** Arguments whose truth the call site knows: `false`/`0`/`NULL` → false; `true`, a non-zero constant, `&x`, a fresh allocation → true. */
+  argumentTruth?: readonly (boolean | undefined)[];
   /** Runs under a condition that reads like a context flag (`if (priv->can_sleep)`). */
   flagGuarded: boolean;
   /** Why it may sleep by itself, when it may. */
@@ -91,6 +99,10 @@ export interface SummaryDependencies {
   mustHold: string;
   /** The macro table (file and included local headers) the masks were evaluated with. */
   macros: string;
+  /** Called names the file or its folder declares `__noreturn` (paths/pathConditions.ts noReturnDependency). */
+  noReturn: string;
+  /** Macros an `#ifdef`/`defined()` in the body looked up in the folder, and whether one of its files defines each. */
+  definedMacros: Readonly<Record<string, boolean>>;
 }
 
 export interface FunctionSummary {

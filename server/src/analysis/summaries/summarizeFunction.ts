@@ -17,6 +17,8 @@ import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
+import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
+import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
 /** What a function's lock interface looks like to its callers in the same file. */
 export interface CalleeInterface {
@@ -41,6 +43,8 @@ export interface SummaryInputs {
   learnedFlags: ReadonlySet<string>;
   /** Spinning openers the file uses per lock expression (for `__must_hold`). */
   spinningLock(lock: string): { class: SectionClass; opener: string } | undefined;
+  /** The folder's #defined names and `__noreturn` functions (paths/pathConditions.ts). */
+  paths: FolderPathFacts;
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
@@ -101,12 +105,24 @@ function localDefinitions(index: SyntaxIndex, body: Node): Map<string, Node[]> {
     if (list) list.push(node);
     else found.set(name, [node]);
   };
-  for (const declarator of index.within(body, ['init_declarator'])) add(declarator.childForFieldName('declarator')?.text, declarator.childForFieldName('value')!);
+  for (const declarator of index.within(body, ['init_declarator'])) {
+    // `void *buf = kmalloc(...)` defines `buf`, under its pointer declarator.
+    let name = declarator.childForFieldName('declarator');
+    while (name?.type === 'pointer_declarator') name = name.childForFieldName('declarator');
+    add(name?.text, declarator.childForFieldName('value')!);
+  }
   for (const assignment of index.within(body, ['assignment_expression'])) {
     // `gfp |= __GFP_NOWARN` and friends make the value path-dependent: report nothing.
     add(assignment.childForFieldName('left')?.text, assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment);
   }
   return found;
+}
+
+/** Whether a local's value is a catalogued allocation's result (`buf = kmalloc(...)`). */
+function isAllocation(definition: Node, config: ModelConfig): boolean {
+  const value = unwrapExpression(definition);
+  const name = value.type === 'call_expression' ? calleeName(value) : undefined;
+  return !!name && !!allocApi(name, config);
 }
 
 class SummaryBuilder {
@@ -156,6 +172,31 @@ class SummaryBuilder {
     }
     const value = evaluateGfpText(expression.text, config, macros);
     return value ? this.maskFact(expression, value) : undefined;
+  }
+
+  /**
+   * What a call site knows of an argument's truth: `false`, `0`, `NULL` are false; `true`, a
+   * non-zero constant, a string, `&x` and a local that only ever holds an allocation's result
+   * (assigned before the call) are true. Anything else is unknown.
+   */
+  argumentTruth(argument: Node, call: Node): boolean | undefined {
+    const node = unwrapExpression(argument);
+    if (node.type === 'true') return true;
+    if (node.type === 'false' || node.type === 'null') return false;
+    if (node.type === 'string_literal') return true;
+    if (node.type === 'number_literal') {
+      const value = Number(node.text.replace(/[uUlL]+$/, ''));
+      return Number.isFinite(value) ? value !== 0 : undefined;
+    }
+    if (node.type === 'pointer_expression') return node.childForFieldName('operator')?.text === '&' ? true : undefined;
+    if (node.type !== 'identifier') return undefined;
+    if (node.text === 'NULL' || node.text === 'false') return false;
+    if (node.text === 'true') return true;
+    if (this.parameters.includes(node.text)) return undefined;
+    this.definitions ??= localDefinitions(this.index, this.fn.body);
+    const definitions = this.definitions.get(node.text) ?? [];
+    if (definitions.length === 0 || !definitions.every((definition) => isAllocation(definition, this.inputs.config))) return undefined;
+    return definitions.some((definition) => definition.startIndex < call.startIndex) ? true : undefined;
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
@@ -229,11 +270,14 @@ class SummaryBuilder {
       const key = lockKeyOfText(known.class, text);
       entry.set(key, { key, class: known.class, count: 1, opener: fn.node, label: `__must_hold(${text})` });
     }
-    const locks = analyzeFunctionLocks(fn, index, entry, callees, inputs.learnedFlags);
+    const definedMacros: Record<string, boolean> = {};
+    const paths = pathConditions(inputs.paths, (name, defined) => (definedMacros[name] = defined));
+    const locks = analyzeFunctionLocks(fn, index, entry, callees, inputs.learnedFlags, paths);
     const heldFact = (held: HeldSection): HeldSectionFact => ({ key: held.key, class: held.class, label: held.label, opener: this.span(held.opener) });
 
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
+    const guards = this.parameters.length > 0 ? parameterGuards(index, fn.body, new ParameterConditions(index, fn.body, parametersOf(fn)), callNodes, locks.exitTests, paths.noReturn) : undefined;
     for (const call of callNodes) {
       const name = calleeName(call);
       const args = callArguments(call);
@@ -245,6 +289,7 @@ class SummaryBuilder {
         span: this.span(call),
         ...(held ? { held: [...held.values()].map(heldFact) } : {}),
         parameterGuarded: locks.parameterGuarded.has(call.id),
+        ...(guards?.has(call.id) ? { parameterGuard: guards.get(call.id)! } : {}),
         flagGuarded: locks.flagGuarded.has(call.id),
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
@@ -256,6 +301,8 @@ class SummaryBuilder {
           return position >= 0 ? position : undefined;
         });
         if (parameterArguments.some((position) => position !== undefined)) fact.parameterArguments = parameterArguments;
+        const truth = args.map((argument) => this.argumentTruth(argument, call));
+        if (truth.some((known) => known !== undefined)) fact.argumentTruth = truth;
         const masks = args.map((argument) => {
           if (!/[A-Za-z_]/.test(argument.text)) return undefined;
           const mask = this.maskOf(argument);
@@ -282,6 +329,11 @@ class SummaryBuilder {
       callees: dependencies.callees,
       mustHold: mustHoldDependency(mustHold, inputs.spinningLock),
       macros: inputs.macrosKey,
+      noReturn: noReturnDependency(
+        calls.map((call) => call.name),
+        inputs.paths,
+      ),
+      definedMacros,
     };
     return {
       name: fn.name,
