@@ -110,6 +110,22 @@ describe('detection on disk', () => {
     assert.equal(detected.sources.kernel, path.join(root, 'linux', 'Makefile'));
   });
 
+  test('the .config options travel with the detected tree into the resolved model config', () => {
+    const detected = new KernelConfigDetector(undefined).detectFor(path.join(root, 'linux/drivers/net/ethernet/acme/main.c'));
+    assert.equal(detected.kconfig?.source, path.join(root, 'linux', '.config'));
+    assert.deepEqual(
+      [...(detected.kconfig?.options ?? [])],
+      [
+        ['CONFIG_ARM64', 'y'],
+        ['CONFIG_ARM64_16K_PAGES', 'y'],
+      ],
+    );
+    const resolved = resolveConfig(DEFAULT_CONFIG, explicitModelSettings(undefined), detected);
+    assert.equal(resolved.config.kconfig, detected.kconfig);
+    // A cache key (JSON) tells a config with options from the same config without them.
+    assert.notEqual(JSON.stringify(resolved.config), JSON.stringify({ ...resolved.config, kconfig: undefined }));
+  });
+
   test('an out-of-tree module follows KDIR to a build folder', () => {
     const detected = new KernelConfigDetector(undefined).detectFor(path.join(root, 'module/src/drv.c'));
     assert.deepEqual([detected.kernel, detected.arch, detected.pageSize], [{ major: 6, minor: 6 }, 'x86_64', 4096]);

@@ -285,8 +285,8 @@ static void f(struct p *p)
 `;
   const header = (marked: boolean) => `void ${marked ? '__noreturn ' : ''}drv_die(struct p *p);\n`;
   const db = new AnalysisDatabase();
-  const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
-  const before = db.fileSummary(facts, [collectFileFacts('/drv/drv.h', header(true), parser.parse(header(true)) as Tree, DEFAULT_CONFIG)]);
+  const facts = collectFileFacts('/drv/a.c', source, parseText(parser, source), DEFAULT_CONFIG);
+  const before = db.fileSummary(facts, [collectFileFacts('/drv/drv.h', header(true), parseText(parser, header(true)), DEFAULT_CONFIG)]);
   const sleeps = (file: FileSummary) => fn(file, 'f').calls.filter((call) => call.name === 'msleep');
   assert.deepEqual(
     sleeps(before).map((call) => call.held),
@@ -294,7 +294,7 @@ static void f(struct p *p)
   );
   assert.equal(fn(before, 'f').dependencies.noReturn, 'drv_die');
   // The header loses its annotation: the same text of f() is summarised again, and drv_die() returns.
-  const unmarked = collectFileFacts('/drv/drv.h', header(false), parser.parse(header(false)) as Tree, DEFAULT_CONFIG);
+  const unmarked = collectFileFacts('/drv/drv.h', header(false), parseText(parser, header(false)), DEFAULT_CONFIG);
   const after = db.fileSummary(facts, [unmarked]);
   assert.notEqual(fn(after, 'f'), fn(before, 'f'));
   assert.equal(fn(after, 'f').dependencies.noReturn, '');
@@ -327,8 +327,8 @@ static void g(struct p *p)
 }
 `;
   const db = new AnalysisDatabase();
-  const facts = collectFileFacts('/drv/a.c', source, parser.parse(source) as Tree, DEFAULT_CONFIG);
-  const sibling = (text: string) => collectFileFacts('/drv/b.c', text, parser.parse(text) as Tree, DEFAULT_CONFIG);
+  const facts = collectFileFacts('/drv/a.c', source, parseText(parser, source), DEFAULT_CONFIG);
+  const sibling = (text: string) => collectFileFacts('/drv/b.c', text, parseText(parser, text), DEFAULT_CONFIG);
   const held = (file: FileSummary) =>
     fn(file, 'f')
       .calls.filter((call) => call.name === 'msleep')
@@ -376,8 +376,8 @@ void f(void)
 #endif
 }
 `;
-  const tree = parser.parse(source) as Tree;
-  const groups = tree.rootNode.descendantsOfType(['preproc_ifdef', 'preproc_if']).filter((node) => !!node);
+  const tree = parseText(parser, source);
+  const groups = tree.rootNode.descendantsOfType(['preproc_ifdef', 'preproc_if']).filter((node): node is NonNullable<typeof node> => !!node);
   const folder = (kconfig?: Record<string, string>): FolderPathFacts => ({
     defined: new Set(),
     prefixes: new Set(['DRV_']),

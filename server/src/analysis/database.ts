@@ -216,7 +216,9 @@ export class AnalysisDatabase {
         const prefix = macroPrefix(name);
         if (prefix) prefixes.add(prefix);
       }
-      return { defined, prefixes, noReturn, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}`) };
+      // The .config's options come with the file's model config: the tree it builds against.
+      const kconfig = facts.config.kconfig;
+      return { defined, prefixes, noReturn, kconfig: kconfig?.options, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}/${kconfig?.key ?? ''}`) };
     };
     if (byPath.get(path.resolve(facts.path)) === facts) {
       let folder = this.folderPaths.get(byPath);

@@ -16,10 +16,23 @@ export interface KernelVersion {
   minor: number;
 }
 
+/**
+ * The Kconfig options of the tree's `.config` (`CONFIG_X` → `y`, `m`, or a value; options the file
+ * says are "not set" are absent). `source` and `key` (the file's path and a digest of its text) make
+ * a config with options a different cache key from one without: JSON.stringify writes a Map as {}.
+ */
+export interface KconfigOptions {
+  source: string;
+  key: string;
+  options: ReadonlyMap<string, string>;
+}
+
 export interface ModelConfig {
   kernel: KernelVersion;
   arch: Arch;
   pageSize: number;
+  /** The tree's .config when one was detected; `#if CONFIG_…` groups are then evaluated. */
+  kconfig?: KconfigOptions;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {

@@ -7,12 +7,15 @@
 // I/O wrapper at the end reads files.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arch, KernelVersion, ModelConfig, configProblem, describeConfig, formatKernelVersion } from '../model/config';
+import { createHash } from 'crypto';
+import { Arch, KconfigOptions, KernelVersion, ModelConfig, configProblem, describeConfig, formatKernelVersion } from '../model/config';
 
 export interface DetectedConfig {
   kernel?: KernelVersion;
   arch?: Arch;
   pageSize?: number;
+  /** The .config's options, for `#if CONFIG_…` groups. */
+  kconfig?: KconfigOptions;
   /** Where each detected value came from, for the status bar's tooltip. */
   sources: { kernel?: string; arch?: string; pageSize?: string };
 }
@@ -28,6 +31,11 @@ export function versionFromMakefile(text: string): KernelVersion | undefined {
 export function versionFromRelease(text: string): KernelVersion | undefined {
   const match = /^\s*(\d+)\.(\d+)/.exec(text);
   return match ? { major: Number(match[1]), minor: Number(match[2]) } : undefined;
+}
+
+/** A .config's options as the analysis reads them, keyed by where it was read from and its text. */
+export function kconfigFromDotConfig(source: string, text: string): KconfigOptions {
+  return { source, key: createHash('sha1').update(text).digest('hex').slice(0, 16), options: enabledOptions(text) };
 }
 
 function enabledOptions(text: string): Map<string, string> {
@@ -101,10 +109,12 @@ export function resolveConfig(fromSettings: ModelConfig, explicit: { kernel: boo
     config.pageSize = detected.pageSize;
     sources.pageSize = detected.sources.pageSize ?? 'detected';
   }
+  // No setting overrides the .config's options: they hold for the tree that was detected.
+  if (detected.kconfig) config.kconfig = detected.kconfig;
   const problem = configProblem(config);
   if (problem) {
     return {
-      config: fromSettings,
+      config: detected.kconfig ? { ...fromSettings, kconfig: detected.kconfig } : fromSettings,
       sources: { kernel: explicit.kernel ? 'setting' : 'default', arch: explicit.arch ? 'setting' : 'default', pageSize: explicit.pageSize ? 'setting' : 'default' },
       problem: `detected ${describeConfig(config)} is not modelled (${problem})`,
     };
@@ -155,6 +165,7 @@ export function detectKernelDir(dir: string): DetectedConfig | undefined {
       detected.pageSize = pageSize;
       detected.sources.pageSize = dotConfig;
     }
+    detected.kconfig = kconfigFromDotConfig(dotConfig, text);
   }
   return detected.kernel || detected.arch || detected.pageSize ? detected : undefined;
 }

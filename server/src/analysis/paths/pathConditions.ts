@@ -69,7 +69,8 @@ export const NO_PATH_CONDITIONS: PathConditions = { noReturn: kernelNoReturn, co
 /** `defined X` for a macro name: true, false, or undefined when unknown. */
 function definedness(name: string, folder: FolderPathFacts, record: (name: string, defined: boolean) => void): boolean | undefined {
   if (name.startsWith('CONFIG_')) {
-    if (!folder.kconfig) return undefined;
+    // A driver that #defines a CONFIG_ name of its own decides it itself: not guessed.
+    if (!folder.kconfig || folder.defined.has(name)) return undefined;
     // `=y` (or a value) defines CONFIG_X, `=m` defines CONFIG_X_MODULE instead (include/generated/autoconf.h).
     const value = folder.kconfig.get(name);
     if (value !== undefined) return value !== 'n' && value !== 'm';
