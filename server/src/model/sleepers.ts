@@ -89,6 +89,23 @@ export const GFP_TAKERS: readonly GfpTaker[] = [
   { name: 'xa_insert', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
   { name: 'xa_alloc', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
   { name: 'xa_alloc_cyclic', gfpArg: 5, source: 'include/linux/xarray.h (6.1)' },
+  // The _bh/_irq forms take xa_lock_bh/_irq and start with the same might_alloc(gfp).
+  { name: 'xa_store_bh', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_store_irq', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_insert_bh', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_insert_irq', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc_bh', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc_irq', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_cmpxchg', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  // `#define kfifo_alloc(fifo, size, gfp_mask)` → __kfifo_alloc() → kmalloc_array() (include/linux/kfifo.h, lib/kfifo.c).
+  { name: 'kfifo_alloc', gfpArg: 2, source: 'include/linux/kfifo.h, lib/kfifo.c (6.1)' },
+  // `#define percpu_counter_init(fbc, value, gfp)` → __percpu_counter_init() → alloc_percpu_gfp().
+  { name: 'percpu_counter_init', gfpArg: 2, source: 'include/linux/percpu_counter.h, lib/percpu_counter.c (6.1)' },
+  { name: 'ptr_ring_init', gfpArg: 2, source: 'include/linux/ptr_ring.h (6.1)' },
+  { name: 'skcipher_request_alloc', gfpArg: 1, source: 'include/crypto/skcipher.h (6.1)' },
+  { name: 'kobject_get_path', gfpArg: 1, source: 'include/linux/kobject.h, lib/kobject.c (6.1)' },
+  // ep->ops->alloc_request(ep, gfp_flags): the UDC allocates the request with the caller's mask.
+  { name: 'usb_ep_alloc_request', gfpArg: 1, source: 'include/linux/usb/gadget.h, drivers/usb/gadget/udc/core.c (6.1)' },
   { name: '__alloc_skb', gfpArg: 1, source: 'include/linux/skbuff.h, net/core/skbuff.c (6.1)' },
   { name: 'alloc_skb_fclone', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
   { name: '__dev_alloc_skb', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
