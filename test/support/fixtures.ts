@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser, Tree } from 'web-tree-sitter';
-import { collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { type FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { parseKernelVersion, Arch, DEFAULT_CONFIG, ModelConfig } from '../../server/src/model/config';
 import { parseSource } from '../../server/src/parsing/parseSource';
@@ -21,6 +21,8 @@ export interface FixtureOptions {
   pageSize?: number;
   /** Rules under test; default: every rule. Findings of other rules are ignored. */
   rules?: readonly string[];
+  /** The fixture's text after an edit (a fix applied), analysed in place of the file's own, with the same siblings. */
+  text?: string;
 }
 
 const EXPECT = /\/[/*]\s*expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
@@ -46,14 +48,20 @@ export function configOf(options: FixtureOptions = {}): ModelConfig {
   };
 }
 
-/** Runs the analysis on a file exactly as the CLI does; returns its findings. */
-export async function analyzeFixture(file: string, options: FixtureOptions = {}): Promise<Finding[]> {
+/** A fixture's facts (of `options.text` when given) and its driver folder, as the CLI collects them. */
+export async function fixtureFacts(file: string, options: FixtureOptions = {}): Promise<{ facts: FileFacts; folder: FileFacts[] }> {
   const parser = await sharedParser();
   const config = configOf(options);
-  const text = fs.readFileSync(file, 'utf8');
+  const text = options.text ?? fs.readFileSync(file, 'utf8');
   const tree = parseText(parser, text);
   const facts = collectFileFacts(file, text, tree, config);
   const folder = new FolderFactsCache(parser, 4 * 1024 * 1024).siblingsOf(file, config);
+  return { facts, folder };
+}
+
+/** Runs the analysis on a file exactly as the CLI does; returns its findings. */
+export async function analyzeFixture(file: string, options: FixtureOptions = {}): Promise<Finding[]> {
+  const { facts, folder } = await fixtureFacts(file, options);
   const report = analyzeFile(facts, folder);
   // A skipped file has no findings: without this, a fixture with no `expect:` lines would pass.
   assert.equal(report.skipped, undefined, `${file} was analysed, not skipped`);

@@ -80,7 +80,12 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.equal(lineOf(applyEdits(text, history.fixes[0]?.edits ?? []), 69), '\tkvfree(log->history);');
   assert.deepEqual(findingAt(findings, 72, 'kmalloc-too-large').fixes, []);
   // Without a fix the message says why.
-  assert.match(fw.message, /\(no automatic fix: `fw` is passed to sg_init_one\(\) at line 26, which needs physically contiguous memory\)\./);
+  // fw must stay physically contiguous: no kvmalloc() advice at all, but what fits instead.
+  assert.match(
+    fw.message,
+    / The buffer reaches sg_init_one\(\) at line 26, which needs physically contiguous memory, so kvmalloc\(\) does not fit\. Split it into blocks of at most 4 MiB \(order 10\);/,
+  );
+  assert.doesNotMatch(fw.message, /kvmalloc\(\) and kvfree\(\)|no automatic fix/);
   assert.match(findingAt(findings, 47, 'kmalloc-costly-order').message, /\(no automatic fix: `->rx_buffer`: line 50 takes an address inside it, which may reach a DMA API unseen\)\./);
   assert.match(findingAt(findings, 72, 'kmalloc-too-large').message, /\(no automatic fix: `->backlog`: line 73 hands it on through `\?:`\)\./);
   assert.match(history.message, /so the fix \(kvzalloc\(\) and 1 kfree\(\) → kvfree\(\)\) lets vmalloc serve it\./);
@@ -94,6 +99,64 @@ test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', 
   assert.doesNotMatch(pages.message, /kvmalloc/);
   // st escapes nowhere but is never freed here and is declared in the function: fix offered.
   assert.equal(fixAt(findings, 24, 'kmalloc-costly-order').edits[0].newText, 'kvzalloc');
+});
+
+test('size advice fits the memory: no kvmalloc() for a zone modifier or a DMA sink, and what __GFP_RETRY_MAYFAIL does', async () => {
+  const file = path.join(DIR, 'dmadrv', 'dmadrv.c');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const kvAdvice = /kvmalloc\(\) \(with kvfree\(\)\)|kvmalloc\(\) and kvfree\(\)|falls back to vmalloc|vmalloc\(\) if the memory need not/;
+  const contiguous = (line: number, rule: string, reason: RegExp, alternatives: RegExp) => {
+    const finding = findingAt(findings, line, rule);
+    assert.deepEqual(finding.fixes, [], `line ${line}: no kv* fix`);
+    assert.match(finding.message, reason);
+    assert.match(finding.message, alternatives);
+    assert.doesNotMatch(finding.message, kvAdvice);
+  };
+  const keepOrSplit = /Keep the allocation and handle its failure \(or make it once at probe time\), (or )?split it into blocks of at most 32 KiB \(order 3\)/;
+  contiguous(
+    18,
+    'kmalloc-costly-order',
+    /The mask asks for ZONE_DMA \(__GFP_DMA\), so kvmalloc\(\) does not fit: its vmalloc fallback does not support zone modifiers \(mm\/util\.c kvmalloc_node\(\)/,
+    keepOrSplit,
+  );
+  assert.match(findingAt(findings, 18, 'kmalloc-costly-order').message, /or use dma_alloc_coherent\(\), which picks the zone from the device's DMA mask/);
+  // kmalloc() never serves __GFP_DMA32 (GFP_SLAB_BUG_MASK): keeping it is no advice.
+  contiguous(
+    19,
+    'kmalloc-costly-order',
+    /kmalloc\(\) does not serve __GFP_DMA32: it clears the flag, warns "Unexpected gfp: … Fix your code!"/,
+    /Use dma_alloc_coherent\(\), which picks the zone .*, or GFP_DMA32 pages from __get_free_pages\(\) in blocks of at most 32 KiB/,
+  );
+  assert.doesNotMatch(findingAt(findings, 19, 'kmalloc-costly-order').message, /Keep the allocation/);
+  // DMA sinks the provenance engine sees: here, through a helper's parameter, and in dmadrv_io.c.
+  contiguous(20, 'kmalloc-costly-order', /The buffer reaches dma_map_single\(\) at line 21, which needs physically contiguous memory, so kvmalloc\(\) does not fit\./, keepOrSplit);
+  contiguous(22, 'kmalloc-costly-order', /The buffer reaches dma_map_single\(\) at line 9, /, keepOrSplit);
+  contiguous(24, 'kmalloc-costly-order', /The buffer reaches dma_map_single\(\) at line 7 of dmadrv_io\.c, /, keepOrSplit);
+  contiguous(
+    32,
+    'kmalloc-too-large',
+    /The mask asks for ZONE_DMA \(__GFP_DMA\), so kvmalloc\(\) does not fit/,
+    /Split it into blocks of at most 4 MiB \(order 10\); one contiguous device buffer this large needs CMA/,
+  );
+  contiguous(33, 'kmalloc-costly-order', /The mask asks for ZONE_DMA32 \(__GFP_DMA32\), so vmalloc\(\) does not fit: vmalloc does not support zone modifiers/, keepOrSplit);
+  contiguous(35, 'kmalloc-costly-order', /The mask asks for ZONE_DMA \(__GFP_DMA\), so vmalloc\(\) does not fit/, keepOrSplit);
+  // Where nothing needs contiguous memory the kv* fix stays.
+  assert.equal(fixAt(findings, 26, 'kmalloc-costly-order').edits[0].newText, 'kvmalloc');
+  // __GFP_RETRY_MAYFAIL: what the flag does, not "gives up early"; kvmalloc() keeps the flag.
+  const retry = findingAt(findings, 29, 'kmalloc-costly-order');
+  assert.match(
+    retry.message,
+    /The mask has __GFP_RETRY_MAYFAIL, so for this order the allocator keeps retrying reclaim and compaction while they make progress \("will retry memory reclaim procedures that have previously failed if there is some indication that progress has been made"\), but "There is still a definite limit to the number of retries": it does not invoke the OOM killer and may still fail/,
+  );
+  assert.doesNotMatch(retry.message, /gives up early/);
+  assert.match(retry.message, /its kmalloc attempt keeps __GFP_RETRY_MAYFAIL and retries before falling back/);
+  assert.equal(retry.fixes[0]?.edits[0].newText, 'kvmalloc');
+  const pagesRetry = findingAt(findings, 37, 'kmalloc-costly-order');
+  assert.match(pagesRetry.message, /The mask has __GFP_RETRY_MAYFAIL, so for this order/);
+  assert.match(pagesRetry.message, /vmalloc\(\) if the memory need not be physically contiguous/);
+  // Without the flag the message keeps its account of a costly order.
+  assert.match(findingAt(findings, 26, 'kmalloc-costly-order').message, /gives up early/);
+  assert.doesNotMatch(findingAt(findings, 26, 'kmalloc-costly-order').message, /__GFP_RETRY_MAYFAIL/);
 });
 
 test('alloc-size-overflow fixes: counted API, array_size(), array3_size()', async () => {

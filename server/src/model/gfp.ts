@@ -251,3 +251,25 @@ export function sortedBits(bits: ReadonlySet<string>): GfpBit[] {
 export function formatBitValue(bit: GfpBit): string {
   return bit.value === undefined ? 'config-dependent' : `0x${bit.value.toString(16)}`;
 }
+
+/**
+ * What __GFP_RETRY_MAYFAIL does for a costly order, from the 6.1 source. include/linux/gfp_types.h:
+ * "The VM implementation will retry memory reclaim procedures that have previously failed if
+ * there is some indication that progress has been made else where. [...] There is still a
+ * definite limit to the number of retries [...] Allocations with this flag may fail [...] While
+ * these allocations do not directly trigger the OOM killer [...] The caller must handle failure".
+ * mm/page_alloc.c __alloc_pages_slowpath(): "Do not retry costly high order allocations unless
+ * they are __GFP_RETRY_MAYFAIL and we can compact"; __alloc_pages_may_oom(): no OOM kill above
+ * PAGE_ALLOC_COSTLY_ORDER or with __GFP_RETRY_MAYFAIL. mm/util.c kvmalloc_node(): above
+ * PAGE_SIZE the kmalloc attempt gets __GFP_NORETRY only when the mask lacks __GFP_RETRY_MAYFAIL
+ * ("__GFP_RETRY_MAYFAIL is supported").
+ */
+export const RETRY_MAYFAIL_COSTLY = {
+  flag: '__GFP_RETRY_MAYFAIL',
+  retries: 'will retry memory reclaim procedures that have previously failed if there is some indication that progress has been made',
+  limit: 'There is still a definite limit to the number of retries',
+  mayFail: true,
+  invokesOomKiller: false,
+  kvmallocKeepsRetrying: true,
+  readIn: 'include/linux/gfp_types.h, mm/page_alloc.c __alloc_pages_slowpath(), mm/util.c kvmalloc_node(), 6.1',
+} as const;

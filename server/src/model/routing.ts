@@ -80,3 +80,53 @@ export const KVMALLOC_NONBLOCKING = {
 export function kvmallocNonBlockingFallback(config: ModelConfig): 'no' | 'unconfirmed' {
   return compareVersion(config.kernel, KVMALLOC_NONBLOCKING.noFallbackThrough) <= 0 ? 'no' : 'unconfirmed';
 }
+
+/**
+ * The zone modifiers a mask may carry (include/linux/gfp_types.h, 6.1), and which allocators
+ * honour them. A buffer that asks for ZONE_DMA or ZONE_DMA32 is a device buffer whose physical
+ * address matters.
+ */
+export const ZONE_MODIFIERS = ['__GFP_DMA', '__GFP_DMA32'] as const;
+export type ZoneModifier = (typeof ZONE_MODIFIERS)[number];
+
+/**
+ * kvmalloc_node() and zone modifiers (mm/util.c, 6.1): "@flags: gfp mask for the allocation -
+ * must be compatible (superset) with GFP_KERNEL", and above PAGE_SIZE a failed kmalloc falls back
+ * to __vmalloc_node_range() with the same flags, whose kernel-doc says "Zone modifiers are not
+ * supported" (mm/vmalloc.c, 6.1). vmalloc memory is not physically contiguous either.
+ */
+export const KVMALLOC_ZONE_MODIFIERS = {
+  supported: false,
+  readIn: 'mm/util.c kvmalloc_node(), mm/vmalloc.c __vmalloc_node_range(), 6.1',
+  /** vmalloc() itself: the same kernel-doc; vmalloc() takes no mask at all. */
+  vmallocReadIn: 'mm/vmalloc.c __vmalloc_node_range(), 6.1',
+} as const;
+
+/**
+ * kmalloc() and __GFP_DMA32: GFP_SLAB_BUG_MASK is (__GFP_DMA32|__GFP_HIGHMEM|~__GFP_BITS_MASK)
+ * (mm/internal.h, 6.1); __kmalloc_large_node() and new_slab() pass such a mask to
+ * kmalloc_fix_flags(), which clears those bits, prints "Unexpected gfp: … Fix your code!" and
+ * dumps the stack (mm/slab_common.c, mm/slub.c, 6.1). kmalloc() serves __GFP_DMA from the
+ * kmalloc-dma-* caches or ZONE_DMA pages, but never __GFP_DMA32.
+ */
+export const SLAB_REJECTED_BITS = {
+  bits: ['__GFP_DMA32', '__GFP_HIGHMEM'],
+  warning: 'Unexpected gfp: … Fix your code!',
+  readIn: 'GFP_SLAB_BUG_MASK (mm/internal.h), kmalloc_fix_flags() (mm/slab_common.c), 6.1',
+} as const;
+
+/**
+ * dma_alloc_coherent() picks the zone itself: dma_alloc_attrs() clears __GFP_DMA, __GFP_DMA32 and
+ * __GFP_HIGHMEM ("let the implementation decide on the zone to allocate from",
+ * kernel/dma/mapping.c, 6.1) and dma-direct chooses GFP_DMA or GFP_DMA32 from the device's
+ * coherent_dma_mask and bus_dma_limit (dma_direct_optimal_gfp_mask(), kernel/dma/direct.c, 6.1).
+ */
+export const DMA_COHERENT_ZONE = {
+  fromDeviceMask: true,
+  readIn: 'dma_alloc_attrs() (kernel/dma/mapping.c), dma_direct_optimal_gfp_mask() (kernel/dma/direct.c), 6.1',
+} as const;
+
+/** The zone modifiers a mask carries, in value order. */
+export function zoneModifiersOf(bits: ReadonlySet<string>): ZoneModifier[] {
+  return ZONE_MODIFIERS.filter((bit) => bits.has(bit));
+}

@@ -53,7 +53,9 @@ export function sleeper(name: string): Sleeper | undefined {
 /**
  * Calls outside the allocation catalogue (model/apis.ts) that allocate with a caller-supplied GFP
  * mask: with a blocking mask they may sleep exactly like kmalloc(). Argument positions are those
- * of the 6.1 prototypes (include/linux/usb.h, skbuff.h, sprintf.h, scatterlist.h, idr.h).
+ * of the 6.1 prototypes (each row names the header or file read). The xarray calls start with
+ * might_alloc(gfp) and drop xa_lock to allocate when the mask allows blocking (include/linux/xarray.h,
+ * lib/xarray.c __xas_nomem(), 6.1); the IDA/IDR calls allocate through them or the radix tree.
  */
 export interface GfpTaker {
   name: string;
@@ -72,6 +74,56 @@ export const GFP_TAKERS: readonly GfpTaker[] = [
   { name: 'pskb_expand_head', gfpArg: 3, source: 'include/linux/skbuff.h (6.1)' },
   { name: 'sg_alloc_table', gfpArg: 2, source: 'include/linux/scatterlist.h (6.1)' },
   { name: 'idr_alloc', gfpArg: 4, source: 'include/linux/idr.h (6.1)' },
+  { name: 'idr_alloc_cyclic', gfpArg: 4, source: 'include/linux/idr.h, lib/idr.c (6.1)' },
+  { name: 'idr_alloc_u32', gfpArg: 4, source: 'include/linux/idr.h, lib/idr.c (6.1)' },
+  // Preallocates radix-tree nodes with the mask (lib/radix-tree.c __radix_tree_preload(), 6.1).
+  { name: 'idr_preload', gfpArg: 0, source: 'include/linux/idr.h, lib/radix-tree.c (6.1)' },
+  { name: 'radix_tree_preload', gfpArg: 0, source: 'include/linux/radix-tree.h, lib/radix-tree.c (6.1)' },
+  { name: 'ida_alloc', gfpArg: 1, source: 'include/linux/idr.h (6.1)' },
+  { name: 'ida_alloc_range', gfpArg: 3, source: 'include/linux/idr.h, lib/idr.c (6.1)' },
+  { name: 'ida_alloc_min', gfpArg: 2, source: 'include/linux/idr.h (6.1)' },
+  { name: 'ida_alloc_max', gfpArg: 2, source: 'include/linux/idr.h (6.1)' },
+  // `#define ida_simple_get(ida, start, end, gfp) ida_alloc_range(ida, start, (end) - 1, gfp)`.
+  { name: 'ida_simple_get', gfpArg: 3, source: 'include/linux/idr.h (6.1)' },
+  { name: 'xa_store', gfpArg: 3, source: 'include/linux/xarray.h, lib/xarray.c (6.1)' },
+  { name: 'xa_insert', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc_cyclic', gfpArg: 5, source: 'include/linux/xarray.h (6.1)' },
+  // The _bh/_irq forms take xa_lock_bh/_irq and start with the same might_alloc(gfp).
+  { name: 'xa_store_bh', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_store_irq', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_insert_bh', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_insert_irq', gfpArg: 3, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc_bh', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_alloc_irq', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  { name: 'xa_cmpxchg', gfpArg: 4, source: 'include/linux/xarray.h (6.1)' },
+  // `#define kfifo_alloc(fifo, size, gfp_mask)` → __kfifo_alloc() → kmalloc_array() (include/linux/kfifo.h, lib/kfifo.c).
+  { name: 'kfifo_alloc', gfpArg: 2, source: 'include/linux/kfifo.h, lib/kfifo.c (6.1)' },
+  // `#define percpu_counter_init(fbc, value, gfp)` → __percpu_counter_init() → alloc_percpu_gfp().
+  { name: 'percpu_counter_init', gfpArg: 2, source: 'include/linux/percpu_counter.h, lib/percpu_counter.c (6.1)' },
+  { name: 'ptr_ring_init', gfpArg: 2, source: 'include/linux/ptr_ring.h (6.1)' },
+  { name: 'skcipher_request_alloc', gfpArg: 1, source: 'include/crypto/skcipher.h (6.1)' },
+  { name: 'kobject_get_path', gfpArg: 1, source: 'include/linux/kobject.h, lib/kobject.c (6.1)' },
+  // ep->ops->alloc_request(ep, gfp_flags): the UDC allocates the request with the caller's mask.
+  { name: 'usb_ep_alloc_request', gfpArg: 1, source: 'include/linux/usb/gadget.h, drivers/usb/gadget/udc/core.c (6.1)' },
+  { name: '__alloc_skb', gfpArg: 1, source: 'include/linux/skbuff.h, net/core/skbuff.c (6.1)' },
+  { name: 'alloc_skb_fclone', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__dev_alloc_skb', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__netdev_alloc_skb_ip_align', gfpArg: 2, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__napi_alloc_skb', gfpArg: 2, source: 'include/linux/skbuff.h, net/core/skbuff.c (6.1)' },
+  { name: 'alloc_skb_with_frags', gfpArg: 4, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'skb_copy_expand', gfpArg: 3, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'pskb_copy', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__pskb_copy', gfpArg: 2, source: 'include/linux/skbuff.h (6.1)' },
+  // skb_clone()/skb_copy() with the mask when the skb is shared or cloned (include/linux/skbuff.h, 6.1).
+  { name: 'skb_unshare', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'skb_share_check', gfpArg: 1, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__dev_alloc_pages', gfpArg: 0, source: 'include/linux/skbuff.h (6.1)' },
+  { name: '__dev_alloc_page', gfpArg: 0, source: 'include/linux/skbuff.h (6.1)' },
+  { name: 'nlmsg_new', gfpArg: 1, source: 'include/net/netlink.h (6.1)' },
+  { name: 'genlmsg_new', gfpArg: 1, source: 'include/net/genetlink.h (6.1)' },
+  { name: 'sg_alloc_table_from_pages', gfpArg: 5, source: 'include/linux/scatterlist.h (6.1)' },
+  { name: 'sgl_alloc', gfpArg: 1, source: 'include/linux/scatterlist.h, lib/scatterlist.c (6.1)' },
 ];
 
 const takers = new Map<string, GfpTaker>(GFP_TAKERS.map((row) => [row.name, row]));

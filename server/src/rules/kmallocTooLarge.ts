@@ -4,9 +4,9 @@
 import { describeConfig, kernelConstants } from '../model/config';
 import { servingRoute } from '../model/routing';
 import { spanOf } from '../parsing/syntax';
-import { kvmallocAdvice } from './kvmallocFix';
+import { contiguousNeed, kvmallocAdvice } from './kvmallocFix';
 import { Rule, RuleFinding } from './rule';
-import { formatBytes, sizeEvidence } from './sizeMessages';
+import { contiguousAlternatives, formatBytes, sizeEvidence, whyContiguous } from './sizeMessages';
 
 export const kmallocTooLarge: Rule = {
   id: 'kmalloc-too-large',
@@ -17,7 +17,8 @@ export const kmallocTooLarge: Rule = {
     bad: 'buf = kmalloc(SZ_8M, GFP_KERNEL);',
     good: 'buf = kvmalloc(SZ_8M, GFP_KERNEL); /* … */ kvfree(buf);',
   },
-  check({ facts, folder }) {
+  check(context) {
+    const { facts } = context;
     const findings: RuleFinding[] = [];
     const constants = kernelConstants(facts.config);
     for (const site of facts.allocations) {
@@ -26,19 +27,25 @@ export const kmallocTooLarge: Rule = {
       const config = describeConfig(facts.config);
       const silent = site.gfp?.value?.bits.has('__GFP_NOWARN') ? ' (no WARN: the mask has __GFP_NOWARN)' : ' with a one-time WARN';
       if (site.api.size === 'pages<<order' || route.via === 'pages') {
+        const need = contiguousNeed(context, site);
+        const advice = need
+          ? `${whyContiguous(need, 'pages')}${contiguousAlternatives(need, 'pages', 'too-large', constants)}`
+          : ' Allocate smaller blocks; if the memory need not be physically contiguous, vmalloc() serves it from order-0 pages; a large contiguous device buffer needs CMA (dma_alloc_coherent() with a CMA area).';
         findings.push({
           span: spanOf(site.call),
-          message: `${site.api.name}() always fails: order ${route.route.order} is above the largest page-allocator order ${constants.maxOrder} (${formatBytes(2 ** (constants.maxOrder + constants.pageShift))}), so __alloc_pages() returns NULL${silent} (${config}). Allocate smaller blocks; if the memory need not be physically contiguous, vmalloc() serves it from order-0 pages; a large contiguous device buffer needs CMA (dma_alloc_coherent() with a CMA area).${sizeEvidence(site)}`,
+          message: `${site.api.name}() always fails: order ${route.route.order} is above the largest page-allocator order ${constants.maxOrder} (${formatBytes(2 ** (constants.maxOrder + constants.pageShift))}), so __alloc_pages() returns NULL${silent} (${config}).${advice}${sizeEvidence(site)}`,
           related: [],
           fixes: [],
         });
         continue;
       }
-      const { fix, why } = kvmallocAdvice(facts, folder, site);
+      const { fix, why, contiguous } = kvmallocAdvice(context, site);
       const header = route.header !== undefined ? ` (+ ${route.header}-byte devres header)` : '';
-      const advice = fix
-        ? ` The buffer is not handed to an API that needs physically contiguous memory here, so the fix (${fix.title.replace(/^Use /, '')}) lets vmalloc serve it.`
-        : ` Use a smaller buffer, or kvmalloc() and kvfree() if it need not be physically contiguous${why ? ` (no automatic fix: ${why})` : ''}.`;
+      const advice = contiguous
+        ? `${whyContiguous(contiguous, 'kmalloc')}${contiguousAlternatives(contiguous, 'kmalloc', 'too-large', constants)}`
+        : fix
+          ? ` The buffer is not handed to an API that needs physically contiguous memory here, so the fix (${fix.title.replace(/^Use /, '')}) lets vmalloc serve it.`
+          : ` Use a smaller buffer, or kvmalloc() and kvfree() if it need not be physically contiguous${why ? ` (no automatic fix: ${why})` : ''}.`;
       findings.push({
         span: spanOf(site.call),
         message: `${site.api.name}() always fails: ${formatBytes(site.requestedBytes!.value)}${header} is above KMALLOC_MAX_SIZE (${formatBytes(constants.kmallocMaxSize)}, order ${constants.maxOrder}), so __alloc_pages() returns NULL${silent} (${config}).${advice}${sizeEvidence(site)}`,

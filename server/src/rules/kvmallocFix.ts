@@ -2,17 +2,20 @@
 // its kv* equivalent and every kfree() of the same pointer in the file to kvfree(). Offered only
 // when a conservative local check shows the pointer is never handed to an API that needs
 // physically contiguous memory (model/contiguousSinks.ts) and never escapes where we cannot see
-// its frees; anything unclear means no fix.
+// its frees; anything unclear means no fix. A buffer that must stay physically contiguous (its
+// mask names a zone, or the provenance engine sees it reach a DMA sink anywhere in the folder)
+// gets no kvmalloc advice at all: the rules say what fits instead.
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
 import { allocApi } from '../model/apis';
 import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
 import { gfpAllowsBlocking } from '../model/gfp';
-import { KVMALLOC_NONBLOCKING } from '../model/routing';
+import { KVMALLOC_NONBLOCKING, ZoneModifier, zoneModifiersOf } from '../model/routing';
+import { vmallocRejectingUseOf } from '../analysis/provenance/contiguousUses';
 import { calleeName, calleeNames, callArguments, descendantsOfType, spanOf } from '../parsing/syntax';
 import { AllocationTarget, allocationTarget } from '../analysis/provenance/allocationTarget';
-import { Fix, TextEdit } from './rule';
+import { Fix, RuleContext, TextEdit } from './rule';
 
 /** kmalloc-family name → kv* equivalent with the same arguments (include/linux/slab.h, 6.1). */
 export const KV_EQUIVALENTS: Readonly<Record<string, string>> = {
@@ -178,10 +181,34 @@ function sinkReached(facts: FileFacts, target: AllocationTarget): Node | undefin
   });
 }
 
+/** Why a buffer must stay physically contiguous, so that kvmalloc() is no answer for it. */
+export type ContiguousNeed =
+  /** The mask asks for ZONE_DMA / ZONE_DMA32 (model/routing.ts KVMALLOC_ZONE_MODIFIERS). */
+  | { kind: 'zone'; zones: readonly ZoneModifier[] }
+  /** The memory reaches a call or field that rejects vmalloc memory; `file` when not this one. */
+  | { kind: 'sink'; what: string; line: number; file?: string };
+
 /** The kv* fix, or why it is not offered (undefined `why`: the API has no kv* form to offer). */
 export interface KvmallocAdvice {
   fix?: Fix;
   why?: string;
+  /** Set when the memory must stay physically contiguous: then there is neither fix nor `why`. */
+  contiguous?: ContiguousNeed;
+}
+
+/** Why the memory of an allocation site must stay physically contiguous, when the analysis knows. */
+export function contiguousNeed({ facts, folder, db }: RuleContext, site: AllocationSite): ContiguousNeed | undefined {
+  const zones = site.gfp?.value ? zoneModifiersOf(site.gfp.value.bits) : [];
+  if (zones.length > 0) return { kind: 'zone', zones };
+  const reached = vmallocRejectingUseOf(site.call, db.provenance(facts, folder));
+  if (!reached) return undefined;
+  const { use, file } = reached;
+  return {
+    kind: 'sink',
+    what: use.kind === 'call' ? `${use.name}()` : `${use.field.owner} .${use.field.field}`,
+    line: use.at.startPosition.row + 1,
+    ...(file.path === facts.path ? {} : { file: file.path }),
+  };
 }
 
 function useLine(node: Node): string {
@@ -209,10 +236,14 @@ function escapeWhy(escape: Node): string {
 }
 
 /**
- * The kv* fix for a kmalloc-family site, or why it is not safe to offer. `folder` is checked for
- * a field target: a field used in another file may be freed or mapped there.
+ * The kv* fix for a kmalloc-family site, why it is not safe to offer, or why kvmalloc() does not
+ * fit at all. The folder is checked for a field target: a field used in another file may be freed
+ * or mapped there.
  */
-export function kvmallocAdvice(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): KvmallocAdvice {
+export function kvmallocAdvice(context: RuleContext, site: AllocationSite): KvmallocAdvice {
+  const contiguous = contiguousNeed(context, site);
+  if (contiguous) return { contiguous };
+  const { facts, folder } = context;
   const replacement = KV_EQUIVALENTS[site.api.name];
   if (!replacement || !allocApi(replacement, facts.config)) return {};
   // mm/util.c kvmalloc_node(): the vmalloc fallback needs a blocking mask (gfpflags_allow_blocking).
@@ -242,6 +273,6 @@ export function kvmallocAdvice(facts: FileFacts, folder: readonly FileFacts[], s
 }
 
 /** The kv* fix for a kmalloc-family site, or undefined when it is not safe to offer. */
-export function kvmallocFix(facts: FileFacts, folder: readonly FileFacts[], site: AllocationSite): Fix | undefined {
-  return kvmallocAdvice(facts, folder, site).fix;
+export function kvmallocFix(context: RuleContext, site: AllocationSite): Fix | undefined {
+  return kvmallocAdvice(context, site).fix;
 }

@@ -4,13 +4,13 @@
 // the linear map, so virt_to_page()/virt_to_phys() on it are meaningless and dma_map_single()
 // rejects it (include/linux/dma-mapping.h, 6.1).
 import type { Node } from 'web-tree-sitter';
-import { evaluateText } from '../analysis/sizes/constants';
+import { contiguousUses } from '../analysis/provenance/contiguousUses';
 import type { FileFacts } from '../analysis/fileFacts';
 import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, fieldRead, mayBeVmalloc, sourceUnderVmallocCheck, underVmallocCheck } from '../analysis/provenance/provenance';
 import { ModelConfig, kernelConstants } from '../model/config';
-import { CONTIGUOUS_SINKS, VMALLOC_ONLY_USES, contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
+import { VMALLOC_ONLY_USES, contiguousReplacement } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
-import { callArguments, calleeName, calleeNames, descendantsOfType, spanOf, unwrapExpression } from '../parsing/syntax';
+import { callArguments, calleeName, calleeNames, spanOf } from '../parsing/syntax';
 import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
 
 const STACK_WHY = 'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
@@ -27,75 +27,22 @@ interface SinkUse {
   rejectsStack: boolean;
 }
 
-/** `virt_to_page(buf)` → buf; `virt_to_phys(buf) >> PAGE_SHIFT` → buf. */
-function throughArgument(node: Node, through: string): Node | undefined {
-  let current = unwrapExpression(node);
-  if (current.type === 'binary_expression' && current.childForFieldName('operator')?.text === '>>') {
-    current = unwrapExpression(current.childForFieldName('left')!);
-  }
-  if (current.type !== 'call_expression' || calleeName(current) !== through) return undefined;
-  return callArguments(current)[0];
-}
-
-function callsInFunction(node: Node): string[] {
-  let fn: Node | null = node;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  return fn ? descendantsOfType(fn, new Set(['call_expression'])).map((call) => calleeName(call) ?? '') : [];
-}
-
-/** The contiguous-memory sinks' names, to find their calls from the text. */
-const SINK_CALLEES = calleeNames(CONTIGUOUS_SINKS.map((sink) => sink.name));
 const VMALLOC_ONLY_CALLEES = calleeNames(VMALLOC_ONLY_USES);
 
 function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
-  const uses: SinkUse[] = [];
-  const consumed = new Set<number>();
-  for (const call of facts.callsTo(SINK_CALLEES)) {
-    const name = calleeName(call);
-    const sink = name ? contiguousSink(name) : undefined;
-    if (!sink) continue;
-    const args = callArguments(call);
-    for (const index of [sink.arg, ...(sink.moreArgs ?? [])]) {
-      const argument = args[index];
-      if (!argument) continue;
-      let buffer: Node | undefined = argument;
-      if (sink.through) {
-        buffer = throughArgument(argument, sink.through);
-        if (buffer) consumed.add(buffer.parent!.parent!.id);
-      }
-      if (!buffer) continue;
-      const length = index === sink.arg && sink.lengthArg !== undefined ? args[sink.lengthArg] : undefined;
-      if (length && evaluateText(unwrapExpression(length).text, facts.scope)?.value === 0) continue;
-      uses.push({ at: call, buffer, what: `${name}()`, consequence: sink.consequence, instead: sink.instead, rejectsVmalloc: true, rejectsStack: sink.rejectsStack });
-    }
-  }
-  // Only assignments of the catalogued field names are looked at (the file's field-assignment
-  // index, by name), not every assignment of the file: this runs on every edit.
-  const fieldUses: SinkUse[] = [];
-  for (const [name, assignments] of analysis.fieldAssignments(facts)) {
-    const field = contiguousField(name);
-    if (!field) continue;
-    for (const assignment of assignments) {
-      if (assignment.childForFieldName('operator')?.text !== '=') continue;
-      const left = assignment.childForFieldName('left')!;
-      const right = assignment.childForFieldName('right')!;
-      const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
-      if (owner ? owner !== field.owner : field.ownerRequired) continue;
-      if (field.submittedBy && !callsInFunction(assignment).some((called) => field.submittedBy!.includes(called))) continue;
-      fieldUses.push({
-        at: assignment,
-        buffer: right,
-        what: `${field.owner} .${field.field}`,
-        consequence: field.consequence,
-        instead: field.instead,
-        rejectsVmalloc: field.rejectsVmalloc,
-        rejectsStack: field.rejectsStack,
-      });
-    }
-  }
-  uses.push(...fieldUses.sort((a, b) => a.at.startIndex - b.at.startIndex));
-  // The inner virt_to_page()/virt_to_phys() of dma_map_page(…, virt_to_page(buf), …) is reported once, at the outer call.
-  return uses.filter((use) => !consumed.has(use.at.id));
+  return contiguousUses(facts, analysis).map((use) =>
+    use.kind === 'call'
+      ? { at: use.at, buffer: use.buffer, what: `${use.name}()`, consequence: use.sink.consequence, instead: use.sink.instead, rejectsVmalloc: true, rejectsStack: use.sink.rejectsStack }
+      : {
+          at: use.at,
+          buffer: use.buffer,
+          what: `${use.field.owner} .${use.field.field}`,
+          consequence: use.field.consequence,
+          instead: use.field.instead,
+          rejectsVmalloc: use.field.rejectsVmalloc,
+          rejectsStack: use.field.rejectsStack,
+        },
+  );
 }
 
 function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): PointerSource[] {
