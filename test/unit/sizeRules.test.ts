@@ -145,7 +145,10 @@ test('alloc-size-overflow messages say which range was found and why it can or c
   assert.match(message('kmalloc(ni * n16'), /`ni \* n16` is computed in `int` and can exceed INT_MAX/);
   assert.match(message('kmalloc(ni * sizeof(*r)'), /`ni` can be negative and wraps when converted to `size_t`/);
   const check = line('if (n > MAX_RINGS)');
-  assert.match(message('r = kmalloc(n * sizeof(*r), GFP_KERNEL); // expect: alloc-size-overflow(hint)'), new RegExp(`\`n\` at most 64 \\(size_t; the check on line ${check}\\), so the size is at most 1024 bytes`));
+  assert.match(
+    message('r = kmalloc(n * sizeof(*r), GFP_KERNEL); // expect: alloc-size-overflow(hint)'),
+    new RegExp(`\`n\` at most 64 \\(size_t; the check on line ${check}\\), so the size is at most 1024 bytes`),
+  );
   assert.match(message('entries * sizeof(struct ring)'), /`entries` 16 to 64 \(size_t; every assignment in the function, lines \d+, \d+\)/);
   assert.match(message('sizeof(struct opaque)'), /layout unknown: assumed below 4 GiB/);
 });

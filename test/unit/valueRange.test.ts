@@ -76,5 +76,9 @@ test('ranges of operators, casts and helpers', async () => {
 });
 
 test('the same product in the ILP32 data model: size_t is 32 bits', async () => {
-  assert.deepEqual(await ranges('p = kmalloc(n16 * sizeof(struct item), GFP_KERNEL);\np = kmalloc((size_t)n32 * 2, GFP_KERNEL);\np = kmalloc(n16 * n16, GFP_KERNEL);', 'arm'), ['0..524280', 'wraps (size_t)n32 * 2', 'wraps n16 * n16']);
+  assert.deepEqual(await ranges('p = kmalloc(n16 * sizeof(struct item), GFP_KERNEL);\np = kmalloc((size_t)n32 * 2, GFP_KERNEL);\np = kmalloc(n16 * n16, GFP_KERNEL);', 'arm'), [
+    '0..524280',
+    'wraps (size_t)n32 * 2',
+    'wraps n16 * n16',
+  ]);
 });

@@ -119,7 +119,10 @@ const compact = (text: string) => text.replace(/\s+/g, '');
 /** The saturating form of a product: array_size(n, s) / array3_size(a, b, c). */
 function saturatingProduct(term: Node, scope: ConstantScope): string | undefined {
   const product = factors(term);
-  if (product.length === 2) return `array_size(${countAndSize(product, scope).map((node) => unwrapParens(node).text).join(', ')})`;
+  if (product.length === 2)
+    return `array_size(${countAndSize(product, scope)
+      .map((node) => unwrapParens(node).text)
+      .join(', ')})`;
   if (product.length === 3) return `array3_size(${product.map((node) => unwrapParens(node).text).join(', ')})`;
   return undefined;
 }
@@ -173,7 +176,8 @@ function structSizeFix(site: AllocationSite, parts: Node[], scope: ConstantScope
     const sizeText = compact(unwrapParens(size).text);
     const elementSize = value(`sizeof(${pointer}->${member}[0])`);
     const isElement =
-      [`sizeof(*${pointer}->${member})`, `sizeof(${pointer}->${member}[0])`].map(compact).includes(sizeText) || (elementSize !== undefined && unwrapExpression(size).type === 'sizeof_expression' && value(unwrapParens(size).text) === elementSize);
+      [`sizeof(*${pointer}->${member})`, `sizeof(${pointer}->${member}[0])`].map(compact).includes(sizeText) ||
+      (elementSize !== undefined && unwrapExpression(size).type === 'sizeof_expression' && value(unwrapParens(size).text) === elementSize);
     if (isElement) return `struct_size(${pointer}, ${member}, ${unwrapParens(count).text})`;
   }
   return undefined;
@@ -265,7 +269,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands\' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint.',
+      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint.",
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -292,7 +296,9 @@ export const allocSizeOverflow: Rule = {
         const written = `Open-coded multiplication ${quote(term.text)} in the size of ${site.api.name}()`;
         const sizeBits = sizeArgumentBits(scope);
         if (verdict) {
-          const advice = whole ? `use ${counted}, which fails cleanly on overflow` : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
+          const advice = whole
+            ? `use ${counted}, which fails cleanly on overflow`
+            : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
           findings.push({
             span: spanOf(term),
             message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,

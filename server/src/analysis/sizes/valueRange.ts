@@ -259,7 +259,10 @@ function binary(node: Node, context: Context): Value | undefined {
   const type = commonType(left.type, right.type);
   const a = convert(left, type);
   const b = convert(right, type);
-  for (const [side, sideNode] of [[left, leftNode], [right, rightNode]] as const) {
+  for (const [side, sideNode] of [
+    [left, leftNode],
+    [right, rightNode],
+  ] as const) {
     if (!fits(side, type)) context.wraps.push({ node: sideNode, type, min: side.min, max: side.max, conversion: true });
   }
   switch (op) {
@@ -513,7 +516,12 @@ function holdsAtCall(check: Check, found: Accesses, isName: boolean, call: Node,
   }
   if (!isName) {
     // A field can change in any function called on the way (or by the loop around the call).
-    const calls = descendantsOfType(body, new Set(['call_expression'])).filter((other) => other.id !== call.id && (between(other) || inLoop(other)) && !(calleeName(other) ?? '').match(/^(likely|unlikely|WARN_ON|WARN_ON_ONCE|min|max|min_t|max_t|clamp|clamp_t|clamp_val|[bl]e(16|32|64)_to_cpu)$/));
+    const calls = descendantsOfType(body, new Set(['call_expression'])).filter(
+      (other) =>
+        other.id !== call.id &&
+        (between(other) || inLoop(other)) &&
+        !(calleeName(other) ?? '').match(/^(likely|unlikely|WARN_ON|WARN_ON_ONCE|min|max|min_t|max_t|clamp|clamp_t|clamp_val|[bl]e(16|32|64)_to_cpu)$/),
+    );
     if (calls.length > 0) return false;
   }
   return true;
