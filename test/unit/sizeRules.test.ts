@@ -127,7 +127,7 @@ test('alloc-size-overflow sums: struct_size() or size_add(), never array_size() 
   const hinted = line('sizeof(*t) + n16 * sizeof(struct ring)');
   assert.equal(apply(hinted), '\tt = kmalloc(struct_size(t, rings, n16), GFP_KERNEL);');
   assert.equal(fixAt(findings, hinted, 'alloc-size-overflow').preferred, false);
-  assert.equal(fixAt(findings, 17, 'alloc-size-overflow').preferred, false);
+  assert.equal(fixAt(findings, line('kmalloc(n16 * sizeof(*r)'), 'alloc-size-overflow').preferred, false);
   // size_add() is claimed from 6.1's include/linux/overflow.h only: no fix for a 5.15 kernel.
   const older = await analyzeFixture(file, { ...optionsOf(file), kernelVersion: '5.15' });
   assert.deepEqual(findingAt(older, other, 'alloc-size-overflow').fixes, []);

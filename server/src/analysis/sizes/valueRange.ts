@@ -366,7 +366,9 @@ function variable(node: Node, context: Context): Value | undefined {
   if (!type) return unknown(node, context);
   let value = full(type);
   const sources: RangeSource[] = [{ kind: 'type', type: type.name }];
-  if (context.fn && context.depth < MAX_DEPTH) {
+  // Flow facts only for names and plain field paths (`req->hdr.count`): an element `a[i]` or a
+  // path through one can be written under another spelling.
+  if (context.fn && context.depth < MAX_DEPTH && /^[A-Za-z_]\w*((->|\.)[A-Za-z_]\w*)*$/.test(normalized(node.text))) {
     const narrowed = narrow(node, value, context);
     value = narrowed.value;
     sources.push(...narrowed.sources);
@@ -430,6 +432,15 @@ function accesses(key: string, isName: boolean, fn: Node): Accesses | undefined 
     }
     if (parent.type === 'argument_list' && isAssigningMacro(calleeName(parent.parent!) ?? '')) result.writes.push({ node: parent.parent! });
   }
+  if (!isName) {
+    // Another pointer to the same struct writes the field under another spelling: any write of a
+    // field of that name counts (`other->len = …` may be `h->len`).
+    const field = /(\w+)$/.exec(key)?.[1];
+    for (const write of field ? descendantsOfType(body, WRITE_PARENTS) : []) {
+      const target = write.childForFieldName('left') ?? write.childForFieldName('argument');
+      if (target?.type === 'field_expression' && target.childForFieldName('field')?.text === field && normalized(target.text) !== key) result.writes.push({ node: write });
+    }
+  }
   return result;
 }
 
@@ -457,10 +468,26 @@ function leaves(statement: Node | null): boolean {
   return children.length > 0 && leaves(children[children.length - 1]);
 }
 
+/** `n = MAX;` or `{ n = MAX; }` as the whole consequence of an `if`. */
+function soleAssignment(statement: Node | null): { target: Node; value: Node } | undefined {
+  let current = statement;
+  if (current?.type === 'compound_statement') {
+    const children = current.namedChildren.filter((child): child is Node => !!child && child.type !== 'comment');
+    current = children.length === 1 ? children[0] : null;
+  }
+  const assignment = current?.type === 'expression_statement' ? current.namedChild(0) : null;
+  if (assignment?.type !== 'assignment_expression' || assignment.child(1)?.text !== '=') return undefined;
+  const target = assignment.childForFieldName('left');
+  const value = assignment.childForFieldName('right');
+  return target && value ? { target, value } : undefined;
+}
+
 interface Check {
   /** A condition, or for `n = min(n, MAX);` the assigned value (then `truth` is unused). */
   condition: Node;
   assigned?: { target: Node };
+  /** `if (n > MAX) n = MAX;`: the condition is false on one way, `n` is assigned this on the other. */
+  clampedTo?: { target: Node; value: Node };
   /** The value the condition has on the way to the call. */
   truth: boolean;
   /** Where the check is decided: facts hold from here to the call unless something writes. */
@@ -491,7 +518,11 @@ function checksBefore(call: Node, fn: Node): Check[] {
         }
         if (sibling.type !== 'if_statement' || sibling.childForFieldName('alternative')) continue;
         const condition = sibling.childForFieldName('condition');
-        if (condition && leaves(sibling.childForFieldName('consequence'))) checks.push({ condition, truth: false, end: sibling.endIndex });
+        if (!condition) continue;
+        const consequence = sibling.childForFieldName('consequence');
+        if (leaves(consequence)) checks.push({ condition, truth: false, end: sibling.endIndex });
+        const clamp = soleAssignment(consequence);
+        if (clamp) checks.push({ condition, truth: false, end: sibling.endIndex, clampedTo: clamp });
       }
     }
   }
@@ -604,6 +635,13 @@ function assignedBound(value: Node, type: IntegerType, context: Context): Bound 
   return { min: stored.min, max: stored.max };
 }
 
+/** Either bound holds (one way or the other): the weaker of each side. */
+function join(a: Bound, b: Bound): Bound {
+  const min = a.min !== undefined && b.min !== undefined ? (a.min < b.min ? a.min : b.min) : undefined;
+  const max = a.max !== undefined && b.max !== undefined ? (a.max > b.max ? a.max : b.max) : undefined;
+  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+}
+
 function meet(a: Bound, b: Bound): Bound {
   const min = a.min === undefined ? b.min : b.min === undefined ? a.min : a.min > b.min ? a.min : b.min;
   const max = a.max === undefined ? b.max : b.max === undefined ? a.max : a.max < b.max ? a.max : b.max;
@@ -639,8 +677,12 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
   }
   for (const check of checksBefore(context.call, fn)) {
     if (check.assigned && normalized(check.assigned.target.text) !== key) continue;
+    if (check.clampedTo && normalized(check.clampedTo.target.text) !== key) continue;
     if (!holdsAtCall(check, found, isName, context.call, fn)) continue;
-    const bound = check.assigned ? assignedBound(check.condition, value.type, context) : boundsFrom(check.condition, check.truth, key, value.type, context);
+    let bound: Bound;
+    if (check.assigned) bound = assignedBound(check.condition, value.type, context);
+    else if (check.clampedTo) bound = join(boundsFrom(check.condition, false, key, value.type, context), assignedBound(check.clampedTo.value, value.type, context));
+    else bound = boundsFrom(check.condition, check.truth, key, value.type, context);
     const min = bound.min !== undefined && bound.min > current.min ? bound.min : current.min;
     const max = bound.max !== undefined && bound.max < current.max ? bound.max : current.max;
     if (min > max || (min === current.min && max === current.max)) continue;
