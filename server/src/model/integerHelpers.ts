@@ -57,7 +57,6 @@ export function isAssigningMacro(name: string): boolean {
 export const CLAMPS = {
   min: { typed: false, shape: 'min' },
   min_t: { typed: true, shape: 'min' },
-  umin: { typed: false, shape: 'min' },
   max: { typed: false, shape: 'max' },
   max_t: { typed: true, shape: 'max' },
   clamp: { typed: false, shape: 'clamp' },

@@ -511,6 +511,11 @@ function checksBefore(call: Node, fn: Node): Check[] {
       for (const sibling of parent.namedChildren) {
         if (!sibling || sibling.startIndex >= node.startIndex) break;
         const assignment = sibling.type === 'expression_statement' ? sibling.namedChild(0) : null;
+        // BUG_ON(cond) does not return when cond holds (include/asm-generic/bug.h, 6.1).
+        if (assignment?.type === 'call_expression' && calleeName(assignment) === 'BUG_ON' && callArguments(assignment).length === 1) {
+          checks.push({ condition: callArguments(assignment)[0], truth: false, end: sibling.endIndex });
+          continue;
+        }
         if (assignment?.type === 'assignment_expression' && assignment.child(1)?.text === '=') {
           const value = assignment.childForFieldName('right');
           if (value) checks.push({ condition: value, truth: true, end: sibling.endIndex, assigned: { target: assignment.childForFieldName('left')! } });
