@@ -143,7 +143,11 @@ test('alloc-size-overflow messages say which range was found and why it can or c
   assert.match(message('kmalloc(n16 * sizeof(*r)'), /cannot overflow here: `n16` is any u16, so the size is at most 1048560 bytes; kmalloc_array\(\) still states the intent/);
   assert.match(message('kmalloc(nz * sizeof(*r), GFP'), /`nz \* sizeof\(\*r\)` is computed in `size_t` and can exceed SIZE_MAX: `nz` is any size_t; use kmalloc_array\(\)/);
   assert.match(message('kmalloc(ni * n16'), /`ni \* n16` is computed in `int` and can exceed INT_MAX/);
-  assert.match(message('kmalloc(ni * sizeof(*r)'), /`ni` can be negative and wraps when converted to `size_t`/);
+  assert.match(
+    message('kmalloc(ni * sizeof(*r)'),
+    /cannot overflow here: `ni` is any int, so the size is at most 34359738352 bytes \(a negative `ni` makes it a request above SIZE_MAX \/ 2, which fails\)/,
+  );
+  assert.match(message('kmalloc(sn * 4 + 64'), /`sn \* 4` can be negative and wraps when converted to `int`|`sn \* 4` .*can be negative/);
   const check = line('if (n > MAX_RINGS)');
   assert.match(
     message('r = kmalloc(n * sizeof(*r), GFP_KERNEL); // expect: alloc-size-overflow(hint)'),
@@ -151,6 +155,14 @@ test('alloc-size-overflow messages say which range was found and why it can or c
   );
   assert.match(message('entries * sizeof(struct ring)'), /`entries` 16 to 64 \(size_t; every assignment in the function, lines \d+, \d+\)/);
   assert.match(message('sizeof(struct opaque)'), /layout unknown: assumed below 4 GiB/);
+  // 32-bit size_t: an int count times 16 can exceed it, whatever its sign.
+  const ilp32 = path.join(DIR, 'overflow_ranges_ilp32.c');
+  const ilp32Text = fs.readFileSync(ilp32, 'utf8');
+  const ilp32Line = ilp32Text.split('\n').findIndex((row) => row.includes('kmalloc(ni * sizeof(*r)')) + 1;
+  assert.match(
+    findingAt(await analyzeFixture(ilp32, optionsOf(ilp32)), ilp32Line, 'alloc-size-overflow').message,
+    /— `ni` can be negative and wraps when converted to `size_t`: `ni` is any int; use kmalloc_array\(\)/,
+  );
 });
 
 test('kzalloc-open-coded fix renames the call and removes the memset line cleanly', async () => {

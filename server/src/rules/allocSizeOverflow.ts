@@ -309,7 +309,16 @@ export const allocSizeOverflow: Rule = {
           const operands = operandsIn(term, range).map(describeOperand);
           findings.push({
             span: spanOf(term),
-            message: `${written} cannot overflow here: ${operands.join(', ')}, so the size is at most ${range.max} bytes; ${helper} still states the intent (Documentation/process/deprecated.rst prefers it to open-coded arithmetic).`,
+            message: `${written} cannot overflow here: ${operands.join(', ')}, so the size is at most ${range.max} bytes${
+              range.failsWhenNegative
+                ? ` (a negative ${
+                    operandsIn(term, range)
+                      .filter((operand) => operand.min < 0n)
+                      .map((operand) => quote(operand.text))
+                      .join(' or ') || 'value'
+                  } makes it a request above SIZE_MAX / 2, which fails)`
+                : ''
+            }; ${helper} still states the intent (Documentation/process/deprecated.rst prefers it to open-coded arithmetic).`,
             related: [],
             fixes: fix ? [fix] : [],
             atMost: 'hint',

@@ -64,12 +64,16 @@ export interface SizeRange {
   wraps: WrapPoint[];
   /** The first operand the analysis did not understand. */
   unknown?: Node;
+  /** A negative operand makes the request at least SIZE_MAX / 2, which fails; min/max are the rest. */
+  failsWhenNegative?: boolean;
 }
 
 interface Value {
   min: bigint;
   max: bigint;
   type: IntegerType;
+  /** A possibly negative value was added to or subtracted from: a negative count can end up a small size. */
+  mixed?: boolean;
 }
 
 interface Context {
@@ -129,7 +133,7 @@ function full(type: IntegerType): Value {
 
 /** A conversion to `type`: exact when the range fits, else the whole type (a wrap). */
 function convert(value: Value, type: IntegerType): Value {
-  return fits(value, type) ? { min: value.min, max: value.max, type } : full(type);
+  return { ...(fits(value, type) ? { min: value.min, max: value.max, type } : full(type)), ...(value.mixed ? { mixed: true } : {}) };
 }
 
 function unwrap(node: Node): Node {
@@ -145,9 +149,14 @@ export function sizeArgumentRange(argument: Node, call: Node, scope: ConstantSco
   const context: Context = { scope, call, fn: enclosingFunction(call), operands: [], wraps: [], depth: 0 };
   const value = evaluateNode(argument, context);
   if (!value) return { operands: context.operands, wraps: context.wraps, unknown: context.unknown ?? argument };
-  // The argument is converted to the size_t parameter: a negative value becomes a huge one.
+  // The argument is converted to the size_t parameter: a negative value down to -SIZE_MAX/2 becomes
+  // a request of at least SIZE_MAX / 2, which fails (kmalloc above KMALLOC_MAX_SIZE, vmalloc above
+  // the vmalloc space); anything else outside size_t is a wrap.
   const size = sizeT(scope);
-  if (!fits(value, size)) context.wraps.push({ node: argument, type: size, min: value.min, max: value.max, conversion: true });
+  const half = 1n << BigInt(size.bits - 1);
+  const failsWhenNegative = value.min < 0n && value.min >= -half && value.max <= bounds(size).max && !value.mixed;
+  if (!fits(value, size) && !failsWhenNegative) context.wraps.push({ node: argument, type: size, min: value.min, max: value.max, conversion: true });
+  if (failsWhenNegative) return { min: 0n, max: value.max < 0n ? 0n : value.max, operands: context.operands, wraps: context.wraps, failsWhenNegative };
   const converted = convert(value, size);
   return { min: converted.min, max: converted.max, operands: context.operands, wraps: context.wraps };
 }
@@ -174,7 +183,7 @@ function evaluateNode(raw: Node, context: Context): Value | undefined {
       const type = commonType(a.type, b.type);
       const left = convert(a, type);
       const right = convert(b, type);
-      return { min: left.min < right.min ? left.min : right.min, max: left.max > right.max ? left.max : right.max, type };
+      return { min: left.min < right.min ? left.min : right.min, max: left.max > right.max ? left.max : right.max, type, ...(a.mixed || b.mixed ? { mixed: true } : {}) };
     }
     case 'sizeof_expression':
       return assumedSizeof(node, context);
@@ -248,6 +257,12 @@ function binary(node: Node, context: Context): Value | undefined {
   const left = evaluateNode(leftNode, context);
   const right = evaluateNode(rightNode, context);
   if (!left || !right) return undefined;
+  const result = arithmetic(node, op, left, right, leftNode, rightNode, context);
+  const mixed = left.mixed || right.mixed || ((op === '+' || op === '-') && (left.min < 0n || right.min < 0n));
+  return result && mixed ? { ...result, mixed: true } : result;
+}
+
+function arithmetic(node: Node, op: string, left: Value, right: Value, leftNode: Node, rightNode: Node, context: Context): Value | undefined {
   if (['<', '>', '<=', '>=', '==', '!=', '&&', '||'].includes(op)) return { min: 0n, max: 1n, type: intType() };
   if (op === '<<' || op === '>>') {
     const type = promote(left.type);
@@ -257,6 +272,10 @@ function binary(node: Node, context: Context): Value | undefined {
     return checked(node, exact, type, context);
   }
   const type = commonType(left.type, right.type);
+  if (op === '*') {
+    const product = negativeTimesCount(left, right, type, context);
+    if (product) return product;
+  }
   const a = convert(left, type);
   const b = convert(right, type);
   for (const [side, sideNode] of [
@@ -294,6 +313,27 @@ function binary(node: Node, context: Context): Value | undefined {
     default:
       return unknown(node, context);
   }
+}
+
+/**
+ * `n * sizeof(x)` with a signed `n` that may be negative, computed in size_t: the negative `n`
+ * converts to 2^N + n and the product is congruent to n * sizeof(x), so while that stays within
+ * -2^(N-1) the result is a request of at least SIZE_MAX / 2, which every allocator refuses —
+ * never a smaller buffer. The value is kept as its negative representative; an addition or a
+ * narrower type makes it a wrap again (convert() sees it does not fit).
+ */
+function negativeTimesCount(left: Value, right: Value, type: IntegerType, context: Context): Value | undefined {
+  if (type.signed || type.bits !== sizeT(context.scope).bits) return undefined;
+  const half = 1n << BigInt(type.bits - 1);
+  const limits = bounds(type);
+  const [negative, count] = left.min < 0n ? [left, right] : [right, left];
+  if (negative.min >= 0n || negative.min < -half || negative.max > limits.max || count.min < 0n || !fits(count, type)) return undefined;
+  const corners = [negative.min * count.min, negative.min * count.max, negative.max * count.min, negative.max * count.max];
+  const min = corners.reduce((x, y) => (y < x ? y : x));
+  const max = corners.reduce((x, y) => (y > x ? y : x));
+  // Below -half the value is no longer a huge request: every later use sees it does not fit.
+  if (max > limits.max) return undefined;
+  return { min, max, type };
 }
 
 /** The result of an operation in its type: exact when it fits, else a wrap point and the whole type. */
@@ -353,6 +393,7 @@ function clampValue(node: Node, callee: keyof typeof CLAMPS, args: Node[], conte
     result = { min: values[1] ? lo.min : limits.min, max: values[2] ? hi.max : limits.max, type };
     if (result.min > result.max) return unknown(node, context);
   }
+  if (known.some((value) => value.mixed)) result.mixed = true;
   return record(node, result, [{ kind: 'clamp', callee }], context);
 }
 
