@@ -93,3 +93,19 @@ const SIZE_HELPERS_SINCE = {
 export function hasSizeHelper(name: keyof typeof SIZE_HELPERS_SINCE, config: ModelConfig): boolean {
   return compareVersion(config.kernel, SIZE_HELPERS_SINCE[name]) >= 0;
 }
+
+/**
+ * C types of the kernel constants the model gives values to (model/kernelMacros.ts): PAGE_SIZE is
+ * `(_AC(1, UL) << PAGE_SHIFT)` on x86_64, arm64 and arm (arch/x86/include/asm/page_types.h,
+ * arch/arm64/include/asm/page-def.h, arch/arm/include/asm/page.h), KMALLOC_MAX_SIZE and
+ * KMALLOC_MAX_CACHE_SIZE are `1UL << …` (include/linux/slab.h), SZ_2G is the hex literal
+ * 0x80000000 and SZ_4G `_AC(0x100000000, ULL)` (include/linux/sizes.h), 6.1. The other SZ_*,
+ * PAGE_SHIFT and BITS_PER_LONG are int.
+ */
+export const KERNEL_CONSTANT_TYPES: Readonly<Record<string, string>> = {
+  PAGE_SIZE: 'unsigned long',
+  KMALLOC_MAX_SIZE: 'unsigned long',
+  KMALLOC_MAX_CACHE_SIZE: 'unsigned long',
+  SZ_2G: 'unsigned int',
+  SZ_4G: 'unsigned long long',
+};

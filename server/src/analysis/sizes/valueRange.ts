@@ -10,7 +10,7 @@
 // "can overflow", so the analysis only ever removes a warning it can prove needless.
 import type { Node } from 'web-tree-sitter';
 import { integerType } from '../../model/ctypes';
-import { ASSUMED_MAX_TYPE_SIZE, CLAMPS, CONDITION_WRAPPERS, FIXED_RESULT_TYPES, isAssigningMacro } from '../../model/integerHelpers';
+import { ASSUMED_MAX_TYPE_SIZE, CLAMPS, CONDITION_WRAPPERS, FIXED_RESULT_TYPES, KERNEL_CONSTANT_TYPES, isAssigningMacro } from '../../model/integerHelpers';
 import { calleeName, callArguments, descendantsOfType, enclosingFunction } from '../../parsing/syntax';
 import { ConstantScope, constantIntegerType, evaluateText } from './constants';
 import { parseExpression } from './expressions';
@@ -231,7 +231,8 @@ function constantValue(node: Node, context: Context): Value | undefined {
   const evaluation = evaluateText(node.text, context.scope);
   if (!evaluation) return undefined;
   const value = BigInt(evaluation.value);
-  const typed = constantIntegerType(node.text, context.scope);
+  const kernelType = node.type === 'identifier' && !context.scope.macros.has(node.text) ? KERNEL_CONSTANT_TYPES[node.text] : undefined;
+  const typed = kernelType ? integerType(kernelType, context.scope.config) : constantIntegerType(node.text, context.scope);
   let type: IntegerType;
   const size = sizeT(context.scope);
   if (typed) type = { ...typed, name: !typed.signed && typed.bits === size.bits ? 'size_t' : `${typed.signed ? '' : 'unsigned '}${typed.bits === 32 ? 'int' : 'long long'}` };
