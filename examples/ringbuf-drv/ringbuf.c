@@ -144,10 +144,10 @@ static void rb_batch_work(struct work_struct *work)
 	kfree(scratch);
 }
 
-static int rb_alloc_slots(struct rb_priv *priv, unsigned int count)
+static int rb_alloc_slots(struct rb_priv *priv, size_t count)
 {
-	/* Open-coded n * size: overflows silently for a large count. */
-	priv->slot_state = kmalloc(count * sizeof(u32), GFP_KERNEL); // expect: alloc-size-overflow
+	/* Open-coded n * size: a size_t count wraps the product silently when large. */
+	priv->slot_state = kmalloc(count * sizeof(u32), GFP_KERNEL); // expect: alloc-size-overflow(warning)
 	if (!priv->slot_state)
 		return -ENOMEM;
 	priv->nr_slots = count;

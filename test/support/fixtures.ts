@@ -25,7 +25,9 @@ export interface FixtureOptions {
   text?: string;
 }
 
-const EXPECT = /\/[/*]\s*expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
+// `rule-id(hint)` also pins the finding's severity.
+const EXPECT = /\/[/*]\s*expect:\s*([a-z0-9-]+(?:\([a-z]+\))?(?:\s*,\s*[a-z0-9-]+(?:\([a-z]+\))?)*)/;
+const ANNOTATION = /^([a-z0-9-]+)(?:\(([a-z]+)\))?$/;
 
 let parserPromise: Promise<Parser> | undefined;
 export function sharedParser(): Promise<Parser> {
@@ -76,8 +78,23 @@ export function expectedFindings(text: string, rules?: readonly string[]): strin
   text.split('\n').forEach((line, index) => {
     const match = EXPECT.exec(line);
     if (!match) return;
-    for (const rule of match[1].split(',').map((id) => id.trim())) {
+    for (const annotation of match[1].split(',').map((id) => id.trim())) {
+      const rule = ANNOTATION.exec(annotation)![1];
       if (!rules || rules.includes(rule)) expected.push(`${index + 1}:${rule}`);
+    }
+  });
+  return expected.sort();
+}
+
+/** The severities annotated as `rule-id(severity)`, as sorted "line:rule:severity" strings. */
+export function expectedSeverities(text: string): string[] {
+  const expected: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = EXPECT.exec(line);
+    if (!match) return;
+    for (const annotation of match[1].split(',').map((id) => id.trim())) {
+      const [, rule, severity] = ANNOTATION.exec(annotation)!;
+      if (severity) expected.push(`${index + 1}:${rule}:${severity}`);
     }
   });
   return expected.sort();
@@ -92,6 +109,16 @@ export async function checkFixture(file: string, options: FixtureOptions = {}): 
     actual,
     expected,
     `${path.basename(file)}: findings (line:rule) differ from the // expect: annotations\n${findings.map((f) => `  ${f.span.startLine + 1}: ${f.rule}: ${f.message}`).join('\n')}`,
+  );
+  const severities = expectedSeverities(fs.readFileSync(file, 'utf8'));
+  const pinned = new Set(severities.map((entry) => entry.split(':').slice(0, 2).join(':')));
+  assert.deepEqual(
+    findings
+      .filter((finding) => pinned.has(`${finding.span.startLine + 1}:${finding.rule}`))
+      .map((finding) => `${finding.span.startLine + 1}:${finding.rule}:${finding.severity}`)
+      .sort(),
+    severities,
+    `${path.basename(file)}: severities differ from the // expect: rule(severity) annotations`,
   );
   return findings;
 }

@@ -159,7 +159,7 @@ test('size advice fits the memory: no kvmalloc() for a zone modifier or a DMA si
   assert.doesNotMatch(findingAt(findings, 26, 'kmalloc-costly-order').message, /__GFP_RETRY_MAYFAIL/);
 });
 
-test('alloc-size-overflow fixes: counted API, array_size(), array3_size()', async () => {
+test('alloc-size-overflow fixes: counted API, struct_size(), array_size(), array3_size()', async () => {
   const file = path.join(DIR, 'overflow.c');
   const text = fs.readFileSync(file, 'utf8');
   const findings = await analyzeFixture(file, optionsOf(file));
@@ -168,9 +168,64 @@ test('alloc-size-overflow fixes: counted API, array_size(), array3_size()', asyn
   assert.equal(apply(16), '\ts = kcalloc(count, sizeof(struct slot), GFP_KERNEL);');
   assert.equal(apply(17), '\twords = kvmalloc_array(count, size, GFP_KERNEL);');
   assert.equal(apply(18), '\twords = devm_kcalloc(dev, n, sizeof(u32), GFP_KERNEL);');
-  assert.equal(apply(19), '\tt = kmalloc(sizeof(*t) + array_size(n, sizeof(struct slot)), GFP_KERNEL);');
+  // array_size() inside an open-coded `+` would not saturate: the struct with its flexible array is struct_size().
+  assert.equal(apply(19), '\tt = kmalloc(struct_size(t, slots, n), GFP_KERNEL);');
   assert.equal(apply(20), '\tp = vmalloc(array3_size(a, b, c));');
   assert.equal(apply(21), '\tp = dma_alloc_coherent(dev, array_size(n, PAGE_SIZE), &handle, GFP_KERNEL);');
+});
+
+test('alloc-size-overflow sums: struct_size() or size_add(), never array_size() inside a +', async () => {
+  const file = path.join(DIR, 'overflow_ranges.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const line = (needle: string) => text.split('\n').findIndex((row) => row.includes(needle)) + 1;
+  const apply = (at: number) => lineOf(applyEdits(text, fixAt(findings, at, 'alloc-size-overflow').edits), at).replace(/ \/\/ expect.*$/, '');
+  const flexible = line('sizeof(*t) + ni * sizeof(struct ring)');
+  assert.equal(apply(flexible), '\tt = kmalloc(struct_size(t, rings, ni), GFP_KERNEL);');
+  assert.equal(fixAt(findings, flexible, 'alloc-size-overflow').preferred, true, 'a warning fix is preferred');
+  const other = line('MAX_LEN + nz * sizeof(*r)');
+  assert.equal(apply(other), '\tp = kmalloc(size_add(MAX_LEN, array_size(nz, sizeof(*r))), GFP_KERNEL);');
+  assert.deepEqual(findingAt(findings, line('nz * sizeof(*r) - 1'), 'alloc-size-overflow').fixes, [], 'no saturating form of a subtraction is offered');
+  // A hint keeps its fix, but not as the one fix-all applies.
+  const hinted = line('sizeof(*t) + n16 * sizeof(struct ring)');
+  assert.equal(apply(hinted), '\tt = kmalloc(struct_size(t, rings, n16), GFP_KERNEL);');
+  assert.equal(fixAt(findings, hinted, 'alloc-size-overflow').preferred, false);
+  assert.equal(fixAt(findings, line('kmalloc(n16 * sizeof(*r)'), 'alloc-size-overflow').preferred, false);
+  // size_add() is claimed from 6.1's include/linux/overflow.h only: no fix for a 5.15 kernel.
+  const older = await analyzeFixture(file, { ...optionsOf(file), kernelVersion: '5.15' });
+  assert.deepEqual(findingAt(older, other, 'alloc-size-overflow').fixes, []);
+  assert.equal(lineOf(applyEdits(text, fixAt(older, flexible, 'alloc-size-overflow').edits), flexible).replace(/ \/\/ expect.*$/, ''), '\tt = kmalloc(struct_size(t, rings, ni), GFP_KERNEL);');
+});
+
+test('alloc-size-overflow messages say which range was found and why it can or cannot wrap', async () => {
+  const file = path.join(DIR, 'overflow_ranges.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const line = (needle: string) => text.split('\n').findIndex((row) => row.includes(needle)) + 1;
+  const message = (needle: string) => findingAt(findings, line(needle), 'alloc-size-overflow').message;
+  assert.match(message('kmalloc(n16 * sizeof(*r)'), /cannot overflow here: `n16` is any u16, so the size is at most 1048560 bytes; kmalloc_array\(\) still states the intent/);
+  assert.match(message('kmalloc(nz * sizeof(*r), GFP'), /`nz \* sizeof\(\*r\)` is computed in `size_t` and can exceed SIZE_MAX: `nz` is any size_t; use kmalloc_array\(\)/);
+  assert.match(message('kmalloc(ni * n16'), /`ni \* n16` is computed in `int` and can exceed INT_MAX/);
+  assert.match(
+    message('kmalloc(ni * sizeof(*r)'),
+    /cannot overflow here: `ni` is any int, so the size is at most 34359738352 bytes \(a negative `ni` makes it a request above SIZE_MAX \/ 2, which fails\)/,
+  );
+  assert.match(message('kmalloc(sn * 4 + 64'), /`sn \* 4` can be negative and wraps when converted to `int`|`sn \* 4` .*can be negative/);
+  const check = line('if (n > MAX_RINGS)');
+  assert.match(
+    message('r = kmalloc(n * sizeof(*r), GFP_KERNEL); // expect: alloc-size-overflow(hint)'),
+    new RegExp(`\`n\` at most 64 \\(size_t; the check on line ${check}\\), so the size is at most 1024 bytes`),
+  );
+  assert.match(message('entries * sizeof(struct ring)'), /`entries` 16 to 64 \(size_t; every assignment in the function, lines \d+, \d+\)/);
+  assert.match(message('sizeof(struct opaque)'), /layout unknown: assumed below 4 GiB/);
+  // 32-bit size_t: an int count times 16 can exceed it, whatever its sign.
+  const ilp32 = path.join(DIR, 'overflow_ranges_ilp32.c');
+  const ilp32Text = fs.readFileSync(ilp32, 'utf8');
+  const ilp32Line = ilp32Text.split('\n').findIndex((row) => row.includes('kmalloc(ni * sizeof(*r)')) + 1;
+  assert.match(
+    findingAt(await analyzeFixture(ilp32, optionsOf(ilp32)), ilp32Line, 'alloc-size-overflow').message,
+    /— `ni` can be negative and wraps when converted to `size_t`: `ni` is any int; use kmalloc_array\(\)/,
+  );
 });
 
 test('kzalloc-open-coded fix renames the call and removes the memset line cleanly', async () => {

@@ -2,11 +2,19 @@
 // argument of an allocation. The product can wrap and allocate less than the caller then writes
 // (Documentation/process/deprecated.rst, "open-coded arithmetic in allocator arguments";
 // checkpatch ALLOC_WITH_MULTIPLY). The counted APIs return NULL on overflow instead.
-// A product whose factors are all constants (`sizeof(x) * CONST`) is not reported.
+// A product whose factors are all constants (`sizeof(x) * CONST`) is not reported. Whether the
+// product (and the sum around it) can wrap is decided by analysis/sizes/valueRange.ts: where it
+// can — or where an operand's range is unknown — it is a warning; where the ranges found prove
+// it cannot, it is a hint with the same advice, worded as style.
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
+import { allocationTarget } from '../analysis/provenance/allocationTarget';
 import { ConstantScope, evaluateText } from '../analysis/sizes/constants';
+import { parseExpression } from '../analysis/sizes/expressions';
+import { OperandRange, RangeSource, SizeRange, WrapPoint, sizeArgumentRange } from '../analysis/sizes/valueRange';
 import { allocApi, argIndex } from '../model/apis';
+import { pointerLayout } from '../model/ctypes';
+import { hasSizeHelper } from '../model/integerHelpers';
 import { spanOf, unwrapExpression } from '../parsing/syntax';
 import { Fix, Rule, RuleFinding } from './rule';
 
@@ -81,12 +89,13 @@ function countAndSize(pair: Node[], scope: ConstantScope): [Node, Node] {
   return [a, b];
 }
 
-function fixFor(site: AllocationSite, argument: { node: Node; index: number }, term: Node, product: Node[], scope: ConstantScope, whole: boolean): Fix | undefined {
+function fixFor(site: AllocationSite, argument: { node: Node; index: number }, term: Node, product: Node[], scope: ConstantScope, whole: boolean, canWrap: boolean): Fix | undefined {
   const texts = product.map((node) => unwrapParens(node).text);
+  if (!whole) return sumFix(site, argument, scope, canWrap);
   if (product.length === 2) {
     const [count, size] = countAndSize(product, scope).map((node) => unwrapParens(node).text);
     const counted = COUNTED[site.api.name];
-    if (whole && counted && allocApi(counted, scope.config)) {
+    if (counted && allocApi(counted, scope.config)) {
       const callee = site.call.childForFieldName('function')!;
       return {
         title: `Use ${counted}(${count}, ${size}, …)`,
@@ -94,10 +103,10 @@ function fixFor(site: AllocationSite, argument: { node: Node; index: number }, t
           { span: spanOf(callee), newText: counted },
           { span: spanOf(argument.node), newText: `${count}, ${size}` },
         ],
-        preferred: true,
+        preferred: canWrap,
       };
     }
-    return { title: `Use array_size(${count}, ${size})`, edits: [{ span: spanOf(term), newText: `array_size(${count}, ${size})` }], preferred: whole };
+    return { title: `Use array_size(${count}, ${size})`, edits: [{ span: spanOf(term), newText: `array_size(${count}, ${size})` }], preferred: canWrap };
   }
   if (product.length === 3) {
     return { title: 'Use array3_size()', edits: [{ span: spanOf(term), newText: `array3_size(${texts.join(', ')})` }] };
@@ -105,12 +114,162 @@ function fixFor(site: AllocationSite, argument: { node: Node; index: number }, t
   return undefined;
 }
 
+const compact = (text: string) => text.replace(/\s+/g, '');
+
+/** The saturating form of a product: array_size(n, s) / array3_size(a, b, c). */
+function saturatingProduct(term: Node, scope: ConstantScope): string | undefined {
+  const product = factors(term);
+  if (product.length === 2)
+    return `array_size(${countAndSize(product, scope)
+      .map((node) => unwrapParens(node).text)
+      .join(', ')})`;
+  if (product.length === 3) return `array3_size(${product.map((node) => unwrapParens(node).text).join(', ')})`;
+  return undefined;
+}
+
+/**
+ * A sum with a product inside: `array_size()` alone would still be added with an open-coded `+`,
+ * which wraps (include/linux/overflow.h, 6.1: "the result must be used with size_add()"). A struct
+ * followed by `n` elements of its flexible array member is struct_size(p, member, n); any other
+ * sum of `+` terms is size_add() of them, with each product saturating.
+ */
+function sumFix(site: AllocationSite, argument: { node: Node; index: number }, scope: ConstantScope, canWrap: boolean): Fix | undefined {
+  const top = unwrapParens(unwrapExpression(argument.node));
+  if (!onlyAdditions(top)) return undefined;
+  const parts = terms(top);
+  const structSize = parts.length === 2 && structSizeFix(site, parts, scope);
+  if (structSize) return { title: `Use ${structSize}`, edits: [{ span: spanOf(argument.node), newText: structSize }], preferred: canWrap };
+  if (!hasSizeHelper('size_add', scope.config)) return undefined;
+  const texts: string[] = [];
+  for (const part of parts) {
+    const text = operator(part) === '*' && !factors(part).every((factor) => isConstantLike(factor, scope)) ? saturatingProduct(part, scope) : unwrapParens(part).text;
+    if (!text) return undefined;
+    texts.push(text);
+  }
+  const sum = texts.slice(1).reduce((left, right) => `size_add(${left}, ${right})`, texts[0]);
+  return { title: 'Use size_add() and array_size()', edits: [{ span: spanOf(argument.node), newText: sum }], preferred: canWrap };
+}
+
+function onlyAdditions(node: Node): boolean {
+  const inner = unwrapParens(node);
+  const op = operator(inner);
+  if (op === '-') return false;
+  if (op !== '+') return true;
+  return onlyAdditions(inner.childForFieldName('left')!) && onlyAdditions(inner.childForFieldName('right')!);
+}
+
+/** `sizeof(*p) + n * sizeof(*p->e)` where `e[]` ends `*p`'s struct: `struct_size(p, e, n)`. */
+function structSizeFix(site: AllocationSite, parts: Node[], scope: ConstantScope): string | undefined {
+  const target = allocationTarget(site.call);
+  const pointer = target?.kind === 'variable' ? target.name : target?.text;
+  const expr = pointer && parseExpression(pointer, (name) => !!scope.isTypeName?.(name));
+  const member = expr && scope.flexibleArrayOf?.(expr);
+  if (!pointer || !member) return undefined;
+  const value = (text: string) => evaluateText(text, scope)?.value;
+  for (const [head, tail] of [parts, [...parts].reverse()]) {
+    if (operator(tail) !== '*' || factors(tail).length !== 2) continue;
+    const headText = compact(unwrapParens(head).text);
+    const headSize = value(`sizeof(*${pointer})`);
+    const isHead = headText === compact(`sizeof(*${pointer})`) || (headSize !== undefined && unwrapExpression(head).type === 'sizeof_expression' && value(unwrapParens(head).text) === headSize);
+    if (!isHead) continue;
+    const [count, size] = countAndSize(factors(tail), scope);
+    const sizeText = compact(unwrapParens(size).text);
+    const elementSize = value(`sizeof(${pointer}->${member}[0])`);
+    const isElement =
+      [`sizeof(*${pointer}->${member})`, `sizeof(${pointer}->${member}[0])`].map(compact).includes(sizeText) ||
+      (elementSize !== undefined && unwrapExpression(size).type === 'sizeof_expression' && value(unwrapParens(size).text) === elementSize);
+    if (isElement) return `struct_size(${pointer}, ${member}, ${unwrapParens(count).text})`;
+  }
+  return undefined;
+}
+
+/** Width of size_t on the configured data model. */
+function sizeArgumentBits(scope: ConstantScope): number {
+  return pointerLayout(scope.config).size * 8;
+}
+
+const within = (node: Node, outer: Node) => node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
+
+/** Why a term can wrap, or undefined when the ranges found show it cannot. */
+type Verdict = { wrap: WrapPoint } | { unknown: Node } | undefined;
+
+function verdictFor(term: Node, argument: Node, range: SizeRange): Verdict {
+  if (range.unknown) return { unknown: range.unknown };
+  // A wrap inside the product, or in the sum around it (a wrapped term makes the sum wrap too).
+  const inTerm = range.wraps.find((wrap) => within(wrap.node, term));
+  if (inTerm) return { wrap: inTerm };
+  const around = range.wraps.find((wrap) => within(term, wrap.node) && within(wrap.node, argument));
+  return around ? { wrap: around } : undefined;
+}
+
+const quote = (text: string) => `\`${text.replace(/\s+/g, ' ')}\``;
+
+function sourceText(source: RangeSource): string | undefined {
+  switch (source.kind) {
+    case 'assignments':
+      return `every assignment in the function, line${source.lines.length > 1 ? 's' : ''} ${source.lines.map((line) => line + 1).join(', ')}`;
+    case 'check':
+      return `the check on line ${source.line + 1}`;
+    case 'assignment':
+      return `the assignment on line ${source.line + 1}`;
+    case 'clamp':
+      return `${source.callee}()`;
+    case 'assumed-sizeof':
+      return 'layout unknown: assumed below 4 GiB';
+    default:
+      return undefined;
+  }
+}
+
+function typeLimits(type: OperandRange['type']): { min: bigint; max: bigint } {
+  if (type.bits === 1) return { min: 0n, max: 1n };
+  return type.signed ? { min: -(2n ** BigInt(type.bits - 1)), max: 2n ** BigInt(type.bits - 1) - 1n } : { min: 0n, max: 2n ** BigInt(type.bits) - 1n };
+}
+
+/** The limit macro of include/linux/limits.h (6.1) a kernel developer would name for a type's maximum. */
+function maxName(type: WrapPoint['type'], sizeBits: number): string {
+  if (!type.signed && type.bits === sizeBits) return 'SIZE_MAX';
+  if (type.bits === 32) return type.signed ? 'INT_MAX' : 'UINT_MAX';
+  return type.signed ? 'S64_MAX' : 'U64_MAX';
+}
+
+/** "`n` at most 64 (size_t; the check on line 12)", "`n` is any size_t". */
+function describeOperand(operand: OperandRange): string {
+  const limits = typeLimits(operand.type);
+  const typeSource = operand.sources.find((source) => source.kind === 'type');
+  const typeName = typeSource?.kind === 'type' ? typeSource.type : undefined;
+  const extra = operand.sources.map(sourceText).filter((text): text is string => !!text);
+  if (operand.min === limits.min && operand.max === limits.max && typeName && extra.length === 0) return `${quote(operand.text)} is any ${typeName}`;
+  const value = operand.min === operand.max ? `= ${operand.min}` : operand.min === 0n || operand.min === limits.min ? `at most ${operand.max}` : `${operand.min} to ${operand.max}`;
+  const notes = [...(typeName ? [typeName] : []), ...extra];
+  return `${quote(operand.text)} ${value}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/** The operands inside a term, outermost only (a clamp, not the variable it clamps), each once. */
+function operandsIn(term: Node, range: SizeRange): OperandRange[] {
+  const inside = range.operands.filter((operand) => within(operand.node, term) && !operand.sources.every((source) => source.kind === 'constant'));
+  const outermost = inside.filter((operand) => !inside.some((other) => other !== operand && other.node.id !== operand.node.id && within(operand.node, other.node)));
+  const seen = new Set<string>();
+  return outermost.filter((operand) => !seen.has(operand.text) && seen.add(operand.text));
+}
+
+function whyItCanWrap(verdict: NonNullable<Verdict>, term: Node, range: SizeRange, sizeBits: number): string {
+  if ('unknown' in verdict) return `the range of ${quote(verdict.unknown.text)} is not known`;
+  const { wrap } = verdict;
+  const operands = operandsIn(term, range).map(describeOperand);
+  const given = operands.length > 0 ? `: ${operands.join(', ')}` : '';
+  if (wrap.conversion) return `${quote(wrap.node.text)} can be negative and wraps when converted to \`${wrap.type.name}\`${given}`;
+  const limit = typeLimits(wrap.type);
+  const beyond = wrap.max > limit.max ? `can exceed ${maxName(wrap.type, sizeBits)}` : wrap.type.signed ? 'can go below its minimum' : 'can go below 0';
+  return `${quote(wrap.node.text)} is computed in \`${wrap.type.name}\` and ${beyond}${given}`;
+}
+
 export const allocSizeOverflow: Rule = {
   id: 'alloc-size-overflow',
   defaultSeverity: 'warning',
   docs: {
     summary:
-      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported.',
+      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint.",
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -121,23 +280,50 @@ export const allocSizeOverflow: Rule = {
       if (!argument) continue;
       const scope = facts.scope.forNode?.(site.call) ?? facts.scope;
       const top = unwrapParens(unwrapExpression(argument.node));
+      let range: SizeRange | undefined;
       // Only the outermost sum's terms: a product hidden inside a function call is that call's business.
       for (const term of terms(top)) {
         if (operator(term) !== '*') continue;
         const product = factors(term);
         if (product.every((factor) => isConstantLike(factor, scope))) continue;
         if (evaluateText(term.text, scope) !== undefined) continue;
+        range ??= sizeArgumentRange(argument.node, site.call, scope);
+        const verdict = verdictFor(term, argument.node, range);
         const whole = term.id === top.id;
-        const fix = fixFor(site, argument, term, product, scope, whole);
-        const advice = whole
-          ? `use ${COUNTED[site.api.name] && allocApi(COUNTED[site.api.name], facts.config) ? `${COUNTED[site.api.name]}()` : 'array_size()'}, which fails cleanly on overflow`
-          : 'use array_size(), struct_size() or size_add()/size_mul(), which saturate at SIZE_MAX so the allocation fails instead';
-        findings.push({
-          span: spanOf(term),
-          message: `Open-coded multiplication \`${term.text.replace(/\s+/g, ' ')}\` in the size of ${site.api.name}(): if it overflows, a smaller buffer is allocated than the code uses; ${advice} (Documentation/process/deprecated.rst).`,
-          related: [],
-          fixes: fix ? [fix] : [],
-        });
+        const fix = fixFor(site, argument, term, product, scope, whole, verdict !== undefined);
+        const counted = COUNTED[site.api.name] && allocApi(COUNTED[site.api.name], facts.config) ? `${COUNTED[site.api.name]}()` : 'array_size()';
+        const helper = whole ? counted : fix?.title.startsWith('Use struct_size') ? 'struct_size()' : 'size_add() with array_size()';
+        const written = `Open-coded multiplication ${quote(term.text)} in the size of ${site.api.name}()`;
+        const sizeBits = sizeArgumentBits(scope);
+        if (verdict) {
+          const advice = whole
+            ? `use ${counted}, which fails cleanly on overflow`
+            : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
+          findings.push({
+            span: spanOf(term),
+            message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
+            related: [],
+            fixes: fix ? [fix] : [],
+          });
+        } else {
+          const operands = operandsIn(term, range).map(describeOperand);
+          findings.push({
+            span: spanOf(term),
+            message: `${written} cannot overflow here: ${operands.join(', ')}, so the size is at most ${range.max} bytes${
+              range.failsWhenNegative
+                ? ` (a negative ${
+                    operandsIn(term, range)
+                      .filter((operand) => operand.min < 0n)
+                      .map((operand) => quote(operand.text))
+                      .join(' or ') || 'value'
+                  } makes it a request above SIZE_MAX / 2, which fails)`
+                : ''
+            }; ${helper} still states the intent (Documentation/process/deprecated.rst prefers it to open-coded arithmetic).`,
+            related: [],
+            fixes: fix ? [fix] : [],
+            atMost: 'hint',
+          });
+        }
       }
     }
     return findings;

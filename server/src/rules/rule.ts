@@ -36,8 +36,17 @@ export interface Finding {
   fixes: Fix[];
 }
 
-/** A finding before the runner applies the configured severity. */
-export type RuleFinding = Omit<Finding, 'rule' | 'severity'>;
+/**
+ * A finding before the runner applies the configured severity. `atMost` caps it for a finding the
+ * rule knows is weaker than its others (advice where nothing can go wrong): the runner reports
+ * the lower of the two.
+ */
+export type RuleFinding = Omit<Finding, 'rule' | 'severity'> & { atMost?: Severity };
+
+/** The lower of a configured severity and a finding's cap. */
+export function cappedSeverity(configured: Severity, atMost: Severity | undefined): Severity {
+  return atMost !== undefined && SEVERITIES.indexOf(atMost) > SEVERITIES.indexOf(configured) ? atMost : configured;
+}
 
 export interface RuleContext {
   facts: FileFacts;

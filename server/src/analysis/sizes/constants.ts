@@ -6,6 +6,7 @@ import { ModelConfig } from '../../model/config';
 import { integerType, isKnownTypeWord } from '../../model/ctypes';
 import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../../model/kernelMacros';
 import { descendantsOfType } from '../../parsing/syntax';
+import type { TypeRef } from '../../parsing/typeDeclarations';
 import { Expr, parseExpression, printExpr } from './expressions';
 
 export interface MacroDefinition {
@@ -37,6 +38,10 @@ export interface ConstantScope {
   isTypeName?: (name: string) => boolean;
   /** The scope at a node: adds the enclosing function's local declarations for sizeof(*p). */
   forNode?: (node: Node) => ConstantScope;
+  /** The declared type of an expression (a variable, `p->field`, a cast), typedefs expanded. */
+  typeOfExpr?: (expr: Expr) => TypeRef | undefined;
+  /** The flexible array member that ends the struct `pointer` points to (`struct t { …; u32 e[]; }`). */
+  flexibleArrayOf?: (pointer: Expr) => string | undefined;
 }
 
 export interface Evaluation {
@@ -222,6 +227,12 @@ function wrap(value: bigint, type: { bits: number; signed: boolean }): number | 
 }
 
 type IntegerType = { bits: number; signed: boolean };
+
+/** The C type of a constant expression's text when it follows from literals, casts, sizeof and macros. */
+export function constantIntegerType(text: string, scope: ConstantScope): IntegerType | undefined {
+  const expr = parseExpression(text, typeNames(scope));
+  return expr ? integerTypeOf(expr, scope, 0) : undefined;
+}
 
 /** The C type of an integer expression when it follows from literals and casts alone. */
 function integerTypeOf(expr: Expr, scope: ConstantScope, depth: number): IntegerType | undefined {

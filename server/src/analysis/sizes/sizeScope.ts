@@ -12,7 +12,7 @@ import { AllocationSite, allocationSite } from '../allocationSites';
 import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
 import { Expr, printExpr } from './expressions';
 import type { FileFacts } from '../fileFacts';
-import { TypeEnvironment, createTypeEnvironment, expandTypedef, findMember, isUnknown, sizeOfType, typeTitle } from './structLayout';
+import { TypeEnvironment, createTypeEnvironment, expandTypedef, findMember, isUnknown, resolveRecord, sizeOfType, typeTitle } from './structLayout';
 import { TypeDeclarations, TypeRef, collectTypeDeclarations } from '../../parsing/typeDeclarations';
 
 type Variables = ReadonlyMap<string, TypeRef | 'ambiguous'>;
@@ -200,6 +200,15 @@ class SizeResolver {
     }
   }
 
+  /** The last member of the pointed-to struct when it is a flexible array (`u32 e[];`). */
+  flexibleArrayOf(pointer: Expr): string | undefined {
+    const type = this.typeOf(pointer);
+    if (!type || type.pointers !== 1 || type.dims.length > 0) return undefined;
+    const record = resolveRecord(this.environment, { ...type, pointers: 0 });
+    const last = record?.kind === 'struct' && !record.unsupported ? record.members[record.members.length - 1] : undefined;
+    return last?.name && last.bits === undefined && last.type.dims.length === 1 && last.type.dims[0] === null ? last.name : undefined;
+  }
+
   private dereference(type: TypeRef | undefined): TypeRef | undefined {
     if (!type) return undefined;
     if (type.dims.length > 0) return { ...type, dims: type.dims.slice(1) };
@@ -284,6 +293,8 @@ export function bindSizeScope(
       sizeofExpr: (expr) => resolver.sizeofExpr(expr),
       arrayLength: (expr) => resolver.arrayLength(expr),
       isTypeName: (name) => resolver.isTypeName(name),
+      typeOfExpr: (expr) => resolver.typeOf(expr),
+      flexibleArrayOf: (pointer) => resolver.flexibleArrayOf(pointer),
     };
   };
   const fileScope: ConstantScope = scopeWith(globals);
