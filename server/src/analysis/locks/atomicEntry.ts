@@ -12,7 +12,8 @@ import { BUS_REGMAP, REGMAP_IO } from '../../model/regmap';
 import type { ModelConfig } from '../../model/config';
 import type { Span } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
-import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, RegistrationFact, placed } from '../summaries/functionSummary';
+import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
+import { contradiction } from '../paths/contradictions';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -111,6 +112,25 @@ export function earliestHeld(held: readonly HeldSectionFact[]): HeldSectionFact 
   );
 }
 
+/**
+ * The field tests fixed on the path a reason describes: the registration's that chose the
+ * atomic context, and those of each call on the way (up to a caller that holds a lock).
+ */
+export function reasonConditions(composition: { files: readonly FileSummary[] }, reason: EntryReason): PathCondition[] {
+  const found: PathCondition[] = [];
+  let current: EntryReason | undefined = reason;
+  for (let guard = 0; current && guard < 64; guard++) {
+    if (current.kind === 'callback') {
+      found.push(...(registrationAt(composition, current.registration).conditions ?? []));
+      break;
+    }
+    found.push(...(summaryAt(composition, current.caller).calls[current.call].conditions ?? []));
+    if (current.held) break;
+    current = current.parent;
+  }
+  return found;
+}
+
 /** Whether a function entered atomically passes that on to what it calls. */
 function propagates(summary: FunctionSummary, reason: EntryReason): boolean {
   if (!summary.understood || summary.queriesContext) return false;
@@ -174,9 +194,11 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
         if (!processRoots.has(key)) processRoots.set(key, ref);
         continue;
       }
-      if (entry.has(key)) continue;
+      const known = entry.get(key);
+      // A registration under a field test gives way to an unconditional one: the stronger reason.
+      if (known && (known.kind !== 'callback' || !registrationAt(base, known.registration).conditions || registration.conditions)) continue;
       entry.set(key, { kind: 'callback', registration: ref, depth: 0 });
-      queue.push(target);
+      if (!known) queue.push(target);
     }
   });
   // Calls made with a lock held on every path.
@@ -201,6 +223,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const fact = fn.calls[call];
       if (!fact.held) continue;
       if ((reason.kind === 'caller' && fact.parameterGuarded) || fact.flagGuarded) continue;
+      if (contradiction(fact.conditions, reasonConditions(base, reason))) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
     }
@@ -275,6 +298,8 @@ export function atomicContextAt(view: ComposedFiles, ref: FunctionRef, call: num
   const reason = composition.entry.get(refKey(ref));
   if (!reason || !propagates(fn, reason)) return undefined;
   if (reason.kind === 'caller' && fact.parameterGuarded) return undefined;
+  // The test that chose this context also decides the call, the other way (analysis/paths/contradictions.ts).
+  if (contradiction(fact.conditions, reasonConditions(view, reason))) return undefined;
   return { kind: 'entry', fn: ref, reason };
 }
 

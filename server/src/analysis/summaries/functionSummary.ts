@@ -12,6 +12,16 @@ import type { GfpValue } from '../../model/gfp';
 import type { Span } from '../../parsing/syntax';
 import type { CallbackContext } from '../../model/contexts';
 
+/**
+ * A struct-field test that holds wherever a point runs (analysis/paths/fieldConditions.ts):
+ * `key` names the field by struct type and path (`struct foo_priv.use_hrtimer`,
+ * `struct foo_priv.flags&FOO_POLL`), `holds` says whether the test is true there.
+ */
+export interface PathCondition {
+  key: string;
+  holds: boolean;
+}
+
 /** One atomic section held at a point. */
 export interface HeldSectionFact {
   /** Class and lock expression: `spin:&priv->lock`; wrappers get ` via foo_lock`. */
@@ -64,6 +74,8 @@ export interface CallFact {
   argumentMasks?: readonly (MaskFact | undefined)[];
   /** Spans of the arguments, for findings on an argument (a blocking mask passed to a helper). */
   argumentSpans?: readonly Span[];
+  /** Field tests that decide whether the call runs; absent when none. */
+  conditions?: readonly PathCondition[];
 }
 
 /** A function handed to the kernel to be called back, and the context it will run in. */
@@ -79,6 +91,8 @@ export interface RegistrationFact {
   source: string;
   /** A check on the callback's definition that must hold for the registration to count. */
   requires?: 'hrtimer-signature' | 'urb-signature';
+  /** Field tests that decide whether the registration runs (`if (priv->use_hrtimer) hrtimer_init(…)`); absent when none. */
+  conditions?: readonly PathCondition[];
 }
 
 /** What a summary's lock facts depended on outside the function: checked before it is reused. */

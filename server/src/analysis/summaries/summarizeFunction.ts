@@ -15,6 +15,7 @@ import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callb
 import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
+import { fieldConditions } from '../paths/fieldConditions';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
 
@@ -234,6 +235,7 @@ class SummaryBuilder {
 
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
+    const conditions = fieldConditions(index, fn);
     for (const call of callNodes) {
       const name = calleeName(call);
       const args = callArguments(call);
@@ -249,6 +251,8 @@ class SummaryBuilder {
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
       };
+      const decidedBy = conditions.at(call);
+      if (decidedBy.length > 0) fact.conditions = decidedBy;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
@@ -295,7 +299,13 @@ class SummaryBuilder {
       releasedCallerClasses: locks.releasedCallerClasses,
       acquiredAtExit: locks.acquiredAtExit.map(heldFact),
       calls,
-      registrations: registrationsIn(inputs.tables, callNodes, index.within(fn.node, ['initializer_pair', 'assignment_expression']), (node) => this.span(node)),
+      registrations: registrationsIn(
+        inputs.tables,
+        callNodes,
+        index.within(fn.node, ['initializer_pair', 'assignment_expression']),
+        (node) => this.span(node),
+        (node) => conditions.at(node),
+      ),
       learnedFlags: prelude.learnedFlags,
       conditionNames: sortedConditionNames,
       spinningLocks: prelude.spinningLocks,

@@ -1,0 +1,179 @@
+// Path conditions of issue 12 (the same field test deciding the context and the sleep): what the
+// summaries record as data, and how the composition reads it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Tree } from 'web-tree-sitter';
+import { AnalysisDatabase } from '../../server/src/analysis/database';
+import { collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { composeAtomic } from '../../server/src/analysis/locks/atomicEntry';
+import { contradiction } from '../../server/src/analysis/paths/contradictions';
+import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
+import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
+import { DEFAULT_CONFIG } from '../../server/src/model/config';
+import { sharedParser } from '../support/fixtures';
+
+async function summaryOf(text: string, db = new AnalysisDatabase()): Promise<FileSummary> {
+  const parser = await sharedParser();
+  return db.fileSummary(collectFileFacts('/drv/a.c', text, parser.parse(text) as Tree, DEFAULT_CONFIG), []);
+}
+
+function fn(file: FileSummary, name: string): FunctionSummary {
+  const entry = file.functions.find((candidate) => candidate.name === name);
+  assert.ok(entry, `summary of ${name}()`);
+  return entry.summary;
+}
+
+function conditionsOf(summary: FunctionSummary, callee: string, nth = 0) {
+  return summary.calls.filter((call) => call.name === callee)[nth]?.conditions ?? [];
+}
+
+test('calls record the field tests that decide them, named by struct type and field path', async () => {
+  const file = await summaryOf(`
+struct foo { bool fast; unsigned int flags; struct { bool on; } cfg; };
+static void f(struct foo *p, struct foo *q)
+{
+	struct foo *r = q;
+
+	if (p->fast)
+		a();
+	else
+		b();
+	if (!q->fast && (r->flags & FOO_BIT))
+		c();
+	x = r->cfg.on ? d() : e();
+	while (p->fast)
+		g();
+	if (p->fast || q->cfg.on)
+		h();
+	else
+		i();
+}
+`);
+  const f = fn(file, 'f');
+  assert.deepEqual(conditionsOf(f, 'a'), [{ key: 'struct foo.fast', holds: true }]);
+  assert.deepEqual(conditionsOf(f, 'b'), [{ key: 'struct foo.fast', holds: false }]);
+  assert.deepEqual(conditionsOf(f, 'c'), [
+    { key: 'struct foo.fast', holds: false },
+    { key: 'struct foo.flags&FOO_BIT', holds: true },
+  ]);
+  assert.deepEqual(conditionsOf(f, 'd'), [{ key: 'struct foo.cfg.on', holds: true }]);
+  assert.deepEqual(conditionsOf(f, 'e'), [{ key: 'struct foo.cfg.on', holds: false }]);
+  assert.deepEqual(conditionsOf(f, 'g'), [{ key: 'struct foo.fast', holds: true }]);
+  // `a || b` true fixes neither; false fixes both.
+  assert.deepEqual(conditionsOf(f, 'h'), []);
+  assert.deepEqual(conditionsOf(f, 'i'), [
+    { key: 'struct foo.cfg.on', holds: false },
+    { key: 'struct foo.fast', holds: false },
+  ]);
+  // Plain data: survives a structured clone unchanged.
+  assert.deepEqual(structuredClone(f.calls), f.calls);
+});
+
+test('early exits fix a condition up to their goto label; writes, other labels and unknown types drop it', async () => {
+  const file = await summaryOf(`
+struct foo { bool busy; bool stop; };
+static void f(struct foo *p, void *opaque)
+{
+	if (p->busy)
+		goto out;
+	a();
+	if (p->stop) {
+		cleanup();
+		return;
+	}
+	b();
+again:
+	c();
+out:
+	d();
+	if (opaque->busy)
+		e();
+}
+static void g(struct foo *p)
+{
+	if (p->busy) {
+		p->busy = false;
+		a();
+	}
+	if (p->stop)
+		return;
+	p->stop = true;
+	b();
+}
+`);
+  const f = fn(file, 'f');
+  assert.deepEqual(conditionsOf(f, 'a'), [{ key: 'struct foo.busy', holds: false }]);
+  assert.deepEqual(conditionsOf(f, 'b'), [
+    { key: 'struct foo.busy', holds: false },
+    { key: 'struct foo.stop', holds: false },
+  ]);
+  // `again:` can be reached by a goto from anywhere: nothing after it is fixed by the exits above.
+  assert.deepEqual(conditionsOf(f, 'c'), []);
+  assert.deepEqual(conditionsOf(f, 'd'), []);
+  // `opaque` is no struct pointer the function declares: no structural name, no condition.
+  assert.deepEqual(conditionsOf(f, 'e'), []);
+  const g = fn(file, 'g');
+  assert.deepEqual(conditionsOf(g, 'a'), [], 'the branch writes the field it tested');
+  assert.deepEqual(conditionsOf(g, 'b'), [], 'the field is written after the exit');
+});
+
+test('registrations record the field test that chose them', async () => {
+  const file = await summaryOf(`
+struct foo { struct hrtimer t; struct work_struct w; bool fast; };
+static int probe(struct foo *priv)
+{
+	if (priv->fast)
+		priv->t.function = cb_timer;
+	else
+		INIT_WORK(&priv->w, cb_work);
+	return 0;
+}
+`);
+  const registrations = fn(file, 'probe').registrations;
+  const conditionsOfCallback = (callback: string) => registrations.find((registration) => registration.callback === callback)?.conditions;
+  assert.equal(registrations.length, 2);
+  assert.deepEqual(conditionsOfCallback('cb_timer'), [{ key: 'struct foo.fast', holds: true }]);
+  assert.deepEqual(conditionsOfCallback('cb_work'), [{ key: 'struct foo.fast', holds: false }]);
+});
+
+test('contradiction: the same key with the other outcome, nothing else', () => {
+  const fast = { key: 'struct foo.fast', holds: true };
+  const slow = { key: 'struct foo.fast', holds: false };
+  const other = { key: 'struct bar.fast', holds: false };
+  assert.deepEqual(contradiction([slow], [fast]), slow);
+  assert.equal(contradiction([fast], [fast]), undefined);
+  assert.equal(contradiction([other], [fast]), undefined, 'another struct type is another condition');
+  assert.equal(contradiction(undefined, [fast]), undefined);
+  assert.equal(contradiction([slow], []), undefined);
+});
+
+test('composition: a callback registered under a test is entered unconditionally when another registration says so', async () => {
+  const text = (guardBoth: boolean) => `
+struct foo { struct hrtimer t; struct hrtimer u; bool fast; };
+static enum hrtimer_restart cb(struct hrtimer *t)
+{
+	struct foo *p = container_of(t, struct foo, t);
+
+	if (!p->fast)
+		msleep(1);
+	return HRTIMER_NORESTART;
+}
+static int probe(struct foo *priv)
+{
+	if (priv->fast)
+		priv->t.function = cb;
+	${guardBoth ? 'if (priv->fast)' : ''}
+		priv->u.function = cb;
+	return 0;
+}
+`;
+  for (const guardBoth of [true, false]) {
+    const file = await summaryOf(text(guardBoth));
+    const composition = composeAtomic([file]);
+    const cbIndex = file.functions.findIndex((entry) => entry.name === 'cb');
+    const reason = composition.entry.get(`0:${cbIndex}`);
+    assert.equal(reason?.kind, 'callback');
+    const registration = reason?.kind === 'callback' ? fn(file, 'probe').registrations[reason.registration.index] : undefined;
+    assert.equal(!!registration?.conditions, guardBoth, guardBoth ? 'both registrations are conditional' : 'the unconditional registration is the reason');
+  }
+});
