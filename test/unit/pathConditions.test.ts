@@ -177,3 +177,35 @@ static int probe(struct foo *priv)
     assert.equal(!!registration?.conditions, guardBoth, guardBoth ? 'both registrations are conditional' : 'the unconditional registration is the reason');
   }
 });
+
+test('a call through an ops field whose target is annotated __releases() drops the lock; the annotation is a recorded dependency', async () => {
+  const db = new AnalysisDatabase();
+  const source = (annotation: string) => `
+struct foo_ops { void (*done)(spinlock_t *lock); void (*kick)(struct foo *f); };
+static void foo_done(spinlock_t *lock) ${annotation}
+{
+	spin_unlock(lock);
+}
+static const struct foo_ops foo_ops = { .done = foo_done };
+static void user(struct foo *f)
+{
+	spin_lock(&f->lock);
+	f->ops->kick(f);
+	a();
+	f->ops->done(&f->lock);
+	b();
+}
+`;
+  const plain = await summaryOf(source(''), db);
+  const held = (file: FileSummary, callee: string) => fn(file, 'user').calls.find((call) => call.name === callee)!.held?.map((section) => section.label);
+  assert.deepEqual(held(plain, 'a'), ['spin_lock(&f->lock)']);
+  assert.deepEqual(held(plain, 'b'), ['spin_lock(&f->lock)'], 'no annotation: the analysis cannot see the unlock');
+  assert.deepEqual(fn(plain, 'user').dependencies.releasing, { 'f:done': '', 'f:kick': '', 'n:a': '', 'n:b': '' });
+  // Only foo_done()'s head changes: user()'s text is the same, its summary is not reused.
+  const annotated = await summaryOf(source('__releases(lock)'), db);
+  assert.notEqual(fn(annotated, 'user'), fn(plain, 'user'));
+  assert.deepEqual(held(annotated, 'a'), ['spin_lock(&f->lock)']);
+  assert.deepEqual(held(annotated, 'b'), []);
+  assert.deepEqual(fn(annotated, 'user').dependencies.releasing, { 'f:done': 'lock', 'f:kick': '', 'n:a': '', 'n:b': '' });
+  assert.deepEqual(structuredClone(fn(annotated, 'user')), fn(annotated, 'user'));
+});

@@ -105,6 +105,8 @@ export interface SummaryDependencies {
   mustHold: string;
   /** The macro table (file and included local headers) the masks were evaluated with. */
   macros: string;
+  /** For each callee name (`n:foo`) or ops field (`f:unlock`) asked about: the file's `__releases()` lock text, '' for none (`releasingAnswer`). */
+  releasing: Readonly<Record<string, string>>;
 }
 
 export interface FunctionSummary {

@@ -16,6 +16,7 @@ import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
 import { fieldConditions } from '../paths/fieldConditions';
+import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
 
@@ -42,6 +43,8 @@ export interface SummaryInputs {
   learnedFlags: ReadonlySet<string>;
   /** Spinning openers the file uses per lock expression (for `__must_hold`). */
   spinningLock(lock: string): { class: SectionClass; opener: string } | undefined;
+  /** Names and ops fields the file annotates `__releases()`. */
+  releasing: ReleasingCallees;
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
@@ -71,8 +74,15 @@ export function learnedFlagsDependency(conditionNames: readonly string[], learne
   return conditionNames.filter((name) => learnedFlags.has(name)).join(',');
 }
 
+/** The record of one `__releases()` answer (SummaryDependencies.releasing): `n:name` for a callee, `f:field` for an ops field. */
+export function releasingAnswer(question: string, releasing: ReleasingCallees): string {
+  return (question.startsWith('f:') ? releasing.byField(question.slice(2)) : releasing.byName(question.slice(2))) ?? '';
+}
+
 /** The parts a summary needs before any file-level input: cheap, and what the file's inputs are made of. */
 export interface FunctionPrelude {
+  /** `__releases(x)` lock texts of the head. */
+  releases: string[];
   learnedFlags: string[];
   spinningLocks: { lock: string; class: SectionClass; opener: string }[];
   calledNames: string[];
@@ -90,7 +100,8 @@ export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): Function
     const lock = callArguments(call)[opener.lockArg];
     if (lock) spinningLocks.push({ lock: lockKeyOfText('spin', lock.text).slice('spin:'.length), class: opener.class, opener: name });
   }
-  return { learnedFlags: [...learnedContextFlags(fn, index)].sort(), spinningLocks, calledNames: [...called].sort() };
+  const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
+  return { releases: releasesAnnotations(head), learnedFlags: [...learnedContextFlags(fn, index)].sort(), spinningLocks, calledNames: [...called].sort() };
 }
 
 /** Every definition of each local variable in a body: initializers, then plain or compound assignments. */
@@ -203,15 +214,24 @@ class SummaryBuilder {
   build(): FunctionSummary {
     const { fn, index, inputs } = this;
     const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
-    const dependencies: { callees: Record<string, string> } = { callees: {} };
+    const dependencies: { callees: Record<string, string>; releasing: Record<string, string> } = { callees: {}, releasing: {} };
     const callees: CalleeLocks = {
       releases: (name) => {
         const answer = inputs.calleeInterface(name);
         dependencies.callees[name] = calleeDependency(answer);
         if (answer && typeof answer !== 'string') return answer.releasedCallerClasses.length > 0 ? { classes: answer.releasedCallerClasses, callers: true } : undefined;
         if (answer === 'cycle') return undefined;
+        // A prototype of the file says `__releases(x)`: the caller's lock is dropped.
+        const annotated = inputs.releasing.byName(name);
+        dependencies.releasing[`n:${name}`] = annotated ?? '';
+        if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
+      },
+      releasesThroughField: (field) => {
+        const annotated = inputs.releasing.byField(field);
+        dependencies.releasing[`f:${field}`] = annotated ?? '';
+        return annotated === undefined ? undefined : releasedClasses(annotated);
       },
       // A same-file lock wrapper (`static void foo_lock(struct foo *f) { spin_lock(&f->lock); }`).
       acquires: (name) => {
@@ -286,6 +306,7 @@ class SummaryBuilder {
       callees: dependencies.callees,
       mustHold: mustHoldDependency(mustHold, inputs.spinningLock),
       macros: inputs.macrosKey,
+      releasing: dependencies.releasing,
     };
     return {
       name: fn.name,
