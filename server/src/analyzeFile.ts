@@ -5,7 +5,7 @@ import type { FileFacts } from './analysis/fileFacts';
 import { collectSuppressions, isSuppressed } from './analysis/suppressions';
 import { syntaxDepthReason } from './parsing/syntax';
 import { RULES } from './rules/index';
-import { Finding, Severity } from './rules/rule';
+import { Finding, Severity, lowerSeverity } from './rules/rule';
 
 export type RuleSeverities = Readonly<Record<string, Severity | 'off'>>;
 
@@ -41,7 +41,7 @@ export function analyzeFile(facts: FileFacts, folder: readonly FileFacts[], seve
     try {
       for (const finding of rule.check({ facts: bound, folder, db })) {
         if (isSuppressed(suppressions, rule.id, finding.span.startLine)) continue;
-        findings.push({ ...finding, rule: rule.id, severity });
+        findings.push({ ...finding, rule: rule.id, severity: lowerSeverity(severity, finding.severity) });
       }
     } catch (error) {
       failures.push({ rule: rule.id, message: error instanceof Error ? error.message : String(error) });

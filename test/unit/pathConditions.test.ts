@@ -10,7 +10,11 @@ import { contradiction } from '../../server/src/analysis/paths/contradictions';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
-import { sharedParser } from '../support/fixtures';
+import { lowerSeverity } from '../../server/src/rules/rule';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeFixture, sharedParser } from '../support/fixtures';
+import { FIXTURES } from '../support/paths';
 
 async function summaryOf(text: string, db = new AnalysisDatabase()): Promise<FileSummary> {
   const parser = await sharedParser();
@@ -197,7 +201,10 @@ static void user(struct foo *f)
 }
 `;
   const plain = await summaryOf(source(''), db);
-  const held = (file: FileSummary, callee: string) => fn(file, 'user').calls.find((call) => call.name === callee)!.held?.map((section) => section.label);
+  const held = (file: FileSummary, callee: string) =>
+    fn(file, 'user')
+      .calls.find((call) => call.name === callee)!
+      .held?.map((section) => section.label);
   assert.deepEqual(held(plain, 'a'), ['spin_lock(&f->lock)']);
   assert.deepEqual(held(plain, 'b'), ['spin_lock(&f->lock)'], 'no annotation: the analysis cannot see the unlock');
   assert.deepEqual(fn(plain, 'user').dependencies.releasing, { 'f:done': '', 'f:kick': '', 'n:a': '', 'n:b': '' });
@@ -208,4 +215,29 @@ static void user(struct foo *f)
   assert.deepEqual(held(annotated, 'b'), []);
   assert.deepEqual(fn(annotated, 'user').dependencies.releasing, { 'f:done': 'lock', 'f:kick': '', 'n:a': '', 'n:b': '' });
   assert.deepEqual(structuredClone(fn(annotated, 'user')), fn(annotated, 'user'));
+});
+
+test('a sleep that depends on state the analysis cannot see is information, and the message says which state', async () => {
+  const file = path.join(FIXTURES, 'atomic', 'unseen', 'lazy.c');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const findings = await analyzeFixture(file, { rules: ['gfp-sleep-in-atomic', 'sleep-in-atomic'] });
+  assert.ok(findings.length >= 4);
+  for (const finding of findings) {
+    const information = lines[finding.span.startLine].includes('(information)');
+    assert.equal(finding.severity, information ? 'information' : 'warning', `line ${finding.span.startLine + 1}: ${finding.message}`);
+    assert.equal(/Reported as information/.test(finding.message), information);
+  }
+  const at = (text: string) => findings.find((finding) => lines[finding.span.startLine].includes(text))!;
+  assert.match(at('priv->buf = kmalloc').message, /while `buf` of struct lz_priv is NULL, and lz_alloc_buffers\(\) already stores a kmalloc\(\) allocation in it at line \d+/);
+  assert.match(at('msleep(1)').message, /only when `ops->read_atomic` of struct lz_priv is NULL/);
+  // A fix is still offered: the code is not proven right, only not proven wrong.
+  assert.ok(at('priv->buf = kmalloc').fixes.length > 0);
+});
+
+test('a finding can only lower the configured severity', () => {
+  assert.equal(lowerSeverity('warning', 'information'), 'information');
+  assert.equal(lowerSeverity('error', 'information'), 'information');
+  assert.equal(lowerSeverity('hint', 'information'), 'hint', 'a rule configured to hint stays at hint');
+  assert.equal(lowerSeverity('warning', undefined), 'warning');
+  assert.equal(lowerSeverity('information', 'warning'), 'information');
 });

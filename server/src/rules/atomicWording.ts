@@ -2,6 +2,7 @@
 // and the related-location chain, worded from the composition's evidence (analysis/locks/atomicEntry.ts).
 import type { AtomicView } from '../analysis/database';
 import { CallContext, EntryReason, FunctionRef, earliestHeld, registrationAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import type { UnseenState } from '../analysis/paths/unseenState';
 import type { Span } from '../parsing/syntax';
 import type { RelatedLocation } from './rule';
 
@@ -128,4 +129,19 @@ export function entryTitle(view: AtomicView, fn: FunctionRef, reason: EntryReaso
   const where = `atomic: called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) return `${where} with ${heldAt(view, reason.caller, reason.call).label} held`;
   return reason.parent ? `${where}; ${chainRoot(view, reason.caller, reason.parent)}` : where;
+}
+
+/** `struct foo_priv.ops.read` → "`ops->read` of struct foo_priv". */
+function fieldWords(key: string): string {
+  const dot = key.indexOf('.');
+  return `\`${key.slice(dot + 1).replace(/\./g, '->')}\` of ${key.slice(0, dot)}`;
+}
+
+/** The sentence a finding gets when its path depends on state the analysis cannot see (it is then information). */
+export function unseenStateNote(view: AtomicView, state: UnseenState): string {
+  if (state.kind === 'ops-fallback') {
+    return ` Reported as information: this runs only when ${fieldWords(state.field)} is NULL, and which ops a device gets is decided at run time, which this analysis cannot see.`;
+  }
+  const where = line(callSpan(view, state.allocation.fn, state.allocation.call));
+  return ` Reported as information: this runs only while ${fieldWords(state.field)} is NULL, and ${nameOf(view, state.allocation.fn)}() already stores a ${state.allocation.api}() allocation in it at line ${where}${fileLabel(view, state.allocation.fn.file)}; it sleeps only if something clears the pointer again, which this analysis cannot see.`;
 }

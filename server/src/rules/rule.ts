@@ -36,8 +36,16 @@ export interface Finding {
   fixes: Fix[];
 }
 
-/** A finding before the runner applies the configured severity. */
-export type RuleFinding = Omit<Finding, 'rule' | 'severity'>;
+/**
+ * A finding before the runner applies the configured severity. `severity`, when set, can only
+ * lower it: a finding whose path depends on state the analysis cannot see (`lowerSeverity`).
+ */
+export type RuleFinding = Omit<Finding, 'rule' | 'severity'> & { severity?: Severity };
+
+/** The less severe of the configured severity and the one a finding asks for. */
+export function lowerSeverity(configured: Severity, asked: Severity | undefined): Severity {
+  return asked && SEVERITIES.indexOf(asked) > SEVERITIES.indexOf(configured) ? asked : configured;
+}
 
 export interface RuleContext {
   facts: FileFacts;

@@ -117,6 +117,8 @@ function exitOf(statement: Node | null): { label?: string } | undefined {
 export interface FieldConditions {
   /** The field tests that hold whenever `node` runs (no duplicates; a contradictory pair drops both). */
   at(node: Node): PathCondition[];
+  /** The field a call's result is stored in (`priv->buf = kmalloc(…)` → `struct foo_priv.buf`). */
+  assignedField(call: Node): string | undefined;
 }
 
 export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldConditions {
@@ -126,7 +128,8 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
   for (const assignment of index.within(fn.body, ['assignment_expression', 'update_expression'])) {
     const target = assignment.type === 'assignment_expression' ? assignment.childForFieldName('left') : assignment.childForFieldName('argument');
     const path = target ? fieldPath(strip(target), types) : undefined;
-    if (path) writes.push({ path, at: assignment.startIndex });
+    // The write happens when the assignment completes: a call on its right runs before it.
+    if (path) writes.push({ path, at: assignment.endIndex });
   }
   const unwritten = (conditions: PathCondition[], from: number, to: number) =>
     writes.length === 0 ? conditions : conditions.filter((condition) => !writes.some((write) => write.at >= from && write.at < to && write.path === condition.key.replace(/&.*$/, '')));
@@ -153,6 +156,14 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
   }
 
   return {
+    assignedField(call: Node): string | undefined {
+      let value = call;
+      while (value.parent && (value.parent.type === 'parenthesized_expression' || value.parent.type === 'cast_expression')) value = value.parent;
+      const assignment = value.parent;
+      if (assignment?.type !== 'assignment_expression' || assignment.childForFieldName('operator')?.text !== '=' || assignment.childForFieldName('right')?.id !== value.id) return undefined;
+      const left = assignment.childForFieldName('left');
+      return left ? fieldPath(strip(left), types) : undefined;
+    },
     at(node: Node): PathCondition[] {
       const found: PathCondition[] = [];
       for (let child = node, parent = node.parent; parent && child.id !== fn.body.id; child = parent, parent = parent.parent) {

@@ -76,6 +76,8 @@ export interface CallFact {
   argumentSpans?: readonly Span[];
   /** Field tests that decide whether the call runs; absent when none. */
   conditions?: readonly PathCondition[];
+  /** The struct field its result is stored in, named like a PathCondition key (`struct foo_priv.buf`). */
+  assignedTo?: string;
 }
 
 /** A function handed to the kernel to be called back, and the context it will run in. */

@@ -273,6 +273,8 @@ class SummaryBuilder {
       };
       const decidedBy = conditions.at(call);
       if (decidedBy.length > 0) fact.conditions = decidedBy;
+      const assignedTo = conditions.assignedField(call);
+      if (assignedTo) fact.assignedTo = assignedTo;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
