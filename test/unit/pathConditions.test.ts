@@ -10,6 +10,7 @@ import { contradiction } from '../../server/src/analysis/paths/contradictions';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
+import { REFCOUNT_PUTS, refcountPut } from '../../server/src/model/refcounts';
 import { lowerSeverity } from '../../server/src/rules/rule';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -240,4 +241,52 @@ test('a finding can only lower the configured severity', () => {
   assert.equal(lowerSeverity('hint', 'information'), 'hint', 'a rule configured to hint stays at hint');
   assert.equal(lowerSeverity('warning', undefined), 'warning');
   assert.equal(lowerSeverity('information', 'warning'), 'information');
+});
+
+test('reference-count puts: the release callback they run, and whether a get of the same object precedes them on every path', async () => {
+  const file = await summaryOf(`
+static void f(struct foo *x, struct device *d, bool c)
+{
+	struct device *dev = get_device(d);
+
+	kref_get(&x->ref);
+	kref_put(&x->ref, &foo_release);
+	kref_put(&x->ref, foo_release);
+	put_device(dev);
+	if (c)
+		kref_get(&x->ref);
+	kref_put(&x->ref, foo_release);
+	foo_get(x);
+again:
+	foo_put(x);
+	c ? kref_get(&x->ref) : 0;
+	kref_put(&x->ref, foo_release);
+}
+`);
+  const puts = fn(file, 'f').calls.filter((call) => /put/.test(call.name ?? ''));
+  assert.deepEqual(
+    puts.map((call) => [call.name, call.releaseCallback ?? '', call.afterGet ?? false]),
+    [
+      ['kref_put', 'foo_release', true],
+      // A second put after one get may be the last.
+      ['kref_put', 'foo_release', false],
+      // get_device()'s result is the object put.
+      ['put_device', '', true],
+      // The get is under a condition.
+      ['kref_put', 'foo_release', false],
+      // A label between lets a path skip the get.
+      ['foo_put', '', false],
+      ['kref_put', 'foo_release', false],
+    ],
+  );
+});
+
+test('the refcount table: each put names its gets and cites its source; release callbacks only where the put takes one', () => {
+  for (const row of REFCOUNT_PUTS) {
+    assert.ok(row.gets.length > 0 && !(row.gets as readonly string[]).includes(row.put), row.put);
+    assert.match(row.source, /\(6\.1\)/);
+  }
+  assert.equal(refcountPut('kref_put')?.release, 1);
+  assert.equal(refcountPut('put_device')?.release, undefined);
+  assert.equal(refcountPut('kref_put_lock'), undefined, 'its release runs with the lock held: not modelled');
 });

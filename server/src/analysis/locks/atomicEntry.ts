@@ -169,7 +169,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       all.push(ref);
       const out: { call: number; callee: FunctionRef }[] = [];
       entry.summary.calls.forEach((call, callIndex) => {
-        const callee = call.name ? resolve(fileIndex, call.name) : undefined;
+        // kref_put(&x->ref, x_release) runs x_release() when it drops the last reference.
+        const callee = call.releaseCallback ? resolve(fileIndex, call.releaseCallback) : call.name ? resolve(fileIndex, call.name) : undefined;
         if (!callee) return;
         out.push({ call: callIndex, callee });
         const list = callers.get(refKey(callee));
@@ -208,6 +209,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
       const held = caller.calls[call].held;
       if (!held || held.length === 0 || entry.has(refKey(callee)) || summary(callee).takesMask) continue;
+      // A put right after a get of the same object is not the last: its release does not run here.
+      if (caller.calls[call].afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: true, depth: 1 });
       queue.push(callee);
     }
@@ -224,6 +227,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       if (!fact.held) continue;
       if ((reason.kind === 'caller' && fact.parameterGuarded) || fact.flagGuarded) continue;
       if (contradiction(fact.conditions, reasonConditions(base, reason))) continue;
+      if (fact.afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
     }

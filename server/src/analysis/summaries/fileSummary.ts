@@ -150,7 +150,7 @@ function semanticKeyOf(summary: FunctionSummary): string {
       summary.understood,
       summary.queriesContext,
       summary.releasesCallerLock,
-      summary.calls.map((call) => [call.name ?? '', call.held ? call.held.length : -1, call.parameterGuarded, call.flagGuarded, call.maskParameter ?? 0, call.parameterArguments ?? 0, call.conditions ?? 0]),
+      summary.calls.map((call) => [call.name ?? '', call.held ? call.held.length : -1, call.parameterGuarded, call.flagGuarded, call.maskParameter ?? 0, call.parameterArguments ?? 0, call.conditions ?? 0, call.releaseCallback ?? '', call.afterGet ?? false]),
       summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via, registration.conditions ?? 0]),
       summary.regmapInits.map((init) => init.name),
       summary.regmapLockOverride,

@@ -16,6 +16,7 @@ import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
 import { fieldConditions } from '../paths/fieldConditions';
+import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
@@ -256,6 +257,7 @@ class SummaryBuilder {
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
     const conditions = fieldConditions(index, fn);
+    const refcounts = refcountPaths(index, fn, callNodes);
     for (const call of callNodes) {
       const name = calleeName(call);
       const args = callArguments(call);
@@ -275,6 +277,9 @@ class SummaryBuilder {
       if (decidedBy.length > 0) fact.conditions = decidedBy;
       const assignedTo = conditions.assignedField(call);
       if (assignedTo) fact.assignedTo = assignedTo;
+      const releaseCallback = refcounts.releaseCallback(call);
+      if (releaseCallback) fact.releaseCallback = releaseCallback;
+      if (refcounts.afterGet(call)) fact.afterGet = true;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
