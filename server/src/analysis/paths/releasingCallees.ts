@@ -6,7 +6,6 @@
 // (`void (*unlock)(spinlock_t *lock) __releases(lock);`), or a prototype that carries it. After
 // such a call the lock is not held: the direction that can only make the analysis quieter.
 // Built from file-scope items and function heads, never from a body.
-import type { Node } from 'web-tree-sitter';
 import type { SectionClass } from '../../model/contexts';
 
 /** What one file-scope item says about releasing calls. */
@@ -21,6 +20,7 @@ export interface ReleasingItemFacts {
 
 const RELEASES = /__releases\s*\(((?:[^()]|\([^()]*\))*)\)/g;
 const MEMBER = /\(\s*\*\s*(\w+)\s*\)\s*\([^;{}]*\)\s*__releases\s*\(((?:[^()]|\([^()]*\))*)\)/g;
+const DESIGNATED_FUNCTION = /(?<![\w\]])\.\s*(\w+)\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,}])/g;
 const PROTOTYPE = /\b(\w+)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*__releases\s*\(((?:[^()]|\([^()]*\))*)\)/g;
 
 /** `__releases(x)` lock texts of a function definition's head (between its declarator and its body). */
@@ -28,21 +28,18 @@ export function releasesAnnotations(head: string): string[] {
   return [...head.matchAll(RELEASES)].map((match) => match[1].trim());
 }
 
-/** The releasing facts of one file-scope item; `pairs` are its initializer pairs. Large tables are read for their pairs only. */
-export function releasingItemFacts(node: Node, pairs: readonly Node[]): ReleasingItemFacts {
-  const opsTargets: { field: string; target: string }[] = [];
-  for (const pair of pairs) {
-    if (pair.type !== 'initializer_pair') continue;
-    const designator = pair.childForFieldName('designator');
-    const value = pair.childForFieldName('value');
-    if (designator?.type !== 'field_designator' || value?.type !== 'identifier') continue;
-    opsTargets.push({ field: designator.text.replace(/^\./, '').trim(), target: value.text });
-  }
-  const text = node.endIndex - node.startIndex > 20000 || !node.text.includes('__releases') ? '' : node.text;
+/**
+ * The releasing facts of one file-scope item, read from its text (`text`: the item's text). The
+ * designated initializers are found by a scan of the text rather than a walk of the pairs: big
+ * tables (quirk lists) hold thousands of pairs.
+ */
+export function releasingItemFacts(text: string): ReleasingItemFacts {
+  const opsTargets = [...text.matchAll(DESIGNATED_FUNCTION)].map((match) => ({ field: match[1], target: match[2] }));
+  const annotated = text.length <= 20000 && text.includes('__releases') ? text : '';
   return {
     opsTargets,
-    annotatedFields: [...text.matchAll(MEMBER)].map((match) => ({ field: match[1], lock: match[2].trim() })),
-    annotatedPrototypes: node.type === 'struct_specifier' || /^\s*struct\s+\w+\s*\{/.test(text) ? [] : [...text.matchAll(PROTOTYPE)].map((match) => ({ name: match[1], lock: match[2].trim() })),
+    annotatedFields: [...annotated.matchAll(MEMBER)].map((match) => ({ field: match[1], lock: match[2].trim() })),
+    annotatedPrototypes: /^\s*(typedef\s+)?struct\s+\w+\s*\{/.test(annotated) ? [] : [...annotated.matchAll(PROTOTYPE)].map((match) => ({ name: match[1], lock: match[2].trim() })),
   };
 }
 

@@ -125,7 +125,7 @@ function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): 
   const registrations = registrationsIn(tables, calls, pairs, relative);
   if (rootChild) registrations.push(...macroRegistrations(tables, node).map((registration) => ({ ...registration, site: relative(node) })));
   const text = node.text;
-  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap'), releasing: releasingItemFacts(node, pairs) };
+  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap'), releasing: releasingItemFacts(text) };
 }
 
 /** FNV-1a over a string, as 8 hex digits: keys that stay short however large the summary. */
