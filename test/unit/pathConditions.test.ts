@@ -290,3 +290,13 @@ test('the refcount table: each put names its gets and cites its source; release 
   assert.equal(refcountPut('put_device')?.release, undefined);
   assert.equal(refcountPut('kref_put_lock'), undefined, 'its release runs with the lock held: not modelled');
 });
+
+test('a sleeping release callback is reported with the put that runs it', async () => {
+  const file = path.join(FIXTURES, 'atomic', 'refcount', 'ref.c');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const findings = await analyzeFixture(file, { rules: ['sleep-in-atomic'] });
+  const release = findings.find((finding) => lines[finding.span.startLine].includes('mutex_lock(&rc_mutex)'));
+  assert.ok(release);
+  assert.match(release.message, /rc_release_last\(\) is the release callback kref_put\(\) runs when it drops the last reference, in rc_drop\(\) at line \d+, where spin_lock\(&obj->lock\) is held/);
+  assert.ok(release.related.some((location) => /kref_put\(\) runs rc_release_last\(\) here if it drops the last reference/.test(location.message)));
+});
