@@ -77,7 +77,8 @@ export interface CallFact {
   /** Field tests that decide whether the call runs; absent when none. */
   conditions?: readonly PathCondition[];
   /** The struct field its result is stored in, named like a PathCondition key (`struct foo_priv.buf`). */
-  assignedTo?: string;  /** The release callback a reference-count put runs on the last reference (`kref_put(&x->ref, x_release)`). */
+  assignedTo?: string;
+  /** The release callback a reference-count put runs on the last reference (`kref_put(&x->ref, x_release)`). */
   releaseCallback?: string;
   /** A put right after a get of the same object on every path to it: it cannot drop the last reference. */
   afterGet?: boolean;
