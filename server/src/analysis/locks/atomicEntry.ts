@@ -48,6 +48,8 @@ export interface AtomicComposition {
   readonly sleepingRegmap?: { fn: FunctionRef; index: number };
   resolve(from: number, name: string): FunctionRef | undefined;
   callersOf(target: FunctionRef): readonly { caller: FunctionRef; call: number }[];
+  /** The field tests every hrtimer_start*() of a timer in the folder is made under (empty when one is unconditional). */
+  startConditions(timer: string): readonly PathCondition[];
   /** Parameters of a helper that reach an allocation's GFP argument (through further helpers too). */
   maskParameters(fn: FunctionRef): ReadonlyMap<number, { fn: FunctionRef; call: number; api: string }>;
 }
@@ -116,12 +118,15 @@ export function earliestHeld(held: readonly HeldSectionFact[]): HeldSectionFact 
  * The field tests fixed on the path a reason describes: the registration's that chose the
  * atomic context, and those of each call on the way (up to a caller that holds a lock).
  */
-export function reasonConditions(composition: { files: readonly FileSummary[] }, reason: EntryReason): PathCondition[] {
+export function reasonConditions(composition: { files: readonly FileSummary[] }, reason: EntryReason, startConditions: (timer: string) => readonly PathCondition[]): PathCondition[] {
   const found: PathCondition[] = [];
   let current: EntryReason | undefined = reason;
   for (let guard = 0; current && guard < 64; guard++) {
     if (current.kind === 'callback') {
-      found.push(...(registrationAt(composition, current.registration).conditions ?? []));
+      const registration = registrationAt(composition, current.registration);
+      found.push(...(registration.conditions ?? []));
+      // An hrtimer callback runs only once its timer is started: under the tests of every start.
+      if (registration.timer) found.push(...startConditions(registration.timer));
       break;
     }
     found.push(...(summaryAt(composition, current.caller).calls[current.call].conditions ?? []));
@@ -181,6 +186,17 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     }),
   );
 
+  // The tests shared by every start of each hrtimer (analysis/paths/contradictions.ts).
+  const starts = new Map<string, PathCondition[]>();
+  for (const file of files)
+    for (const fn of file.functions)
+      for (const call of fn.summary.calls) {
+        if (!call.startsTimer) continue;
+        const known = starts.get(call.startsTimer);
+        const own = call.conditions ?? [];
+        starts.set(call.startsTimer, known ? known.filter((condition) => own.some((other) => other.key === condition.key && other.holds === condition.holds)) : [...own]);
+      }
+  const startConditions = (timer: string): readonly PathCondition[] => starts.get(timer) ?? [];
   const entry = new Map<string, EntryReason>();
   const processRoots = new Map<string, RegistrationRef>();
   const queue: FunctionRef[] = [];
@@ -226,7 +242,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const fact = fn.calls[call];
       if (!fact.held) continue;
       if ((reason.kind === 'caller' && fact.parameterGuarded) || fact.flagGuarded) continue;
-      if (contradiction(fact.conditions, reasonConditions(base, reason))) continue;
+      if (contradiction(fact.conditions, reasonConditions(base, reason, startConditions))) continue;
       if (fact.afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
@@ -267,6 +283,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     sleepingRegmap: sleepingRegmap(files),
     resolve,
     callersOf: (target) => callers.get(refKey(target)) ?? [],
+    startConditions,
     maskParameters: (ref) => maskParameters(ref),
   };
 }
@@ -303,7 +320,7 @@ export function atomicContextAt(view: ComposedFiles, ref: FunctionRef, call: num
   if (!reason || !propagates(fn, reason)) return undefined;
   if (reason.kind === 'caller' && fact.parameterGuarded) return undefined;
   // The test that chose this context also decides the call, the other way (analysis/paths/contradictions.ts).
-  if (contradiction(fact.conditions, reasonConditions(view, reason))) return undefined;
+  if (contradiction(fact.conditions, reasonConditions(view, reason, composition.startConditions))) return undefined;
   return { kind: 'entry', fn: ref, reason };
 }
 

@@ -43,6 +43,7 @@ export function registrationsIn(
   pairs: readonly Node[],
   span: (node: Node) => Span,
   conditionsAt?: (node: Node) => readonly PathCondition[],
+  fieldKey?: (node: Node) => string | undefined,
 ): RegistrationFact[] {
   const found: RegistrationFact[] = [];
   const at = (node: Node): { site: Span; conditions?: readonly PathCondition[] } => {
@@ -75,7 +76,9 @@ export function registrationsIn(
     const callback = functionReference(assignment.childForFieldName('right') ?? undefined);
     if (!callback) continue;
     if (field === 'function') {
+      const timer = fieldKey?.(left!.childForFieldName('argument')!);
       found.push({
+        ...(timer ? { timer } : {}),
         kind: 'assignment',
         callback,
         context: 'hardirq',

@@ -119,6 +119,8 @@ export interface FieldConditions {
   at(node: Node): PathCondition[];
   /** The field a call's result is stored in (`priv->buf = kmalloc(…)` → `struct foo_priv.buf`). */
   assignedField(call: Node): string | undefined;
+  /** The structural name of a field expression (`&priv->timer` → `struct foo_priv.timer`). */
+  fieldKey(node: Node): string | undefined;
 }
 
 export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldConditions {
@@ -156,6 +158,11 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
   }
 
   return {
+    fieldKey(node: Node): string | undefined {
+      let inner = strip(node);
+      if (inner.type === 'pointer_expression' && inner.childForFieldName('operator')?.text === '&') inner = strip(inner.childForFieldName('argument')!);
+      return fieldPath(inner, types);
+    },
     assignedField(call: Node): string | undefined {
       let value = call;
       while (value.parent && (value.parent.type === 'parenthesized_expression' || value.parent.type === 'cast_expression')) value = value.parent;

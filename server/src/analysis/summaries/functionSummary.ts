@@ -82,6 +82,8 @@ export interface CallFact {
   releaseCallback?: string;
   /** A put right after a get of the same object on every path to it: it cannot drop the last reference. */
   afterGet?: boolean;
+  /** The hrtimer an hrtimer_start*() call starts, named like a PathCondition key (`struct foo_priv.timer`). */
+  startsTimer?: string;
 }
 
 /** A function handed to the kernel to be called back, and the context it will run in. */
@@ -99,6 +101,8 @@ export interface RegistrationFact {
   requires?: 'hrtimer-signature' | 'urb-signature';
   /** Field tests that decide whether the registration runs (`if (priv->use_hrtimer) hrtimer_init(…)`); absent when none. */
   conditions?: readonly PathCondition[];
+  /** For `priv->timer.function = cb`: the timer, named like a PathCondition key; its starts decide when cb runs. */
+  timer?: string;
 }
 
 /** What a summary's lock facts depended on outside the function: checked before it is reused. */

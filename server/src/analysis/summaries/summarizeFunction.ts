@@ -280,6 +280,8 @@ class SummaryBuilder {
       const releaseCallback = refcounts.releaseCallback(call);
       if (releaseCallback) fact.releaseCallback = releaseCallback;
       if (refcounts.afterGet(call)) fact.afterGet = true;
+      const started = name && /^hrtimer_start/.test(name) && args[0] ? conditions.fieldKey(args[0]) : undefined;
+      if (started) fact.startsTimer = started;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
@@ -333,6 +335,7 @@ class SummaryBuilder {
         index.within(fn.node, ['initializer_pair', 'assignment_expression']),
         (node) => this.span(node),
         (node) => conditions.at(node),
+        (node) => conditions.fieldKey(node),
       ),
       learnedFlags: prelude.learnedFlags,
       conditionNames: sortedConditionNames,
