@@ -10,7 +10,8 @@ import { gfpAllowsBlocking } from '../model/gfp';
 import { REGMAP_SOURCE } from '../model/regmap';
 import { sleeper } from '../model/sleepers';
 import type { Span } from '../parsing/syntax';
-import { contextChain, describeContext } from './atomicWording';
+import { unseenStateAt } from '../analysis/paths/unseenState';
+import { contextChain, describeContext, unseenStateNote } from './atomicWording';
 import type { Fix, RuleContext, RuleFinding } from './rule';
 
 export const GFP_RULE = 'gfp-sleep-in-atomic';
@@ -192,7 +193,9 @@ export function atomicFindings(context: RuleContext): AtomicFinding[] {
         if (!atomic) return;
         const sleeping = sleepingCallAt(view, ref, call, context.facts.config);
         const result = sleeping && finding(view, atomic, context, sleeping);
-        if (result) findings.push(result);
+        // A path that depends on state the analysis cannot see is information, and says which.
+        const unseen = result && unseenStateAt(view, ref, call, context.facts.config);
+        if (result) findings.push(unseen ? { ...result, atMost: 'information', message: `${result.message}${unseenStateNote(view, unseen)}` } : result);
       });
     });
     return findings;

@@ -2,6 +2,7 @@
 // and the related-location chain, worded from the composition's evidence (analysis/locks/atomicEntry.ts).
 import type { AtomicView } from '../analysis/database';
 import { CallContext, EntryReason, FunctionRef, earliestHeld, registrationAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import type { UnseenState } from '../analysis/paths/unseenState';
 import type { Span } from '../parsing/syntax';
 import type { RelatedLocation } from './rule';
 
@@ -56,7 +57,10 @@ function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): 
     const registration = registrationAt(view, reason.registration);
     return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const where = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const put = summaryAt(view, reason.caller).calls[reason.call];
+  const where = put.releaseCallback
+    ? `${nameOf(view, fn)}() is the release callback ${put.calleeText}() runs when it drops the last reference, in ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`
+    : `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) {
     const held = heldAt(view, reason.caller, reason.call);
     return `${where}, where ${held.label} is held since line ${line(held.opener)}`;
@@ -83,7 +87,11 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
       chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
       break;
     }
-    chain.push(related(view, reason.caller.file, callSpan(view, reason.caller, reason.call), `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`));
+    const put = summaryAt(view, reason.caller).calls[reason.call];
+    const message = put.releaseCallback
+      ? `${put.calleeText}() runs ${nameOf(view, fn)}() here if it drops the last reference`
+      : `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`;
+    chain.push(related(view, reason.caller.file, callSpan(view, reason.caller, reason.call), message));
     if (reason.held) {
       const held = heldAt(view, reason.caller, reason.call);
       chain.push(related(view, reason.caller.file, held.opener, `${held.label} taken here`));
@@ -128,4 +136,19 @@ export function entryTitle(view: AtomicView, fn: FunctionRef, reason: EntryReaso
   const where = `atomic: called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) return `${where} with ${heldAt(view, reason.caller, reason.call).label} held`;
   return reason.parent ? `${where}; ${chainRoot(view, reason.caller, reason.parent)}` : where;
+}
+
+/** `struct foo_priv.ops.read` → "`ops->read` of struct foo_priv". */
+function fieldWords(key: string): string {
+  const dot = key.indexOf('.');
+  return `\`${key.slice(dot + 1).replace(/\./g, '->')}\` of ${key.slice(0, dot)}`;
+}
+
+/** The sentence a finding gets when its path depends on state the analysis cannot see (it is then information). */
+export function unseenStateNote(view: AtomicView, state: UnseenState): string {
+  if (state.kind === 'ops-fallback') {
+    return ` Reported as information: this runs only when ${fieldWords(state.field)} is NULL, and which ops a device gets is decided at run time, which this analysis cannot see.`;
+  }
+  const where = line(callSpan(view, state.allocation.fn, state.allocation.call));
+  return ` Reported as information: this runs only while ${fieldWords(state.field)} is NULL, and ${nameOf(view, state.allocation.fn)}() already stores a ${state.allocation.api}() allocation in it at line ${where}${fileLabel(view, state.allocation.fn.file)}; it sleeps only if something clears the pointer again, which this analysis cannot see.`;
 }

@@ -13,7 +13,8 @@ import type { ModelConfig } from '../../model/config';
 import type { Span } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
 import { runsForCaller } from '../paths/guardVerdict';
-import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, RegistrationFact, placed } from '../summaries/functionSummary';
+import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
+import { contradiction } from '../paths/contradictions';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -48,6 +49,8 @@ export interface AtomicComposition {
   readonly sleepingRegmap?: { fn: FunctionRef; index: number };
   resolve(from: number, name: string): FunctionRef | undefined;
   callersOf(target: FunctionRef): readonly { caller: FunctionRef; call: number }[];
+  /** The field tests every hrtimer_start*() of a timer in the folder is made under (empty when one is unconditional). */
+  startConditions(timer: string): readonly PathCondition[];
   /** Parameters of a helper that reach an allocation's GFP argument (through further helpers too). */
   maskParameters(fn: FunctionRef): ReadonlyMap<number, { fn: FunctionRef; call: number; api: string }>;
 }
@@ -112,6 +115,28 @@ export function earliestHeld(held: readonly HeldSectionFact[]): HeldSectionFact 
   );
 }
 
+/**
+ * The field tests fixed on the path a reason describes: the registration's that chose the
+ * atomic context, and those of each call on the way (up to a caller that holds a lock).
+ */
+export function reasonConditions(composition: { files: readonly FileSummary[] }, reason: EntryReason, startConditions: (timer: string) => readonly PathCondition[]): PathCondition[] {
+  const found: PathCondition[] = [];
+  let current: EntryReason | undefined = reason;
+  for (let guard = 0; current && guard < 64; guard++) {
+    if (current.kind === 'callback') {
+      const registration = registrationAt(composition, current.registration);
+      found.push(...(registration.conditions ?? []));
+      // An hrtimer callback runs only once its timer is started: under the tests of every start.
+      if (registration.timer) found.push(...startConditions(registration.timer));
+      break;
+    }
+    found.push(...(summaryAt(composition, current.caller).calls[current.call].conditions ?? []));
+    if (current.held) break;
+    current = current.parent;
+  }
+  return found;
+}
+
 /** Whether a function entered atomically passes that on to what it calls. */
 function propagates(summary: FunctionSummary, reason: EntryReason): boolean {
   if (!summary.understood || summary.queriesContext) return false;
@@ -150,7 +175,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       all.push(ref);
       const out: { call: number; callee: FunctionRef }[] = [];
       entry.summary.calls.forEach((call, callIndex) => {
-        const callee = call.name ? resolve(fileIndex, call.name) : undefined;
+        // kref_put(&x->ref, x_release) runs x_release() when it drops the last reference.
+        const callee = call.releaseCallback ? resolve(fileIndex, call.releaseCallback) : call.name ? resolve(fileIndex, call.name) : undefined;
         if (!callee) return;
         out.push({ call: callIndex, callee });
         const list = callers.get(refKey(callee));
@@ -161,6 +187,17 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     }),
   );
 
+  // The tests shared by every start of each hrtimer (analysis/paths/contradictions.ts).
+  const starts = new Map<string, PathCondition[]>();
+  for (const file of files)
+    for (const fn of file.functions)
+      for (const call of fn.summary.calls) {
+        if (!call.startsTimer) continue;
+        const known = starts.get(call.startsTimer);
+        const own = call.conditions ?? [];
+        starts.set(call.startsTimer, known ? known.filter((condition) => own.some((other) => other.key === condition.key && other.holds === condition.holds)) : [...own]);
+      }
+  const startConditions = (timer: string): readonly PathCondition[] => starts.get(timer) ?? [];
   const entry = new Map<string, EntryReason>();
   const processRoots = new Map<string, RegistrationRef>();
   const queue: FunctionRef[] = [];
@@ -175,9 +212,11 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
         if (!processRoots.has(key)) processRoots.set(key, ref);
         continue;
       }
-      if (entry.has(key)) continue;
+      const known = entry.get(key);
+      // A registration under a field test gives way to an unconditional one: the stronger reason.
+      if (known && (known.kind !== 'callback' || !registrationAt(base, known.registration).conditions || registration.conditions)) continue;
       entry.set(key, { kind: 'callback', registration: ref, depth: 0 });
-      queue.push(target);
+      if (!known) queue.push(target);
     }
   });
   // Calls made with a lock held on every path.
@@ -187,6 +226,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
       const held = caller.calls[call].held;
       if (!held || held.length === 0 || entry.has(refKey(callee)) || summary(callee).takesMask) continue;
+      // A put right after a get of the same object is not the last: its release does not run here.
+      if (caller.calls[call].afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: true, depth: 1 });
       queue.push(callee);
     }
@@ -202,6 +243,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const fact = fn.calls[call];
       if (!fact.held) continue;
       if ((reason.kind === 'caller' && !runsForCaller(fact, summary(reason.caller).calls[reason.call])) || fact.flagGuarded) continue;
+      if (contradiction(fact.conditions, reasonConditions(base, reason, startConditions))) continue;
+      if (fact.afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: false, parent: reason, depth: reason.depth + 1 });
       queue.push(callee);
     }
@@ -241,6 +284,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     sleepingRegmap: sleepingRegmap(files),
     resolve,
     callersOf: (target) => callers.get(refKey(target)) ?? [],
+    startConditions,
     maskParameters: (ref) => maskParameters(ref),
   };
 }
@@ -276,6 +320,8 @@ export function atomicContextAt(view: ComposedFiles, ref: FunctionRef, call: num
   const reason = composition.entry.get(refKey(ref));
   if (!reason || !propagates(fn, reason)) return undefined;
   if (reason.kind === 'caller' && !runsForCaller(fact, summaryAt(view, reason.caller).calls[reason.call])) return undefined;
+  // The test that chose this context also decides the call, the other way (analysis/paths/contradictions.ts).
+  if (contradiction(fact.conditions, reasonConditions(view, reason, composition.startConditions))) return undefined;
   return { kind: 'entry', fn: ref, reason };
 }
 

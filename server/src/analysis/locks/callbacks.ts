@@ -6,7 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { CALLBACK_REGISTRATIONS, CallbackRegistration, FIELD_CALLBACKS, FieldCallback } from '../../model/contexts';
 import { Span, callArguments, calleeName, spanOf, unwrapExpression } from '../../parsing/syntax';
-import type { RegistrationFact } from '../summaries/functionSummary';
+import type { PathCondition, RegistrationFact } from '../summaries/functionSummary';
 
 /** Registration tables by API and by field, built once per engine from model/contexts.ts. */
 export interface RegistrationTables {
@@ -34,10 +34,22 @@ function functionReference(node: Node | undefined): string | undefined {
 
 /**
  * Registrations made by some nodes of a file: `calls` (call expressions), `pairs` (initializer
- * pairs and assignment expressions). `span` places a node (rows relative to a function, or absolute).
+ * pairs and assignment expressions). `span` places a node (rows relative to a function, or absolute);
+ * `conditionsAt` gives the field tests that decide whether a registration inside a function runs.
  */
-export function registrationsIn(tables: RegistrationTables, calls: readonly Node[], pairs: readonly Node[], span: (node: Node) => Span): RegistrationFact[] {
+export function registrationsIn(
+  tables: RegistrationTables,
+  calls: readonly Node[],
+  pairs: readonly Node[],
+  span: (node: Node) => Span,
+  conditionsAt?: (node: Node) => readonly PathCondition[],
+  fieldKey?: (node: Node) => string | undefined,
+): RegistrationFact[] {
   const found: RegistrationFact[] = [];
+  const at = (node: Node): { site: Span; conditions?: readonly PathCondition[] } => {
+    const conditions = conditionsAt?.(node) ?? [];
+    return conditions.length > 0 ? { site: span(node), conditions } : { site: span(node) };
+  };
   for (const call of calls) {
     const name = calleeName(call);
     const rows = name ? tables.byApi.get(name) : undefined;
@@ -45,7 +57,7 @@ export function registrationsIn(tables: RegistrationTables, calls: readonly Node
     const args = callArguments(call);
     for (const row of rows) {
       const callback = functionReference(args[row.arg]);
-      if (callback) found.push({ kind: 'call', callback, context: row.context, role: row.role, via: row.api, site: span(call), source: row.source });
+      if (callback) found.push({ kind: 'call', callback, context: row.context, role: row.role, via: row.api, ...at(call), source: row.source });
     }
   }
   for (const pair of pairs) {
@@ -54,7 +66,7 @@ export function registrationsIn(tables: RegistrationTables, calls: readonly Node
     const field = designator?.type === 'field_designator' ? designator.text.replace(/^\./, '').trim() : undefined;
     const row = field ? tables.byField.get(field) : undefined;
     const callback = row ? functionReference(pair.childForFieldName('value') ?? undefined) : undefined;
-    if (row && callback) found.push({ kind: 'initializer', callback, context: row.context, role: row.role, via: `.${row.field}`, site: span(pair), source: row.source });
+    if (row && callback) found.push({ kind: 'initializer', callback, context: row.context, role: row.role, via: `.${row.field}`, ...at(pair), source: row.source });
   }
   for (const assignment of pairs) {
     if (assignment.type !== 'assignment_expression') continue;
@@ -64,13 +76,15 @@ export function registrationsIn(tables: RegistrationTables, calls: readonly Node
     const callback = functionReference(assignment.childForFieldName('right') ?? undefined);
     if (!callback) continue;
     if (field === 'function') {
+      const timer = fieldKey?.(left!.childForFieldName('argument')!);
       found.push({
+        ...(timer ? { timer } : {}),
         kind: 'assignment',
         callback,
         context: 'hardirq',
         role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)',
         via: '.function',
-        site: span(assignment),
+        ...at(assignment),
         source: 'include/linux/hrtimer.h (6.1)',
         requires: 'hrtimer-signature',
       });
@@ -81,7 +95,7 @@ export function registrationsIn(tables: RegistrationTables, calls: readonly Node
         context: 'atomic',
         role: 'URB completion handler',
         via: 'urb->complete',
-        site: span(assignment),
+        ...at(assignment),
         source: 'include/linux/usb.h (6.1): "NEVER SLEEP IN A COMPLETION HANDLER"',
         requires: 'urb-signature',
       });

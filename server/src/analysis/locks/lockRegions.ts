@@ -58,6 +58,8 @@ export interface CalleeLocks {
   releases(name: string): { classes: readonly SectionClass[]; callers: boolean } | undefined;
   /** Sections a call leaves held (a lock wrapper). */
   acquires(name: string): readonly HeldSection[] | undefined;
+  /** Section classes a call through an ops field (`p->ops->unlock(…)`) may drop (analysis/paths/releasingCallees.ts). */
+  releasesThroughField?(field: string): readonly SectionClass[] | undefined;
 }
 
 const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
@@ -490,6 +492,21 @@ class Walker {
     return next;
   }
 
+  /** `p->ops->unlock(…)` where the field's targets are annotated `__releases()`: what they release is not held after it. */
+  private fieldCall(call: Node, state: ReadonlyMap<string, HeldSection>): LockState {
+    const callee = call.childForFieldName('function');
+    const field = callee?.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
+    const dropped = field ? this.callees.releasesThroughField?.(field) : undefined;
+    if (!dropped) return state;
+    if (![...state.values()].some((held) => dropped.includes(held.class))) {
+      dropped.forEach((cls) => this.dropsCallerLock(call, cls));
+      return state;
+    }
+    const next = new Map(state);
+    for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
+    return next;
+  }
+
   private dropsCallerLock(call: Node, cls: SectionClass): void {
     this.releasesCallerLock ??= call;
     this.releasedCallerClasses.add(cls);
@@ -535,7 +552,7 @@ class Walker {
       return next;
     }
     const name = calleeName(call);
-    if (!name) return state;
+    if (!name) return this.fieldCall(call, state);
     // panic(), BUG(), do_exit(), a `__noreturn` function of the driver: nothing after it runs.
     if (this.conditionalDepth === 0 && this.paths.noReturn(name)) return null;
     const closer = sectionCloser(name);

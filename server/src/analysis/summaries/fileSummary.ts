@@ -13,7 +13,18 @@ import { RegistrationTables, macroRegistrations, registrationsIn } from '../lock
 import type { MacroDefinition } from '../sizes/constants';
 import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
 import { FolderPathFacts, folderDefines, noReturnDependency } from '../paths/pathConditions';
-import { CalleeInterface, FunctionPrelude, SummaryInputs, calleeDependency, functionPrelude, learnedFlagsDependency, mustHoldDependency, summarizeFunction } from './summarizeFunction';
+import {
+  CalleeInterface,
+  FunctionPrelude,
+  SummaryInputs,
+  calleeDependency,
+  functionPrelude,
+  learnedFlagsDependency,
+  mustHoldDependency,
+  releasingAnswer,
+  summarizeFunction,
+} from './summarizeFunction';
+import { ReleasingItemFacts, releasingCallees, releasingItemFacts } from '../paths/releasingCallees';
 
 export interface FunctionEntry {
   name: string;
@@ -50,6 +61,7 @@ interface ItemFacts {
   registrations: readonly RegistrationFact[];
   regmapLockOverride: boolean;
   mentionsRegmap: boolean;
+  releasing: ReleasingItemFacts;
 }
 
 /** What a file summary is built from besides the tree. */
@@ -127,7 +139,7 @@ function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): 
   const registrations = registrationsIn(tables, calls, pairs, relative);
   if (rootChild) registrations.push(...macroRegistrations(tables, node).map((registration) => ({ ...registration, site: relative(node) })));
   const text = node.text;
-  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap') };
+  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap'), releasing: releasingItemFacts(text) };
 }
 
 /** FNV-1a over a string, as 8 hex digits: keys that stay short however large the summary. */
@@ -161,8 +173,12 @@ function semanticKeyOf(summary: FunctionSummary): string {
         call.flagGuarded,
         call.maskParameter ?? 0,
         call.parameterArguments ?? 0,
+        call.conditions ?? 0,
+        call.releaseCallback ?? '',
+        call.afterGet ?? false,
+        call.startsTimer ?? '',
       ]),
-      summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via]),
+      summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via, registration.conditions ?? 0, registration.timer ?? '']),
       summary.regmapInits.map((init) => init.name),
       summary.regmapLockOverride,
       summary.mentionsRegmap,
@@ -204,6 +220,20 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     }
   }
 
+  items.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const factsByItem = new Map<string, ItemFacts>();
+  const registrations: RegistrationFact[] = [];
+  let regmapLockOverride = false;
+  let mentionsRegmap = false;
+  for (const { node, rootChild } of items) {
+    const key = `${rootChild ? 'r' : 'n'}${itemKey(node)}`;
+    const facts = inputs.previous?.items.get(key) ?? itemFacts(inputs.tables, node, rootChild);
+    factsByItem.set(key, facts);
+    const row = node.startPosition.row;
+    for (const registration of facts.registrations) registrations.push({ ...registration, site: placed(registration.site, row) });
+    regmapLockOverride ||= facts.regmapLockOverride;
+    mentionsRegmap ||= facts.mentionsRegmap;
+  }
   // File-level inputs, made from the preludes: the same for every function of the file.
   const learnedFlags = new Set<string>();
   const spinning = new Map<string, { class: SectionClass; opener: string }>();
@@ -227,6 +257,12 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     const summary = summaryOf(fn);
     return { key: lockInterfaceKey(summary), acquiredAtExit: summary.understood ? summary.acquiredAtExit : [], releasedCallerClasses: summary.understood ? summary.releasedCallerClasses : [] };
   };
+  const annotated = new Map<string, string>();
+  for (const fn of pending) if (fn.prelude.releases.length > 0 && !annotated.has(fn.name)) annotated.set(fn.name, fn.prelude.releases[0]);
+  const releasing = releasingCallees(
+    annotated,
+    [...factsByItem.values()].map((facts) => facts.releasing),
+  );
   const summaryInputs: SummaryInputs = {
     config: inputs.config,
     macros: inputs.macros,
@@ -236,6 +272,7 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     learnedFlags,
     spinningLock: (lock) => spinning.get(lock),
     paths: inputs.paths,
+    releasing,
   };
   const stillValid = (summary: FunctionSummary): boolean => {
     const deps = summary.dependencies;
@@ -251,6 +288,7 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     )
       return false;
     for (const [name, defined] of Object.entries(deps.definedMacros)) if (folderDefines(inputs.paths, name) !== defined) return false;
+    for (const [question, answer] of Object.entries(deps.releasing)) if (releasingAnswer(question, releasing) !== answer) return false;
     for (const [name, dependency] of Object.entries(deps.callees)) if (calleeDependency(calleeInterface(name)) !== dependency) return false;
     return true;
   };
@@ -274,20 +312,6 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     return { name: fn.name, startRow: fn.node.startPosition.row, endRow: fn.node.endPosition.row, key: fn.key, prelude: fn.prelude, summary, semanticKey };
   });
 
-  items.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  const factsByItem = new Map<string, ItemFacts>();
-  const registrations: RegistrationFact[] = [];
-  let regmapLockOverride = false;
-  let mentionsRegmap = false;
-  for (const { node, rootChild } of items) {
-    const key = `${rootChild ? 'r' : 'n'}${itemKey(node)}`;
-    const facts = inputs.previous?.items.get(key) ?? itemFacts(inputs.tables, node, rootChild);
-    factsByItem.set(key, facts);
-    const row = node.startPosition.row;
-    for (const registration of facts.registrations) registrations.push({ ...registration, site: placed(registration.site, row) });
-    regmapLockOverride ||= facts.regmapLockOverride;
-    mentionsRegmap ||= facts.mentionsRegmap;
-  }
   const semanticKey = hashText(
     JSON.stringify([
       inputs.path,

@@ -13,6 +13,16 @@ import type { Span } from '../../parsing/syntax';
 import type { CallbackContext } from '../../model/contexts';
 import type { ParameterGuard } from '../paths/parameterGuards';
 
+/**
+ * A struct-field test that holds wherever a point runs (analysis/paths/fieldConditions.ts):
+ * `key` names the field by struct type and path (`struct foo_priv.use_hrtimer`,
+ * `struct foo_priv.flags&FOO_POLL`), `holds` says whether the test is true there.
+ */
+export interface PathCondition {
+  key: string;
+  holds: boolean;
+}
+
 /** One atomic section held at a point. */
 export interface HeldSectionFact {
   /** Class and lock expression: `spin:&priv->lock`; wrappers get ` via foo_lock`. */
@@ -72,6 +82,16 @@ export interface CallFact {
   argumentMasks?: readonly (MaskFact | undefined)[];
   /** Spans of the arguments, for findings on an argument (a blocking mask passed to a helper). */
   argumentSpans?: readonly Span[];
+  /** Field tests that decide whether the call runs; absent when none. */
+  conditions?: readonly PathCondition[];
+  /** The struct field its result is stored in, named like a PathCondition key (`struct foo_priv.buf`). */
+  assignedTo?: string;
+  /** The release callback a reference-count put runs on the last reference (`kref_put(&x->ref, x_release)`). */
+  releaseCallback?: string;
+  /** A put right after a get of the same object on every path to it: it cannot drop the last reference. */
+  afterGet?: boolean;
+  /** The hrtimer an hrtimer_start*() call starts, named like a PathCondition key (`struct foo_priv.timer`). */
+  startsTimer?: string;
 }
 
 /** A function handed to the kernel to be called back, and the context it will run in. */
@@ -87,6 +107,10 @@ export interface RegistrationFact {
   source: string;
   /** A check on the callback's definition that must hold for the registration to count. */
   requires?: 'hrtimer-signature' | 'urb-signature';
+  /** Field tests that decide whether the registration runs (`if (priv->use_hrtimer) hrtimer_init(…)`); absent when none. */
+  conditions?: readonly PathCondition[];
+  /** For `priv->timer.function = cb`: the timer, named like a PathCondition key; its starts decide when cb runs. */
+  timer?: string;
 }
 
 /** What a summary's lock facts depended on outside the function: checked before it is reused. */
@@ -103,6 +127,8 @@ export interface SummaryDependencies {
   noReturn: string;
   /** Macros an `#ifdef`/`defined()` in the body looked up in the folder, and whether one of its files defines each. */
   definedMacros: Readonly<Record<string, boolean>>;
+  /** For each callee name (`n:foo`) or ops field (`f:unlock`) asked about: the file's `__releases()` lock text, '' for none (`releasingAnswer`). */
+  releasing: Readonly<Record<string, string>>;
 }
 
 export interface FunctionSummary {

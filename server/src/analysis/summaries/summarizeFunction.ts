@@ -15,6 +15,9 @@ import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callb
 import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
+import { fieldConditions } from '../paths/fieldConditions';
+import { refcountPaths } from '../paths/refcountPaths';
+import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
@@ -45,6 +48,8 @@ export interface SummaryInputs {
   spinningLock(lock: string): { class: SectionClass; opener: string } | undefined;
   /** The folder's #defined names and `__noreturn` functions (paths/pathConditions.ts). */
   paths: FolderPathFacts;
+  /** Names and ops fields the file annotates `__releases()`. */
+  releasing: ReleasingCallees;
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
@@ -74,8 +79,15 @@ export function learnedFlagsDependency(conditionNames: readonly string[], learne
   return conditionNames.filter((name) => learnedFlags.has(name)).join(',');
 }
 
+/** The record of one `__releases()` answer (SummaryDependencies.releasing): `n:name` for a callee, `f:field` for an ops field. */
+export function releasingAnswer(question: string, releasing: ReleasingCallees): string {
+  return (question.startsWith('f:') ? releasing.byField(question.slice(2)) : releasing.byName(question.slice(2))) ?? '';
+}
+
 /** The parts a summary needs before any file-level input: cheap, and what the file's inputs are made of. */
 export interface FunctionPrelude {
+  /** `__releases(x)` lock texts of the head. */
+  releases: string[];
   learnedFlags: string[];
   spinningLocks: { lock: string; class: SectionClass; opener: string }[];
   calledNames: string[];
@@ -93,7 +105,8 @@ export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): Function
     const lock = callArguments(call)[opener.lockArg];
     if (lock) spinningLocks.push({ lock: lockKeyOfText('spin', lock.text).slice('spin:'.length), class: opener.class, opener: name });
   }
-  return { learnedFlags: [...learnedContextFlags(fn, index)].sort(), spinningLocks, calledNames: [...called].sort() };
+  const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
+  return { releases: releasesAnnotations(head), learnedFlags: [...learnedContextFlags(fn, index)].sort(), spinningLocks, calledNames: [...called].sort() };
 }
 
 /** Every definition of each local variable in a body: initializers, then plain or compound assignments. */
@@ -243,15 +256,24 @@ class SummaryBuilder {
   build(): FunctionSummary {
     const { fn, index, inputs } = this;
     const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
-    const dependencies: { callees: Record<string, string> } = { callees: {} };
+    const dependencies: { callees: Record<string, string>; releasing: Record<string, string> } = { callees: {}, releasing: {} };
     const callees: CalleeLocks = {
       releases: (name) => {
         const answer = inputs.calleeInterface(name);
         dependencies.callees[name] = calleeDependency(answer);
         if (answer && typeof answer !== 'string') return answer.releasedCallerClasses.length > 0 ? { classes: answer.releasedCallerClasses, callers: true } : undefined;
         if (answer === 'cycle') return undefined;
+        // A prototype of the file says `__releases(x)`: the caller's lock is dropped.
+        const annotated = inputs.releasing.byName(name);
+        dependencies.releasing[`n:${name}`] = annotated ?? '';
+        if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
+      },
+      releasesThroughField: (field) => {
+        const annotated = inputs.releasing.byField(field);
+        dependencies.releasing[`f:${field}`] = annotated ?? '';
+        return annotated === undefined ? undefined : releasedClasses(annotated);
       },
       // A same-file lock wrapper (`static void foo_lock(struct foo *f) { spin_lock(&f->lock); }`).
       acquires: (name) => {
@@ -278,6 +300,8 @@ class SummaryBuilder {
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
     const guards = this.parameters.length > 0 ? parameterGuards(index, fn.body, new ParameterConditions(index, fn.body, parametersOf(fn)), callNodes, locks.exitTests, paths.noReturn) : undefined;
+    const conditions = fieldConditions(index, fn);
+    const refcounts = refcountPaths(index, fn, callNodes);
     for (const call of callNodes) {
       const name = calleeName(call);
       const args = callArguments(call);
@@ -294,6 +318,15 @@ class SummaryBuilder {
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
       };
+      const decidedBy = conditions.at(call);
+      if (decidedBy.length > 0) fact.conditions = decidedBy;
+      const assignedTo = conditions.assignedField(call);
+      if (assignedTo) fact.assignedTo = assignedTo;
+      const releaseCallback = refcounts.releaseCallback(call);
+      if (releaseCallback) fact.releaseCallback = releaseCallback;
+      if (refcounts.afterGet(call)) fact.afterGet = true;
+      const started = name && /^hrtimer_start/.test(name) && args[0] ? conditions.fieldKey(args[0]) : undefined;
+      if (started) fact.startsTimer = started;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
@@ -334,6 +367,7 @@ class SummaryBuilder {
         inputs.paths,
       ),
       definedMacros,
+      releasing: dependencies.releasing,
     };
     return {
       name: fn.name,
@@ -347,7 +381,14 @@ class SummaryBuilder {
       releasedCallerClasses: locks.releasedCallerClasses,
       acquiredAtExit: locks.acquiredAtExit.map(heldFact),
       calls,
-      registrations: registrationsIn(inputs.tables, callNodes, index.within(fn.node, ['initializer_pair', 'assignment_expression']), (node) => this.span(node)),
+      registrations: registrationsIn(
+        inputs.tables,
+        callNodes,
+        index.within(fn.node, ['initializer_pair', 'assignment_expression']),
+        (node) => this.span(node),
+        (node) => conditions.at(node),
+        (node) => conditions.fieldKey(node),
+      ),
       learnedFlags: prelude.learnedFlags,
       conditionNames: sortedConditionNames,
       spinningLocks: prelude.spinningLocks,
