@@ -30,6 +30,9 @@ options:
                              (default: 60)
   --max-file-size BYTES      skip larger files; K and M suffixes allowed (default: 4M)
   --allow-skipped            skipped files do not change the exit status
+  --hints                    also report hint-level findings (style advice where nothing can go
+                             wrong, e.g. an open-coded product that cannot overflow); without
+                             it they are counted in the summary line but not listed
   --stats                    also report, per folder, the functions seen, the bodies the
                              analyses understood and why the others were skipped
   --progress auto|always|never
@@ -65,6 +68,8 @@ interface CliOptions {
   maxFileSize?: number;
   allowSkipped: boolean;
   stats: boolean;
+  /** List hint-level findings; off by default, so CI logs hold what can go wrong. */
+  hints: boolean;
   progress: 'auto' | 'always' | 'never';
   progressIntervalMs: number;
 }
@@ -105,6 +110,7 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
     fileTimeoutMs: 60_000,
     allowSkipped: false,
     stats: false,
+    hints: false,
     progress: 'auto',
     progressIntervalMs: 30_000,
   };
@@ -166,6 +172,10 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '--allow-skipped':
         if (inlineValue !== undefined) throw new UsageError('--allow-skipped takes no value');
         options.allowSkipped = true;
+        break;
+      case '--hints':
+        if (inlineValue !== undefined) throw new UsageError('--hints takes no value');
+        options.hints = true;
         break;
       case '--stats':
         if (inlineValue !== undefined) throw new UsageError('--stats takes no value');
@@ -313,6 +323,7 @@ async function check(options: CliOptions): Promise<number> {
   }
 
   const report: CheckReport = { analysed: [], results: [], skipped: [], ruleFailures: [], notes, notReached: [], interrupted };
+  let hintsNotShown = 0;
   for (const file of files) {
     const outcome = outcomes.get(file);
     if (!outcome) {
@@ -323,9 +334,12 @@ async function check(options: CliOptions): Promise<number> {
     } else {
       report.analysed.push(file);
       for (const failure of outcome.failures) report.ruleFailures.push({ file, ...failure });
-      if (outcome.findings.length > 0) report.results.push({ file, findings: outcome.findings });
+      const shown = options.hints ? outcome.findings : outcome.findings.filter((finding) => finding.severity !== 'hint');
+      hintsNotShown += outcome.findings.length - shown.length;
+      if (shown.length > 0) report.results.push({ file, findings: shown });
     }
   }
+  report.hintsNotShown = hintsNotShown;
   if (options.stats) {
     const censuses = report.analysed.flatMap((file) => {
       const outcome = outcomes.get(file);

@@ -33,6 +33,8 @@ export interface CheckReport {
   interrupted?: 'SIGINT' | 'SIGTERM';
   /** `--stats`: function bodies the analyses understood, per folder of the analysed files. */
   stats?: FolderStats[];
+  /** Hint-level findings left out of the listing (no `--hints`). */
+  hintsNotShown?: number;
 }
 
 /** The body census of the analysed files of one folder (parsing/bodyUnderstood.ts). */
@@ -103,6 +105,8 @@ export interface RunSummary {
   ruleFailures: number;
   notReached: number;
   findings: Record<Severity, number>;
+  /** Hints found but not listed (present only when some were left out). */
+  hintsNotShown?: number;
 }
 
 export function summarize(report: CheckReport): RunSummary {
@@ -114,6 +118,7 @@ export function summarize(report: CheckReport): RunSummary {
     ruleFailures: report.ruleFailures.length,
     notReached: report.notReached.length,
     findings,
+    ...(report.hintsNotShown ? { hintsNotShown: report.hintsNotShown } : {}),
   };
 }
 
@@ -179,7 +184,8 @@ export function summaryLine(report: CheckReport): string {
   if (summary.ruleFailures > 0) run.push(`${plural(summary.ruleFailures, 'rule failure')}`);
   if (report.interrupted) run.push(`${summary.notReached} not reached (interrupted by ${report.interrupted})`);
   const { error, warning, information, hint } = summary.findings;
-  return `kalloc: ${run.join(', ')}; findings: ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${information} information, ${plural(hint, 'hint')}`;
+  const hidden = summary.hintsNotShown ? ` (and ${summary.hintsNotShown} not listed: --hints lists them)` : '';
+  return `kalloc: ${run.join(', ')}; findings: ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${information} information, ${plural(hint, 'hint')}${hidden}`;
 }
 
 /** gcc-style lines, `file:line:col: severity: message [rule-id]`, with related notes below, then the summary line. */

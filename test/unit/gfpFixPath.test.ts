@@ -1,6 +1,6 @@
 // A fix never leaves the same path broken: for every gfp-sleep-in-atomic finding of every fixture
 // that offers "Use GFP_ATOMIC", the fix is applied to the text and the file analysed again. Every
-// other call on the same locked path (same function, same held sections, same guards) that passes
+// other call on the same locked path (same function, same held sections, same guards and field tests) that passes
 // a mask allowing direct reclaim must then be reported itself; the fixed call must be silent. A
 // call the model does not know to take a GFP mask (an xarray or skb helper missing from
 // model/sleepers.ts) fails here, whichever fixture it is in.
@@ -63,7 +63,9 @@ async function placedCalls(file: string, text: string): Promise<{ calls: PlacedC
 function pathKey(call: PlacedCall): string | undefined {
   if (!call.fact.held) return undefined;
   const held = call.fact.held.map((section) => section.key).sort();
-  return `${call.fn}|${held.join(',')}|${call.fact.flagGuarded}|${call.fact.parameterGuarded}`;
+  // The struct-field tests that decide a call (analysis/paths/fieldConditions.ts) are part of its
+  // path: `if (!priv->cache) kmalloc(…)` under a test the registration already decided is another path.
+  return `${call.fn}|${held.join(',')}|${call.fact.flagGuarded}|${call.fact.parameterGuarded}|${JSON.stringify(call.fact.parameterGuard ?? null)}|${JSON.stringify(call.fact.conditions ?? [])}`;
 }
 
 /** The innermost call that contains a 0-based position. */
