@@ -1,4 +1,4 @@
-// `npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned a,b,…] [--hints]`: draws the
+// `npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned a,b,…] [--root DIR] [--hints]`: draws the
 // seeded precision sample of issue 12 from a `kalloc check --format json` run over a kernel tree.
 // Findings under the tuned subsystems (the ones read while fixing false-positive classes) are left
 // out, so what remains is code nobody tuned on. Quotas: the two sleep rules pooled, 60; every other
@@ -36,10 +36,10 @@ function sample<T>(items: T[], count: number, random: () => number): T[] {
   return pool.slice(0, count);
 }
 
-/** The kernel tree's root: the longest common folder of the findings that ends above drivers/, sound/, … */
+/** The kernel tree's root: the folder above the findings' drivers/, sound/, … (`.` for paths relative to it). */
 function treeRoot(files: string[]): string {
-  const marker = files.map((file) => file.match(/^(.*?)\/(?:drivers|sound|fs|net|arch|kernel|mm|block|crypto|lib)\//)?.[1]).find((root) => root !== undefined);
-  return marker ?? path.dirname(files[0] ?? '.');
+  const marker = files.map((file) => file.match(/^(?:(.*?)\/)?(?:drivers|sound|fs|net|arch|kernel|mm|block|crypto|lib)\//)).find((match) => match !== null);
+  return marker ? (marker[1] ?? '.') : path.dirname(files[0] ?? '.');
 }
 
 function main(): void {
@@ -51,16 +51,18 @@ function main(): void {
     return value;
   };
   const tunedFlag = flag('--tuned');
+  // Findings of a run started inside the tree have relative paths: --root says where they are.
+  const rootFlag = flag('--root');
   const withHints = args.includes('--hints');
   const [input, seedText, out] = args.filter((arg) => arg !== '--hints');
   if (!input || !seedText || !out || !/^\d+$/.test(seedText)) {
-    process.stderr.write('usage: npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned drivers/net,sound,…] [--hints]\n');
+    process.stderr.write('usage: npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned drivers/net,sound,…] [--root KERNEL_TREE] [--hints]\n');
     process.exit(2);
   }
   const tuned = tunedFlag ? tunedFlag.split(',').filter(Boolean) : DEFAULT_TUNED;
   const report = JSON.parse(fs.readFileSync(input, 'utf8')) as { diagnostics: JsonDiagnostic[] };
-  const root = treeRoot(report.diagnostics.map((finding) => finding.file));
-  const relative = (file: string): string => path.relative(root, file);
+  const root = rootFlag ?? treeRoot(report.diagnostics.map((finding) => finding.file));
+  const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(root, file) : path.normalize(file));
   const isTuned = (file: string): boolean => tuned.some((prefix) => relative(file) === prefix || relative(file).startsWith(`${prefix}/`));
   const fresh = report.diagnostics
     .filter((finding) => !isTuned(finding.file) && (withHints || finding.severity !== 'hint'))
@@ -98,7 +100,7 @@ function main(): void {
     for (const related of finding.related ?? []) excerpts.push(`- ${relative(related.file)}:${related.line}: ${related.message}`);
     let source: string[];
     try {
-      source = fs.readFileSync(finding.file, 'utf8').split('\n');
+      source = fs.readFileSync(path.resolve(root, finding.file), 'utf8').split('\n');
     } catch {
       source = [];
     }
