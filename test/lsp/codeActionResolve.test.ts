@@ -121,21 +121,24 @@ describe('codeAction/resolve: lazy edits equal the eager ones', () => {
   }
 });
 
+/** A sleeping allocation under a spinlock: one finding with a GFP_ATOMIC fix. */
+const LOCKED_REFILL = [
+  '#include <linux/slab.h>',
+  'static DEFINE_SPINLOCK(lock);',
+  'static void *buf;',
+  'void refill(void)',
+  '{',
+  '\tspin_lock(&lock);',
+  '\tbuf = kmalloc(64, GFP_KERNEL);',
+  '\tspin_unlock(&lock);',
+  '}',
+  '',
+].join('\n');
+
 describe('codeAction/resolve of an action that no longer applies', () => {
   const client = serverForSuite({ capabilities: RESOLVING });
   const uri = 'file:///tmp/kalloc-lsp-resolve/stale.c';
-  const text = [
-    '#include <linux/slab.h>',
-    'static DEFINE_SPINLOCK(lock);',
-    'static void *buf;',
-    'void refill(void)',
-    '{',
-    '\tspin_lock(&lock);',
-    '\tbuf = kmalloc(64, GFP_KERNEL);',
-    '\tspin_unlock(&lock);',
-    '}',
-    '',
-  ].join('\n');
+  const text = LOCKED_REFILL;
   let fix: Json;
   before(async () => {
     const { diagnostics } = await client.open(uri, text);
@@ -199,18 +202,7 @@ describe('one whole-file pass per version: hover, code actions and resolve reuse
   const capabilities = { textDocument: RESOLVING.textDocument };
   const client = serverForSuite({ capabilities, initializationOptions: { settings: { diagnosticsDelay: 2000 } } });
   const uri = 'file:///tmp/kalloc-lsp-resolve/passes.c';
-  const text = [
-    '#include <linux/slab.h>',
-    'static DEFINE_SPINLOCK(lock);',
-    'static void *buf;',
-    'void refill(void)',
-    '{',
-    '\tspin_lock(&lock);',
-    '\tbuf = kmalloc(64, GFP_KERNEL);',
-    '\tspin_unlock(&lock);',
-    '}',
-    '',
-  ].join('\n');
+  const text = LOCKED_REFILL;
   const passes = async (): Promise<Json[]> => client.request('kernelAllocLens/test/analysisPasses', { uri });
 
   before(async () => {

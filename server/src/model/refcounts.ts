@@ -1,7 +1,6 @@
 // Reference-count puts and the gets that pair with them (linux-source-6.1). A put drops a
 // reference and runs the object's release callback when it was the last one; right after a get
 // of the same object on the same path it cannot be the last, so the release does not run there.
-// `release`: the argument that is the release callback, when the put takes one (kref_put()).
 
 export interface RefcountPut {
   put: string;
@@ -9,15 +8,13 @@ export interface RefcountPut {
   gets: readonly string[];
   /** 0-based position of the object argument of the put and of the gets. */
   object: number;
-  /** 0-based position of the release callback argument, when the put takes one. */
-  release?: number;
   source: string;
 }
 
 export const REFCOUNT_PUTS = [
   // refcount_dec_and_test() then release(kref). kref_put_lock()/kref_put_mutex() run release with
   // the lock held, which their release must drop: not modelled.
-  { put: 'kref_put', gets: ['kref_get'], object: 0, release: 1, source: 'include/linux/kref.h (6.1)' },
+  { put: 'kref_put', gets: ['kref_get'], object: 0, source: 'include/linux/kref.h (6.1)' },
   { put: 'put_device', gets: ['get_device'], object: 0, source: 'drivers/base/core.c (6.1): put_device() → kobject_put() → device_release()' },
   { put: 'kobject_put', gets: ['kobject_get'], object: 0, source: 'lib/kobject.c (6.1): kobject_put() → kref_put(&kobj->kref, kobject_release)' },
   { put: 'usb_put_dev', gets: ['usb_get_dev'], object: 0, source: 'drivers/usb/core/usb.c (6.1)' },

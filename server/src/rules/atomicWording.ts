@@ -57,10 +57,7 @@ function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): 
     const registration = registrationAt(view, reason.registration);
     return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const put = summaryAt(view, reason.caller).calls[reason.call];
-  const where = put.releaseCallback
-    ? `${nameOf(view, fn)}() is the release callback ${put.calleeText}() runs when it drops the last reference, in ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`
-    : `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const where = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) {
     const held = heldAt(view, reason.caller, reason.call);
     return `${where}, where ${held.label} is held since line ${line(held.opener)}`;
@@ -87,10 +84,7 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
       chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
       break;
     }
-    const put = summaryAt(view, reason.caller).calls[reason.call];
-    const message = put.releaseCallback
-      ? `${put.calleeText}() runs ${nameOf(view, fn)}() here if it drops the last reference`
-      : `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`;
+    const message = `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`;
     chain.push(related(view, reason.caller.file, callSpan(view, reason.caller, reason.call), message));
     if (reason.held) {
       const held = heldAt(view, reason.caller, reason.call);

@@ -1,7 +1,8 @@
-// Reference-count puts on one function's paths: which callback a put runs when it drops the last
-// reference (`kref_put(&x->ref, x_release)`), and whether a get of the same object comes right
-// before it on every path to it (`kref_get(&x->ref); …; kref_put(&x->ref, x_release);`), which
-// means this put cannot be the last one. Pairs come from model/refcounts.ts, and a driver's own
+// Reference-count puts on one function's paths: whether a get of the same object comes right
+// before a put on every path to it (`kref_get(&x->ref); …; kref_put(&x->ref, x_release);`), which
+// means this put cannot be the last one, so a driver's own put helper that frees through a
+// sleeping call is not entered from there. (kref_put()'s release callback itself is never
+// followed: whether a put is the last one is state the analysis cannot see.) Pairs come from model/refcounts.ts, and a driver's own
 // `foo_get()`/`foo_put()` (or `foo_hold()`/`foo_put()`) pair by name. Answers are data.
 import type { Node } from 'web-tree-sitter';
 import { refcountPut } from '../../model/refcounts';
@@ -10,8 +11,6 @@ import type { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
 
 export interface RefcountPaths {
-  /** The release callback a put runs on the last reference (kref_put's second argument). */
-  releaseCallback(call: Node): string | undefined;
   /** A put of an object a get of the same object precedes on every path to it. */
   afterGet(call: Node): boolean;
 }
@@ -58,16 +57,6 @@ function resultTarget(statement: Node, call: Node): string | undefined {
 export function refcountPaths(index: SyntaxIndex, fn: FunctionFacts, calls: readonly Node[]): RefcountPaths {
   const labels = index.within(fn.body, ['labeled_statement']);
   return {
-    releaseCallback(call: Node): string | undefined {
-      const name = calleeName(call);
-      const row = name ? refcountPut(name) : undefined;
-      if (row?.release === undefined) return undefined;
-      let argument = callArguments(call)[row.release];
-      if (!argument) return undefined;
-      argument = unwrapExpression(argument);
-      if (argument.type === 'pointer_expression' && argument.childForFieldName('operator')?.text === '&') argument = unwrapExpression(argument.childForFieldName('argument')!);
-      return argument.type === 'identifier' ? argument.text : undefined;
-    },
     afterGet(call: Node): boolean {
       const name = calleeName(call);
       const put = name ? putOf(name) : undefined;

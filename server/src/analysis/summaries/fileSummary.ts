@@ -174,7 +174,6 @@ function semanticKeyOf(summary: FunctionSummary): string {
         call.maskParameter ?? 0,
         call.parameterArguments ?? 0,
         call.conditions ?? 0,
-        call.releaseCallback ?? '',
         call.afterGet ?? false,
         call.startsTimer ?? '',
       ]),

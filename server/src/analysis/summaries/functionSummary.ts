@@ -86,8 +86,6 @@ export interface CallFact {
   conditions?: readonly PathCondition[];
   /** The struct field its result is stored in, named like a PathCondition key (`struct foo_priv.buf`). */
   assignedTo?: string;
-  /** The release callback a reference-count put runs on the last reference (`kref_put(&x->ref, x_release)`). */
-  releaseCallback?: string;
   /** A put right after a get of the same object on every path to it: it cannot drop the last reference. */
   afterGet?: boolean;
   /** The hrtimer an hrtimer_start*() call starts, named like a PathCondition key (`struct foo_priv.timer`). */

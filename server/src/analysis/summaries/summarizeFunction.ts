@@ -322,8 +322,6 @@ class SummaryBuilder {
       if (decidedBy.length > 0) fact.conditions = decidedBy;
       const assignedTo = conditions.assignedField(call);
       if (assignedTo) fact.assignedTo = assignedTo;
-      const releaseCallback = refcounts.releaseCallback(call);
-      if (releaseCallback) fact.releaseCallback = releaseCallback;
       if (refcounts.afterGet(call)) fact.afterGet = true;
       const started = name && /^hrtimer_start/.test(name) && args[0] ? conditions.fieldKey(args[0]) : undefined;
       if (started) fact.startsTimer = started;
