@@ -86,11 +86,11 @@ describe('Kernel Alloc Lens in VS Code', () => {
   it('publishes exactly the annotated findings of the example driver (examples/ringbuf-drv/ringbuf.c)', async () => {
     const root = vscode.extensions.getExtension(EXTENSION_ID).extensionPath;
     const example = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'ringbuf-drv', 'ringbuf.c')));
-    // `// expect: rule-a, rule-b` marks the line a finding must start on; no other line may have one.
+    // `// expect: rule-a, rule-b(severity)` marks the line a finding must start on; no other line may have one.
     const expected = example
       .getText()
       .split('\n')
-      .flatMap((text, line) => (/\/\/\s*expect:\s*([\w\s,-]+)$/.exec(text)?.[1].split(',') ?? []).map((rule) => `${line + 1}: ${rule.trim()}`))
+      .flatMap((text, line) => (/\/\/\s*expect:\s*([\w\s,()-]+)$/.exec(text)?.[1].split(',') ?? []).map((rule) => `${line + 1}: ${rule.trim().replace(/\(\w+\)$/, '')}`))
       .sort();
     assert.ok(expected.length >= 5, `the example has ${expected.length} annotations`);
     const actual = () =>
