@@ -1,9 +1,10 @@
-// `npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned a,b,…] [--root DIR] [--hints]`: draws the
+// `npm run bench:precision -- FINDINGS.json SEED OUT.md [--tuned a,b,…] [--root DIR] [--exclude-sample T.md] [--hints]`: draws the
 // seeded precision sample of issue 12 from a `kalloc check --format json` run over a kernel tree.
 // Findings under the tuned subsystems (the ones read while fixing false-positive classes) are left
 // out, so what remains is code nobody tuned on. Quotas: the two sleep rules pooled, 60; every other
 // rule 20 (all of them when fewer). Writes a table with an empty verdict column to fill in against
 // the source, and OUT.excerpts.md with the source lines around each sampled finding.
+// `--exclude-sample EARLIER.md` leaves out the rows an earlier sample's table lists.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { JsonDiagnostic } from '../server/src/cliFormats';
@@ -53,6 +54,9 @@ function main(): void {
   const tunedFlag = flag('--tuned');
   // Findings of a run started inside the tree have relative paths: --root says where they are.
   const rootFlag = flag('--root');
+  // A fresh draw after a class was fixed: leave out the findings an earlier sample already read.
+  const readFlag = flag('--exclude-sample');
+  const alreadyRead = new Set(readFlag ? [...fs.readFileSync(readFlag, 'utf8').matchAll(/^\| \d+ \| [a-z-]+ \| \w+ \| (\S+:\d+) \|/gm)].map((match) => match[1]) : []);
   const withHints = args.includes('--hints');
   const [input, seedText, out] = args.filter((arg) => arg !== '--hints');
   if (!input || !seedText || !out || !/^\d+$/.test(seedText)) {
@@ -65,7 +69,7 @@ function main(): void {
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(root, file) : path.normalize(file));
   const isTuned = (file: string): boolean => tuned.some((prefix) => relative(file) === prefix || relative(file).startsWith(`${prefix}/`));
   const fresh = report.diagnostics
-    .filter((finding) => !isTuned(finding.file) && (withHints || finding.severity !== 'hint'))
+    .filter((finding) => !isTuned(finding.file) && (withHints || finding.severity !== 'hint') && !alreadyRead.has(`${relative(finding.file)}:${finding.line}`))
     .sort((a, b) => a.rule.localeCompare(b.rule) || relative(a.file).localeCompare(relative(b.file)) || a.line - b.line || a.column - b.column);
   const byPool = new Map<string, JsonDiagnostic[]>();
   for (const finding of fresh) {
