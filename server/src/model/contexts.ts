@@ -102,6 +102,31 @@ export function sectionCloser(name: string): SectionCall | undefined {
   return closers.get(name);
 }
 
+/** A wait that runs a command of its caller with a spinlock dropped (argument positions are 0-based). */
+export interface LockDroppingWait {
+  name: string;
+  /** The spinlock it drops, passed without `&`. */
+  lockArg: number;
+  /** The statement it runs after `spin_unlock_irq(&lock)` and before `schedule()`. */
+  commandArg: number;
+}
+
+/**
+ * `__wait_event_lock_irq()` and `__wait_event_interruptible_lock_irq()` expand to
+ * `spin_unlock_irq(&lock); cmd; schedule(); spin_lock_irq(&lock)` (include/linux/wait.h, 6.1):
+ * the command runs with the lock dropped, and the lock is held again when the wait returns.
+ */
+export const LOCK_DROPPING_WAITS = [
+  { name: 'wait_event_lock_irq_cmd', lockArg: 2, commandArg: 3 },
+  { name: 'wait_event_interruptible_lock_irq_cmd', lockArg: 2, commandArg: 3 },
+] as const satisfies readonly LockDroppingWait[];
+
+const droppingWaits = new Map<string, LockDroppingWait>(LOCK_DROPPING_WAITS.map((row) => [row.name, row]));
+
+export function lockDroppingWait(name: string): LockDroppingWait | undefined {
+  return droppingWaits.get(name);
+}
+
 /**
  * Unlock calls that release sleeping locks (mutexes, semaphores, rtnl, SRCU, socket and inode
  * locks, bit locks …; kernel/locking/, include/linux/rtnetlink.h, net/core/sock.c, 6.1): another

@@ -4,7 +4,7 @@
 // Bodies the parser did not understand (ERROR nodes, missing tokens outside the iterator-macro
 // pattern) get no lock facts at all: silence rather than a guess.
 import type { Node } from 'web-tree-sitter';
-import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, sectionCloser, sectionOpener } from '../../model/contexts';
+import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, lockDroppingWait, sectionCloser, sectionOpener } from '../../model/contexts';
 import { BUSY_WAITS, SLEEP_WAITS } from '../../model/sleepers';
 import { bodyUnderstood, iteratorHead } from '../../parsing/bodyUnderstood';
 import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
@@ -69,6 +69,16 @@ const EXITS = ['goto_statement', 'return_statement'] as const;
 
 function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
+}
+
+/** The state with a spinlock dropped: the section of `lock` (passed as `&lock` to spin_lock*), or, when
+ * it was taken under another name, every spin section (the direction that can only make the analysis quieter). */
+function withoutSpinlock(state: ReadonlyMap<string, HeldSection>, lock: Node | undefined): ReadonlyMap<string, HeldSection> {
+  const key = lock ? lockKeyOfText('spin', `&${unwrapExpression(lock).text}`) : undefined;
+  const next = new Map(state);
+  if (key && next.delete(key)) return next;
+  for (const [other, held] of state) if (held.class === 'spin') next.delete(other);
+  return next;
 }
 
 function labelOf(call: Node, name: string, section: SectionCall): string {
@@ -520,6 +530,23 @@ class Walker {
       if (current === null) return;
       if (inner.type === 'compound_statement') {
         current = this.block(inner, current, { breaks: [], continues: [] });
+        return;
+      }
+      const wait = inner.type === 'call_expression' ? lockDroppingWait(calleeName(inner) ?? '') : undefined;
+      if (wait) {
+        // wait_event_lock_irq_cmd(wq, cond, lock, cmd): cmd runs with `lock` dropped, and the
+        // lock is held again after the wait, so only the command sees the state without it.
+        const args = callArguments(inner);
+        args.forEach((argument, index) => {
+          if (index !== wait.commandArg) visit(argument);
+        });
+        const command = args[wait.commandArg];
+        if (command && current !== null) {
+          const held = current;
+          const during = this.expression(command, withoutSpinlock(held, args[wait.lockArg]));
+          current = during === null ? null : held;
+        }
+        current = this.call(inner, current);
         return;
       }
       const conditional = inner.type === 'conditional_expression' || (inner.type === 'binary_expression' && ['&&', '||'].includes(inner.childForFieldName('operator')?.text ?? ''));
