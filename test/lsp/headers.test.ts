@@ -2,11 +2,9 @@
 // a driver or kernel header opened as `cpp` is analysed like C; a C++ project's header, a `.cpp`
 // file and a lone `.h` outside any kernel tree get nothing (no diagnostics, hover or actions).
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, serverForSuite } from '../support/lspClient';
+import { describe, test } from 'node:test';
+import { serverForSuite, temporaryFilesForSuite } from '../support/lspClient';
 
 const HEADER = [
   '#include <linux/slab.h>',
@@ -26,13 +24,7 @@ const CALL_LINE = 7;
 
 describe('headers opened with languageId cpp', () => {
   const client = serverForSuite();
-  let root: string;
-  const file = (relative: string, text = '') => {
-    const full = path.join(root, relative);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, text);
-    return LspClient.uriOf(full);
-  };
+  const { file, root } = temporaryFilesForSuite('kalloc-lsp-headers-');
   const rules = (diagnostics: { code: string; range: { start: { line: number } } }[]) => diagnostics.map((d) => `${d.range.start.line}:${d.code}`);
 
   /** The server's decision not to analyse a document, which it logs when the document opens. */
@@ -46,13 +38,6 @@ describe('headers opened with languageId cpp', () => {
     assert.equal(await client.request('kernelAllocLens/modelInUse', { uri }), null, 'no status bar model for it');
     return message.slice(`not analysing ${uri}: `.length);
   }
-
-  before(() => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-lsp-headers-')));
-  });
-  after(() => {
-    fs.rmSync(root, { recursive: true, force: true });
-  });
 
   test('a .h beside a .c file is a driver header: it gets the finding and the hover', async () => {
     file('drv/drv_main.c', 'int drv_probe(void) { return 0; }\n');
@@ -102,7 +87,7 @@ describe('headers opened with languageId cpp', () => {
     // time a later header's diagnostics arrive, those of documents opened before it would have too.
     file('late/late.c', '');
     await client.open(file('late/late.h', HEADER), HEADER, 1, 'cpp');
-    const published = client.notifications.filter((m) => m.method === 'textDocument/publishDiagnostics').map((m) => path.relative(root, new URL(m.params.uri).pathname));
+    const published = client.notifications.filter((m) => m.method === 'textDocument/publishDiagnostics').map((m) => path.relative(root(), new URL(m.params.uri).pathname));
     assert.deepEqual(published.sort(), ['drv/drv.h', 'late/late.h', 'linux/include/linux/drv_helpers.h']);
   });
 

@@ -3,11 +3,8 @@
 // tree whose .config enables the locking option, in one whose .config leaves it unset, and in a
 // tree with no .config, where CONFIG_ tests stay unknown and the lock walk joins both branches.
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { after, before, describe, test } from 'node:test';
-import { LspClient, serverForSuite } from '../support/lspClient';
+import { describe, test } from 'node:test';
+import { serverForSuite, temporaryFilesForSuite } from '../support/lspClient';
 
 const DRIVER = [
   '#include <linux/slab.h>',
@@ -45,26 +42,13 @@ const RESET_CALL = 21;
 
 describe('#if CONFIG_ groups with the tree’s .config', () => {
   const client = serverForSuite();
-  let root: string;
-  const file = (relative: string, text = '') => {
-    const full = path.join(root, relative);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, text);
-    return LspClient.uriOf(full);
-  };
+  const { file } = temporaryFilesForSuite('kalloc-lsp-kconfig-');
   const findings = (diagnostics: { code: string; range: { start: { line: number } } }[]) => diagnostics.map((d) => `${d.range.start.line}:${d.code}`).sort();
   const tree = (name: string, dotConfig: string | undefined) => {
     file(`${name}/Makefile`, 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n');
     if (dotConfig !== undefined) file(`${name}/.config`, dotConfig);
     return file(`${name}/drivers/misc/acme/acme.c`, DRIVER);
   };
-
-  before(() => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-lsp-kconfig-')));
-  });
-  after(() => {
-    fs.rmSync(root, { recursive: true, force: true });
-  });
 
   test('an option set to y compiles the locked branches: both allocations sleep under the spinlock', async () => {
     const uri = tree('enabled', 'CONFIG_X86_64=y\nCONFIG_ACME_LOCKED=y\n');

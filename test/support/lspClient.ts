@@ -3,6 +3,8 @@
 // a describe() block (or a test file) one such server, started before its tests and shut down after.
 import assert from 'node:assert/strict';
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import { after, before } from 'node:test';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
@@ -188,6 +190,29 @@ export interface ServerSetup {
  * Node 20 runs a file's top-level before() hooks concurrently, so open() waits for initialize
  * itself rather than relying on hook order.
  */
+/**
+ * A folder under the temp dir for the suite's files, made before its tests and removed after:
+ * `file(relative, text)` writes one (and its folders) and returns its file URI.
+ */
+export function temporaryFilesForSuite(prefix: string): { root: () => string; file: (relative: string, text?: string) => string } {
+  let root = '';
+  before(() => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  });
+  after(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    root: () => root,
+    file(relative: string, text = ''): string {
+      const full = path.join(root, relative);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, text);
+      return LspClient.uriOf(full);
+    },
+  };
+}
+
 export function serverForSuite(setup: ServerSetup = {}): LspClient {
   const client = new LspClient();
   if ('settings' in setup) client.settings = setup.settings;
