@@ -127,6 +127,9 @@ export function lockDroppingWait(name: string): LockDroppingWait | undefined {
   return droppingWaits.get(name);
 }
 
+/** Calls that arm a timer_list, its first argument (kernel/time/timer.c, 6.1). */
+export const TIMER_ARMS = /^(add_timer|add_timer_on|mod_timer|mod_timer_pending|timer_reduce)$/;
+
 /**
  * Unlock calls that release sleeping locks (mutexes, semaphores, rtnl, SRCU, socket and inode
  * locks, bit locks …; kernel/locking/, include/linux/rtnetlink.h, net/core/sock.c, 6.1): another
@@ -157,6 +160,8 @@ export interface CallbackRegistration {
   api: string;
   /** 0-based argument holding the callback. */
   arg: number;
+  /** 0-based argument holding the timer it sets up, for timer setups: add_timer()/mod_timer() arm it. */
+  timerArg?: number;
   context: CallbackContext;
   /** What the callback is, in a kernel developer's words, for messages and hovers. */
   role: string;
@@ -173,8 +178,8 @@ export const CALLBACK_REGISTRATIONS = [
   { api: 'devm_request_threaded_irq', arg: 2, context: 'hardirq', role: 'primary (hard-IRQ) handler', source: 'kernel/irq/devres.c (6.1)' },
   { api: 'request_percpu_irq', arg: 1, context: 'hardirq', role: 'per-CPU hard-IRQ handler', source: 'include/linux/interrupt.h (6.1)' },
   { api: 'request_nmi', arg: 1, context: 'hardirq', role: 'NMI handler', source: 'kernel/irq/manage.c (6.1)' },
-  { api: 'timer_setup', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
-  { api: 'timer_setup_on_stack', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
+  { api: 'timer_setup', arg: 1, timerArg: 0, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
+  { api: 'timer_setup_on_stack', arg: 1, timerArg: 0, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
   { api: 'DEFINE_TIMER', arg: 1, context: 'softirq', role: 'timer callback (timer softirq)', source: 'include/linux/timer.h (6.1)' },
   { api: 'hrtimer_setup', arg: 1, context: 'hardirq', role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)', source: 'include/linux/hrtimer.h (≥6.13)' },
   { api: 'hrtimer_setup_on_stack', arg: 1, context: 'hardirq', role: 'hrtimer callback (hard IRQ; softirq with HRTIMER_MODE_SOFT)', source: 'include/linux/hrtimer.h (≥6.13)' },

@@ -73,6 +73,11 @@ export function summaryAt(composition: { files: readonly FileSummary[] }, ref: F
 }
 
 /** A span of a function's summary in document rows. */
+/** Whether span `a` starts before span `b` (both relative to the same function). */
+function before(a: Span, b: Span): boolean {
+  return a.startLine < b.startLine || (a.startLine === b.startLine && a.startColumn < b.startColumn);
+}
+
 export function spanIn(composition: { files: readonly FileSummary[] }, ref: FunctionRef, span: Span): Span {
   return placed(span, composition.files[ref.file].functions[ref.fn].startRow);
 }
@@ -200,6 +205,26 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
         starts.set(call.startsTimer, known ? known.filter((condition) => own.some((other) => other.key === condition.key && other.holds === condition.holds)) : [...own]);
       }
   const startConditions = (timer: string): readonly PathCondition[] => starts.get(timer) ?? [];
+  // Where each timer is armed, and the timer_setup()s of the arming function before the arm: a
+  // callback set up once and replaced before every arm never runs as that timer (cpqphp's
+  // cpqhp_pushbutton_thread, set up at probe and replaced by pushbutton_helper_thread before add_timer()).
+  const arms = new Map<string, { setups: readonly RegistrationFact[]; call: CallFact }[]>();
+  for (const file of files)
+    for (const fn of file.functions)
+      for (const call of fn.summary.calls) {
+        if (!call.startsTimer) continue;
+        const setups = fn.summary.registrations.filter(
+          (setup) =>
+            setup.timer === call.startsTimer &&
+            before(setup.site, call.span) &&
+            (setup.conditions ?? []).every((condition) => (call.conditions ?? []).some((other) => other.key === condition.key && other.holds === condition.holds)),
+        );
+        arms.set(call.startsTimer, [...(arms.get(call.startsTimer) ?? []), { setups, call }]);
+      }
+  const replacedBeforeArmed = (registration: RegistrationFact): boolean => {
+    const armed = registration.timer ? arms.get(registration.timer) : undefined;
+    return !!armed && armed.length > 0 && armed.every(({ setups }) => setups.length > 0 && setups[setups.length - 1].callback !== registration.callback);
+  };
   const entry = new Map<string, EntryReason>();
   const processRoots = new Map<string, RegistrationRef>();
   const queue: FunctionRef[] = [];
@@ -209,6 +234,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const registration = registrationAt(base, ref);
       const target = resolve(fileIndex, registration.callback);
       if (!target || !signatureFits(registration.requires, summary(target))) continue;
+      if (registration.kind === 'call' && registration.via.startsWith('timer_setup') && replacedBeforeArmed(registration)) continue;
       const key = refKey(target);
       if (!isAtomicContext(registration.context as CallbackContext)) {
         if (!processRoots.has(key)) processRoots.set(key, ref);

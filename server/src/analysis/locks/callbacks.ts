@@ -57,7 +57,8 @@ export function registrationsIn(
     const args = callArguments(call);
     for (const row of rows) {
       const callback = functionReference(args[row.arg]);
-      if (callback) found.push({ kind: 'call', callback, context: row.context, role: row.role, via: row.api, ...at(call), source: row.source });
+      const timer = 'timerArg' in row && row.timerArg !== undefined && args[row.timerArg] ? fieldKey?.(args[row.timerArg]) : undefined;
+      if (callback) found.push({ ...(timer ? { timer } : {}), kind: 'call', callback, context: row.context, role: row.role, via: row.api, ...at(call), source: row.source });
     }
   }
   for (const pair of pairs) {

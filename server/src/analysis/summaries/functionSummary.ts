@@ -88,7 +88,7 @@ export interface CallFact {
   assignedTo?: string;
   /** A put right after a get of the same object on every path to it: it cannot drop the last reference. */
   afterGet?: boolean;
-  /** The hrtimer an hrtimer_start*() call starts, named like a PathCondition key (`struct foo_priv.timer`). */
+  /** The timer an hrtimer_start*() or add_timer()/mod_timer() call arms, named like a PathCondition key (`struct foo_priv.timer`). */
   startsTimer?: string;
 }
 

@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { allocApi, argIndex, freeApi } from '../../model/apis';
 import type { ModelConfig } from '../../model/config';
-import { SectionClass, sectionOpener, sleepingUnlock } from '../../model/contexts';
+import { SectionClass, TIMER_ARMS, sectionOpener, sleepingUnlock } from '../../model/contexts';
 import { gfpAllowsBlocking } from '../../model/gfp';
 import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
 import { gfpTaker, sleeper } from '../../model/sleepers';
@@ -323,7 +323,7 @@ class SummaryBuilder {
       const assignedTo = conditions.assignedField(call);
       if (assignedTo) fact.assignedTo = assignedTo;
       if (refcounts.afterGet(call)) fact.afterGet = true;
-      const started = name && /^hrtimer_start/.test(name) && args[0] ? conditions.fieldKey(args[0]) : undefined;
+      const started = name && (/^hrtimer_start/.test(name) || TIMER_ARMS.test(name)) && args[0] ? conditions.fieldKey(args[0]) : undefined;
       if (started) fact.startsTimer = started;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
