@@ -52,7 +52,11 @@ function enabledOptions(text: string): Map<string, string> {
  * architectures are not modelled: nothing is detected for them.
  */
 export function configFromDotConfig(text: string): { arch?: Arch; pageSize?: number } {
-  const options = enabledOptions(text);
+  return configFromOptions(enabledOptions(text));
+}
+
+/** The same from a .config's options already read. */
+function configFromOptions(options: ReadonlyMap<string, string>): { arch?: Arch; pageSize?: number } {
   const on = (name: string) => options.get(name) === 'y';
   let arch: Arch | undefined;
   if (on('CONFIG_X86_64')) arch = 'x86_64';
@@ -156,7 +160,9 @@ export function detectKernelDir(dir: string): DetectedConfig | undefined {
   const dotConfig = path.join(dir, '.config');
   const text = readText(dotConfig);
   if (text) {
-    const { arch, pageSize } = configFromDotConfig(text);
+    // One read of the options serves the model's arch and page size and the #if evaluation.
+    const kconfig = kconfigFromDotConfig(dotConfig, text);
+    const { arch, pageSize } = configFromOptions(kconfig.options);
     if (arch) {
       detected.arch = arch;
       detected.sources.arch = dotConfig;
@@ -165,7 +171,7 @@ export function detectKernelDir(dir: string): DetectedConfig | undefined {
       detected.pageSize = pageSize;
       detected.sources.pageSize = dotConfig;
     }
-    detected.kconfig = kconfigFromDotConfig(dotConfig, text);
+    detected.kconfig = kconfig;
   }
   return detected.kernel || detected.arch || detected.pageSize ? detected : undefined;
 }

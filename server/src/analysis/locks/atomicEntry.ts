@@ -14,7 +14,7 @@ import type { Span } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
 import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
-import { contradiction } from '../paths/contradictions';
+import { contradiction, fixes } from '../paths/contradictions';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -72,12 +72,12 @@ export function summaryAt(composition: { files: readonly FileSummary[] }, ref: F
   return composition.files[ref.file].functions[ref.fn].summary;
 }
 
-/** A span of a function's summary in document rows. */
 /** Whether span `a` starts before span `b` (both relative to the same function). */
 function before(a: Span, b: Span): boolean {
   return a.startLine < b.startLine || (a.startLine === b.startLine && a.startColumn < b.startColumn);
 }
 
+/** A span of a function's summary in document rows. */
 export function spanIn(composition: { files: readonly FileSummary[] }, ref: FunctionRef, span: Span): Span {
   return placed(span, composition.files[ref.file].functions[ref.fn].startRow);
 }
@@ -194,36 +194,28 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     }),
   );
 
-  // The tests shared by every start of each hrtimer (analysis/paths/contradictions.ts).
+  // For each timer, over every start or arm of it in the folder: the field tests all of them are
+  // made under (analysis/paths/contradictions.ts), and the callback each arm's function set up
+  // last before it, under no test the arm lacks. A callback set up once and replaced before every
+  // arm never runs as that timer (cpqphp's cpqhp_pushbutton_thread, set up at probe and replaced
+  // by pushbutton_helper_thread before add_timer()).
   const starts = new Map<string, PathCondition[]>();
+  const armedWith = new Map<string, (string | undefined)[]>();
   for (const file of files)
     for (const fn of file.functions)
       for (const call of fn.summary.calls) {
-        if (!call.startsTimer) continue;
-        const known = starts.get(call.startsTimer);
+        const timer = call.startsTimer;
+        if (!timer) continue;
         const own = call.conditions ?? [];
-        starts.set(call.startsTimer, known ? known.filter((condition) => own.some((other) => other.key === condition.key && other.holds === condition.holds)) : [...own]);
+        const known = starts.get(timer);
+        starts.set(timer, known ? known.filter((condition) => fixes(own, condition)) : [...own]);
+        const setups = fn.summary.registrations.filter((setup) => setup.timer === timer && before(setup.site, call.span) && (setup.conditions ?? []).every((condition) => fixes(own, condition)));
+        armedWith.set(timer, [...(armedWith.get(timer) ?? []), setups.at(-1)?.callback]);
       }
   const startConditions = (timer: string): readonly PathCondition[] => starts.get(timer) ?? [];
-  // Where each timer is armed, and the timer_setup()s of the arming function before the arm: a
-  // callback set up once and replaced before every arm never runs as that timer (cpqphp's
-  // cpqhp_pushbutton_thread, set up at probe and replaced by pushbutton_helper_thread before add_timer()).
-  const arms = new Map<string, { setups: readonly RegistrationFact[]; call: CallFact }[]>();
-  for (const file of files)
-    for (const fn of file.functions)
-      for (const call of fn.summary.calls) {
-        if (!call.startsTimer) continue;
-        const setups = fn.summary.registrations.filter(
-          (setup) =>
-            setup.timer === call.startsTimer &&
-            before(setup.site, call.span) &&
-            (setup.conditions ?? []).every((condition) => (call.conditions ?? []).some((other) => other.key === condition.key && other.holds === condition.holds)),
-        );
-        arms.set(call.startsTimer, [...(arms.get(call.startsTimer) ?? []), { setups, call }]);
-      }
   const replacedBeforeArmed = (registration: RegistrationFact): boolean => {
-    const armed = registration.timer ? arms.get(registration.timer) : undefined;
-    return !!armed && armed.length > 0 && armed.every(({ setups }) => setups.length > 0 && setups[setups.length - 1].callback !== registration.callback);
+    const callbacks = registration.timer ? armedWith.get(registration.timer) : undefined;
+    return !!callbacks && callbacks.every((callback) => callback !== undefined && callback !== registration.callback);
   };
   const entry = new Map<string, EntryReason>();
   const processRoots = new Map<string, RegistrationRef>();
@@ -234,7 +226,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const registration = registrationAt(base, ref);
       const target = resolve(fileIndex, registration.callback);
       if (!target || !signatureFits(registration.requires, summary(target))) continue;
-      if (registration.kind === 'call' && registration.via.startsWith('timer_setup') && replacedBeforeArmed(registration)) continue;
+      if (registration.kind === 'call' && replacedBeforeArmed(registration)) continue;
       const key = refKey(target);
       if (!isAtomicContext(registration.context as CallbackContext)) {
         if (!processRoots.has(key)) processRoots.set(key, ref);
@@ -254,7 +246,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
       const held = caller.calls[call].held;
       if (!held || held.length === 0 || entry.has(refKey(callee)) || summary(callee).takesMask) continue;
-      // A put right after a get of the same object is not the last: its release does not run here.
+      // A put right after a get of the same object is not the last: the put helper frees nothing here.
       if (caller.calls[call].afterGet) continue;
       entry.set(refKey(callee), { kind: 'caller', caller: ref, call, held: true, depth: 1 });
       queue.push(callee);

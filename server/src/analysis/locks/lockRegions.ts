@@ -71,14 +71,20 @@ function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
 }
 
+/** The state without any section of the given classes. */
+function withoutClasses(state: ReadonlyMap<string, HeldSection>, classes: readonly SectionClass[]): Map<string, HeldSection> {
+  const next = new Map(state);
+  for (const [key, held] of state) if (classes.includes(held.class)) next.delete(key);
+  return next;
+}
+
 /** The state with a spinlock dropped: the section of `lock` (passed as `&lock` to spin_lock*), or, when
  * it was taken under another name, every spin section (the direction that can only make the analysis quieter). */
 function withoutSpinlock(state: ReadonlyMap<string, HeldSection>, lock: Node | undefined): ReadonlyMap<string, HeldSection> {
   const key = lock ? lockKeyOfText('spin', `&${unwrapExpression(lock).text}`) : undefined;
   const next = new Map(state);
   if (key && next.delete(key)) return next;
-  for (const [other, held] of state) if (held.class === 'spin') next.delete(other);
-  return next;
+  return withoutClasses(state, ['spin']);
 }
 
 function labelOf(call: Node, name: string, section: SectionCall): string {
@@ -491,14 +497,13 @@ class Walker {
     }
     // The lock was named differently (an alias), or the caller holds it: forget every section of
     // this class, the direction that can only make the analysis quieter.
-    let dropped = false;
-    for (const [other, section2] of state) {
-      if (section2.class === section.class) {
-        next.delete(other);
-        dropped = true;
-      }
-    }
-    if (!dropped) this.dropsCallerLock(call, section.class);
+    return this.dropClasses(call, state, [section.class]);
+  }
+
+  /** Drops every section of these classes; when none is held (and `callers`), the function drops its caller's. */
+  private dropClasses(call: Node, state: ReadonlyMap<string, HeldSection>, classes: readonly SectionClass[], callers = true): LockState {
+    const next = withoutClasses(state, classes);
+    if (next.size === state.size && callers) classes.forEach((cls) => this.dropsCallerLock(call, cls));
     return next;
   }
 
@@ -507,14 +512,7 @@ class Walker {
     const callee = call.childForFieldName('function');
     const field = callee?.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
     const dropped = field ? this.callees.releasesThroughField?.(field) : undefined;
-    if (!dropped) return state;
-    if (![...state.values()].some((held) => dropped.includes(held.class))) {
-      dropped.forEach((cls) => this.dropsCallerLock(call, cls));
-      return state;
-    }
-    const next = new Map(state);
-    for (const [key, held] of state) if (dropped.includes(held.class)) next.delete(key);
-    return next;
+    return dropped ? this.dropClasses(call, state, dropped) : state;
   }
 
   private dropsCallerLock(call: Node, cls: SectionClass): void {
@@ -587,16 +585,8 @@ class Walker {
     const opener = sectionOpener(name);
     if (opener && !('conditional' in opener && opener.conditional) && this.conditionalDepth === 0) return this.open(call, name, opener, state);
     const dropped = this.callees.releases(name);
-    if (dropped) {
-      if (![...state.values()].some((held) => dropped.classes.includes(held.class))) {
-        // An unlock helper with nothing of its class held here drops the caller's lock (tg3_full_unlock()).
-        if (dropped.callers) dropped.classes.forEach((cls) => this.dropsCallerLock(call, cls));
-        return state;
-      }
-      const next = new Map(state);
-      for (const [key, held] of state) if (dropped.classes.includes(held.class)) next.delete(key);
-      return next;
-    }
+    // An unlock helper with nothing of its class held here drops the caller's lock (tg3_full_unlock()).
+    if (dropped) return this.dropClasses(call, state, dropped.classes, dropped.callers);
     const acquired = this.conditionalDepth === 0 ? this.callees.acquires(name) : undefined;
     if (acquired && acquired.length > 0) {
       const next = new Map(state);

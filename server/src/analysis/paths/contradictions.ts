@@ -5,6 +5,11 @@
 // also picks the non-sleeping branch of the callback. Conditions are data; no tree here.
 import type { PathCondition } from '../summaries/functionSummary';
 
+/** Whether `path` fixes the same test with the same outcome. */
+export function fixes(path: readonly PathCondition[], condition: PathCondition): boolean {
+  return path.some((fixed) => fixed.key === condition.key && fixed.holds === condition.holds);
+}
+
 /** The first test of `point` whose other outcome `path` fixes, or undefined when both can hold. */
 export function contradiction(point: readonly PathCondition[] | undefined, path: readonly PathCondition[]): PathCondition | undefined {
   if (!point || point.length === 0 || path.length === 0) return undefined;
