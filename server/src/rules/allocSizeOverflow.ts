@@ -4,8 +4,8 @@
 // checkpatch ALLOC_WITH_MULTIPLY). The counted APIs return NULL on overflow instead.
 // A product whose factors are all constants (`sizeof(x) * CONST`) is not reported. Whether the
 // product (and the sum around it) can wrap is decided by analysis/sizes/valueRange.ts: where it
-// can — or where an operand's range is unknown — it is a warning; where the ranges found prove
-// it cannot, it is a hint with the same advice, worded as style.
+// can, it is a warning; where an operand's range is unknown, information (no evidence either
+// way); where the ranges found prove it cannot, a hint with the same advice, worded as style.
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
 import { allocationTarget } from '../analysis/provenance/allocationTarget';
@@ -269,7 +269,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint.",
+      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint; where an operand's range is not known (a field of a struct or a function the analysis cannot see), it is information.",
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -299,11 +299,18 @@ export const allocSizeOverflow: Rule = {
           const advice = whole
             ? `use ${counted}, which fails cleanly on overflow`
             : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
+          // An operand whose range is not known (a field of a struct declared in a kernel header, a
+          // function declared elsewhere) is no evidence that the product can wrap: the finding says
+          // so at information, never as a warning (prefer silence to a guess).
+          const unknown = 'unknown' in verdict;
           findings.push({
             span: spanOf(term),
-            message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
+            message: unknown
+              ? `${written}: whether it can overflow is not known here — ${whyItCanWrap(verdict, term, range, sizeBits)}; if it can, a smaller buffer is allocated than the code uses: ${advice} (Documentation/process/deprecated.rst).`
+              : `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
             related: [],
             fixes: fix ? [fix] : [],
+            ...(unknown ? { atMost: 'information' as const } : {}),
           });
         } else {
           const operands = operandsIn(term, range).map(describeOperand);
