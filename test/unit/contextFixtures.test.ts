@@ -25,3 +25,9 @@ test('kernel_neon_begin() disables preemption on arm64, and is not an x86 sectio
   await checkFixture(path.join(dir, 'neon.c'), { rules: RULES, arch: 'arm64' });
   assert.deepEqual(await analyzeFixture(path.join(dir, 'neon.c'), { rules: RULES, arch: 'x86_64' }), []);
 });
+
+test("hard-IRQ and softirq context survive a helper's unlock/relock of the caller's lock", async () => {
+  const findings = await checkFixture(path.join(dir, 'irqrelock.c'), { rules: RULES });
+  const refill = findings.find((finding) => finding.span.startLine + 1 === 19);
+  assert.match(refill?.message ?? '', /ir_handler\(\) is a hard-IRQ handler/);
+});

@@ -60,7 +60,9 @@ function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): 
     const registration = registrationAt(view, reason.registration);
     return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const where = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const called = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  // analysis/locks/atomicEntry.ts interruptContextThroughUnlock(): the callee's unlock ends the lock, not the interrupt.
+  const where = reason.interrupt ? `${called} (dropping the caller's lock there does not leave interrupt context)` : called;
   if (reason.held) {
     const held = heldAt(view, reason.caller, reason.call);
     return `${where}, where ${held.since}`;
