@@ -31,3 +31,8 @@ test("hard-IRQ and softirq context survive a helper's unlock/relock of the calle
   const refill = findings.find((finding) => finding.span.startLine + 1 === 19);
   assert.match(refill?.message ?? '', /ir_handler\(\) is a hard-IRQ handler/);
 });
+
+test('request_irq(), clk_get_rate() and gpio_free() sleep (model/sleepers.ts)', async () => {
+  const findings = await checkFixture(path.join(dir, 'sleepers.c'), { rules: RULES });
+  assert.match(findings.find((finding) => finding.span.startLine + 1 === 29)?.message ?? '', /request_mutex/);
+});
