@@ -36,3 +36,12 @@ test('request_irq(), clk_get_rate() and gpio_free() sleep (model/sleepers.ts)', 
   const findings = await checkFixture(path.join(dir, 'sleepers.c'), { rules: RULES });
   assert.match(findings.find((finding) => finding.span.startLine + 1 === 29)?.message ?? '', /request_mutex/);
 });
+
+test('function-like macros that sleep or lock act at the use site, with the macro named', async () => {
+  const findings = await checkFixture(path.join(dir, 'macros', 'mc.c'), { rules: RULES });
+  const at = (line: number) => findings.find((finding) => finding.span.startLine + 1 === line)?.message ?? '';
+  assert.match(at(26), /^readl_poll_timeout\(\) expands to usleep_range\(\), which .*include\/linux\/iopoll\.h/);
+  assert.match(at(40), /^mc_wait_ready\(\) expands to usleep_range\(\)/);
+  assert.match(at(41), /^MC_READY\(\) expands to mc_wait_ready\(\) → usleep_range\(\)/);
+  assert.match(at(56), /MC_LOCK\(\) \(which takes spin_lock\(&\(m\)->lock\)\)/);
+});

@@ -149,3 +149,39 @@ export function gfpTaker(name: string): GfpTaker | undefined {
  */
 export const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|schedule_timeout\w*|mutex_lock\w*|wait_event\w*|wait_for_completion\w*)$/;
 export const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;
+
+/**
+ * Kernel macros that expand to a sleep at the use site. `sleepArg`: the 0-based argument that
+ * decides it, when the macro sleeps only if that argument is nonzero. The poll macros of
+ * include/linux/iopoll.h (6.1) start with might_sleep_if(sleep_us != 0) and call usleep_range()
+ * between reads only when sleep_us is nonzero; their `_atomic` forms spin with udelay() and are
+ * not here. The regmap forms expand to read_poll_timeout() (include/linux/regmap.h, 6.1).
+ */
+export interface SleepingMacro {
+  name: string;
+  /** The sleeping call of the expansion. */
+  sleeper: string;
+  sleepArg?: number;
+  source: string;
+}
+
+const IOPOLL = 'include/linux/iopoll.h (6.1)';
+
+export const SLEEPING_MACROS: readonly SleepingMacro[] = [
+  { name: 'read_poll_timeout', sleeper: 'usleep_range', sleepArg: 3, source: IOPOLL },
+  { name: 'readx_poll_timeout', sleeper: 'usleep_range', sleepArg: 4, source: IOPOLL },
+  ...['readb', 'readw', 'readl', 'readq', 'readb_relaxed', 'readw_relaxed', 'readl_relaxed', 'readq_relaxed'].map((width) => ({
+    name: `${width}_poll_timeout`,
+    sleeper: 'usleep_range',
+    sleepArg: 3,
+    source: IOPOLL,
+  })),
+  { name: 'regmap_read_poll_timeout', sleeper: 'usleep_range', sleepArg: 4, source: 'include/linux/regmap.h, include/linux/iopoll.h (6.1)' },
+  { name: 'regmap_field_read_poll_timeout', sleeper: 'usleep_range', sleepArg: 3, source: 'include/linux/regmap.h, include/linux/iopoll.h (6.1)' },
+];
+
+const sleepingMacros = new Map<string, SleepingMacro>(SLEEPING_MACROS.map((row) => [row.name, row]));
+
+export function sleepingMacro(name: string): SleepingMacro | undefined {
+  return sleepingMacros.get(name);
+}

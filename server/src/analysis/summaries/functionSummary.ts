@@ -50,7 +50,8 @@ export interface MaskFact {
 export type LocalSleep =
   | { kind: 'allocation'; api: string; mask?: MaskFact }
   | { kind: 'free'; api: string; outsideInterruptOnly: boolean }
-  | { kind: 'sleeper'; name: string }
+  /** `macros`: the function-like macros whose expansion makes the call, outermost (the call's own name) first. */
+  | { kind: 'sleeper'; name: string; macros?: string[] }
   | { kind: 'gfp-call'; name: string; mask: MaskFact };
 
 export interface CallFact {

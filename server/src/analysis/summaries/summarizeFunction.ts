@@ -19,6 +19,8 @@ import { fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { sectionAppliesOn } from '../locks/fpuSections';
+import { macroSection, macroSleep } from '../locks/macroCalls';
+import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
@@ -214,7 +216,7 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: Node[]): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; catalogued: boolean } {
+  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -251,7 +253,25 @@ class SummaryBuilder {
       const mask = argument ? this.maskOf(argument) : undefined;
       return { sleep: mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', name, mask } : undefined, catalogued: true };
     }
+    const expanded = call ? this.macroSleepOf(name, args, call) : undefined;
+    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, catalogued: true };
     return { catalogued: false };
+  }
+
+  /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
+  private macroSleepOf(name: string, args: Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+    const { config, macros } = this.inputs;
+    const scope = createScope(config, macros);
+    const constant = (text: string): number | undefined => evaluateText(text, scope)?.value;
+    const truth = (position: number): boolean | undefined => {
+      const argument = args[position];
+      if (!argument) return undefined;
+      const known = this.argumentTruth(argument, call);
+      if (known !== undefined) return known;
+      const value = constant(argument.text);
+      return value === undefined ? undefined : value !== 0;
+    };
+    return macroSleep(name, macros, truth, constant);
   }
 
   build(): FunctionSummary {
@@ -268,6 +288,9 @@ class SummaryBuilder {
         const annotated = inputs.releasing.byName(name);
         dependencies.releasing[`n:${name}`] = annotated ?? '';
         if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
+        // `#define FOO_UNLOCK(p) spin_unlock(&(p)->lock)`: drops what is held of its class (quieter), never more.
+        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        if (macro && !macro.opens) return { classes: [macro.section.class], callers: false };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
       },
@@ -280,7 +303,10 @@ class SummaryBuilder {
       acquires: (name) => {
         const answer = inputs.calleeInterface(name);
         dependencies.callees[name] = calleeDependency(answer);
-        return answer && typeof answer !== 'string' ? answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node })) : undefined;
+        if (answer && typeof answer !== 'string') return answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node }));
+        // `#define FOO_LOCK(p) spin_lock(&(p)->lock)`: the macro takes that lock where it is used.
+        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        return macro?.opens ? [{ key: `macro:${name}`, class: macro.section.class, count: 1, opener: fn.node, label: macro.text }] : undefined;
       },
     };
     // `__must_hold(&p->lock)` makes a body atomic only when the same file takes that lock with a
@@ -308,7 +334,7 @@ class SummaryBuilder {
       const name = calleeName(call);
       const args = callArguments(call);
       const held = locks.heldAt.get(call.id);
-      const local = this.localSleep(name, args);
+      const local = this.localSleep(name, args, call);
       const fact: CallFact = {
         ...(name ? { name } : {}),
         calleeText: call.childForFieldName('function')?.text ?? 'call',
