@@ -45,3 +45,10 @@ test('function-like macros that sleep or lock act at the use site, with the macr
   assert.match(at(41), /^MC_READY\(\) expands to mc_wait_ready\(\) → usleep_range\(\)/);
   assert.match(at(56), /MC_LOCK\(\) \(which takes spin_lock\(&\(m\)->lock\)\)/);
 });
+
+test("a mask chosen from a flags argument is decided by the caller's constant", async () => {
+  const findings = await checkFixture(path.join(dir, 'flagmask.c'), { rules: RULES });
+  const zero = findings.find((finding) => finding.span.startLine + 1 === 40);
+  assert.match(zero?.message ?? '', /^fm_alloc\(\) picks its allocation mask from this argument .* 0 selects gfp \(= GFP_KERNEL at line 18\)/);
+  assert.ok(zero?.related.some((location) => /kmalloc\(\) allocates with gfp \(= GFP_KERNEL at line 18\) when `flags & FM_NOWAIT` is zero/.test(location.message)));
+});

@@ -121,6 +121,25 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
       fixes: maskFixes(ruleContext, view, row, sleeping.mask, ''),
     };
   }
+  if (sleeping.kind === 'flag-mask') {
+    const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
+    const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
+    const helperPath = view.files[sleeping.helper.file].path;
+    const sameFile = sleeping.allocation.fn.file === view.self;
+    const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
+    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    const other = sleeping.mask === sleeping.choice.whenSet ? sleeping.choice.whenClear : sleeping.choice.whenSet;
+    const chosen = maskText(sleeping.mask, allocationFn.startRow);
+    const test = sleeping.choice.test.replace(/\s+/g, ' ');
+    const when = `${sleeping.choice.api}() allocates with ${chosen} when \`${test}\` is ${sleeping.mask === sleeping.choice.whenSet ? 'nonzero' : 'zero'}`;
+    return {
+      rule: GFP_RULE,
+      span: argumentSpan,
+      message: `${name}() picks its allocation mask from this argument (${sleeping.choice.api}() at ${where} tests \`${test}\`), and ${sleeping.constant.text} selects ${chosen}, which may sleep, in atomic context: ${why}. Pass the flag that selects ${other.text.replace(/\s+/g, ' ')}.`,
+      related: [...related, sameFile ? { span: allocationSpan, message: when } : { file: helperPath, span: allocationSpan, message: when }],
+      fixes: [],
+    };
+  }
   const local = call.sleep!;
   switch (local.kind) {
     case 'allocation': {

@@ -15,6 +15,7 @@ import type { FileSummary } from '../summaries/fileSummary';
 import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
 import { contradiction, fixes } from '../paths/contradictions';
+import { FlagChosenMask, flagChosenMaskAt } from './flagMasks';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -42,7 +43,8 @@ export type CallContext = { kind: 'held'; fn: FunctionRef; call: number } | { ki
 export type SleepingCall =
   | { kind: 'local'; call: CallFact }
   | { kind: 'regmap'; call: CallFact; init: { fn: FunctionRef; index: number } }
-  | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact };
+  | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact }
+  | FlagChosenMask;
 
 export interface AtomicComposition {
   readonly entry: ReadonlyMap<string, EntryReason>;
@@ -385,7 +387,7 @@ export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex:
   if (!call.name) return undefined;
   const regmap = composition.sleepingRegmap;
   if (regmap && REGMAP_IO.test(call.name)) return { kind: 'regmap', call, init: regmap };
-  if (!call.argumentMasks) return undefined;
+  if (!call.argumentMasks) return flagChosenMaskAt(view, ref, call, config);
   const helper = composition.resolve(ref.file, call.name);
   if (!helper) return undefined;
   for (const [index, allocation] of composition.maskParameters(helper)) {
@@ -395,5 +397,5 @@ export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex:
     const bits = adds ? { ...mask.value, bits: new Set([...mask.value.bits, ...adds]) } : mask.value;
     if (gfpAllowsBlocking(bits)) return { kind: 'helper-mask', call, argument: index, helper, allocation, mask };
   }
-  return undefined;
+  return flagChosenMaskAt(view, ref, call, config);
 }

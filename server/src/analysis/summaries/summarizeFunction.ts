@@ -22,7 +22,7 @@ import { sectionAppliesOn } from '../locks/fpuSections';
 import { macroSection, macroSleep } from '../locks/macroCalls';
 import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
-import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
+import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
@@ -216,7 +216,7 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; catalogued: boolean } {
+  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -232,7 +232,11 @@ class SummaryBuilder {
         return { sleep: bits && gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name } : undefined, maskParameter, catalogued: true };
       }
       const mask = this.maskOf(gfpNode);
-      if (!mask || 'parameter' in mask) return { maskParameter, catalogued: true };
+      if (!mask) {
+        const maskChoice = this.maskChoiceOf(gfpNode, api.name);
+        return { maskParameter, ...(maskChoice ? { maskChoice } : {}), catalogued: true };
+      }
+      if ('parameter' in mask) return { maskParameter, catalogued: true };
       const bits = api.addsGfp ? { ...mask.value, bits: new Set([...mask.value.bits, ...api.addsGfp]) } : mask.value;
       return { sleep: gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name, mask } : undefined, maskParameter, catalogued: true };
     }
@@ -258,11 +262,92 @@ class SummaryBuilder {
     return { catalogued: false };
   }
 
+  private constantScope?: ReturnType<typeof createScope>;
+
+  /** The integer an expression of constants stands for (`0`, `FOO_NOWAIT`, `BIT(2) | FOO_X`). */
+  integerConstant(node: Node): number | undefined {
+    const text = node.text;
+    if (text === 'true' || text === 'false') return text === 'true' ? 1 : 0;
+    // Only what can be a constant: a literal, a macro, an operator on those (never `p->x`, never a call of a function).
+    if (text.length > 64 || !/^[\d(A-Z~]/.test(text) || !/^[\w\s|&()~<>]+$/.test(text)) return undefined;
+    this.constantScope ??= createScope(this.inputs.config, this.inputs.macros);
+    return evaluateText(text, this.constantScope)?.value;
+  }
+
+  /**
+   * `(flags & FOO_NOWAIT) ? GFP_ATOMIC : GFP_KERNEL` as the mask, or in the single initializer of
+   * the local the mask names: which mask is used depends on a scalar parameter the caller passes.
+   */
+  maskChoiceOf(node: Node, api: string): MaskChoice | undefined {
+    let expression = unwrapExpression(node);
+    let variable: string | undefined;
+    if (expression.type === 'identifier') {
+      this.definitions ??= localDefinitions(this.index, this.fn.body);
+      const definitions = this.definitions.get(expression.text) ?? [];
+      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
+      variable = expression.text;
+      expression = unwrapExpression(definitions[0]);
+    }
+    if (expression.type !== 'conditional_expression') return undefined;
+    const condition = expression.childForFieldName('condition');
+    const consequence = expression.childForFieldName('consequence');
+    const alternative = expression.childForFieldName('alternative');
+    const test = condition ? this.parameterTest(condition) : undefined;
+    if (!test || !consequence || !alternative) return undefined;
+    const { config, macros } = this.inputs;
+    const set = evaluateGfpText(consequence.text, config, macros);
+    const clear = evaluateGfpText(alternative.text, config, macros);
+    if (!set || !clear) return undefined;
+    const whenSet = this.maskFact(consequence, set, variable);
+    const whenClear = this.maskFact(alternative, clear, variable);
+    return {
+      parameter: test.parameter,
+      ...(test.bits !== undefined ? { bits: test.bits } : {}),
+      test: test.text,
+      whenSet: test.negated ? whenClear : whenSet,
+      whenClear: test.negated ? whenSet : whenClear,
+      api,
+    };
+  }
+
+  /** `flags & FOO_NOWAIT`, `nowait`, and either under `!`: a test of one scalar parameter. */
+  private parameterTest(node: Node): { parameter: number; bits?: number; negated: boolean; text: string } | undefined {
+    let current = unwrapExpression(node);
+    let negated = false;
+    while (current.type === 'unary_expression' && current.childForFieldName('operator')?.text === '!') {
+      negated = !negated;
+      current = unwrapExpression(current.childForFieldName('argument')!);
+    }
+    const scalar = (candidate: Node): number => {
+      const parameters = parametersOf(this.fn);
+      const position = candidate.type === 'identifier' ? parameters.findIndex((parameter) => parameter.name === candidate.text) : -1;
+      return position >= 0 && parameters[position].scalar ? position : -1;
+    };
+    if (current.type === 'identifier') {
+      const parameter = scalar(current);
+      return parameter >= 0 ? { parameter, negated, text: current.text } : undefined;
+    }
+    if (current.type !== 'binary_expression' || current.childForFieldName('operator')?.text !== '&') return undefined;
+    const left = unwrapExpression(current.childForFieldName('left')!);
+    const right = unwrapExpression(current.childForFieldName('right')!);
+    for (const [side, other] of [
+      [left, right],
+      [right, left],
+    ]) {
+      const parameter = scalar(side);
+      const bits = parameter >= 0 ? this.integerConstant(other) : undefined;
+      if (bits !== undefined && bits > 0 && bits <= 0x7fffffff) return { parameter, bits, negated, text: current.text };
+    }
+    return undefined;
+  }
+
   /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
   private macroSleepOf(name: string, args: Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
     const { config, macros } = this.inputs;
-    const scope = createScope(config, macros);
-    const constant = (text: string): number | undefined => evaluateText(text, scope)?.value;
+    const constant = (text: string): number | undefined => {
+      this.constantScope ??= createScope(config, macros);
+      return evaluateText(text, this.constantScope)?.value;
+    };
     const truth = (position: number): boolean | undefined => {
       const argument = args[position];
       if (!argument) return undefined;
@@ -345,6 +430,7 @@ class SummaryBuilder {
         flagGuarded: locks.flagGuarded.has(call.id),
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
+        ...(local.maskChoice ? { maskChoice: local.maskChoice } : {}),
       };
       const decidedBy = conditions.at(call);
       if (decidedBy.length > 0) fact.conditions = decidedBy;
@@ -370,6 +456,15 @@ class SummaryBuilder {
         if (masks.some((mask) => mask !== undefined)) {
           fact.argumentMasks = masks;
           fact.argumentSpans = args.map((argument) => this.span(argument));
+        }
+        // A flag a helper may test to choose its mask (`foo_alloc(f, n, FOO_NOWAIT)`).
+        const constants = args.map((argument) => {
+          const value = this.integerConstant(argument);
+          return value === undefined ? undefined : { value, text: argument.text };
+        });
+        if (constants.some((constant) => constant !== undefined)) {
+          fact.argumentConstants = constants;
+          fact.argumentSpans ??= args.map((argument) => this.span(argument));
         }
       }
       calls.push(fact);
