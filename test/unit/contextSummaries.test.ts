@@ -77,7 +77,10 @@ static void x_use(struct p *p)
   // A branch that is not a constant mask gives no choice.
   assert.equal(callOf(file, 'x_plain', 'kmalloc').maskChoice, undefined);
   const uses = file.functions.find((entry) => entry.name === 'x_use')!.summary.calls.filter((call) => call.name === 'x_alloc');
-  assert.deepEqual(uses[0].argumentConstants, [{ value: 8, text: '8' }, { value: 5, text: 'X_NOWAIT | 1' }]);
+  assert.deepEqual(uses[0].argumentConstants, [
+    { value: 8, text: '8' },
+    { value: 5, text: 'X_NOWAIT | 1' },
+  ]);
   assert.deepEqual(uses[1].argumentConstants, [{ value: 8, text: '8' }, undefined]);
 });
 
@@ -123,9 +126,6 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   assert.deepEqual(macroSleep('POLL', table, truth([undefined, true]), none), { sleeper: 'usleep_range', macros: ['POLL', 'readl_poll_timeout'] });
   assert.equal(macroSleep('POLL', table, truth([undefined, false]), none), undefined);
   assert.equal(macroSleep('readl_poll_timeout_atomic', table, truth([undefined, undefined, undefined, true]), none), undefined);
-  assert.deepEqual(
-    [macroSection('F_LOCK', table)?.opens, macroSection('F_LOCK', table)?.section.class, macroSection('F_UNLOCK', table)?.opens],
-    [true, 'spin', false],
-  );
+  assert.deepEqual([macroSection('F_LOCK', table)?.opens, macroSection('F_LOCK', table)?.section.class, macroSection('F_UNLOCK', table)?.opens], [true, 'spin', false]);
   assert.equal(macroSection('F_TWO', table), undefined);
 });

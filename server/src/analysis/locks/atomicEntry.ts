@@ -164,11 +164,7 @@ const INTERRUPT_CONTEXTS: ReadonlySet<string> = new Set(['hardirq', 'softirq']);
  * function is still in that context after the unlock, so it is entered from the caller's context
  * instead of from its lock. Undefined when the chain does not start at such a callback.
  */
-function interruptContextThroughUnlock(
-  composition: { files: readonly FileSummary[] },
-  entry: ReadonlyMap<string, EntryReason>,
-  reason: EntryReason & { kind: 'caller' },
-): EntryReason | undefined {
+function interruptContextThroughUnlock(composition: { files: readonly FileSummary[] }, entry: ReadonlyMap<string, EntryReason>, reason: EntryReason & { kind: 'caller' }): EntryReason | undefined {
   const callerReason = entry.get(refKey(reason.caller));
   let current = callerReason;
   for (let guard = 0; current && guard < 64; guard++) {

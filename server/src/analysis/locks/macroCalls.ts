@@ -113,13 +113,7 @@ function innerTruth(text: string | undefined, params: readonly string[], outer: 
  * Whether a call of `name` sleeps because of what its expansion calls. `truth` answers for the use
  * site's arguments, `constant` evaluates a constant expression of a body (a #define, a literal).
  */
-export function macroSleep(
-  name: string,
-  macros: ReadonlyMap<string, MacroDefinition>,
-  truth: ArgumentTruth,
-  constant: (text: string) => number | undefined,
-  depth = 0,
-): MacroSleep | undefined {
+export function macroSleep(name: string, macros: ReadonlyMap<string, MacroDefinition>, truth: ArgumentTruth, constant: (text: string) => number | undefined, depth = 0): MacroSleep | undefined {
   if (depth > MAX_DEPTH) return undefined;
   // The kernel's own macros first: their rows say which argument decides.
   const seed = sleepingMacro(name);
