@@ -6,7 +6,9 @@
  * What a section disables. The class and the lock argument together name one held lock:
  * `spin_lock(&a)` is released by `spin_unlock_irqrestore(&a, f)` but not by `spin_unlock(&b)`.
  */
-export type SectionClass = 'spin' | 'raw_spin' | 'rwlock' | 'rcu' | 'rcu_bh' | 'rcu_sched' | 'preempt' | 'irq' | 'bh' | 'local_lock';
+export type SectionClass = 'spin' | 'raw_spin' | 'rwlock' | 'rcu' | 'rcu_bh' | 'rcu_sched' | 'preempt' | 'irq' | 'bh' | 'local_lock' | 'fpu';
+
+import type { Arch } from './config';
 
 export interface SectionCall {
   name: string;
@@ -15,6 +17,48 @@ export interface SectionCall {
   lockArg?: number;
   /** Trylocks hold the lock only where their result was nonzero. */
   conditional?: boolean;
+}
+
+/**
+ * Kernel-mode FPU/SIMD sections: preemption (or BHs) stay off from the opener to the closer, so
+ * nothing between them may sleep. Each exists, or disables preemption, only on the architectures
+ * listed; elsewhere the call is not compiled (kernel_fpu_begin()) or does not disable preemption
+ * (DC_FP_START() on arm64), and the section is not applied (model/config.ts Arch).
+ */
+export interface FpuSection {
+  opener: string;
+  closer: string;
+  arches: readonly Arch[];
+  /** What it disables and where that is written, with the release read. */
+  source: string;
+}
+
+export const FPU_SECTIONS = [
+  {
+    opener: 'kernel_fpu_begin',
+    closer: 'kernel_fpu_end',
+    arches: ['x86_64'],
+    source: 'arch/x86/include/asm/fpu/api.h kernel_fpu_begin() → arch/x86/kernel/fpu/core.c kernel_fpu_begin_mask(): preempt_disable(); kernel_fpu_end(): preempt_enable() (6.1)',
+  },
+  { opener: 'kernel_fpu_begin_mask', closer: 'kernel_fpu_end', arches: ['x86_64'], source: 'arch/x86/kernel/fpu/core.c kernel_fpu_begin_mask(): preempt_disable() (6.1)' },
+  {
+    opener: 'kernel_neon_begin',
+    closer: 'kernel_neon_end',
+    arches: ['arm64', 'arm'],
+    source: 'arch/arm64/kernel/fpsimd.c get_cpu_fpsimd_context(): local_bh_disable(), preempt_disable() on PREEMPT_RT; arch/arm/vfp/vfpmodule.c kernel_neon_begin(): get_cpu() (6.1)',
+  },
+  // `#define DC_FP_START() dc_fpu_begin(__func__, __LINE__)` (drivers/gpu/drm/amd/display/dc/os_types.h):
+  // kernel_fpu_begin() on x86, preempt_disable() + enable_kernel_vsx()/altivec()/fp() on PPC64 (not
+  // modelled), only the get_cpu_ptr()/put_cpu_ptr() of the depth counter on arm64.
+  { opener: 'DC_FP_START', closer: 'DC_FP_END', arches: ['x86_64'], source: 'drivers/gpu/drm/amd/display/amdgpu_dm/dc_fpu.c dc_fpu_begin(), dc_fpu_end() (6.1)' },
+  { opener: 'dc_fpu_begin', closer: 'dc_fpu_end', arches: ['x86_64'], source: 'drivers/gpu/drm/amd/display/amdgpu_dm/dc_fpu.c (6.1)' },
+] as const satisfies readonly FpuSection[];
+
+const fpuOpeners = new Map<string, FpuSection>(FPU_SECTIONS.map((row) => [row.opener, row]));
+
+/** The FPU section a call opens, if it opens one. */
+export function fpuSection(opener: string): FpuSection | undefined {
+  return fpuOpeners.get(opener);
 }
 
 /** Calls that open an atomic section (§4.1, include/linux/spinlock.h, rwlock.h, preempt.h, irqflags.h, bottom_half.h, rcupdate.h, smp.h, percpu-defs.h, local_lock.h; 6.1). */
@@ -39,6 +83,7 @@ export const SECTION_OPENERS = [
   { name: 'local_lock', class: 'local_lock', lockArg: 0 },
   { name: 'local_lock_irq', class: 'local_lock', lockArg: 0 },
   { name: 'local_lock_irqsave', class: 'local_lock', lockArg: 0 },
+  ...FPU_SECTIONS.map((row) => ({ name: row.opener, class: 'fpu' as const })),
 ] as const satisfies readonly SectionCall[];
 
 /** Calls that close what an opener of the same class (and lock) opened. */
@@ -61,6 +106,7 @@ export const SECTION_CLOSERS = [
   { name: 'local_unlock', class: 'local_lock', lockArg: 0 },
   { name: 'local_unlock_irq', class: 'local_lock', lockArg: 0 },
   { name: 'local_unlock_irqrestore', class: 'local_lock', lockArg: 0 },
+  ...[...new Set(FPU_SECTIONS.map((row) => row.closer))].map((name) => ({ name, class: 'fpu' as const })),
 ] as const satisfies readonly SectionCall[];
 
 /**

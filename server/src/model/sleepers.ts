@@ -40,6 +40,14 @@ export const SLEEPERS: readonly Sleeper[] = [
   ...rows(['clk_prepare', 'clk_prepare_enable', 'clk_unprepare', 'clk_disable_unprepare', 'clk_set_rate', 'clk_set_parent', 'clk_bulk_prepare', 'clk_bulk_prepare_enable', 'clk_bulk_unprepare', 'clk_bulk_disable_unprepare'], 'takes the clock framework prepare_lock mutex ("Must not be called from within atomic context")', 'drivers/clk/clk.c (6.1)', 'clk_enable()/clk_disable() (atomic-safe) with prepare done in process context'),
   ...rows(['regulator_enable', 'regulator_disable', 'regulator_set_voltage', 'regulator_bulk_enable', 'regulator_bulk_disable', 'regulator_force_disable'], 'takes regulator ww_mutexes and may wait for ramp-up', 'drivers/regulator/core.c (6.1)'),
   ...rows(['usb_control_msg', 'usb_bulk_msg', 'usb_interrupt_msg', 'usb_control_msg_send', 'usb_control_msg_recv'], 'submits the URB and waits for it ("task context, might sleep")', 'drivers/usb/core/message.c (6.1)', 'usb_submit_urb(urb, GFP_ATOMIC) with a completion handler'),
+  // request_threaded_irq() allocates the irqaction with kzalloc(GFP_KERNEL) and __setup_irq() takes
+  // desc->request_mutex; request_irq() is its inline wrapper, the devm forms add devres_alloc(GFP_KERNEL),
+  // request_any_context_irq() ends in request_threaded_irq()/request_irq().
+  ...rows(['request_irq', 'request_threaded_irq', 'request_any_context_irq', 'devm_request_irq', 'devm_request_threaded_irq', 'devm_request_any_context_irq'], 'allocates the irqaction with GFP_KERNEL and takes the IRQ descriptor\'s request_mutex', 'kernel/irq/manage.c request_threaded_irq(), __setup_irq(); kernel/irq/devres.c; include/linux/interrupt.h (6.1)', 'request the IRQ at probe time, in process context'),
+  // The clk_prepare_lock() readers and setters of drivers/clk/clk.c: mutex_lock(&prepare_lock) unless this task holds it.
+  ...rows(['clk_get_rate', 'clk_round_rate', 'clk_set_rate_range', 'clk_set_min_rate', 'clk_set_max_rate', 'clk_get_parent', 'clk_set_phase', 'clk_get_phase', 'clk_get_accuracy', 'clk_set_duty_cycle', 'clk_rate_exclusive_get', 'clk_rate_exclusive_put'], 'takes the clock framework prepare_lock mutex (clk_prepare_lock())', 'drivers/clk/clk.c (6.1)', 'read or set the rate in process context and cache it'),
+  // gpio_free() → gpiod_free() → gpiod_free_commit(), which starts with might_sleep(); gpiod_put() → gpiod_free().
+  ...rows(['gpio_free', 'gpiod_put', 'gpiod_put_array'], 'frees the GPIO through gpiod_free_commit(), which starts with might_sleep()', 'drivers/gpio/gpiolib.c, gpiolib-legacy.c (6.1)'),
   ...rows(['might_sleep'], 'is the might_sleep() annotation: the author states the code sleeps', 'include/linux/kernel.h (6.1)'),
   ...rows(['device_register', 'device_add', 'platform_device_register', 'platform_device_add', 'driver_register', 'platform_driver_register'], 'registers with the driver core (GFP_KERNEL allocations, sysfs, mutexes)', 'drivers/base/core.c, platform.c (6.1)'),
 ];
@@ -141,3 +149,39 @@ export function gfpTaker(name: string): GfpTaker | undefined {
  */
 export const SLEEP_WAITS = /^(msleep|msleep_interruptible|ssleep|usleep_range|fsleep|schedule_timeout\w*|mutex_lock\w*|wait_event\w*|wait_for_completion\w*)$/;
 export const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_poll_timeout_atomic|readx_poll_timeout_atomic)$/;
+
+/**
+ * Kernel macros that expand to a sleep at the use site. `sleepArg`: the 0-based argument that
+ * decides it, when the macro sleeps only if that argument is nonzero. The poll macros of
+ * include/linux/iopoll.h (6.1) start with might_sleep_if(sleep_us != 0) and call usleep_range()
+ * between reads only when sleep_us is nonzero; their `_atomic` forms spin with udelay() and are
+ * not here. The regmap forms expand to read_poll_timeout() (include/linux/regmap.h, 6.1).
+ */
+export interface SleepingMacro {
+  name: string;
+  /** The sleeping call of the expansion. */
+  sleeper: string;
+  sleepArg?: number;
+  source: string;
+}
+
+const IOPOLL = 'include/linux/iopoll.h (6.1)';
+
+export const SLEEPING_MACROS: readonly SleepingMacro[] = [
+  { name: 'read_poll_timeout', sleeper: 'usleep_range', sleepArg: 3, source: IOPOLL },
+  { name: 'readx_poll_timeout', sleeper: 'usleep_range', sleepArg: 4, source: IOPOLL },
+  ...['readb', 'readw', 'readl', 'readq', 'readb_relaxed', 'readw_relaxed', 'readl_relaxed', 'readq_relaxed'].map((width) => ({
+    name: `${width}_poll_timeout`,
+    sleeper: 'usleep_range',
+    sleepArg: 3,
+    source: IOPOLL,
+  })),
+  { name: 'regmap_read_poll_timeout', sleeper: 'usleep_range', sleepArg: 4, source: 'include/linux/regmap.h, include/linux/iopoll.h (6.1)' },
+  { name: 'regmap_field_read_poll_timeout', sleeper: 'usleep_range', sleepArg: 3, source: 'include/linux/regmap.h, include/linux/iopoll.h (6.1)' },
+];
+
+const sleepingMacros = new Map<string, SleepingMacro>(SLEEPING_MACROS.map((row) => [row.name, row]));
+
+export function sleepingMacro(name: string): SleepingMacro | undefined {
+  return sleepingMacros.get(name);
+}

@@ -8,7 +8,7 @@ import type { MaskFact } from '../analysis/summaries/functionSummary';
 import { allocApi, freeApi } from '../model/apis';
 import { gfpAllowsBlocking } from '../model/gfp';
 import { REGMAP_SOURCE } from '../model/regmap';
-import { sleeper } from '../model/sleepers';
+import { sleeper, sleepingMacro } from '../model/sleepers';
 import type { Span } from '../parsing/syntax';
 import { unseenStateAt } from '../analysis/paths/unseenState';
 import { contextChain, describeContext, unseenStateNote } from './atomicWording';
@@ -99,7 +99,7 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     const initLine = initFact.span.startLine + init.startRow + 1;
     const where = sleeping.init.fn.file === view.self ? `line ${initLine}` : `line ${initLine} of ${view.files[sleeping.init.fn.file].path.split(/[\\/]/).pop()}`;
     const reason = `takes the regmap mutex and waits for the bus transfer: this driver's regmap comes from ${initFact.name}() at ${where}, a bus without fast_io`;
-    return sleeperFinding(span, name, reason, REGMAP_SOURCE, undefined, why, related);
+    return sleeperFinding(span, `${name}()`, reason, REGMAP_SOURCE, undefined, why, related);
   }
   if (sleeping.kind === 'helper-mask') {
     const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
@@ -119,6 +119,25 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
           : { file: helperPath, span: allocationSpan, message: `${sleeping.allocation.api}() uses the caller's mask here` },
       ],
       fixes: maskFixes(ruleContext, view, row, sleeping.mask, ''),
+    };
+  }
+  if (sleeping.kind === 'flag-mask') {
+    const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
+    const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
+    const helperPath = view.files[sleeping.helper.file].path;
+    const sameFile = sleeping.allocation.fn.file === view.self;
+    const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
+    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    const other = sleeping.mask === sleeping.choice.whenSet ? sleeping.choice.whenClear : sleeping.choice.whenSet;
+    const chosen = maskText(sleeping.mask, allocationFn.startRow);
+    const test = sleeping.choice.test.replace(/\s+/g, ' ');
+    const when = `${sleeping.choice.api}() allocates with ${chosen} when \`${test}\` is ${sleeping.mask === sleeping.choice.whenSet ? 'nonzero' : 'zero'}`;
+    return {
+      rule: GFP_RULE,
+      span: argumentSpan,
+      message: `${name}() picks its allocation mask from this argument (${sleeping.choice.api}() at ${where} tests \`${test}\`), and ${sleeping.constant.text} selects ${chosen}, which may sleep, in atomic context: ${why}. Pass the flag that selects ${other.text.replace(/\s+/g, ' ')}.`,
+      related: [...related, sameFile ? { span: allocationSpan, message: when } : { file: helperPath, span: allocationSpan, message: when }],
+      fixes: [],
     };
   }
   const local = call.sleep!;
@@ -163,17 +182,28 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     }
     case 'sleeper': {
       const known = sleeper(local.name)!;
-      return sleeperFinding(span, name, known.reason, known.source, known.instead, why, related);
+      if (local.macros) return sleeperFinding(span, macroSubject(local.macros, local.name), known.reason, macroSources(local.macros, known.source), known.instead, why, related);
+      return sleeperFinding(span, `${name}()`, known.reason, known.source, known.instead, why, related);
     }
   }
 }
 
-function sleeperFinding(span: Span, name: string, reason: string, source: string, instead: string | undefined, why: string, related: AtomicFinding['related']): AtomicFinding {
+/** "wait_ready() expands to usleep_range(), which": the macros expanded to reach the sleeping call (analysis/locks/macroCalls.ts). */
+function macroSubject(macros: readonly string[], sleeping: string): string {
+  return `${macros[0]}() expands to ${[...macros.slice(1), sleeping].map((name) => `${name}()`).join(' → ')}, which`;
+}
+
+function macroSources(macros: readonly string[], source: string): string {
+  const seeded = macros.map((name) => sleepingMacro(name)?.source).filter((text): text is string => !!text);
+  return [...new Set([...seeded, source])].join('; ');
+}
+
+function sleeperFinding(span: Span, subject: string, reason: string, source: string, instead: string | undefined, why: string, related: AtomicFinding['related']): AtomicFinding {
   const advice = instead ? ` Use ${instead} instead, or move` : ' Move';
   return {
     rule: SLEEP_RULE,
     span,
-    message: `${name}() ${reason} (${source}), but this runs in atomic context: ${why}.${advice} the call out of the atomic section (a work item runs in process context).`,
+    message: `${subject} ${reason} (${source}), but this runs in atomic context: ${why}.${advice} the call out of the atomic section (a work item runs in process context).`,
     related,
     fixes: [],
   };

@@ -24,16 +24,19 @@ function callSpan(view: AtomicView, ref: FunctionRef, call: number): Span {
 }
 
 /** The section a context cites (held at the call, or at the caller's call), in document rows. */
-function heldAt(view: AtomicView, ref: FunctionRef, call: number): { label: string; opener: Span } {
+function heldAt(view: AtomicView, ref: FunctionRef, call: number): { label: string; opener: Span; since: string; taken: string } {
   const section = earliestHeld(summaryAt(view, ref).calls[call].held ?? []);
-  return { label: section.label, opener: spanIn(view, ref, section.opener) };
+  const opener = spanIn(view, ref, section.opener);
+  // An FPU section is opened, not held: kernel_fpu_begin() and friends keep preemption off (model/contexts.ts FPU_SECTIONS).
+  const label = section.class === 'fpu' ? `the FPU section of ${section.label}` : section.label;
+  const since = section.class === 'fpu' ? `${label} (preemption disabled) is open since line ${line(opener)}` : `${label} is held since line ${line(opener)}`;
+  return { label, opener, since, taken: section.class === 'fpu' ? `${label} opened here; still open on every path to the call` : `${label} taken here; still held on every path to the call` };
 }
 
 /** One sentence saying why a context is atomic: "spin_lock(&p->lock) is held since line 42". */
 export function describeContext(view: AtomicView, context: CallContext): string {
   if (context.kind === 'held') {
-    const held = heldAt(view, context.fn, context.call);
-    return `${held.label} is held since line ${line(held.opener)}`;
+    return heldAt(view, context.fn, context.call).since;
   }
   return describeEntry(view, context.fn, context.reason);
 }
@@ -57,10 +60,12 @@ function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): 
     const registration = registrationAt(view, reason.registration);
     return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const where = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const called = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  // analysis/locks/atomicEntry.ts interruptContextThroughUnlock(): the callee's unlock ends the lock, not the interrupt.
+  const where = reason.interrupt ? `${called} (dropping the caller's lock there does not leave interrupt context)` : called;
   if (reason.held) {
     const held = heldAt(view, reason.caller, reason.call);
-    return `${where}, where ${held.label} is held since line ${line(held.opener)}`;
+    return `${where}, where ${held.since}`;
   }
   return reason.parent ? `${where}; ${describeEntry(view, reason.caller, reason.parent)}` : where;
 }
@@ -73,7 +78,7 @@ function related(view: AtomicView, file: number, span: Span, message: string): R
 export function contextChain(view: AtomicView, context: CallContext): RelatedLocation[] {
   if (context.kind === 'held') {
     const held = heldAt(view, context.fn, context.call);
-    return [related(view, context.fn.file, held.opener, `${held.label} taken here; still held on every path to the call`)];
+    return [related(view, context.fn.file, held.opener, held.taken)];
   }
   const chain: RelatedLocation[] = [];
   let fn = context.fn;

@@ -15,6 +15,7 @@ import type { FileSummary } from '../summaries/fileSummary';
 import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
 import { contradiction, fixes } from '../paths/contradictions';
+import { FlagChosenMask, flagChosenMaskAt } from './flagMasks';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -30,7 +31,10 @@ export interface RegistrationRef {
 }
 
 /** Why a function runs in atomic context when it starts. */
-export type EntryReason = { kind: 'callback'; registration: RegistrationRef; depth: 0 } | { kind: 'caller'; caller: FunctionRef; call: number; held: boolean; parent?: EntryReason; depth: number };
+export type EntryReason =
+  | { kind: 'callback'; registration: RegistrationRef; depth: 0 }
+  /** `interrupt`: the caller runs in hard-IRQ or softirq context, which survives the callee dropping the caller's lock (interruptContextThroughUnlock()). */
+  | { kind: 'caller'; caller: FunctionRef; call: number; held: boolean; parent?: EntryReason; depth: number; interrupt?: true };
 
 /** The context at one call, when it is atomic on every path. */
 export type CallContext = { kind: 'held'; fn: FunctionRef; call: number } | { kind: 'entry'; fn: FunctionRef; reason: EntryReason };
@@ -39,7 +43,8 @@ export type CallContext = { kind: 'held'; fn: FunctionRef; call: number } | { ki
 export type SleepingCall =
   | { kind: 'local'; call: CallFact }
   | { kind: 'regmap'; call: CallFact; init: { fn: FunctionRef; index: number } }
-  | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact };
+  | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact }
+  | FlagChosenMask;
 
 export interface AtomicComposition {
   readonly entry: ReadonlyMap<string, EntryReason>;
@@ -145,8 +150,31 @@ export function reasonConditions(composition: { files: readonly FileSummary[] },
 /** Whether a function entered atomically passes that on to what it calls. */
 function propagates(summary: FunctionSummary, reason: EntryReason): boolean {
   if (!summary.understood || summary.queriesContext) return false;
-  // It drops a lock its caller holds (`spin_unlock(&p->lock); msleep(); spin_lock(&p->lock);`).
-  return !(reason.kind === 'caller' && summary.releasesCallerLock);
+  // It drops a lock its caller holds (`spin_unlock(&p->lock); msleep(); spin_lock(&p->lock);`):
+  // atomic no more, unless the caller's own context is an interrupt.
+  return !(reason.kind === 'caller' && summary.releasesCallerLock && !reason.interrupt);
+}
+
+/** Callback contexts that are not a lock: no unlock in a callee leaves them (kernel/softirq.c, kernel/irq/handle.c, 6.1). */
+const INTERRUPT_CONTEXTS: ReadonlySet<string> = new Set(['hardirq', 'softirq']);
+
+/**
+ * A function entered with its caller's lock held that drops that lock: when the caller itself runs
+ * in hard-IRQ or softirq context (a registered handler, or called from one at any depth), the
+ * function is still in that context after the unlock, so it is entered from the caller's context
+ * instead of from its lock. Undefined when the chain does not start at such a callback.
+ */
+function interruptContextThroughUnlock(composition: { files: readonly FileSummary[] }, entry: ReadonlyMap<string, EntryReason>, reason: EntryReason & { kind: 'caller' }): EntryReason | undefined {
+  const callerReason = entry.get(refKey(reason.caller));
+  let current = callerReason;
+  for (let guard = 0; current && guard < 64; guard++) {
+    if (current.kind === 'callback') {
+      if (!INTERRUPT_CONTEXTS.has(registrationAt(composition, current.registration).context)) return undefined;
+      return { kind: 'caller', caller: reason.caller, call: reason.call, held: false, parent: callerReason, depth: callerReason!.depth + 1, interrupt: true };
+    }
+    current = entry.get(refKey(current.caller));
+  }
+  return undefined;
 }
 
 /** `files` sorted by path, the analysed file among them. */
@@ -255,8 +283,10 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
   // Everything an atomic function calls unconditionally is atomic too.
   for (let index = 0; index < queue.length; index++) {
     const ref = queue[index];
-    const reason = entry.get(refKey(ref))!;
+    let reason = entry.get(refKey(ref))!;
     const fn = summary(ref);
+    const interrupt = fn.releasesCallerLock && reason.kind === 'caller' && !reason.interrupt ? interruptContextThroughUnlock(base, entry, reason) : undefined;
+    if (interrupt) entry.set(refKey(ref), (reason = interrupt));
     if (!propagates(fn, reason)) continue;
     for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
       if (entry.has(refKey(callee)) || summary(callee).takesMask) continue;
@@ -353,7 +383,7 @@ export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex:
   if (!call.name) return undefined;
   const regmap = composition.sleepingRegmap;
   if (regmap && REGMAP_IO.test(call.name)) return { kind: 'regmap', call, init: regmap };
-  if (!call.argumentMasks) return undefined;
+  if (!call.argumentMasks) return flagChosenMaskAt(view, ref, call, config);
   const helper = composition.resolve(ref.file, call.name);
   if (!helper) return undefined;
   for (const [index, allocation] of composition.maskParameters(helper)) {
@@ -363,5 +393,5 @@ export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex:
     const bits = adds ? { ...mask.value, bits: new Set([...mask.value.bits, ...adds]) } : mask.value;
     if (gfpAllowsBlocking(bits)) return { kind: 'helper-mask', call, argument: index, helper, allocation, mask };
   }
-  return undefined;
+  return flagChosenMaskAt(view, ref, call, config);
 }

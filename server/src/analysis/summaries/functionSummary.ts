@@ -46,11 +46,30 @@ export interface MaskFact {
   tokens: readonly { text: string; offset: number; span: Span }[];
 }
 
+/**
+ * A GFP mask chosen by a test of a scalar parameter: `(flags & FOO_NOWAIT) ? GFP_ATOMIC : GFP_KERNEL`,
+ * written in the argument or in the initializer of the local it names. The caller's constant
+ * decides which mask the allocation gets (analysis/locks/flagMasks.ts).
+ */
+export interface MaskChoice {
+  /** The parameter the condition tests (by index). */
+  parameter: number;
+  /** The bits tested (`flags & FOO_NOWAIT`); absent when the parameter's truth is tested (`nowait ? … : …`). */
+  bits?: number;
+  /** The test as written, without the `!`s around it (`flags & FOO_NOWAIT`). */
+  test: string;
+  /** The masks when the test is nonzero and when it is zero (a `!` in the condition already swapped them). */
+  whenSet: MaskFact;
+  whenClear: MaskFact;
+  api: string;
+}
+
 /** Why a call may sleep, from the call alone (the catalogue and the mask at hand). */
 export type LocalSleep =
   | { kind: 'allocation'; api: string; mask?: MaskFact }
   | { kind: 'free'; api: string; outsideInterruptOnly: boolean }
-  | { kind: 'sleeper'; name: string }
+  /** `macros`: the function-like macros whose expansion makes the call, outermost (the call's own name) first. */
+  | { kind: 'sleeper'; name: string; macros?: string[] }
   | { kind: 'gfp-call'; name: string; mask: MaskFact };
 
 export interface CallFact {
@@ -80,6 +99,10 @@ export interface CallFact {
   parameterArguments?: readonly (number | undefined)[];
   /** Arguments whose value is a known mask (constant, or a local assigned once): by position. */
   argumentMasks?: readonly (MaskFact | undefined)[];
+  /** Arguments that are integer constants (a literal, a #define), by position, for a callee's MaskChoice. */
+  argumentConstants?: readonly ({ value: number; text: string } | undefined)[];
+  /** The allocation's mask is chosen by a test of a parameter (absent otherwise). */
+  maskChoice?: MaskChoice;
   /** Spans of the arguments, for findings on an argument (a blocking mask passed to a helper). */
   argumentSpans?: readonly Span[];
   /** Field tests that decide whether the call runs; absent when none. */

@@ -18,8 +18,11 @@ import { evaluateGfpText } from '../gfpMask';
 import { fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
+import { sectionAppliesOn } from '../locks/fpuSections';
+import { macroSection, macroSleep } from '../locks/macroCalls';
+import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
-import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskFact, SummaryDependencies } from './functionSummary';
+import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
@@ -213,7 +216,7 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: Node[]): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; catalogued: boolean } {
+  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -229,7 +232,11 @@ class SummaryBuilder {
         return { sleep: bits && gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name } : undefined, maskParameter, catalogued: true };
       }
       const mask = this.maskOf(gfpNode);
-      if (!mask || 'parameter' in mask) return { maskParameter, catalogued: true };
+      if (!mask) {
+        const maskChoice = this.maskChoiceOf(gfpNode, api.name);
+        return { maskParameter, ...(maskChoice ? { maskChoice } : {}), catalogued: true };
+      }
+      if ('parameter' in mask) return { maskParameter, catalogued: true };
       const bits = api.addsGfp ? { ...mask.value, bits: new Set([...mask.value.bits, ...api.addsGfp]) } : mask.value;
       return { sleep: gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name, mask } : undefined, maskParameter, catalogued: true };
     }
@@ -250,7 +257,106 @@ class SummaryBuilder {
       const mask = argument ? this.maskOf(argument) : undefined;
       return { sleep: mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', name, mask } : undefined, catalogued: true };
     }
+    const expanded = call ? this.macroSleepOf(name, args, call) : undefined;
+    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, catalogued: true };
     return { catalogued: false };
+  }
+
+  private constantScope?: ReturnType<typeof createScope>;
+
+  /** The integer an expression of constants stands for (`0`, `FOO_NOWAIT`, `BIT(2) | FOO_X`). */
+  integerConstant(node: Node): number | undefined {
+    const text = node.text;
+    if (text === 'true' || text === 'false') return text === 'true' ? 1 : 0;
+    // Only what can be a constant: a literal, a macro, an operator on those (never `p->x`, never a call of a function).
+    if (text.length > 64 || !/^[\d(A-Z~]/.test(text) || !/^[\w\s|&()~<>]+$/.test(text)) return undefined;
+    this.constantScope ??= createScope(this.inputs.config, this.inputs.macros);
+    return evaluateText(text, this.constantScope)?.value;
+  }
+
+  /**
+   * `(flags & FOO_NOWAIT) ? GFP_ATOMIC : GFP_KERNEL` as the mask, or in the single initializer of
+   * the local the mask names: which mask is used depends on a scalar parameter the caller passes.
+   */
+  maskChoiceOf(node: Node, api: string): MaskChoice | undefined {
+    let expression = unwrapExpression(node);
+    let variable: string | undefined;
+    if (expression.type === 'identifier') {
+      this.definitions ??= localDefinitions(this.index, this.fn.body);
+      const definitions = this.definitions.get(expression.text) ?? [];
+      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
+      variable = expression.text;
+      expression = unwrapExpression(definitions[0]);
+    }
+    if (expression.type !== 'conditional_expression') return undefined;
+    const condition = expression.childForFieldName('condition');
+    const consequence = expression.childForFieldName('consequence');
+    const alternative = expression.childForFieldName('alternative');
+    const test = condition ? this.parameterTest(condition) : undefined;
+    if (!test || !consequence || !alternative) return undefined;
+    const { config, macros } = this.inputs;
+    const set = evaluateGfpText(consequence.text, config, macros);
+    const clear = evaluateGfpText(alternative.text, config, macros);
+    if (!set || !clear) return undefined;
+    const whenSet = this.maskFact(consequence, set, variable);
+    const whenClear = this.maskFact(alternative, clear, variable);
+    return {
+      parameter: test.parameter,
+      ...(test.bits !== undefined ? { bits: test.bits } : {}),
+      test: test.text,
+      whenSet: test.negated ? whenClear : whenSet,
+      whenClear: test.negated ? whenSet : whenClear,
+      api,
+    };
+  }
+
+  /** `flags & FOO_NOWAIT`, `nowait`, and either under `!`: a test of one scalar parameter. */
+  private parameterTest(node: Node): { parameter: number; bits?: number; negated: boolean; text: string } | undefined {
+    let current = unwrapExpression(node);
+    let negated = false;
+    while (current.type === 'unary_expression' && current.childForFieldName('operator')?.text === '!') {
+      negated = !negated;
+      current = unwrapExpression(current.childForFieldName('argument')!);
+    }
+    const scalar = (candidate: Node): number => {
+      const parameters = parametersOf(this.fn);
+      const position = candidate.type === 'identifier' ? parameters.findIndex((parameter) => parameter.name === candidate.text) : -1;
+      return position >= 0 && parameters[position].scalar ? position : -1;
+    };
+    if (current.type === 'identifier') {
+      const parameter = scalar(current);
+      return parameter >= 0 ? { parameter, negated, text: current.text } : undefined;
+    }
+    if (current.type !== 'binary_expression' || current.childForFieldName('operator')?.text !== '&') return undefined;
+    const left = unwrapExpression(current.childForFieldName('left')!);
+    const right = unwrapExpression(current.childForFieldName('right')!);
+    for (const [side, other] of [
+      [left, right],
+      [right, left],
+    ]) {
+      const parameter = scalar(side);
+      const bits = parameter >= 0 ? this.integerConstant(other) : undefined;
+      if (bits !== undefined && bits > 0 && bits <= 0x7fffffff) return { parameter, bits, negated, text: current.text };
+    }
+    return undefined;
+  }
+
+  /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
+  private macroSleepOf(name: string, args: Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+    const { config, macros } = this.inputs;
+    const constant = (text: string): number | undefined => {
+      this.constantScope ??= createScope(config, macros);
+      return evaluateText(text, this.constantScope)?.value;
+    };
+    const truth = (position: number): boolean | undefined => {
+      const argument = args[position];
+      if (!argument) return undefined;
+      const known = this.argumentTruth(argument, call);
+      if (known !== undefined) return known;
+      const value = constant(argument.text);
+      return value === undefined ? undefined : value !== 0;
+    };
+    return macroSleep(name, macros, truth, constant);
   }
 
   build(): FunctionSummary {
@@ -267,6 +373,9 @@ class SummaryBuilder {
         const annotated = inputs.releasing.byName(name);
         dependencies.releasing[`n:${name}`] = annotated ?? '';
         if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
+        // `#define FOO_UNLOCK(p) spin_unlock(&(p)->lock)`: drops what is held of its class (quieter), never more.
+        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        if (macro && !macro.opens) return { classes: [macro.section.class], callers: false };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
       },
@@ -279,7 +388,10 @@ class SummaryBuilder {
       acquires: (name) => {
         const answer = inputs.calleeInterface(name);
         dependencies.callees[name] = calleeDependency(answer);
-        return answer && typeof answer !== 'string' ? answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node })) : undefined;
+        if (answer && typeof answer !== 'string') return answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node }));
+        // `#define FOO_LOCK(p) spin_lock(&(p)->lock)`: the macro takes that lock where it is used.
+        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        return macro?.opens ? [{ key: `macro:${name}`, class: macro.section.class, count: 1, opener: fn.node, label: macro.text }] : undefined;
       },
     };
     // `__must_hold(&p->lock)` makes a body atomic only when the same file takes that lock with a
@@ -296,6 +408,7 @@ class SummaryBuilder {
     const paths = pathConditions(inputs.paths, (name, defined) => (definedMacros[name] = defined));
     const locks = analyzeFunctionLocks(fn, index, entry, callees, inputs.learnedFlags, paths);
     const heldFact = (held: HeldSection): HeldSectionFact => ({ key: held.key, class: held.class, label: held.label, opener: this.span(held.opener) });
+    const applies = (held: HeldSection): boolean => sectionAppliesOn(held, inputs.config.arch);
 
     const calls: CallFact[] = [];
     const callNodes = index.within(fn.body, ['call_expression']);
@@ -306,17 +419,18 @@ class SummaryBuilder {
       const name = calleeName(call);
       const args = callArguments(call);
       const held = locks.heldAt.get(call.id);
-      const local = this.localSleep(name, args);
+      const local = this.localSleep(name, args, call);
       const fact: CallFact = {
         ...(name ? { name } : {}),
         calleeText: call.childForFieldName('function')?.text ?? 'call',
         span: this.span(call),
-        ...(held ? { held: [...held.values()].map(heldFact) } : {}),
+        ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
         parameterGuarded: locks.parameterGuarded.has(call.id),
         ...(guards?.has(call.id) ? { parameterGuard: guards.get(call.id)! } : {}),
         flagGuarded: locks.flagGuarded.has(call.id),
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
+        ...(local.maskChoice ? { maskChoice: local.maskChoice } : {}),
       };
       const decidedBy = conditions.at(call);
       if (decidedBy.length > 0) fact.conditions = decidedBy;
@@ -342,6 +456,15 @@ class SummaryBuilder {
         if (masks.some((mask) => mask !== undefined)) {
           fact.argumentMasks = masks;
           fact.argumentSpans = args.map((argument) => this.span(argument));
+        }
+        // A flag a helper may test to choose its mask (`foo_alloc(f, n, FOO_NOWAIT)`).
+        const constants = args.map((argument) => {
+          const value = this.integerConstant(argument);
+          return value === undefined ? undefined : { value, text: argument.text };
+        });
+        if (constants.some((constant) => constant !== undefined)) {
+          fact.argumentConstants = constants;
+          fact.argumentSpans ??= args.map((argument) => this.span(argument));
         }
       }
       calls.push(fact);
@@ -377,7 +500,7 @@ class SummaryBuilder {
       queriesContext: !!locks.queriesContext,
       releasesCallerLock: !!locks.releasesCallerLock,
       releasedCallerClasses: locks.releasedCallerClasses,
-      acquiredAtExit: locks.acquiredAtExit.map(heldFact),
+      acquiredAtExit: locks.acquiredAtExit.filter(applies).map(heldFact),
       calls,
       registrations: registrationsIn(
         inputs.tables,
