@@ -179,6 +179,9 @@ static void y_release(struct x_hw *hw) { }
 static void y_kick(struct x_hw *hw) { }
 static const struct x_phy_ops x_ops = { .release = x_release };
 static const struct y_ops y_ops = { .release = y_release, .kick = y_kick };
+static void f_release(struct x_hw *hw) { }
+static void f_kick(struct x_hw *hw) { }
+static const struct file_operations f_ops = { .release = f_release, .kick = f_kick };
 static void typed(struct x_hw *hw) { hw->phy.ops.release(hw); }
 static void unknown(struct z *z) { z->ops->release(z->hw); z->ops->kick(z->hw); }
 `,
@@ -191,6 +194,8 @@ static void unknown(struct z *z) { z->ops->release(z->hw); z->ops->kick(z->hw); 
   assert.deepEqual(callers('x_release'), ['typed']);
   assert.deepEqual(callers('y_release'), []);
   assert.deepEqual(callers('y_kick'), ['unknown']);
+  // A store into a known struct the folder does not declare is never taken for the folder's own one.
+  assert.deepEqual(callers('f_kick'), []);
   // The same folder composed again from scratch gives the same edges (plain data, no hidden state).
   const again = composeAtomic(view.files);
   assert.deepEqual(

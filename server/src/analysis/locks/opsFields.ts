@@ -382,6 +382,9 @@ class FolderTypes {
       if (resolved) return resolved;
       // A declared struct whose path does not end at a function pointer: no guess by name.
       if (this.declaresRoot(fact.key)) return undefined;
+      // A member of a known struct the folder does not declare (`.release` of a `struct
+      // file_operations`): another struct than any of the folder's, so no guess by name either.
+      if (fact.key.indexOf('.') === fact.key.lastIndexOf('.')) return fact.key;
     }
     return this.onlyOwner(fact.field);
   }
