@@ -281,6 +281,85 @@ export const FIELD_CALLBACKS = [
   { field: 'ndo_stop', context: 'process', role: '.ndo_stop (rtnl_lock held)', source: 'Documentation/networking/netdevices.rst (6.1)' },
 ] as const satisfies readonly FieldCallback[];
 
+/** A core-called op: a function pointer field of a kernel struct the core calls in a known context. */
+export interface OpsFieldContext {
+  /** The struct type as declared (`struct snd_pcm_ops`) and the field (`trigger`). */
+  struct: string;
+  field: string;
+  context: CallbackContext;
+  role: string;
+  source: string;
+  /**
+   * A flag field that, when the driver sets it anywhere in its folder (`pcm->nonatomic = true`,
+   * `.nonatomic = 1` in a `struct snd_soc_dai_link`), makes the core call the op in process context.
+   */
+  unlessFlag?: string;
+}
+
+/**
+ * Ops fields the core calls in atomic context (checked in the 6.1 tree). ALSA takes the PCM
+ * stream lock with snd_pcm_stream_lock_irq() (sound/core/pcm_native.c: snd_pcm_group_lock_irq()
+ * is a spinlock with IRQs off unless `substream->pcm->nonatomic`, then a mutex); ASoC copies
+ * `rtd->dai_link->nonatomic` into `pcm->nonatomic` (sound/soc/soc-pcm.c soc_new_pcm()).
+ */
+export const OPS_FIELD_CONTEXTS = [
+  {
+    struct: 'struct snd_pcm_ops',
+    field: 'trigger',
+    context: 'atomic',
+    role: 'PCM .trigger (ALSA: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` flag)',
+    source: 'sound/core/pcm_native.c (6.1): snd_pcm_do_start() etc. call substream->ops->trigger under snd_pcm_stream_lock_irq()',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct snd_pcm_ops',
+    field: 'pointer',
+    context: 'atomic',
+    role: 'PCM .pointer (ALSA: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` flag)',
+    source: 'sound/core/pcm_lib.c (6.1): snd_pcm_update_hw_ptr0() calls substream->ops->pointer, from snd_pcm_period_elapsed() under snd_pcm_stream_lock_irqsave()',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct snd_pcm_ops',
+    field: 'ack',
+    context: 'atomic',
+    role: 'PCM .ack (ALSA: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` flag)',
+    source: 'sound/core/pcm_lib.c (6.1): pcm_lib_apply_appl_ptr() calls substream->ops->ack, from snd_pcm_forward()/__snd_pcm_lib_xfer() under snd_pcm_stream_lock_irq()',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct snd_soc_dai_ops',
+    field: 'trigger',
+    context: 'atomic',
+    role: 'DAI .trigger (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
+    source: 'sound/soc/soc-dai.c (6.1): soc_dai_trigger() calls dai->driver->ops->trigger from soc_pcm_trigger(), the PCM .trigger (sound/soc/soc-pcm.c)',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct snd_soc_component_driver',
+    field: 'trigger',
+    context: 'atomic',
+    role: 'component .trigger (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
+    source: 'sound/soc/soc-component.c (6.1): soc_component_trigger() calls component->driver->trigger from soc_pcm_trigger(), the PCM .trigger (sound/soc/soc-pcm.c)',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct snd_soc_component_driver',
+    field: 'pointer',
+    context: 'atomic',
+    role: 'component .pointer (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
+    source: 'sound/soc/soc-component.c (6.1): snd_soc_pcm_component_pointer() calls component->driver->pointer from soc_pcm_pointer(), the PCM .pointer (sound/soc/soc-pcm.c)',
+    unlessFlag: 'nonatomic',
+  },
+  {
+    struct: 'struct net_device_ops',
+    field: 'ndo_get_stats64',
+    context: 'atomic',
+    role: '.ndo_get_stats64 (called under rcu_read_lock() for /proc/net/dev)',
+    source: 'net/core/net-procfs.c (6.1): dev_seq_start() takes rcu_read_lock(), dev_seq_printf_stats() calls dev_get_stats() → ops->ndo_get_stats64 (net/core/dev.c)',
+  },
+] as const satisfies readonly OpsFieldContext[];
+
 export function isAtomicContext(context: CallbackContext): boolean {
   return context !== 'process';
 }

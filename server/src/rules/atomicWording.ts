@@ -23,6 +23,13 @@ function callSpan(view: AtomicView, ref: FunctionRef, call: number): Span {
   return spanIn(view, ref, summaryAt(view, ref).calls[call].span);
 }
 
+/** How a call reached its callee when not by name: " through `hw->phy.ops.release`" (a struct field), " through parameter `cb`". */
+function throughWords(view: AtomicView, ref: FunctionRef, call: number): string {
+  const fact = summaryAt(view, ref).calls[call];
+  if (fact.calledParameter !== undefined) return ` through parameter \`${fact.calleeText.replace(/^\(\s*\*\s*|\s*\)$/g, '')}\``;
+  return fact.throughField ? ` through \`${fact.calleeText}\`` : '';
+}
+
 /** The section a context cites (held at the call, or at the caller's call), in document rows. */
 function heldAt(view: AtomicView, ref: FunctionRef, call: number): { label: string; opener: Span; since: string; taken: string } {
   const section = earliestHeld(summaryAt(view, ref).calls[call].held ?? []);
@@ -60,7 +67,7 @@ function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): 
     const registration = registrationAt(view, reason.registration);
     return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const called = `${nameOf(view, fn)}() is called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const called = `${nameOf(view, fn)}() is called${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   // analysis/locks/atomicEntry.ts interruptContextThroughUnlock(): the callee's unlock ends the lock, not the interrupt.
   const where = reason.interrupt ? `${called} (dropping the caller's lock there does not leave interrupt context)` : called;
   if (reason.held) {
@@ -89,7 +96,7 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
       chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
       break;
     }
-    const message = `${nameOf(view, fn)}() called here from ${nameOf(view, reason.caller)}()`;
+    const message = `${nameOf(view, fn)}() called here${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}()`;
     chain.push(related(view, reason.caller.file, callSpan(view, reason.caller, reason.call), message));
     if (reason.held) {
       const held = heldAt(view, reason.caller, reason.call);
@@ -132,7 +139,7 @@ export function entryTitle(view: AtomicView, fn: FunctionRef, reason: EntryReaso
     const registration = registrationAt(view, reason.registration);
     return `atomic: ${registration.role}, registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
   }
-  const where = `atomic: called from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
+  const where = `atomic: called${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) return `${where} with ${heldAt(view, reason.caller, reason.call).label} held`;
   return reason.parent ? `${where}; ${chainRoot(view, reason.caller, reason.parent)}` : where;
 }

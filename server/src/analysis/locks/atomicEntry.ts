@@ -16,6 +16,7 @@ import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
 import { contradiction, fixes } from '../paths/contradictions';
 import { FlagChosenMask, flagChosenMaskAt } from './flagMasks';
+import { FieldEdge, folderSetsFlag, opsFieldEdges } from './opsFields';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -199,7 +200,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
   };
   const summary = (ref: FunctionRef) => files[ref.file].functions[ref.fn].summary;
 
-  const edges = new Map<string, { call: number; callee: FunctionRef }[]>();
+  const edges = new Map<string, CallEdge[]>();
   const callers = new Map<string, { caller: FunctionRef; call: number }[]>();
   const all: FunctionRef[] = [];
   files.forEach((file, fileIndex) =>
@@ -211,7 +212,8 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
         // A put's release callback (kref_put(&x->ref, x_release)) is not followed: whether this put
         // drops the last reference is reference-count state the analysis cannot see. Followed, it
         // made 12 of the 28 false positives of the fresh precision sample (BENCHMARKS.md, issue 12).
-        const callee = call.name ? resolve(fileIndex, call.name) : undefined;
+        // A call of a parameter (`cb(p)`) is followed through its callers' arguments (addFieldEdges).
+        const callee = call.name && call.calledParameter === undefined ? resolve(fileIndex, call.name) : undefined;
         if (!callee) return;
         out.push({ call: callIndex, callee });
         const list = callers.get(refKey(callee));
@@ -221,6 +223,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       edges.set(refKey(ref), out);
     }),
   );
+  addFieldEdges(files, resolve, edges, callers);
 
   // For each timer, over every start or arm of it in the folder: the field tests all of them are
   // made under (analysis/paths/contradictions.ts), and the callback each arm's function set up
@@ -255,6 +258,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       const target = resolve(fileIndex, registration.callback);
       if (!target || !signatureFits(registration.requires, summary(target))) continue;
       if (registration.kind === 'call' && replacedBeforeArmed(registration)) continue;
+      if (liftedByFolderFlag(files, registration)) continue;
       const key = refKey(target);
       if (!isAtomicContext(registration.context as CallbackContext)) {
         if (!processRoots.has(key)) processRoots.set(key, ref);
@@ -288,8 +292,9 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     const interrupt = fn.releasesCallerLock && reason.kind === 'caller' && !reason.interrupt ? interruptContextThroughUnlock(base, entry, reason) : undefined;
     if (interrupt) entry.set(refKey(ref), (reason = interrupt));
     if (!propagates(fn, reason)) continue;
-    for (const { call, callee } of edges.get(refKey(ref)) ?? []) {
+    for (const { call, callee, passedBy } of edges.get(refKey(ref)) ?? []) {
       if (entry.has(refKey(callee)) || summary(callee).takesMask) continue;
+      if (passedBy && !passedOnPath(passedBy, reason)) continue;
       const fact = fn.calls[call];
       if (!fact.held) continue;
       if ((reason.kind === 'caller' && !runsForCaller(fact, summary(reason.caller).calls[reason.call])) || fact.flagGuarded) continue;
@@ -337,6 +342,42 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     startConditions,
     maskParameters: (ref) => maskParameters(ref),
   };
+}
+
+/** A call edge of the composition; `passedBy` for a function passed as an argument (locks/opsFields.ts). */
+type CallEdge = { call: number; callee: FunctionRef; passedBy?: FieldEdge['passedBy'] };
+
+/**
+ * Calls through struct fields and of parameters, to the functions the folder stores in that field
+ * or passes there (locks/opsFields.ts), added after the plain-name edges of each caller.
+ */
+function addFieldEdges(
+  files: readonly FileSummary[],
+  resolve: (from: number, name: string) => FunctionRef | undefined,
+  edges: Map<string, CallEdge[]>,
+  callers: Map<string, { caller: FunctionRef; call: number }[]>,
+): void {
+  const named = new Map([...callers].map(([key, list]) => [key, [...list]]));
+  for (const edge of opsFieldEdges(files, resolve, (ref) => named.get(refKey(ref)) ?? [])) {
+    edges.get(refKey(edge.caller))!.push(edge.passedBy ? { call: edge.call, callee: edge.callee, passedBy: edge.passedBy } : { call: edge.call, callee: edge.callee });
+    const list = callers.get(refKey(edge.callee));
+    if (list) list.push({ caller: edge.caller, call: edge.call });
+    else callers.set(refKey(edge.callee), [{ caller: edge.caller, call: edge.call }]);
+  }
+}
+
+/**
+ * A function passed as an argument runs in its callee's context only on that caller's path: the
+ * callee entered atomic from the very call that passed it. (Under a lock the callee holds, every
+ * passed function is atomic: that edge is taken by the held-lock pass, whoever passed it.)
+ */
+function passedOnPath(passedBy: NonNullable<FieldEdge['passedBy']>, reason: EntryReason): boolean {
+  return reason.kind === 'caller' && refKey(reason.caller) === refKey(passedBy.caller) && reason.call === passedBy.call;
+}
+
+/** A core-called op whose context the driver lifts with a flag it sets in the folder (`pcm->nonatomic = true`). */
+function liftedByFolderFlag(files: readonly FileSummary[], registration: RegistrationFact): boolean {
+  return !!registration.unlessFlag && folderSetsFlag(files, registration.unlessFlag);
 }
 
 /**

@@ -4,20 +4,31 @@
 // assigned directly (`timer.function = fn`, `urb->complete = fn`). Answers are data (spans), read
 // from the nodes of one function or one file-scope item.
 import type { Node } from 'web-tree-sitter';
-import { CALLBACK_REGISTRATIONS, CallbackRegistration, FIELD_CALLBACKS, FieldCallback } from '../../model/contexts';
+import { CALLBACK_REGISTRATIONS, CallbackRegistration, FIELD_CALLBACKS, FieldCallback, OPS_FIELD_CONTEXTS, OpsFieldContext } from '../../model/contexts';
 import { Span, callArguments, calleeName, spanOf, unwrapExpression } from '../../parsing/syntax';
 import type { PathCondition, RegistrationFact } from '../summaries/functionSummary';
+import { initializerField } from './opsFields';
 
 /** Registration tables by API and by field, built once per engine from model/contexts.ts. */
 export interface RegistrationTables {
   byApi: ReadonlyMap<string, readonly CallbackRegistration[]>;
   byField: ReadonlyMap<string, FieldCallback>;
+  /** Core-called ops by struct type and field (`struct snd_pcm_ops.trigger`). */
+  byStructField: ReadonlyMap<string, OpsFieldContext>;
+  /** The flag fields that can lift an ops context (`nonatomic`): summaries record where they are set. */
+  contextFlags: ReadonlySet<string>;
 }
 
 export function registrationTables(): RegistrationTables {
   const byApi = new Map<string, CallbackRegistration[]>();
   for (const row of CALLBACK_REGISTRATIONS) byApi.set(row.api, [...(byApi.get(row.api) ?? []), row]);
-  return { byApi, byField: new Map<string, FieldCallback>(FIELD_CALLBACKS.map((row) => [row.field, row])) };
+  const ops: readonly OpsFieldContext[] = OPS_FIELD_CONTEXTS;
+  return {
+    byApi,
+    byField: new Map<string, FieldCallback>(FIELD_CALLBACKS.map((row) => [row.field, row])),
+    byStructField: new Map(ops.map((row) => [`${row.struct}.${row.field}`, row])),
+    contextFlags: new Set(ops.flatMap((row) => (row.unlessFlag ? [row.unlessFlag] : []))),
+  };
 }
 
 const MACRO_REGISTRATIONS = /\b(DEFINE_TIMER|DECLARE_TASKLET|DECLARE_TASKLET_OLD|DECLARE_TASKLET_DISABLED|DECLARE_WORK|DECLARE_DELAYED_WORK)\s*\(\s*\w+\s*,\s*(\w+)\s*[,)]/g;
@@ -63,6 +74,12 @@ export function registrationsIn(
   }
   for (const pair of pairs) {
     if (pair.type !== 'initializer_pair') continue;
+    // A core-called op of a known struct (`.trigger` of a `struct snd_pcm_ops`) first.
+    const typed = opsFieldRegistration(tables, pair);
+    if (typed) {
+      found.push({ ...typed, ...at(pair) });
+      continue;
+    }
     const designator = pair.childForFieldName('designator');
     const field = designator?.type === 'field_designator' ? designator.text.replace(/^\./, '').trim() : undefined;
     const row = field ? tables.byField.get(field) : undefined;
@@ -103,6 +120,16 @@ export function registrationsIn(
     }
   }
   return found;
+}
+
+/** `.trigger = foo_trigger` in an initialiser of a struct that model/contexts.ts OPS_FIELD_CONTEXTS names. */
+function opsFieldRegistration(tables: RegistrationTables, pair: Node): Omit<RegistrationFact, 'site'> | undefined {
+  if (tables.byStructField.size === 0) return undefined;
+  const named = initializerField(pair);
+  const row = named?.key ? tables.byStructField.get(named.key) : undefined;
+  const callback = row ? functionReference(pair.childForFieldName('value') ?? undefined) : undefined;
+  if (!row || !callback) return undefined;
+  return { kind: 'initializer', callback, context: row.context, role: row.role, via: `.${row.field} of ${row.struct}`, source: row.source, ...(row.unlessFlag ? { unlessFlag: row.unlessFlag } : {}) };
 }
 
 /**

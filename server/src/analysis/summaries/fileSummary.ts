@@ -25,6 +25,7 @@ import {
   summarizeFunction,
 } from './summarizeFunction';
 import { ReleasingItemFacts, releasingCallees, releasingItemFacts } from '../paths/releasingCallees';
+import { OpsStore, OpsTypes, flagsSetIn, opsStoresIn, opsTypesIn } from '../locks/opsFields';
 
 export interface FunctionEntry {
   name: string;
@@ -51,6 +52,11 @@ export interface FileSummary {
   registrations: readonly RegistrationFact[];
   regmapLockOverride: boolean;
   mentionsRegmap: boolean;
+  /** Functions stored in struct fields by file-scope initialisers (document rows), and the struct declarations field paths resolve with (locks/opsFields.ts). */
+  opsStores: readonly OpsStore[];
+  opsTypes: OpsTypes;
+  /** Context flag fields file-scope initialisers set (`.nonatomic = 1`). */
+  flagsSet: readonly string[];
   /** Hash of everything composition reads from this file (no spans). */
   semanticKey: string;
   /** Facts of file-scope items by start column and text, rows relative to the item: reused by the next version. */
@@ -62,6 +68,9 @@ interface ItemFacts {
   regmapLockOverride: boolean;
   mentionsRegmap: boolean;
   releasing: ReleasingItemFacts;
+  opsStores: readonly OpsStore[];
+  opsTypes: OpsTypes;
+  flagsSet: readonly string[];
 }
 
 /** What a file summary is built from besides the tree. */
@@ -139,7 +148,15 @@ function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): 
   const registrations = registrationsIn(tables, calls, pairs, relative);
   if (rootChild) registrations.push(...macroRegistrations(tables, node).map((registration) => ({ ...registration, site: relative(node) })));
   const text = node.text;
-  return { registrations, regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text), mentionsRegmap: text.includes('regmap'), releasing: releasingItemFacts(text) };
+  return {
+    registrations,
+    regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text),
+    mentionsRegmap: text.includes('regmap'),
+    releasing: releasingItemFacts(text),
+    opsStores: opsStoresIn(pairs, relative),
+    opsTypes: opsTypesIn(node),
+    flagsSet: flagsSetIn(pairs, tables.contextFlags),
+  };
 }
 
 /** FNV-1a over a string, as 8 hex digits: keys that stay short however large the summary. */
@@ -176,8 +193,21 @@ function semanticKeyOf(summary: FunctionSummary): string {
         call.conditions ?? 0,
         call.afterGet ?? false,
         call.startsTimer ?? '',
+        call.throughField ?? 0,
+        call.calledParameter ?? -1,
+        call.functionArguments ?? 0,
       ]),
-      summary.registrations.map((registration) => [registration.callback, registration.context, registration.requires ?? '', registration.via, registration.conditions ?? 0, registration.timer ?? '']),
+      summary.registrations.map((registration) => [
+        registration.callback,
+        registration.context,
+        registration.requires ?? '',
+        registration.via,
+        registration.conditions ?? 0,
+        registration.timer ?? '',
+        registration.unlessFlag ?? '',
+      ]),
+      summary.opsStores.map((store) => [store.key ?? '', store.field, store.target]),
+      summary.flagsSet,
       summary.regmapInits.map((init) => init.name),
       summary.regmapLockOverride,
       summary.mentionsRegmap,
@@ -224,6 +254,10 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
   const registrations: RegistrationFact[] = [];
   let regmapLockOverride = false;
   let mentionsRegmap = false;
+  const opsStores: OpsStore[] = [];
+  const opsRecords: OpsTypes['records'][number][] = [];
+  const opsTypedefs: OpsTypes['typedefs'][number][] = [];
+  const flagsSet = new Set<string>();
   for (const { node, rootChild } of items) {
     const key = `${rootChild ? 'r' : 'n'}${itemKey(node)}`;
     const facts = inputs.previous?.items.get(key) ?? itemFacts(inputs.tables, node, rootChild);
@@ -232,7 +266,12 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     for (const registration of facts.registrations) registrations.push({ ...registration, site: placed(registration.site, row) });
     regmapLockOverride ||= facts.regmapLockOverride;
     mentionsRegmap ||= facts.mentionsRegmap;
+    for (const store of facts.opsStores) opsStores.push({ ...store, site: placed(store.site, row) });
+    opsRecords.push(...facts.opsTypes.records);
+    opsTypedefs.push(...facts.opsTypes.typedefs);
+    facts.flagsSet.forEach((flag) => flagsSet.add(flag));
   }
+  const opsTypes: OpsTypes = { records: opsRecords, typedefs: opsTypedefs };
   // File-level inputs, made from the preludes: the same for every function of the file.
   const learnedFlags = new Set<string>();
   const spinning = new Map<string, { class: SectionClass; opener: string }>();
@@ -315,9 +354,12 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     JSON.stringify([
       inputs.path,
       functions.map((entry) => entry.semanticKey),
-      registrations.map((registration) => [registration.callback, registration.context, registration.via, registration.requires ?? '']),
+      registrations.map((registration) => [registration.callback, registration.context, registration.via, registration.requires ?? '', registration.unlessFlag ?? '']),
       regmapLockOverride,
       mentionsRegmap,
+      opsStores.map((store) => [store.key ?? '', store.field, store.target]),
+      opsTypes,
+      [...flagsSet].sort(),
     ]),
   );
   return {
@@ -329,6 +371,9 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     registrations,
     regmapLockOverride,
     mentionsRegmap,
+    opsStores,
+    opsTypes,
+    flagsSet: [...flagsSet].sort(),
     semanticKey,
     items: factsByItem,
   };

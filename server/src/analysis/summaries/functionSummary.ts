@@ -12,6 +12,7 @@ import type { GfpValue } from '../../model/gfp';
 import type { Span } from '../../parsing/syntax';
 import type { CallbackContext } from '../../model/contexts';
 import type { ParameterGuard } from '../paths/parameterGuards';
+import type { FieldCall, OpsStore } from '../locks/opsFields';
 
 /**
  * A struct-field test that holds wherever a point runs (analysis/paths/fieldConditions.ts):
@@ -113,6 +114,12 @@ export interface CallFact {
   afterGet?: boolean;
   /** The timer an hrtimer_start*() or add_timer()/mod_timer() call arms, named like a PathCondition key (`struct foo_priv.timer`). */
   startsTimer?: string;
+  /** A call through a struct field (`hw->phy.ops.release(hw)`): its struct type and field path (locks/opsFields.ts). */
+  throughField?: FieldCall;
+  /** A call of this function's parameter (`cb(p)`), by parameter index: the functions callers pass there are called. */
+  calledParameter?: number;
+  /** Arguments that may name a function (`run_cb(p, foo_cb)`), by position: no parameter or local of this function. */
+  functionArguments?: readonly (string | undefined)[];
 }
 
 /** A function handed to the kernel to be called back, and the context it will run in. */
@@ -132,6 +139,8 @@ export interface RegistrationFact {
   conditions?: readonly PathCondition[];
   /** For `priv->timer.function = cb`: the timer, named like a PathCondition key; its starts decide when cb runs. */
   timer?: string;
+  /** The context holds unless the folder sets this flag field (`nonatomic`: model/contexts.ts OPS_FIELD_CONTEXTS). */
+  unlessFlag?: string;
 }
 
 /** What a summary's lock facts depended on outside the function: checked before it is reused. */
@@ -185,6 +194,10 @@ export interface FunctionSummary {
   regmapInits: readonly { name: string; span: Span }[];
   regmapLockOverride: boolean;
   mentionsRegmap: boolean;
+  /** Functions stored in struct fields by this body (`p->ops.recv_buf = foo_recv`, local initialisers). */
+  opsStores: readonly OpsStore[];
+  /** Context flag fields this body sets (`pcm->nonatomic = true`), of those model/contexts.ts names. */
+  flagsSet: readonly string[];
   dependencies: SummaryDependencies;
 }
 

@@ -24,6 +24,7 @@ import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
+import { calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
 /** What a function's lock interface looks like to its callers in the same file. */
@@ -415,6 +416,9 @@ class SummaryBuilder {
     const guards = this.parameters.length > 0 ? parameterGuards(index, fn.body, new ParameterConditions(index, fn.body, parametersOf(fn)), callNodes, locks.exitTests, paths.noReturn) : undefined;
     const conditions = fieldConditions(index, fn);
     const refcounts = refcountPaths(index, fn, callNodes);
+    let locals: Set<string> | undefined;
+    const parameterList = parameterNames(fn.node);
+    const ownName = (name: string) => parameterList.includes(name) || (locals ??= localNames(index.within(fn.body, ['declaration']))).has(name);
     for (const call of callNodes) {
       const name = calleeName(call);
       const args = callArguments(call);
@@ -439,6 +443,13 @@ class SummaryBuilder {
       if (refcounts.afterGet(call)) fact.afterGet = true;
       const started = name && (/^hrtimer_start/.test(name) || TIMER_ARMS.test(name)) && args[0] ? conditions.fieldKey(args[0]) : undefined;
       if (started) fact.startsTimer = started;
+      // Calls through a struct field or a parameter, and functions handed to a callee (locks/opsFields.ts).
+      const throughField = name ? undefined : fieldCallOf(call, (node) => conditions.fieldKey(node));
+      if (throughField) fact.throughField = throughField;
+      const calledParameter = calledParameterOf(call, parameterList);
+      if (calledParameter !== undefined) fact.calledParameter = calledParameter;
+      const functionArguments = name && !local.catalogued && calledParameter === undefined ? functionArgumentsOf(call, ownName) : undefined;
+      if (functionArguments) fact.functionArguments = functionArguments;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
@@ -470,6 +481,7 @@ class SummaryBuilder {
       calls.push(fact);
     }
 
+    const pairs = index.within(fn.node, ['initializer_pair', 'assignment_expression']);
     const conditionNames = new Set<string>();
     for (const node of index.within(fn.body, ['conditional_expression', 'if_statement', 'while_statement'])) {
       const condition = node.childForFieldName('condition');
@@ -505,7 +517,7 @@ class SummaryBuilder {
       registrations: registrationsIn(
         inputs.tables,
         callNodes,
-        index.within(fn.node, ['initializer_pair', 'assignment_expression']),
+        pairs,
         (node) => this.span(node),
         (node) => conditions.at(node),
         (node) => conditions.fieldKey(node),
@@ -517,6 +529,12 @@ class SummaryBuilder {
       regmapInits: callNodes.filter((call) => OTHER_REGMAP.test(calleeName(call) ?? '')).map((call) => ({ name: calleeName(call)!, span: this.span(call) })),
       regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(fn.node.text),
       mentionsRegmap: bodyText.includes('regmap') || head.includes('regmap'),
+      opsStores: opsStoresIn(
+        pairs,
+        (node) => this.span(node),
+        (node) => conditions.fieldKey(node),
+      ),
+      flagsSet: flagsSetIn(pairs, inputs.tables.contextFlags),
       dependencies: deps,
     };
   }
