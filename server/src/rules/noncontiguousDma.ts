@@ -95,7 +95,10 @@ function message(use: SinkUse, bad: readonly PointerSource[], provenance: Proven
 /** Whether `inner` lies inside `outer` (document positions of one file). */
 function within(outer: Span, inner: Span): boolean {
   const before = (a: { line: number; column: number }, b: { line: number; column: number }) => a.line < b.line || (a.line === b.line && a.column <= b.column);
-  return before({ line: outer.startLine, column: outer.startColumn }, { line: inner.startLine, column: inner.startColumn }) && before({ line: inner.endLine, column: inner.endColumn }, { line: outer.endLine, column: outer.endColumn });
+  return (
+    before({ line: outer.startLine, column: outer.startColumn }, { line: inner.startLine, column: inner.startColumn }) &&
+    before({ line: inner.endLine, column: inner.endColumn }, { line: outer.endLine, column: outer.endColumn })
+  );
 }
 
 /** Every free call of the folder whose pointer may be the memory `source` allocated. */

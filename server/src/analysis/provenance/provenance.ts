@@ -820,4 +820,3 @@ export function summarizeProvenance(engine: FileProvenance, types: TypeDeclarati
     vmallocCheckedNames: [...vmallocCheckedNamesOf(facts)],
   };
 }
-
