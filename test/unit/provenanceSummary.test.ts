@@ -170,3 +170,52 @@ test("a sibling's provenance summary, not its tree, gives the cross-file finding
   assert.equal(frees.length, 1);
   assert.match(frees[0].message, /^kfree\(\) of memory from vmalloc\(\) at load\.c:7 \(returned by drv_table\(\)\)/);
 });
+
+const VERSIONED = `static void *pool;
+
+void pool_set(void)
+{
+	pool = vmalloc(4096);
+}
+
+void *pool_get(void)
+{
+	return pool;
+}
+
+void *table_new(void)
+{
+	void *t = vzalloc(64);
+	return t;
+}
+`;
+
+test('an edit re-summarises the edited function and those reading outside themselves; the rest is reused, moved', async () => {
+  const db = new AnalysisDatabase();
+  const entry = (summary: ProvenanceSummary, name: string) => summary.entries[summary.functions.findIndex((fn) => fn.name === name)];
+  const sourceOf = (summary: ProvenanceSummary, name: string) => {
+    const term = entry(summary, name).returns?.terms[0];
+    assert.ok(term?.kind === 'source', `${name}() returns an allocation`);
+    return term.source;
+  };
+  const first = db.provenanceSummary(await factsOf(VERSIONED, '/drv/pool.c'));
+  assert.equal(entry(first, 'table_new').selfContained, true);
+  // pool_get() reads a file-scope variable: it does not depend on its own text alone.
+  assert.equal(entry(first, 'pool_get').selfContained, false);
+  assert.equal(sourceOf(first, 'pool_get').origin, 'vmalloc');
+
+  // An edit in the last function: the others keep their entries as they were.
+  const tableEdit = VERSIONED.replace('vzalloc(64)', 'vzalloc(128)');
+  const second = db.provenanceSummary(await factsOf(tableEdit, '/drv/pool.c'));
+  assert.equal(entry(second, 'pool_set'), entry(first, 'pool_set'));
+  assert.deepEqual(second, new AnalysisDatabase().provenanceSummary(await factsOf(tableEdit, '/drv/pool.c')));
+
+  // One line more in pool_set(), and kmalloc() instead of vmalloc(): table_new() moves one row
+  // down with its entry, pool_get() is re-summarised and sees the new allocation.
+  const setEdit = tableEdit.replace('\tpool = vmalloc(4096);', '\tpr_debug("set\\n");\n\tpool = kmalloc(4096, GFP_KERNEL);');
+  const third = db.provenanceSummary(await factsOf(setEdit, '/drv/pool.c'));
+  assert.deepEqual(third, new AnalysisDatabase().provenanceSummary(await factsOf(setEdit, '/drv/pool.c')));
+  assert.equal(sourceOf(third, 'table_new').span.startLine, sourceOf(second, 'table_new').span.startLine + 1);
+  assert.equal(sourceOf(third, 'pool_get').origin, 'slab');
+  assert.equal(sourceOf(third, 'pool_get').span.startLine, 5);
+});

@@ -27,7 +27,10 @@
 //                 over that file version's tree (analysis/provenance/provenance.ts).
 // - `provenanceSummaries` FileFacts (base) → ProvenanceSummary: what the file's folder siblings
 //                 read of it (returns, field writes, frees, sink uses; plain data), built once per
-//                 file version while its tree is there (prepareFolder builds them ahead).
+//                 file version while its tree is there (prepareFolder builds them ahead), from the
+//                 previous version's (`latestProvenance`, path → newest summary, bounded like
+//                 `latest`): a definition with the same text whose answers read nothing outside it
+//                 keeps its entry (analysis/provenance/provenanceSummary.ts).
 // - `provenanceViews` FileFacts → FolderProvenance for one folder view: the composition over the
 //                 file's engine and its siblings' provenance summaries (never a sibling's tree).
 // Every table is keyed by a FileFacts object (a file version) and dies with it; views made by
@@ -35,7 +38,8 @@
 import { RegistrationTables, registrationTables } from './locks/callbacks';
 import type { MacroDefinition } from './sizes/constants';
 import { FileFacts, withBoundScope } from './fileFacts';
-import { FileProvenance, summarizeProvenance } from './provenance/provenance';
+import { FileProvenance } from './provenance/provenance';
+import { summarizeProvenance } from './provenance/provenanceSummary';
 import { FolderProvenance } from './provenance/folderProvenance';
 import type { ProvenanceSummary } from './provenance/provenanceFacts';
 import { bindSizeScope } from './sizes/sizeScope';
@@ -76,6 +80,7 @@ export class AnalysisDatabase {
   private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: FileFacts }>();
   private readonly provenanceEngines = new WeakMap<FileFacts, FileProvenance>();
   private readonly provenanceSummaries = new WeakMap<FileFacts, ProvenanceSummary>();
+  private readonly latestProvenance = new Map<string, ProvenanceSummary>();
   private readonly provenanceViews = new WeakMap<FileFacts, { folder: readonly FileFacts[]; composition: FolderProvenance }>();
   private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
 
@@ -133,8 +138,11 @@ export class AnalysisDatabase {
     const facts = file.base ?? file;
     let summary = this.provenanceSummaries.get(facts);
     if (!summary) {
-      summary = summarizeProvenance(this.provenanceEngine(facts), this.typeDeclarations(facts));
+      summary = summarizeProvenance(this.provenanceEngine(facts), this.typeDeclarations(facts), this.latestProvenance.get(facts.path));
       this.provenanceSummaries.set(facts, summary);
+      this.latestProvenance.delete(facts.path);
+      this.latestProvenance.set(facts.path, summary);
+      if (this.latestProvenance.size > LATEST_LIMIT) this.latestProvenance.delete(this.latestProvenance.keys().next().value!);
     }
     return summary;
   }

@@ -12,26 +12,9 @@ import { ModelConfig } from '../../model/config';
 import { gfpAllowsBlocking } from '../../model/gfp';
 import { VMALLOC_ONLY_USES } from '../../model/contiguousSinks';
 import { calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
-import type { TypeDeclarations } from '../../parsing/typeDeclarations';
 import { AllocationSite } from '../allocationSites';
 import type { FileFacts, FunctionFacts } from '../fileFacts';
-import { contiguousUses, rejectsVmalloc } from './contiguousUses';
-import {
-  ArgumentFact,
-  FieldRead,
-  FieldWriteFact,
-  FreeFact,
-  FunctionProvenance,
-  NOTHING,
-  OwnerRef,
-  PointerSource,
-  ProvenanceSummary,
-  RejectingUseFact,
-  SymbolicProvenance,
-  UNKNOWN,
-  mergeSymbolic,
-  taggedSymbolic,
-} from './provenanceFacts';
+import { FieldRead, FieldWriteFact, NOTHING, OwnerRef, PointerSource, SymbolicProvenance, UNKNOWN, mergeSymbolic, taggedSymbolic } from './provenanceFacts';
 
 const MAX_DEPTH = 8;
 
@@ -179,10 +162,22 @@ export class FileProvenance {
   private readonly functions = new Map<number, FunctionIndex>();
   private readonly vmallocTests = new Map<number, boolean>();
   private readonly inProgress = new Set<string>();
+  /** Node ids and return indexes whose answer read outside their function (a global, a static function's callers). */
+  private readonly readOutside = new Set<string>();
+  private outside = 0;
   private identifiers?: Map<string, Node[]>;
   private fields?: Map<string, Node[]>;
 
   constructor(readonly facts: FileFacts) {}
+
+  /**
+   * Counts the answers that read the file outside the function asked about (file-scope
+   * variables, a static function's callers): a summary entry made while it stayed the same
+   * depends on its function's text alone, and is reused while that text is unchanged.
+   */
+  get outsideReads(): number {
+    return this.outside;
+  }
 
   get path(): string {
     return this.facts.path;
@@ -210,21 +205,26 @@ export class FileProvenance {
     return this.fields;
   }
 
-  /** The file's functions, in the order of FileFacts.functions (FieldRead.fn and FieldWriteFact.fn index them). */
-  functionProvenance(): FunctionProvenance[] {
-    return this.facts.functions.map((fn, index) => ({ name: fn.name, isStatic: isStaticFunction(fn.node), returns: this.returnsOf(index) }));
+  /** Whether a function of the file (FileFacts.functions; FieldRead.fn and FieldWriteFact.fn index them) is static. */
+  isStatic(index: number): boolean {
+    return isStaticFunction(this.facts.functions[index].node);
   }
 
   /** The union of what a function of the file returns; null without a return statement with a value. */
   returnsOf(index: number): SymbolicProvenance | null {
-    if (this.returnCache.has(index)) return this.returnCache.get(index)!;
     const key = `r:${index}`;
+    if (this.returnCache.has(index)) {
+      if (this.readOutside.has(key)) this.outside++;
+      return this.returnCache.get(index)!;
+    }
     if (this.inProgress.has(key)) return NOTHING;
     this.inProgress.add(key);
+    const before = this.outside;
     const returns = descendantsOfType(this.facts.functions[index].body, RETURNS)
       .map((statement) => namedChildren(statement)[0])
       .filter((value): value is Node => !!value);
     const result = returns.length === 0 ? null : mergeSymbolic(returns.map((value) => this.resolve(value, 1)));
+    if (this.outside !== before) this.readOutside.add(key);
     this.inProgress.delete(key);
     this.returnCache.set(index, result);
     return result;
@@ -234,11 +234,14 @@ export class FileProvenance {
   writesOf(field: string): readonly FieldWrite[] {
     const cached = this.writeCache.get(field);
     if (cached) return cached;
+    // The owners' reads outside a function count where a summary entry asks for them (ownerRef).
+    const outside = this.outside;
     const writes = (this.fieldAssignments().get(field) ?? []).map((assignment): FieldWrite => {
       const left = assignment.childForFieldName('left')!;
       const value = assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment;
       return { key: positionKey(assignment), owner: this.ownerRef(left.childForFieldName('argument')!), fn: this.functionIndexOf(assignment), text: normalText(left.text), node: assignment, value };
     });
+    this.outside = outside;
     this.writeCache.set(field, writes);
     return writes;
   }
@@ -251,12 +254,17 @@ export class FileProvenance {
 
   private resolve(node: Node, depth: number): SymbolicProvenance {
     if (depth > MAX_DEPTH) return UNKNOWN;
-    const cached = this.nodeCache.get(node.id);
-    if (cached) return cached;
     const key = `n:${node.id}`;
+    const cached = this.nodeCache.get(node.id);
+    if (cached) {
+      if (this.readOutside.has(key)) this.outside++;
+      return cached;
+    }
     if (this.inProgress.has(key)) return NOTHING;
     this.inProgress.add(key);
+    const before = this.outside;
     const result = this.compute(stripParens(node), depth);
+    if (this.outside !== before) this.readOutside.add(key);
     this.inProgress.delete(key);
     this.nodeCache.set(node.id, result);
     return result;
@@ -408,6 +416,8 @@ export class FileProvenance {
     if (index === undefined || variable.parameterIndex === undefined) return UNKNOWN;
     const fn = this.facts.functions[index];
     const key = `p:${fn.name}:${variable.parameterIndex}`;
+    // A static function's callers sit in other functions of the file.
+    if (isStaticFunction(fn.node)) this.outside++;
     const cached = this.paramCache.get(key);
     if (cached) return cached;
     if (this.inProgress.has(key)) return NOTHING;
@@ -437,6 +447,7 @@ export class FileProvenance {
 
   /** A file-scope variable: every assignment to it in the file, plus its initializer. */
   private ofGlobal(name: string, depth: number): SymbolicProvenance {
+    this.outside++;
     const declaration = fileScopeDeclaration(this.facts, name);
     if (!declaration) return UNKNOWN;
     if (declaration.array) return UNKNOWN; // static storage: not stack, not heap
@@ -494,6 +505,7 @@ export class FileProvenance {
         return this.ownerRef(node);
       case 'identifier': {
         const variable = this.variableAt(node);
+        if (!variable) this.outside++;
         return { type: variable?.type ?? fileScopeDeclaration(this.facts, node.text)?.type, members: [] };
       }
       case 'field_expression': {
@@ -764,59 +776,4 @@ export function vmallocOnlyArgument(call: Node): Node | undefined {
 /** Calls of a file that need vmalloc memory, in document order. */
 export function vmallocOnlyCalls(facts: FileFacts): Node[] {
   return facts.callsTo(VMALLOC_ONLY_CALLEES);
-}
-
-function argumentFact(engine: FileProvenance, node: Node | undefined): ArgumentFact | undefined {
-  return node ? { text: node.text, provenance: engine.of(node) } : undefined;
-}
-
-/**
- * The provenance summary of a file version (what its folder's other files read of it), made while
- * its tree is there: the returns of every function, every field write with the provenance of the
- * stored value, its frees, its uses that need vmalloc memory and those that reject it, and the
- * fields it tests with is_vmalloc_addr(). `types` is the file's type declarations (text scan).
- */
-export function summarizeProvenance(engine: FileProvenance, types: TypeDeclarations): ProvenanceSummary {
-  const facts = engine.facts;
-  const writes = new Map<string, (FieldWriteFact & { value: SymbolicProvenance })[]>();
-  for (const field of engine.fieldAssignments().keys()) {
-    writes.set(
-      field,
-      engine.writesOf(field).map((write) => ({ key: write.key, owner: write.owner, fn: write.fn, text: write.text, value: engine.writeValue(write) })),
-    );
-  }
-  const frees: FreeFact[] = facts.frees.map((free) => {
-    const index = free.api.args.pointer;
-    return {
-      key: positionKey(free.call),
-      api: free.api.name,
-      calleeSpan: spanOf(free.call.childForFieldName('function') ?? free.call),
-      pointer: argumentFact(engine, index === undefined ? undefined : free.args[index]),
-      first: free.api.name === 'vfree' || free.api.name === 'kvfree' ? argumentFact(engine, free.args[0]) : undefined,
-    };
-  });
-  const vmallocOnlyUses: ArgumentFact[] = [];
-  for (const call of vmallocOnlyCalls(facts)) {
-    const argument = argumentFact(engine, vmallocOnlyArgument(call));
-    if (argument) vmallocOnlyUses.push(argument);
-  }
-  const rejectingUses: RejectingUseFact[] = contiguousUses(facts, engine)
-    .filter(rejectsVmalloc)
-    .map((use) => ({
-      sink: use.kind === 'call' ? { kind: 'call', name: use.name } : { kind: 'field', owner: use.field.owner, field: use.field.field },
-      line: use.at.startPosition.row,
-      buffer: engine.of(use.buffer),
-      owner: use.kind === 'field' ? use.owner : undefined,
-      ownerRequired: use.kind === 'field' && (use.field.ownerRequired ?? false),
-    }));
-  return {
-    path: facts.path,
-    types,
-    functions: engine.functionProvenance(),
-    writes,
-    frees,
-    vmallocOnlyUses,
-    rejectingUses,
-    vmallocCheckedNames: [...vmallocCheckedNamesOf(facts)],
-  };
 }

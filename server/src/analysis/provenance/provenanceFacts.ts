@@ -164,13 +164,35 @@ export interface ProvenanceSummary {
   types: TypeDeclarations;
   functions: readonly FunctionProvenance[];
   /** Field writes by field name, in document order, each with the provenance of the stored value. */
-  writes: ReadonlyMap<string, readonly (FieldWriteFact & { value: SymbolicProvenance })[]>;
+  writes: ReadonlyMap<string, readonly StoredWrite[]>;
   frees: readonly FreeFact[];
   /** Arguments of calls that need vmalloc memory (remap_vmalloc_range(), vmalloc_to_page(), …). */
   vmallocOnlyUses: readonly ArgumentFact[];
   rejectingUses: readonly RejectingUseFact[];
   /** Field names the file tests with is_vmalloc_addr(). */
   vmallocCheckedNames: readonly string[];
+  /** The model configuration and macro table the entries were made with. */
+  contextKey: string;
+  /** Per definition, in FileFacts.functions order: what the next version reuses (provenanceSummary.ts). */
+  entries: readonly FunctionProvenanceEntry[];
+}
+
+export type StoredWrite = FieldWriteFact & { value: SymbolicProvenance };
+
+/** One definition's part of a summary; positions (`row:column`) order the file's lists. */
+export interface FunctionProvenanceEntry {
+  /** Start column and text of the definition: what the entry is reused by. */
+  key: string;
+  startRow: number;
+  /** Its index in FileFacts.functions. */
+  index: number;
+  /** Its answers read nothing of the file outside the definition. */
+  selfContained: boolean;
+  returns: SymbolicProvenance | null;
+  writes: readonly { field: string; write: StoredWrite }[];
+  frees: readonly FreeFact[];
+  vmallocOnlyUses: readonly { at: string; use: ArgumentFact }[];
+  rejectingUses: readonly { at: string; kind: 'call' | 'field'; use: RejectingUseFact }[];
 }
 
 export const UNKNOWN: SymbolicProvenance = { terms: [], unknown: true, unknownInFolder: false };
