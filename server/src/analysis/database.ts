@@ -138,7 +138,9 @@ export class AnalysisDatabase {
     const facts = file.base ?? file;
     let summary = this.provenanceSummaries.get(facts);
     if (!summary) {
-      summary = summarizeProvenance(this.provenanceEngine(facts), this.typeDeclarations(facts), this.latestProvenance.get(facts.path));
+      // A sibling's engine (node caches, its identifier index) is not kept: only the summary is.
+      const engine = this.provenanceEngines.get(facts) ?? new FileProvenance(facts);
+      summary = summarizeProvenance(engine, this.typeDeclarations(facts), this.latestProvenance.get(facts.path));
       this.provenanceSummaries.set(facts, summary);
       this.latestProvenance.delete(facts.path);
       this.latestProvenance.set(facts.path, summary);
