@@ -22,14 +22,26 @@
 //                 cannot change them (bounded like `latest`).
 // - `bound`       FileFacts → the view with its constant scope bound to one folder (withBoundScope):
 //                 a new object; the FileFacts it came from never changes.
-// - `provenanceIndexes`, `checkedNames`, `provenance`: the provenance engine's per-file indexes,
-//                 is_vmalloc_addr()-tested field names, and one engine per (file, folder).
+// - `provenanceEngines` FileFacts (the view the rules read, so the current file's allocation
+//                 sizes are the folder-bound ones) → FileProvenance: the per-file provenance engine
+//                 over that file version's tree (analysis/provenance/provenance.ts).
+// - `provenanceSummaries` FileFacts (base) → ProvenanceSummary: what the file's folder siblings
+//                 read of it (returns, field writes, frees, sink uses; plain data), built once per
+//                 file version while its tree is there (prepareFolder builds them ahead), from the
+//                 previous version's (`latestProvenance`, path → newest summary, bounded like
+//                 `latest`): a definition with the same text whose answers read nothing outside it
+//                 keeps its entry (analysis/provenance/provenanceSummary.ts).
+// - `provenanceViews` FileFacts → FolderProvenance for one folder view: the composition over the
+//                 file's engine and its siblings' provenance summaries (never a sibling's tree).
 // Every table is keyed by a FileFacts object (a file version) and dies with it; views made by
 // withBoundScope share their base's entries where the answer does not depend on the folder.
 import { RegistrationTables, registrationTables } from './locks/callbacks';
 import type { MacroDefinition } from './sizes/constants';
 import { FileFacts, withBoundScope } from './fileFacts';
-import { FileIndex, ProvenanceAnalysis, buildFileIndex, vmallocCheckedNamesOf } from './provenance/provenance';
+import { FileProvenance } from './provenance/provenance';
+import { summarizeProvenance } from './provenance/provenanceSummary';
+import { FolderProvenance } from './provenance/folderProvenance';
+import type { ProvenanceSummary } from './provenance/provenanceFacts';
 import { bindSizeScope } from './sizes/sizeScope';
 import { TypeDeclarations, collectTypeDeclarations } from '../parsing/typeDeclarations';
 import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicEntry';
@@ -66,9 +78,10 @@ export class AnalysisDatabase {
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
   private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: FileFacts }>();
-  private readonly provenanceIndexes = new WeakMap<FileFacts, FileIndex>();
-  private readonly checkedNames = new WeakMap<FileFacts, Set<string>>();
-  private readonly provenanceEngines = new WeakMap<FileFacts, { folder: readonly FileFacts[]; engine: ProvenanceAnalysis }>();
+  private readonly provenanceEngines = new WeakMap<FileFacts, FileProvenance>();
+  private readonly provenanceSummaries = new WeakMap<FileFacts, ProvenanceSummary>();
+  private readonly latestProvenance = new Map<string, ProvenanceSummary>();
+  private readonly provenanceViews = new WeakMap<FileFacts, { folder: readonly FileFacts[]; composition: FolderProvenance }>();
   private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
 
   /**
@@ -107,38 +120,42 @@ export class AnalysisDatabase {
     return view;
   }
 
-  /** The provenance engine of a file within its folder, shared by the rules and the hover. */
-  provenance(facts: FileFacts, folder: readonly FileFacts[]): ProvenanceAnalysis {
-    const cached = this.provenanceEngines.get(facts);
-    if (cached && sameMembers(cached.folder, folder)) return cached.engine;
-    const engine = new ProvenanceAnalysis(facts, folder, (file) => this.provenanceIndex(file));
-    this.provenanceEngines.set(facts, { folder, engine });
+  /**
+   * The provenance of a file within its folder, shared by the rules and the hover: the file's own
+   * engine (its tree) composed with its siblings' provenance summaries.
+   */
+  provenance(facts: FileFacts, folder: readonly FileFacts[]): FolderProvenance {
+    const cached = this.provenanceViews.get(facts);
+    if (cached && sameMembers(cached.folder, folder)) return cached.composition;
+    const siblings = folder.filter((other) => other.path !== facts.path).map((other) => this.provenanceSummary(other));
+    const composition = new FolderProvenance(facts, this.provenanceEngine(facts), this.typeDeclarations(facts), siblings, folder.length);
+    this.provenanceViews.set(facts, { folder, composition });
+    return composition;
+  }
+
+  /** The provenance summary of one file version: what its folder's other files read of it. */
+  provenanceSummary(file: FileFacts): ProvenanceSummary {
+    const facts = file.base ?? file;
+    let summary = this.provenanceSummaries.get(facts);
+    if (!summary) {
+      // A sibling's engine (node caches, its identifier index) is not kept: only the summary is.
+      const engine = this.provenanceEngines.get(facts) ?? new FileProvenance(facts);
+      summary = summarizeProvenance(engine, this.typeDeclarations(facts), this.latestProvenance.get(facts.path));
+      this.provenanceSummaries.set(facts, summary);
+      this.latestProvenance.delete(facts.path);
+      this.latestProvenance.set(facts.path, summary);
+      if (this.latestProvenance.size > LATEST_LIMIT) this.latestProvenance.delete(this.latestProvenance.keys().next().value!);
+    }
+    return summary;
+  }
+
+  private provenanceEngine(facts: FileFacts): FileProvenance {
+    let engine = this.provenanceEngines.get(facts);
+    if (!engine) {
+      engine = new FileProvenance(facts);
+      this.provenanceEngines.set(facts, engine);
+    }
     return engine;
-  }
-
-  /** The provenance indexes of one file version (identifiers, field assignments, types). */
-  provenanceIndex(facts: FileFacts): FileIndex {
-    let index = this.provenanceIndexes.get(facts);
-    if (!index) {
-      index = buildFileIndex(facts, () => this.typeDeclarations(facts));
-      this.provenanceIndexes.set(facts, index);
-    }
-    return index;
-  }
-
-  /** Field names the files test with is_vmalloc_addr(). */
-  vmallocCheckedNames(files: readonly FileFacts[]): Set<string> {
-    const names = new Set<string>();
-    for (const file of files) {
-      const base = file.base ?? file;
-      let set = this.checkedNames.get(base);
-      if (!set) {
-        set = vmallocCheckedNamesOf(base);
-        this.checkedNames.set(base, set);
-      }
-      set.forEach((name) => names.add(name));
-    }
-    return names;
   }
 
   /**
@@ -261,16 +278,28 @@ export class AnalysisDatabase {
   }
 
   /**
-   * Summarises every file of a folder ahead of their analyses, calling `before(path)` before each:
+   * Summarises every file of a folder ahead of their analyses (function summaries, and provenance
+   * summaries when the folder has siblings to read them), calling `before(path)` before each:
    * the CLI restarts its per-file time bound there, so each file's bound covers its own summary.
    */
   prepareFolder(files: readonly FileFacts[], before: (path: string) => void): void {
     const members = files.map((file) => file.base ?? file).sort((a, b) => a.path.localeCompare(b.path));
     const byPath = this.membersIndex(members);
+    // A folder of one file has no sibling to read its provenance summary.
+    const siblings = members.length > 1;
     for (const member of members) {
-      if (this.summaries.has(member)) continue;
+      const summarized = this.summaries.has(member);
+      const proven = !siblings || this.provenanceSummaries.has(member);
+      if (summarized && proven) continue;
       before(member.path);
-      this.fileSummaryIn(member, byPath);
+      if (!summarized) this.fileSummaryIn(member, byPath);
+      if (!proven) {
+        try {
+          this.provenanceSummary(member);
+        } catch {
+          // Left to the rules that read it: their check fails for the file and says why.
+        }
+      }
     }
   }
 

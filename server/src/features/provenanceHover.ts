@@ -2,7 +2,7 @@
 // physical-address API, comes from — the allocating API, its location, its family and whether it
 // is physically contiguous. Only what the provenance analysis can name is shown.
 import type { Node } from 'web-tree-sitter';
-import { PointerSource, Provenance } from '../analysis/provenance/provenance';
+import type { PointerSource, Provenance } from '../analysis/provenance/provenanceFacts';
 import { argIndex } from '../model/apis';
 import { ModelConfig } from '../model/config';
 import { contiguousField, contiguousSink } from '../model/contiguousSinks';
@@ -14,7 +14,7 @@ function contiguity(source: PointerSource, config: ModelConfig): string {
   const api = source.api;
   if (!api) return 'unknown';
   if (source.origin === 'kvmalloc') {
-    const size = source.site?.requestedBytes?.value;
+    const size = source.site?.requestedBytes;
     if (size !== undefined && size <= config.pageSize) return `physically contiguous: ${size} bytes ≤ PAGE_SIZE, so kvmalloc() never falls back to vmalloc (mm/util.c, 6.1)`;
     return 'physically contiguous only when kmalloc served it — above PAGE_SIZE kvmalloc() falls back to vmalloc (mm/util.c, 6.1)';
   }
@@ -35,7 +35,7 @@ function card(title: string, provenance: Provenance, target: HoverTarget): strin
   if (provenance.sources.length === 0) return undefined;
   const lines = [`**${title}**`, ''];
   for (const source of provenance.sources) {
-    const what = source.origin === 'stack' ? `stack variable \`${source.node.text.split('\n')[0].trim()}\`` : `\`${source.api?.name}()\``;
+    const what = source.origin === 'stack' ? `stack variable \`${source.declaration ?? ''}\`` : `\`${source.api?.name}()\``;
     const via = source.via.length > 0 ? ` (${source.via.join(', ')})` : '';
     const frees = source.api ? ` · freed by ${source.api.frees.map((name) => `\`${name}()\``).join(' or ')}` : '';
     lines.push(`- ${what} at ${location(source, target)}${via} — family \`${source.origin}\`: ${contiguity(source, target.facts.config)}${frees}`);

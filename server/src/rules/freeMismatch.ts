@@ -6,7 +6,9 @@
 import type { Node } from 'web-tree-sitter';
 import type { FreeSite } from '../analysis/allocationSites';
 import type { FileFacts } from '../analysis/fileFacts';
-import { PointerSource, ProvenanceAnalysis, describeSource, fieldRead, sourceUnderVmallocCheck, underVmallocCheck } from '../analysis/provenance/provenance';
+import type { FolderProvenance } from '../analysis/provenance/folderProvenance';
+import { describeSource, fieldRead, underVmallocCheck } from '../analysis/provenance/provenance';
+import type { PointerSource } from '../analysis/provenance/provenanceFacts';
 import { AllocFamily, FreeApi, argIndex, freeApi, freeReleases } from '../model/apis';
 import { ModelConfig, formatKernelVersion } from '../model/config';
 import { spanOf, unwrapExpression } from '../parsing/syntax';
@@ -85,17 +87,12 @@ function consequence(free: FreeApi, family: AllocFamily, right: string, config: 
   }
 }
 
-function argumentText(node: Node | undefined): string | undefined {
-  return node?.text;
-}
-
-/** Argument texts of the allocation are usable at the free when both sit in one function. */
-function sameFunction(a: Node, b: Node): boolean {
-  let fa: Node | null = a;
-  while (fa && fa.type !== 'function_definition') fa = fa.parent;
-  let fb: Node | null = b;
-  while (fb && fb.type !== 'function_definition') fb = fb.parent;
-  return !!fa && !!fb && fa.id === fb.id;
+/** Argument texts of the allocation are usable at the free when both sit in one function of the file. */
+function sameFunction(source: PointerSource, free: Node, facts: FileFacts): boolean {
+  let fn: Node | null = free;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const span = source.functionSpan;
+  return !!fn && !!span && source.file === facts.path && span.startLine === fn.startPosition.row && span.startColumn === fn.startPosition.column;
 }
 
 /** The statement `kfree(p);` as a whole line, when it can be removed without breaking syntax. */
@@ -110,7 +107,7 @@ function removalSpan(call: Node, text: string) {
 }
 
 /** The matching free call, with arguments taken from the allocation where the model says which. */
-function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: FileFacts, analysis: ProvenanceAnalysis): Fix | undefined {
+function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: FileFacts, analysis: FolderProvenance): Fix | undefined {
   const family = source.origin;
   const site = source.site;
   if (!site) return undefined;
@@ -120,17 +117,18 @@ function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: 
     const span = removalSpan(free.call, facts.text);
     return span ? { title: `Remove the ${free.api.name}(): devres frees this memory at detach`, edits: [{ span, newText: '' }], preferred: true } : undefined;
   }
-  const target = freeApi(site.api.frees[0]);
-  if (!target) return undefined;
-  const local = sameFunction(site.call, free.call) && source.file === facts.path;
+  const api = source.api;
+  const target = api ? freeApi(api.frees[0]) : undefined;
+  if (!api || !target) return undefined;
+  const local = sameFunction(source, free.call, facts);
   const allocArg = (index: number | undefined) => {
     const resolved = argIndex(index, site.args.length);
-    return resolved === undefined ? undefined : argumentText(site.args[resolved]);
+    return resolved === undefined ? undefined : site.args[resolved];
   };
   // The fix names the object itself; free_pages() wants an unsigned long, __free_pages() a page.
   const object = unwrapExpression(pointer);
   const pointerText = object.text;
-  const variable = object.type === 'identifier' ? analysis.variableAt(object, facts) : undefined;
+  const variable = object.type === 'identifier' ? analysis.engine.variableAt(object) : undefined;
   const addressText = variable && variable.type === 'unsigned long' && !variable.pointer ? pointerText : `(unsigned long)${pointerText}`;
   let call: string | undefined;
   switch (target.name) {
@@ -148,13 +146,13 @@ function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: 
       break;
     case 'free_pages':
     case '__free_pages': {
-      const order = allocArg(site.api.args.order) ?? (site.api.size === 'page' ? '0' : undefined);
+      const order = allocArg(api.args.order) ?? (api.size === 'page' ? '0' : undefined);
       if (order === undefined || (!local && !/^[A-Z0-9_]+$/.test(order))) return undefined;
       call = target.name === 'free_pages' ? `free_pages(${addressText}, ${order})` : `__free_pages(${pointerText}, ${order})`;
       break;
     }
     case 'kmem_cache_free': {
-      const cache = allocArg(site.api.args.cache);
+      const cache = allocArg(api.args.cache);
       if (!cache || !local) return undefined;
       call = `kmem_cache_free(${cache}, ${pointerText})`;
       break;
@@ -164,11 +162,11 @@ function rightFree(free: FreeSite, source: PointerSource, pointer: Node, facts: 
     case 'dma_free_wc':
     case 'dma_free_noncoherent': {
       // dma_alloc_coherent(dev, size, &handle, gfp) → dma_free_coherent(dev, size, vaddr, handle).
-      const device = allocArg(site.api.args.device);
-      const size = allocArg(site.api.args.size);
-      const handle = site.args[2]?.text.replace(/^&\s*/, '');
-      if (!device || !size || !handle || !local || !site.args[2]?.text.startsWith('&')) return undefined;
-      const extra = target.name === 'dma_free_attrs' ? site.args[4]?.text : target.name === 'dma_free_noncoherent' ? site.args[3]?.text : undefined;
+      const device = allocArg(api.args.device);
+      const size = allocArg(api.args.size);
+      const handle = site.args[2]?.replace(/^&\s*/, '');
+      if (!device || !size || !handle || !local || !site.args[2]?.startsWith('&')) return undefined;
+      const extra = target.name === 'dma_free_attrs' ? site.args[4] : target.name === 'dma_free_noncoherent' ? site.args[3] : undefined;
       if ((target.name === 'dma_free_attrs' || target.name === 'dma_free_noncoherent') && !extra) return undefined;
       call = `${target.name}(${device}, ${size}, ${pointerText}, ${handle}${extra ? `, ${extra}` : ''})`;
       break;
@@ -191,7 +189,7 @@ export const freeMismatch: Rule = {
   check({ facts, folder, db }) {
     const findings: RuleFinding[] = [];
     const analysis = db.provenance(facts, folder);
-    const checked = db.vmallocCheckedNames([facts, ...folder]);
+    const checked = analysis.vmallocCheckedNames();
     for (const free of facts.frees) {
       const index = argIndex(free.api.args.pointer, free.args.length);
       const pointer = index === undefined ? undefined : free.args[index];
@@ -199,7 +197,7 @@ export const freeMismatch: Rule = {
       const field = fieldRead(pointer);
       if (field && checked.has(field)) continue;
       const provenance = analysis.of(pointer);
-      if (provenance.sources.some(sourceUnderVmallocCheck)) continue;
+      if (provenance.sources.some((source) => source.underVmallocCheck)) continue;
       // Every path must be known and none released correctly: prefer silence to a guess.
       if (provenance.unknown || provenance.sources.length === 0) continue;
       if (provenance.sources.some((source) => UNCHECKED.has(source.origin))) continue;

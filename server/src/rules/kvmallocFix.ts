@@ -12,7 +12,6 @@ import { allocApi } from '../model/apis';
 import { CONTIGUOUS_FIELDS, CONTIGUOUS_SINKS, VMALLOC_ONLY_USES } from '../model/contiguousSinks';
 import { gfpAllowsBlocking } from '../model/gfp';
 import { KVMALLOC_NONBLOCKING, ZoneModifier, zoneModifiersOf } from '../model/routing';
-import { vmallocRejectingUseOf } from '../analysis/provenance/contiguousUses';
 import { calleeName, calleeNames, callArguments, descendantsOfType, spanOf } from '../parsing/syntax';
 import { AllocationTarget, allocationTarget } from '../analysis/provenance/allocationTarget';
 import { Fix, RuleContext, TextEdit } from './rule';
@@ -200,14 +199,14 @@ export interface KvmallocAdvice {
 export function contiguousNeed({ facts, folder, db }: RuleContext, site: AllocationSite): ContiguousNeed | undefined {
   const zones = site.gfp?.value ? zoneModifiersOf(site.gfp.value.bits) : [];
   if (zones.length > 0) return { kind: 'zone', zones };
-  const reached = vmallocRejectingUseOf(site.call, db.provenance(facts, folder));
+  const reached = db.provenance(facts, folder).vmallocRejectingUseOf(site.call);
   if (!reached) return undefined;
-  const { use, file } = reached;
+  const { sink, line, file } = reached;
   return {
     kind: 'sink',
-    what: use.kind === 'call' ? `${use.name}()` : `${use.field.owner} .${use.field.field}`,
-    line: use.at.startPosition.row + 1,
-    ...(file.path === facts.path ? {} : { file: file.path }),
+    what: sink.kind === 'call' ? `${sink.name}()` : `${sink.owner} .${sink.field}`,
+    line: line + 1,
+    ...(file === facts.path ? {} : { file }),
   };
 }
 

@@ -4,13 +4,14 @@
 // the linear map, so virt_to_page()/virt_to_phys() on it are meaningless and dma_map_single()
 // rejects it (include/linux/dma-mapping.h, 6.1).
 import type { Node } from 'web-tree-sitter';
-import { contiguousUses } from '../analysis/provenance/contiguousUses';
 import type { FileFacts } from '../analysis/fileFacts';
-import { PointerSource, Provenance, ProvenanceAnalysis, describeSource, fieldRead, mayBeVmalloc, sourceUnderVmallocCheck, underVmallocCheck } from '../analysis/provenance/provenance';
+import type { FolderProvenance } from '../analysis/provenance/folderProvenance';
+import { describeSource, fieldRead, mayBeVmalloc, underVmallocCheck } from '../analysis/provenance/provenance';
+import type { PointerSource, Provenance } from '../analysis/provenance/provenanceFacts';
 import { ModelConfig, kernelConstants } from '../model/config';
-import { VMALLOC_ONLY_USES, contiguousReplacement } from '../model/contiguousSinks';
+import { contiguousReplacement } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
-import { callArguments, calleeName, calleeNames, spanOf } from '../parsing/syntax';
+import { Span, spanOf } from '../parsing/syntax';
 import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
 
 const STACK_WHY = 'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
@@ -27,10 +28,8 @@ interface SinkUse {
   rejectsStack: boolean;
 }
 
-const VMALLOC_ONLY_CALLEES = calleeNames(VMALLOC_ONLY_USES);
-
-function sinkUses(facts: FileFacts, analysis: ProvenanceAnalysis): SinkUse[] {
-  return contiguousUses(facts, analysis).map((use) =>
+function sinkUses(analysis: FolderProvenance): SinkUse[] {
+  return analysis.contiguousUses().map((use) =>
     use.kind === 'call'
       ? { at: use.at, buffer: use.buffer, what: `${use.name}()`, consequence: use.sink.consequence, instead: use.sink.instead, rejectsVmalloc: true, rejectsStack: use.sink.rejectsStack }
       : {
@@ -54,12 +53,13 @@ function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): P
  * the allocator at run time and keeps track of it (dm-bufio's data_mode, a size threshold), which
  * the analysis cannot see. Reported only when the choice is made in the function of the use.
  */
-function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, use: SinkUse): boolean {
+function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, use: SinkUse, file: string): boolean {
   const others = provenance.sources.filter((source) => !bad.includes(source));
   if (others.length === 0) return false;
   let fn: Node | null = use.at;
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  const local = (source: PointerSource) => source.via.length === 0 && !!fn && fn.startIndex <= source.node.startIndex && source.node.endIndex <= fn.endIndex;
+  const span = fn ? spanOf(fn) : undefined;
+  const local = (source: PointerSource) => source.via.length === 0 && !!span && source.file === file && within(span, source.span);
   return !provenance.sources.every(local);
 }
 
@@ -92,31 +92,24 @@ function message(use: SinkUse, bad: readonly PointerSource[], provenance: Proven
   return parts.join(' ');
 }
 
-/** Every free call of the folder whose pointer may be the memory `source` allocated. */
-function freesOf(source: PointerSource, analysis: ProvenanceAnalysis, files: readonly FileFacts[]) {
-  const frees = [];
-  for (const file of files) {
-    for (const free of file.frees) {
-      const index = free.api.args.pointer;
-      const argument = index === undefined ? undefined : free.args[index];
-      if (!argument) continue;
-      const provenance = analysis.of(argument, file);
-      if (provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file)) {
-        frees.push({ free, file, provenance });
-      }
-    }
-  }
-  return frees;
+/** Whether `inner` lies inside `outer` (document positions of one file). */
+function within(outer: Span, inner: Span): boolean {
+  const before = (a: { line: number; column: number }, b: { line: number; column: number }) => a.line < b.line || (a.line === b.line && a.column <= b.column);
+  return (
+    before({ line: outer.startLine, column: outer.startColumn }, { line: inner.startLine, column: inner.startColumn }) &&
+    before({ line: inner.endLine, column: inner.endColumn }, { line: outer.endLine, column: outer.endColumn })
+  );
 }
 
-/** The name the allocation is stored under: `buf` for `buf = …`, `rx` for `p->rx = …`. */
-function destinationName(call: Node): string | undefined {
-  const parent = call.parent;
-  const target = parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : parent?.type === 'init_declarator' ? parent.childForFieldName('declarator') : undefined;
-  if (!target) return undefined;
-  if (target.type === 'field_expression') return target.childForFieldName('field')?.text;
-  const match = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(target.text);
-  return match?.[1];
+/** Every free call of the folder whose pointer may be the memory `source` allocated. */
+function freesOf(source: PointerSource, analysis: FolderProvenance) {
+  const frees = [];
+  for (const { file, free } of analysis.frees()) {
+    if (!free.pointer) continue;
+    const provenance = analysis.resolve(free.pointer.provenance);
+    if (provenance.sources.some((candidate) => candidate.key === source.key)) frees.push({ free, file, provenance });
+  }
+  return frees;
 }
 
 /**
@@ -124,58 +117,43 @@ function destinationName(call: Node): string | undefined {
  * known to fit a non-costly order (kmalloc of it is served without heroics, mm/page_alloc.c),
  * every free is found, and nothing else needs vmalloc memory.
  */
-function contiguousFix(source: PointerSource, analysis: ProvenanceAnalysis, facts: FileFacts, folder: readonly FileFacts[]): Fix | undefined {
+function contiguousFix(source: PointerSource, analysis: FolderProvenance, facts: FileFacts): Fix | undefined {
   const site = source.site;
-  if (!site || (source.origin !== 'vmalloc' && source.origin !== 'kvmalloc')) return undefined;
-  const replacement = contiguousReplacement(site.api.name);
-  const size = site.requestedBytes?.value;
+  if (!site || !source.api || (source.origin !== 'vmalloc' && source.origin !== 'kvmalloc')) return undefined;
+  const replacement = contiguousReplacement(source.api.name);
+  const size = site.requestedBytes;
   if (!replacement || size === undefined || size <= 0) return undefined;
   const constants = kernelConstants(facts.config);
   if (size > constants.kmallocMaxCacheSize && getOrder(size, constants.pageShift) > constants.costlyOrder) return undefined;
-  const files = [facts, ...folder.filter((other) => other.path !== facts.path)];
-  const sourceFacts = files.find((file) => file.path === source.file);
-  if (!sourceFacts) return undefined;
-  const stored = destinationName(site.call);
-  const mayBeThis = (argument: Node, provenance: Provenance) =>
-    provenance.sources.some((candidate) => candidate.node.id === source.node.id && candidate.file === source.file) || (provenance.unknown && (!stored || argument.text.endsWith(stored)));
+  const stored = site.destination;
+  const mayBeThis = (text: string, provenance: Provenance) => provenance.sources.some((candidate) => candidate.key === source.key) || (provenance.unknown && (!stored || text.endsWith(stored)));
   // Another use that needs vmalloc memory (remap_vmalloc_range, vmalloc_to_page, …) forbids the switch.
-  for (const file of files) {
-    for (const call of file.callsTo(VMALLOC_ONLY_CALLEES)) {
-      const name = calleeName(call);
-      if (!name || !VMALLOC_ONLY_USES.includes(name)) continue;
-      const argument = callArguments(call)[name.startsWith('remap_vmalloc_range') ? 1 : 0];
-      if (!argument) continue;
-      if (mayBeThis(argument, analysis.of(argument, file))) return undefined;
-    }
+  for (const argument of analysis.vmallocOnlyUses()) {
+    if (mayBeThis(argument.text, analysis.resolve(argument.provenance))) return undefined;
   }
-  const frees = freesOf(source, analysis, files);
+  const frees = freesOf(source, analysis);
   // A vfree of something the analysis cannot name, under the same name, may be this memory.
-  for (const file of files) {
-    for (const free of file.frees) {
-      if (free.api.name !== 'vfree' && free.api.name !== 'kvfree') continue;
-      const argument = free.args[0];
-      if (!argument || frees.some((known) => known.free.call.id === free.call.id && known.file === file)) continue;
-      if (mayBeThis(argument, analysis.of(argument, file))) return undefined;
-    }
+  for (const { file, free } of analysis.frees()) {
+    if (free.api !== 'vfree' && free.api !== 'kvfree') continue;
+    const argument = free.first;
+    if (!argument || frees.some((known) => known.free.key === free.key && known.file === file)) continue;
+    if (mayBeThis(argument.text, analysis.resolve(argument.provenance))) return undefined;
   }
   const edits: TextEdit[] = [];
-  const callee = site.call.childForFieldName('function')!;
   const file = source.file === facts.path ? undefined : source.file;
-  edits.push({ file, span: spanOf(callee), newText: replacement.to });
+  edits.push({ file, span: site.calleeSpan, newText: replacement.to });
   if ('addGfp' in replacement) {
-    const list = site.call.childForFieldName('arguments')!;
-    const close = list.lastChild!;
-    edits.push({ file, span: { ...spanOf(close), endColumn: close.startPosition.column }, newText: `, ${replacement.addGfp}` });
+    edits.push({ file, span: { ...site.closeSpan, endColumn: site.closeSpan.startColumn }, newText: `, ${replacement.addGfp}` });
   }
   for (const { free, file: freeFile, provenance } of frees) {
     // A kfree() of this memory (today a free-mismatch) is the right free once it comes from kmalloc.
-    if (free.api.name === 'kfree') continue;
-    if (free.api.name !== 'vfree' && free.api.name !== 'kvfree') return undefined;
+    if (free.api === 'kfree') continue;
+    if (free.api !== 'vfree' && free.api !== 'kvfree') return undefined;
     // kvfree() also frees kmalloc memory; a vfree() shared with other allocations becomes kvfree().
     const onlyThis = !provenance.unknown && provenance.sources.length === 1;
     const name = onlyThis ? 'kfree' : 'kvfree';
-    if (name === free.api.name) continue;
-    edits.push({ file: freeFile.path === facts.path ? undefined : freeFile.path, span: spanOf(free.call.childForFieldName('function')!), newText: name });
+    if (name === free.api) continue;
+    edits.push({ file: freeFile === facts.path ? undefined : freeFile, span: free.calleeSpan, newText: name });
   }
   const args = replacement.to === 'kmalloc' || replacement.to === 'kzalloc' ? 'size' : 'n, size';
   return { title: `Allocate with ${replacement.to}(${args}${'addGfp' in replacement ? ', GFP_KERNEL' : ', gfp'}) and free with kfree() (${size} bytes, physically contiguous)`, edits };
@@ -193,16 +171,16 @@ export const noncontiguousDma: Rule = {
   check({ facts, folder, db }) {
     const findings: RuleFinding[] = [];
     const analysis = db.provenance(facts, folder);
-    const checked = db.vmallocCheckedNames([facts, ...folder]);
-    for (const use of sinkUses(facts, analysis)) {
+    const checked = analysis.vmallocCheckedNames();
+    for (const use of sinkUses(analysis)) {
       if (underVmallocCheck(use.at)) continue;
       const name = fieldRead(use.buffer);
       if (name && checked.has(name)) continue;
       const provenance = analysis.of(use.buffer);
-      if (provenance.sources.some(sourceUnderVmallocCheck)) continue;
+      if (provenance.sources.some((source) => source.underVmallocCheck)) continue;
       const bad = offending(use, provenance, facts.config);
-      if (bad.length === 0 || mixedElsewhere(bad, provenance, use)) continue;
-      const fix = bad.length === 1 && bad[0].origin !== 'stack' ? contiguousFix(bad[0], analysis, facts, folder) : undefined;
+      if (bad.length === 0 || mixedElsewhere(bad, provenance, use, facts.path)) continue;
+      const fix = bad.length === 1 && bad[0].origin !== 'stack' ? contiguousFix(bad[0], analysis, facts) : undefined;
       findings.push({
         span: spanOf(use.at),
         message: message(use, bad, provenance, facts),

@@ -7,10 +7,14 @@ import { ContiguousField, ContiguousSink, CONTIGUOUS_SINKS, contiguousField, con
 import { callArguments, calleeName, calleeNames, descendantsOfType, unwrapExpression } from '../../parsing/syntax';
 import type { FileFacts } from '../fileFacts';
 import { evaluateText } from '../sizes/constants';
-import type { ProvenanceAnalysis } from './provenance';
+import type { FileProvenance } from './provenance';
+import type { OwnerRef } from './provenanceFacts';
 
 /** One place that needs linear-map memory: a sink call's buffer argument or a field assignment. */
-export type ContiguousUse = { kind: 'call'; at: Node; buffer: Node; name: string; sink: ContiguousSink } | { kind: 'field'; at: Node; buffer: Node; field: ContiguousField };
+export type ContiguousUse =
+  | { kind: 'call'; at: Node; buffer: Node; name: string; sink: ContiguousSink }
+  /** `owner`: the base's type as written, when the folder's types have not told it yet. */
+  | { kind: 'field'; at: Node; buffer: Node; field: ContiguousField; owner?: OwnerRef };
 
 /** `virt_to_page(buf)` → buf; `virt_to_phys(buf) >> PAGE_SHIFT` → buf. */
 function throughArgument(node: Node, through: string): Node | undefined {
@@ -31,8 +35,13 @@ function callsInFunction(node: Node): string[] {
 /** The contiguous-memory sinks' names, to find their calls from the text. */
 const SINK_CALLEES = calleeNames(CONTIGUOUS_SINKS.map((sink) => sink.name));
 
-/** Every contiguous-memory use of a file of the analysis' folder: sink calls in order, then field assignments in order. */
-export function contiguousUses(facts: FileFacts, analysis: ProvenanceAnalysis): ContiguousUse[] {
+/**
+ * Every contiguous-memory use of a file: sink calls in order, then field assignments in order.
+ * `ownerType` tells the struct type of a field assignment's base with the folder's types
+ * (folderProvenance.ts); without it a field use keeps its owner as written, for the folder
+ * composition to check (a provenance summary).
+ */
+export function contiguousUses(facts: FileFacts, engine: FileProvenance, ownerType?: (owner: OwnerRef | undefined) => string | undefined): ContiguousUse[] {
   const uses: ContiguousUse[] = [];
   const consumed = new Set<number>();
   for (const call of facts.callsTo(SINK_CALLEES)) {
@@ -57,17 +66,20 @@ export function contiguousUses(facts: FileFacts, analysis: ProvenanceAnalysis): 
   // Only assignments of the catalogued field names are looked at (the file's field-assignment
   // index, by name), not every assignment of the file: this runs on every edit.
   const fieldUses: ContiguousUse[] = [];
-  for (const [name, assignments] of analysis.fieldAssignments(facts)) {
+  for (const [name, assignments] of engine.fieldAssignments()) {
     const field = contiguousField(name);
     if (!field) continue;
     for (const assignment of assignments) {
       if (assignment.childForFieldName('operator')?.text !== '=') continue;
       const left = assignment.childForFieldName('left')!;
       const right = assignment.childForFieldName('right')!;
-      const owner = analysis.ownerType(left.childForFieldName('argument')!, facts);
-      if (owner ? owner !== field.owner : field.ownerRequired) continue;
+      const ref = engine.ownerRef(left.childForFieldName('argument')!);
+      if (ownerType) {
+        const owner = ownerType(ref);
+        if (owner ? owner !== field.owner : field.ownerRequired) continue;
+      }
       if (field.submittedBy && !callsInFunction(assignment).some((called) => field.submittedBy!.includes(called))) continue;
-      fieldUses.push({ kind: 'field', at: assignment, buffer: right, field });
+      fieldUses.push(ownerType ? { kind: 'field', at: assignment, buffer: right, field } : { kind: 'field', at: assignment, buffer: right, field, owner: ref });
     }
   }
   uses.push(...fieldUses.sort((a, b) => a.at.startIndex - b.at.startIndex));
@@ -78,20 +90,4 @@ export function contiguousUses(facts: FileFacts, analysis: ProvenanceAnalysis): 
 /** Whether the use rejects vmalloc memory (SPI transfer fields map it page by page). */
 export function rejectsVmalloc(use: ContiguousUse): boolean {
   return use.kind === 'call' || use.field.rejectsVmalloc;
-}
-
-/**
- * The first use in the folder (the analysed file first) that rejects vmalloc memory and may
- * receive the memory of the allocation `call` of the analysed file, with the file it is in.
- */
-export function vmallocRejectingUseOf(call: Node, analysis: ProvenanceAnalysis): { use: ContiguousUse; file: FileFacts } | undefined {
-  const self = analysis.facts;
-  for (const file of [self, ...analysis.folder.filter((other) => other.path !== self.path)]) {
-    for (const use of contiguousUses(file, analysis)) {
-      if (!rejectsVmalloc(use)) continue;
-      const provenance = analysis.of(use.buffer, file);
-      if (provenance.sources.some((source) => source.file === self.path && source.node.id === call.id)) return { use, file };
-    }
-  }
-  return undefined;
 }

@@ -1,43 +1,21 @@
-// Pointer provenance: which allocator produced the memory an expression points to. Followed
-// through locals (the assignments that can reach a use), parameters of functions whose callers
-// are all visible, file-scope variables, struct fields assigned anywhere in the driver folder,
-// helper functions that return allocated memory, casts, `p + offset`, `&buf[i]` and `?:`.
-// The answer is a set of possible sources plus whether some path stays unknown; rules decide how
-// sure they must be (a wrong free needs every source known, DMA of "may be vmalloc" does not).
+// Pointer provenance within one file: which allocator produced the memory an expression points
+// to, followed through locals (the assignments that can reach a use), parameters of static
+// functions whose callers are all visible, file-scope variables, casts, `p + offset`, `&buf[i]`
+// and `?:`. What the file alone cannot tell stays a reference in the answer (provenanceFacts.ts):
+// a call of a helper the folder may define, the read of a struct field the folder's files may
+// write. folderProvenance.ts resolves those over the folder's provenance summaries, which
+// summarizeProvenance() makes while the file's tree is there. The answer is a set of possible
+// sources plus whether some path stays unknown; rules decide how sure they must be (a wrong free
+// needs every source known, DMA of "may be vmalloc" does not).
 import type { Node } from 'web-tree-sitter';
-import { AllocApi, AllocFamily } from '../../model/apis';
 import { ModelConfig } from '../../model/config';
 import { gfpAllowsBlocking } from '../../model/gfp';
-import { Span, calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
+import { VMALLOC_ONLY_USES } from '../../model/contiguousSinks';
+import { calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
 import { AllocationSite } from '../allocationSites';
 import type { FileFacts, FunctionFacts } from '../fileFacts';
-import { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclarations';
+import { FieldRead, FieldWriteFact, NOTHING, OwnerRef, PointerSource, SymbolicProvenance, UNKNOWN, mergeSymbolic, taggedSymbolic } from './provenanceFacts';
 
-/** Allocator families plus local arrays and locals whose address is taken. */
-export type Origin = AllocFamily | 'stack';
-
-export interface PointerSource {
-  origin: Origin;
-  /** The allocation call; absent for stack memory. */
-  site?: AllocationSite;
-  api?: AllocApi;
-  /** The file holding the allocation (or the stack declaration). */
-  file: string;
-  span: Span;
-  /** The declaration or allocation node, for fixes that edit it. */
-  node: Node;
-  /** How the pointer got here, outermost last: "field ->buf", "returned by foo()". */
-  via: string[];
-}
-
-export interface Provenance {
-  sources: PointerSource[];
-  /** Some path gives memory the analysis cannot name (a parameter, an unknown call, …). */
-  unknown: boolean;
-}
-
-const UNKNOWN: Provenance = { sources: [], unknown: true };
-const NOTHING: Provenance = { sources: [], unknown: false };
 const MAX_DEPTH = 8;
 
 /** Whether an origin may be vmalloc-area memory (is_vmalloc_addr() true). */
@@ -47,9 +25,9 @@ export function mayBeVmalloc(source: PointerSource, config: ModelConfig): boolea
   // mm/util.c kvmalloc_node() (6.1): requests up to PAGE_SIZE, and masks without
   // __GFP_DIRECT_RECLAIM, never fall back to vmalloc.
   const site = source.site;
-  const size = site?.requestedBytes?.value;
+  const size = site?.requestedBytes;
   if (size !== undefined && size <= config.pageSize) return false;
-  const gfp = site?.gfp?.value;
+  const gfp = site?.gfp;
   if (gfp && !gfpAllowsBlocking(gfp)) return false;
   return true;
 }
@@ -61,7 +39,7 @@ interface Definition {
   value?: Node;
 }
 
-interface Variable {
+export interface Variable {
   name: string;
   /** `struct foo`, `u8`, … without pointers. */
   type: string;
@@ -77,18 +55,14 @@ interface Variable {
 
 interface FunctionIndex {
   fn: FunctionFacts;
-  facts: FileFacts;
   /** Every declaration of a name in the function, with the block it is visible in. */
   variables: Map<string, Variable[]>;
 }
 
-interface FieldWrite {
-  field: string;
-  /** Declared type of the base object, when the write's base is a typed local or parameter. */
-  owner?: string;
-  value: Node;
+/** A field write of the file, with its node (the engine's own view of a FieldWriteFact). */
+interface FieldWrite extends FieldWriteFact {
   node: Node;
-  facts: FileFacts;
+  value: Node;
 }
 
 const STATEMENT_PARENTS = new Set(['compound_statement', 'translation_unit']);
@@ -96,6 +70,7 @@ const ASSIGNMENT = new Set(['assignment_expression']);
 const DECLARATIONS = new Set(['declaration', 'parameter_declaration']);
 const RETURNS = new Set(['return_statement']);
 const IDENTIFIERS = new Set(['identifier']);
+const CALLS = new Set(['call_expression']);
 
 function typeText(declaration: Node): string {
   const type = declaration.childForFieldName('type');
@@ -107,7 +82,8 @@ function typeText(declaration: Node): string {
   return type.text;
 }
 
-function isStaticFunction(definition: Node): boolean {
+/** Declared `static`: invisible to the folder's other .c files. */
+export function isStaticFunction(definition: Node): boolean {
   return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
 }
 
@@ -165,77 +141,136 @@ function stripParens(node: Node): Node {
   return current;
 }
 
+/** Where a stack or allocation source sits: the key that identifies it in merges. */
+function sourceKey(file: string, origin: string, node: Node): string {
+  return `${file}:${origin === 'stack' ? 's' : 'a'}:${node.startPosition.row}:${node.startPosition.column}`;
+}
+
+function positionKey(node: Node): string {
+  return `${node.startPosition.row}:${node.startPosition.column}`;
+}
+
 /**
- * The provenance engine for one file and its driver folder. Results are cached per node id, so
- * rules and hovers can ask freely.
+ * The provenance engine of one file version. Results are cached per node id, so rules and hovers
+ * can ask freely; answers name what needs the folder as references (provenanceFacts.ts).
  */
-export class ProvenanceAnalysis {
+export class FileProvenance {
+  private readonly nodeCache = new Map<number, SymbolicProvenance>();
+  private readonly paramCache = new Map<string, SymbolicProvenance>();
+  private readonly returnCache = new Map<number, SymbolicProvenance | null>();
   private readonly writeCache = new Map<string, FieldWrite[]>();
-  private structTable?: Map<string, Map<string, string>>;
-  private typedefs?: Map<string, string>;
-  private readonly nodeCache = new Map<string, Provenance>();
-  private readonly returnCache = new Map<string, Provenance>();
-  private readonly paramCache = new Map<string, Provenance>();
-  private readonly allFiles: readonly FileFacts[];
-  private readonly functionsByName = new Map<string, { fn: FunctionFacts; facts: FileFacts }[]>();
+  private readonly functions = new Map<number, FunctionIndex>();
+  private readonly vmallocTests = new Map<number, boolean>();
   private readonly inProgress = new Set<string>();
+  /** Node ids and return indexes whose answer read outside their function (a global, a static function's callers). */
+  private readonly readOutside = new Set<string>();
+  private outside = 0;
+  private identifiers?: Map<string, Node[]>;
+  private fields?: Map<string, Node[]>;
 
-  constructor(
-    readonly facts: FileFacts,
-    readonly folder: readonly FileFacts[],
-    /** The provenance indexes of a file of the folder (the database keeps one per file version). */
-    private readonly fileIndexOf: (facts: FileFacts) => FileIndex,
-  ) {
-    this.allFiles = [facts, ...folder.filter((other) => other.path !== facts.path)];
-    for (const file of this.allFiles) {
-      for (const fn of file.functions) {
-        const list = this.functionsByName.get(fn.name) ?? [];
-        list.push({ fn, facts: file });
-        this.functionsByName.set(fn.name, list);
-      }
-    }
-  }
-
-  /** Assignments to fields of a file of the folder, by field name (FileIndex.fieldAssignments). */
-  fieldAssignments(facts: FileFacts = this.facts): ReadonlyMap<string, readonly Node[]> {
-    return this.fileIndexOf(facts).fieldAssignments();
-  }
-
-  /** Provenance of the memory an expression of `facts` (the analysed file or a sibling) points to. */
-  of(node: Node, facts: FileFacts = this.facts): Provenance {
-    return this.resolve(node, facts, 0);
-  }
+  constructor(readonly facts: FileFacts) {}
 
   /**
-   * The function a call of `name` in `from` reaches: its own file's definition, else the one
-   * non-static definition of the folder (a static function of a sibling is another function).
+   * Counts the answers that read the file outside the function asked about (file-scope
+   * variables, a static function's callers): a summary entry made while it stayed the same
+   * depends on its function's text alone, and is reused while that text is unchanged.
    */
-  functionNamed(name: string, from: FileFacts = this.facts): { fn: FunctionFacts; facts: FileFacts } | undefined {
-    const list = this.functionsByName.get(name) ?? [];
-    const local = list.filter((entry) => entry.facts === from);
-    if (local.length > 0) return local.length === 1 ? local[0] : undefined;
-    const visible = list.filter((entry) => !isStaticFunction(entry.fn.node));
-    return visible.length === 1 ? visible[0] : undefined;
+  get outsideReads(): number {
+    return this.outside;
   }
 
-  private key(facts: FileFacts, node: Node): string {
-    return `${facts.path}:${node.id}`;
+  get path(): string {
+    return this.facts.path;
   }
 
-  private resolve(node: Node, facts: FileFacts, depth: number): Provenance {
-    if (depth > MAX_DEPTH) return UNKNOWN;
-    const key = this.key(facts, node);
-    const cached = this.nodeCache.get(key);
-    if (cached) return cached;
+  /** Provenance of the memory an expression of the file points to. */
+  of(node: Node): SymbolicProvenance {
+    return this.resolve(node, 0);
+  }
+
+  /** Assignments `x->name = …` / `x.name op= …` of the file by field name, in document order. */
+  fieldAssignments(): ReadonlyMap<string, readonly Node[]> {
+    if (!this.fields) {
+      const fields = new Map<string, Node[]>();
+      for (const assignment of fieldAssignmentNodes(this.facts)) {
+        const left = assignment.childForFieldName('left');
+        const name = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
+        if (!name || !left?.childForFieldName('argument') || !assignment.childForFieldName('right')) continue;
+        const list = fields.get(name) ?? [];
+        list.push(assignment);
+        fields.set(name, list);
+      }
+      this.fields = fields;
+    }
+    return this.fields;
+  }
+
+  /** Whether a function of the file (FileFacts.functions; FieldRead.fn and FieldWriteFact.fn index them) is static. */
+  isStatic(index: number): boolean {
+    return isStaticFunction(this.facts.functions[index].node);
+  }
+
+  /** The union of what a function of the file returns; null without a return statement with a value. */
+  returnsOf(index: number): SymbolicProvenance | null {
+    const key = `r:${index}`;
+    if (this.returnCache.has(index)) {
+      if (this.readOutside.has(key)) this.outside++;
+      return this.returnCache.get(index)!;
+    }
     if (this.inProgress.has(key)) return NOTHING;
     this.inProgress.add(key);
-    const result = this.compute(stripParens(node), facts, depth);
+    const before = this.outside;
+    const returns = descendantsOfType(this.facts.functions[index].body, RETURNS)
+      .map((statement) => namedChildren(statement)[0])
+      .filter((value): value is Node => !!value);
+    const result = returns.length === 0 ? null : mergeSymbolic(returns.map((value) => this.resolve(value, 1)));
+    if (this.outside !== before) this.readOutside.add(key);
     this.inProgress.delete(key);
-    this.nodeCache.set(key, result);
+    this.returnCache.set(index, result);
     return result;
   }
 
-  private compute(node: Node, facts: FileFacts, depth: number): Provenance {
+  /** The file's writes of a field, in document order. */
+  writesOf(field: string): readonly FieldWrite[] {
+    const cached = this.writeCache.get(field);
+    if (cached) return cached;
+    // The owners' reads outside a function count where a summary entry asks for them (ownerRef).
+    const outside = this.outside;
+    const writes = (this.fieldAssignments().get(field) ?? []).map((assignment): FieldWrite => {
+      const left = assignment.childForFieldName('left')!;
+      const value = assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment;
+      return { key: positionKey(assignment), owner: this.ownerRef(left.childForFieldName('argument')!), fn: this.functionIndexOf(assignment), text: normalText(left.text), node: assignment, value };
+    });
+    this.outside = outside;
+    this.writeCache.set(field, writes);
+    return writes;
+  }
+
+  /** The provenance of the value a field write stores. */
+  writeValue(write: FieldWriteFact): SymbolicProvenance {
+    const own = write as FieldWrite;
+    return own.node ? this.resolve(own.value, 1) : UNKNOWN;
+  }
+
+  private resolve(node: Node, depth: number): SymbolicProvenance {
+    if (depth > MAX_DEPTH) return UNKNOWN;
+    const key = `n:${node.id}`;
+    const cached = this.nodeCache.get(node.id);
+    if (cached) {
+      if (this.readOutside.has(key)) this.outside++;
+      return cached;
+    }
+    if (this.inProgress.has(key)) return NOTHING;
+    this.inProgress.add(key);
+    const before = this.outside;
+    const result = this.compute(stripParens(node), depth);
+    if (this.outside !== before) this.readOutside.add(key);
+    this.inProgress.delete(key);
+    this.nodeCache.set(node.id, result);
+    return result;
+  }
+
+  private compute(node: Node, depth: number): SymbolicProvenance {
     switch (node.type) {
       case 'null':
       case 'number_literal':
@@ -243,32 +278,32 @@ export class ProvenanceAnalysis {
       case 'concatenated_string':
         return NOTHING;
       case 'call_expression':
-        return this.ofCall(node, facts, depth);
+        return this.ofCall(node, depth);
       case 'identifier':
-        return node.text === 'NULL' ? NOTHING : this.ofIdentifier(node, facts, depth);
+        return node.text === 'NULL' ? NOTHING : this.ofIdentifier(node, depth);
       case 'field_expression':
-        return this.ofField(node, facts, depth);
+        return this.ofField(node);
       case 'binary_expression': {
         const operator = node.childForFieldName('operator')?.text;
         const left = node.childForFieldName('left');
-        if ((operator === '+' || operator === '-') && left) return this.resolve(left, facts, depth + 1);
+        if ((operator === '+' || operator === '-') && left) return this.resolve(left, depth + 1);
         return UNKNOWN;
       }
       case 'pointer_expression': {
         const operator = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
         const argument = node.childForFieldName('argument');
         if (operator !== '&' || !argument) return UNKNOWN;
-        return this.ofAddressOf(stripParens(argument), facts, depth);
+        return this.ofAddressOf(stripParens(argument), depth);
       }
       case 'conditional_expression': {
         const consequence = node.childForFieldName('consequence');
         const alternative = node.childForFieldName('alternative');
         if (!consequence || !alternative) return UNKNOWN;
-        return merge([this.resolve(consequence, facts, depth + 1), this.resolve(alternative, facts, depth + 1)]);
+        return mergeSymbolic([this.resolve(consequence, depth + 1), this.resolve(alternative, depth + 1)]);
       }
       case 'assignment_expression': {
         const right = node.childForFieldName('right');
-        return right && node.childForFieldName('operator')?.text === '=' ? this.resolve(right, facts, depth + 1) : UNKNOWN;
+        return right && node.childForFieldName('operator')?.text === '=' ? this.resolve(right, depth + 1) : UNKNOWN;
       }
       default:
         return UNKNOWN;
@@ -276,10 +311,10 @@ export class ProvenanceAnalysis {
   }
 
   /** `&buf[i]`, `&local`, `&s.field`: the object whose address is taken. */
-  private ofAddressOf(target: Node, facts: FileFacts, depth: number): Provenance {
+  private ofAddressOf(target: Node, depth: number): SymbolicProvenance {
     if (target.type === 'subscript_expression') {
       const array = target.childForFieldName('argument');
-      return array ? this.resolve(array, facts, depth + 1) : UNKNOWN;
+      return array ? this.resolve(array, depth + 1) : UNKNOWN;
     }
     let base = target;
     // &s.a.b: the address lies inside s; `->` leaves the object (its memory is elsewhere).
@@ -287,25 +322,68 @@ export class ProvenanceAnalysis {
       base = stripParens(base.childForFieldName('argument')!);
     }
     if (base.type !== 'identifier') return UNKNOWN;
-    const variable = this.variableAt(base, facts);
-    if (variable && variable.parameterIndex === undefined && !variable.isStatic) return this.stackSource(variable, facts);
+    const variable = this.variableAt(base);
+    if (variable && variable.parameterIndex === undefined && !variable.isStatic) return this.stackSource(variable);
     return UNKNOWN;
   }
 
-  private stackSource(variable: Variable, facts: FileFacts): Provenance {
+  private stackSource(variable: Variable): SymbolicProvenance {
+    const declaration = variable.declaration;
+    const fn = this.functionIndexOf(declaration);
+    const source: PointerSource = {
+      origin: 'stack',
+      file: this.path,
+      span: spanOf(declaration),
+      key: sourceKey(this.path, 'stack', declaration),
+      declaration: declaration.text.split('\n')[0].trim(),
+      underVmallocCheck: false,
+      functionSpan: fn === undefined ? undefined : spanOf(this.facts.functions[fn].node),
+      via: [],
+    };
+    return { terms: [{ kind: 'source', source }], unknown: false, unknownInFolder: false };
+  }
+
+  private allocationSource(site: AllocationSite, call: Node): PointerSource {
+    const list = call.childForFieldName('arguments');
+    const close = list?.lastChild ?? call;
+    const fn = this.functionIndexOf(call);
     return {
-      sources: [{ origin: 'stack', file: facts.path, span: spanOf(variable.declaration), node: variable.declaration, via: [] }],
-      unknown: false,
+      origin: site.api.family,
+      site: {
+        requestedBytes: site.requestedBytes?.value,
+        gfp: site.gfp?.value,
+        args: site.args.map((argument) => argument.text),
+        calleeSpan: spanOf(call.childForFieldName('function') ?? call),
+        closeSpan: spanOf(close),
+        destination: destinationName(call),
+      },
+      api: site.api,
+      file: this.path,
+      span: spanOf(call),
+      key: sourceKey(this.path, site.api.family, call),
+      underVmallocCheck: fn !== undefined && this.testsVmalloc(fn),
+      functionSpan: fn === undefined ? undefined : spanOf(this.facts.functions[fn].node),
+      via: [],
     };
   }
 
-  private ofCall(call: Node, facts: FileFacts, depth: number): Provenance {
-    const site = facts.allocations.find((candidate) => candidate.call.id === call.id);
+  /** Whether a function of the file calls is_vmalloc_addr(). */
+  testsVmalloc(index: number): boolean {
+    let tests = this.vmallocTests.get(index);
+    if (tests === undefined) {
+      tests = descendantsOfType(this.facts.functions[index].node, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
+      this.vmallocTests.set(index, tests);
+    }
+    return tests;
+  }
+
+  private ofCall(call: Node, depth: number): SymbolicProvenance {
+    const site = this.facts.allocations.find((candidate) => candidate.call.id === call.id);
     if (site) {
       // Handles and pools are not memory; only calls that return a buffer carry provenance.
       if (site.api.returns === 'cache' || site.api.returns === 'pool' || site.api.returns === 'count') return UNKNOWN;
       if (site.api.family === 'mempool') return UNKNOWN;
-      return { sources: [{ origin: site.api.family, site, api: site.api, file: facts.path, span: spanOf(call), node: call, via: [] }], unknown: false };
+      return { terms: [{ kind: 'source', source: this.allocationSource(site, call) }], unknown: false, unknownInFolder: false };
     }
     const name = calleeName(call);
     if (!name) return UNKNOWN;
@@ -313,257 +391,171 @@ export class ProvenanceAnalysis {
     // PTR_ALIGN(p, a) and similar keep the object.
     if (name === 'PTR_ALIGN' || name === 'PTR_ERR_OR_ZERO') {
       const first = callArguments(call)[0];
-      return name === 'PTR_ALIGN' && first ? this.resolve(first, facts, depth + 1) : UNKNOWN;
+      return name === 'PTR_ALIGN' && first ? this.resolve(first, depth + 1) : UNKNOWN;
     }
-    return this.ofHelper(name, facts, depth);
+    // Memory returned by a helper: its own file's definition, else the folder's (folderProvenance.ts).
+    return { terms: [{ kind: 'helper', name, from: this.path, via: [] }], unknown: false, unknownInFolder: false };
   }
 
-  /** Memory returned by a helper function of the driver folder: the union of its returns. */
-  private ofHelper(name: string, from: FileFacts, depth: number): Provenance {
-    const target = this.functionNamed(name, from);
-    if (!target) return UNKNOWN;
-    const key = `${target.facts.path}:${name}`;
-    const cached = this.returnCache.get(key);
-    if (cached) return cached;
-    if (this.inProgress.has(key)) return NOTHING;
-    this.inProgress.add(key);
-    const returns = descendantsOfType(target.fn.body, RETURNS)
-      .map((statement) => namedChildren(statement)[0])
-      .filter((value): value is Node => !!value);
-    const result = returns.length === 0 ? UNKNOWN : tagged(merge(returns.map((value) => this.resolve(value, target.facts, depth + 1))), `returned by ${name}()`);
-    this.inProgress.delete(key);
-    this.returnCache.set(key, result);
-    return result;
-  }
-
-  private ofIdentifier(node: Node, facts: FileFacts, depth: number): Provenance {
-    const variable = this.variableAt(node, facts);
-    if (!variable) return this.ofGlobal(node.text, facts, depth);
-    if (variable.array) return variable.isStatic || variable.parameterIndex !== undefined ? UNKNOWN : this.stackSource(variable, facts);
+  private ofIdentifier(node: Node, depth: number): SymbolicProvenance {
+    const variable = this.variableAt(node);
+    if (!variable) return this.ofGlobal(node.text, depth);
+    if (variable.array) return variable.isStatic || variable.parameterIndex !== undefined ? UNKNOWN : this.stackSource(variable);
     const reaching = reachingDefinitions(variable, node);
-    const parts = reaching.definitions.map((definition) => (definition.value ? this.resolve(definition.value, facts, depth + 1) : UNKNOWN));
+    const parts = reaching.definitions.map((definition) => (definition.value ? this.resolve(definition.value, depth + 1) : UNKNOWN));
     if (!reaching.dominated) {
-      if (variable.parameterIndex !== undefined) parts.push(this.ofParameter(node, variable, facts, depth));
+      if (variable.parameterIndex !== undefined) parts.push(this.ofParameter(node, variable, depth));
       else if (variable.isStatic) parts.push(UNKNOWN);
     }
-    return merge(parts);
+    return mergeSymbolic(parts.length === 0 ? [NOTHING] : parts);
   }
 
   /** A parameter of a static function: the union over every call in its file, if all are plain calls. */
-  private ofParameter(node: Node, variable: Variable, facts: FileFacts, depth: number): Provenance {
-    const fn = this.functionOf(node, facts);
-    if (!fn || variable.parameterIndex === undefined) return UNKNOWN;
-    const key = `${facts.path}:${fn.fn.name}:${variable.parameterIndex}`;
+  private ofParameter(node: Node, variable: Variable, depth: number): SymbolicProvenance {
+    const index = this.functionIndexOf(node);
+    if (index === undefined || variable.parameterIndex === undefined) return UNKNOWN;
+    const fn = this.facts.functions[index];
+    const key = `p:${fn.name}:${variable.parameterIndex}`;
+    // A static function's callers sit in other functions of the file.
+    if (isStaticFunction(fn.node)) this.outside++;
     const cached = this.paramCache.get(key);
     if (cached) return cached;
     if (this.inProgress.has(key)) return NOTHING;
     this.inProgress.add(key);
     // Only a static function has all its callers in view: those of its own file.
-    const result = isStaticFunction(fn.fn.node) ? this.computeParameter(fn.fn.name, variable.parameterIndex, facts, depth) : UNKNOWN;
+    const result = isStaticFunction(fn.node) ? this.computeParameter(fn.name, variable.parameterIndex, depth) : UNKNOWN;
     this.inProgress.delete(key);
     this.paramCache.set(key, result);
     return result;
   }
 
-  private computeParameter(name: string, index: number, file: FileFacts, depth: number): Provenance {
-    const parts: Provenance[] = [];
-    {
-      // A function whose name is used other than as a callee (ops tables, callbacks) has callers we cannot see.
-      for (const identifier of this.identifiersNamed(file, name)) {
-        const parent = identifier.parent;
-        const isCallee = parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === identifier.id;
-        const isDefinition = parent?.type === 'function_declarator';
-        if (isDefinition) continue;
-        if (!isCallee) return UNKNOWN;
-        const argument = callArguments(parent!)[index];
-        if (!argument) return UNKNOWN;
-        parts.push(this.resolve(argument, file, depth + 1));
-      }
+  private computeParameter(name: string, index: number, depth: number): SymbolicProvenance {
+    const parts: SymbolicProvenance[] = [];
+    // A function whose name is used other than as a callee (ops tables, callbacks) has callers we cannot see.
+    for (const identifier of this.identifiersNamed(name)) {
+      const parent = identifier.parent;
+      const isCallee = parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === identifier.id;
+      const isDefinition = parent?.type === 'function_declarator';
+      if (isDefinition) continue;
+      if (!isCallee) return UNKNOWN;
+      const argument = callArguments(parent!)[index];
+      if (!argument) return UNKNOWN;
+      parts.push(this.resolve(argument, depth + 1));
     }
-    return parts.length === 0 ? UNKNOWN : tagged(merge(parts), `passed to ${name}()`);
+    return parts.length === 0 ? UNKNOWN : taggedSymbolic(mergeSymbolic(parts), `passed to ${name}()`);
   }
 
   /** A file-scope variable: every assignment to it in the file, plus its initializer. */
-  private ofGlobal(name: string, facts: FileFacts, depth: number): Provenance {
-    const declaration = fileScopeDeclaration(facts, name);
+  private ofGlobal(name: string, depth: number): SymbolicProvenance {
+    this.outside++;
+    const declaration = fileScopeDeclaration(this.facts, name);
     if (!declaration) return UNKNOWN;
     if (declaration.array) return UNKNOWN; // static storage: not stack, not heap
-    const parts: Provenance[] = [];
-    if (declaration.value) parts.push(this.resolve(declaration.value, facts, depth + 1));
+    const parts: SymbolicProvenance[] = [];
+    if (declaration.value) parts.push(this.resolve(declaration.value, depth + 1));
     else parts.push(NOTHING);
-    for (const assignment of descendantsOfType(facts.tree.rootNode, ASSIGNMENT)) {
+    for (const assignment of descendantsOfType(this.facts.tree.rootNode, ASSIGNMENT)) {
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (left?.type !== 'identifier' || left.text !== name || !right) continue;
-      if (this.variableAt(left, facts)) continue; // a local of the same name
+      if (this.variableAt(left)) continue; // a local of the same name
       if (assignment.childForFieldName('operator')?.text !== '=') return UNKNOWN;
-      parts.push(this.resolve(right, facts, depth + 1));
+      parts.push(this.resolve(right, depth + 1));
     }
     // Non-static globals may be assigned in other translation units.
-    if (!declaration.isStatic && this.folder.length > 0) parts.push(UNKNOWN);
-    return merge(parts);
-  }
-
-  /** `obj->field`: what any write of that field in the folder stored. */
-  private ofField(node: Node, facts: FileFacts, depth: number): Provenance {
-    const all = this.fieldWritesOf(node, facts);
-    if (!all) return UNKNOWN;
-    const readIn = this.functionOf(node, facts)?.fn.node;
-    const inFunction = (write: FieldWrite) => write.facts === facts && !!readIn && contains(readIn, write.node);
-    // Writes of this very expression earlier in the function are followed like a local's
-    // assignments: `fbi->screen_buffer = map.vaddr;` in the branch of the read hides the other branch's vzalloc().
-    const text = normalText(node.text);
-    const local: Definition[] = all
-      .filter((write) => inFunction(write) && normalText(write.node.childForFieldName('left')!.text) === text)
-      .map((write) => ({ node: write.node, value: write.value }))
-      .sort((a, b) => a.node.startIndex - b.node.startIndex);
-    const reaching = reachingDefinitions({ definitions: local } as Variable, node);
-    const reaches = (write: FieldWrite) => reaching.definitions.some((definition) => definition.node.id === write.node.id);
-    const isLocal = (write: FieldWrite) => local.some((definition) => definition.node.id === write.node.id);
-    // Dominated: only the reaching local writes. Otherwise also every write made elsewhere, and
-    // local writes after the read — a field outlives the call, so the next call reads them
-    // (`kfree(ctx->buf); ctx->buf = new;`). A write in the other branch of an if does not count.
-    const later = (write: FieldWrite) => write.node.startIndex > node.endIndex;
-    const relevant = all.filter((write) => reaches(write) || (!reaching.dominated && (!isLocal(write) || later(write))));
-    const parts = relevant.map((write) => {
-      const stored = this.resolve(write.value, write.facts, depth + 1);
-      // A stack buffer parked in a field is only that buffer inside the function that parked it.
-      return inFunction(write) ? stored : { ...stored, sources: stored.sources.filter((source) => source.origin !== 'stack') };
-    });
-    return tagged(merge(parts), `field ${node.childForFieldName('operator')?.text ?? '->'}${node.childForFieldName('field')?.text}`);
+    if (!declaration.isStatic) parts.push({ ...NOTHING, unknownInFolder: true });
+    return mergeSymbolic(parts);
   }
 
   /**
-   * The writes that can fill the field an expression reads. Keyed by struct type: a struct the
-   * driver folder defines is followed across the folder's files; a struct defined elsewhere (a
-   * core type such as struct usb_request, shared by unrelated drivers of one folder) only within
-   * the reading function. A read whose struct type cannot be told uses the file's writes of that field name,
-   * if they all write one struct type. Undefined when nothing writes it.
+   * `obj->field`: what the folder's writes of that field stored (folderProvenance.ts). Writes of
+   * this very expression in the reading function are recorded for the reaching-writes walk:
+   * `fbi->screen_buffer = map.vaddr;` in the branch of the read hides the other branch's vzalloc().
    */
-  fieldWritesOf(node: Node, facts: FileFacts = this.facts): FieldWrite[] | undefined {
+  private ofField(node: Node): SymbolicProvenance {
     const field = node.childForFieldName('field')?.text;
     const base = node.childForFieldName('argument');
-    if (!field || !base) return undefined;
-    const owner = this.ownerType(base, facts);
-    const sameFile = this.writesNamed(field, facts);
-    let relevant: FieldWrite[];
-    if (owner && this.structs().has(owner)) {
-      relevant = [...this.allFiles.flatMap((file) => this.writesNamed(field, file).filter((write) => write.owner === owner)), ...sameFile.filter((write) => write.owner === undefined)];
-    } else if (owner) {
-      // A core struct (struct fw_packet, struct fb_info) stands for many objects: only writes in
-      // the reading function are about the object read.
-      const readIn = this.functionOf(node, facts)?.fn.node;
-      relevant = sameFile.filter((write) => (write.owner === owner || write.owner === undefined) && !!readIn && contains(readIn, write.node));
-    } else {
-      const owners = new Set(sameFile.map((write) => write.owner).filter((type): type is string => !!type));
-      if (owners.size > 1) return undefined;
-      relevant = sameFile;
-    }
-    return relevant.length > 0 ? relevant : undefined;
+    if (!field || !base) return UNKNOWN;
+    const fn = this.functionIndexOf(node);
+    const text = normalText(node.text);
+    const local =
+      fn === undefined
+        ? []
+        : this.writesOf(field)
+            .filter((write) => write.fn === fn && write.text === text)
+            .sort((a, b) => a.node.startIndex - b.node.startIndex)
+            .map((write) => {
+              const block = enclosingBlock(write.node);
+              return {
+                write: write.key,
+                eligible: write.node.endIndex <= node.startIndex && !exclusiveBranches(write.node, node),
+                dominates: !!block && contains(block, node) && !insideCondition(write.node),
+                later: write.node.startIndex > node.endIndex,
+              };
+            });
+    const read: FieldRead = { file: this.path, key: positionKey(node), field, operator: node.childForFieldName('operator')?.text ?? '->', owner: this.ownerRef(base), fn, local };
+    return { terms: [{ kind: 'field', read, via: [] }], unknown: false, unknownInFolder: false };
   }
 
-  private writesNamed(field: string, facts: FileFacts): FieldWrite[] {
-    const key = `${facts.path}:${field}`;
-    const cached = this.writeCache.get(key);
-    if (cached) return cached;
-    const writes = (this.fileIndexOf(facts).fieldAssignments().get(field) ?? []).map((assignment) => {
-      const left = assignment.childForFieldName('left')!;
-      const value = assignment.childForFieldName('operator')?.text === '=' ? assignment.childForFieldName('right')! : assignment;
-      return { field, owner: this.ownerType(left.childForFieldName('argument')!, facts), value, node: assignment, facts };
-    });
-    this.writeCache.set(key, writes);
-    return writes;
-  }
-
-  /** Struct and union member types of the folder (.c and .h), by `struct name` or typedef name. */
-  private structs(): Map<string, Map<string, string>> {
-    if (this.structTable) return this.structTable;
-    const table = new Map<string, Map<string, string>>();
-    const typedefs = new Map<string, string>();
-    const add = (name: string, record: RecordDecl) => {
-      if (table.has(name)) return;
-      table.set(name, new Map(record.members.filter((member) => member.name).map((member) => [member.name!, member.type.base])));
-    };
-    for (const file of this.allFiles) {
-      const declarations = this.fileIndexOf(file).types();
-      for (const record of declarations.records) if (record.name) add(`${record.kind} ${record.name}`, record);
-      for (const typedef of declarations.typedefs) {
-        if (typedef.type.record) add(typedef.name, typedef.type.record);
-        else if (typedef.type.pointers === 0) typedefs.set(typedef.name, typedef.type.base);
-      }
-    }
-    this.typedefs = typedefs;
-    this.structTable = table;
-    return table;
-  }
-
-  private normalType(type: string | undefined): string | undefined {
-    if (!type) return undefined;
-    const cleaned = type
-      .replace(/\b(const|volatile)\b/g, '')
-      .replace(/[*\s]+$/g, '')
-      .replace(/\s+/g, ' ')
-      .trim();
-    if (!cleaned || cleaned === 'void') return undefined;
-    this.structs();
-    return this.typedefs?.get(cleaned) ?? cleaned;
-  }
-
-  /** The struct type of the object a field expression's base designates, when it can be told. */
-  ownerType(base: Node, facts: FileFacts): string | undefined {
+  /** The type a field expression's base designates, as written (the folder's types resolve it). */
+  ownerRef(base: Node): OwnerRef | undefined {
     const node = base.type === 'parenthesized_expression' && base.namedChild(0) ? base.namedChild(0)! : base;
     switch (node.type) {
       case 'parenthesized_expression':
-        return this.ownerType(node, facts);
+        return this.ownerRef(node);
       case 'identifier': {
-        const variable = this.variableAt(node, facts);
-        return this.normalType(variable?.type ?? fileScopeDeclaration(facts, node.text)?.type);
+        const variable = this.variableAt(node);
+        if (!variable) this.outside++;
+        return { type: variable?.type ?? fileScopeDeclaration(this.facts, node.text)?.type, members: [] };
       }
       case 'field_expression': {
-        const outer = this.ownerType(node.childForFieldName('argument')!, facts);
-        const member = outer
-          ? this.structs()
-              .get(outer)
-              ?.get(node.childForFieldName('field')?.text ?? '')
-          : undefined;
-        return this.normalType(member);
+        const outer = this.ownerRef(node.childForFieldName('argument')!);
+        return outer ? { type: outer.type, members: [...outer.members, node.childForFieldName('field')?.text ?? ''] } : undefined;
       }
       case 'subscript_expression':
       case 'pointer_expression': {
         const argument = node.childForFieldName('argument');
-        return argument ? this.ownerType(argument, facts) : undefined;
+        return argument ? this.ownerRef(argument) : undefined;
       }
       case 'cast_expression':
-        return this.normalType(node.childForFieldName('type')?.text);
-      case 'call_expression': {
+        return { type: node.childForFieldName('type')?.text, members: [] };
+      case 'call_expression':
         // container_of(ptr, type, member)
         if (calleeName(node) !== 'container_of') return undefined;
-        return this.normalType(callArguments(node)[1]?.text);
-      }
+        return { type: callArguments(node)[1]?.text, members: [] };
       default:
         return undefined;
     }
   }
 
-  private identifiersNamed(facts: FileFacts, name: string): Node[] {
-    return this.fileIndexOf(facts).identifiers().get(name) ?? [];
+  private identifiersNamed(name: string): Node[] {
+    if (!this.identifiers) {
+      const identifiers = new Map<string, Node[]>();
+      for (const node of descendantsOfType(this.facts.tree.rootNode, IDENTIFIERS)) {
+        const list = identifiers.get(node.text) ?? [];
+        list.push(node);
+        identifiers.set(node.text, list);
+      }
+      this.identifiers = identifiers;
+    }
+    return this.identifiers.get(name) ?? [];
   }
 
-  private functionOf(node: Node, facts: FileFacts): { fn: FunctionFacts; facts: FileFacts } | undefined {
-    const fn = facts.functions.find((candidate) => contains(candidate.node, node));
-    return fn ? { fn, facts } : undefined;
+  /** Index in FileFacts.functions of the definition holding `node`. */
+  functionIndexOf(node: Node): number | undefined {
+    const index = this.facts.functions.findIndex((candidate) => contains(candidate.node, node));
+    return index < 0 ? undefined : index;
   }
 
   /** The local or parameter `identifier` names in its function, if any. */
-  variableAt(identifier: Node, facts: FileFacts): Variable | undefined {
-    const fn = facts.functions.find((candidate) => contains(candidate.node, identifier));
-    if (!fn) return undefined;
-    return visibleDeclaration(this.indexOf(fn, facts).variables.get(identifier.text), identifier);
+  variableAt(identifier: Node): Variable | undefined {
+    const index = this.functionIndexOf(identifier);
+    if (index === undefined) return undefined;
+    return visibleDeclaration(this.indexOf(this.facts.functions[index]).variables.get(identifier.text), identifier);
   }
 
-  private indexOf(fn: FunctionFacts, facts: FileFacts): FunctionIndex {
-    const perFile = this.fileIndexOf(facts).functions;
-    const existing = perFile.get(fn.node.id);
+  private indexOf(fn: FunctionFacts): FunctionIndex {
+    const existing = this.functions.get(fn.node.id);
     if (existing) return existing;
     const variables = new Map<string, Variable[]>();
     const parameters = fn.node.childForFieldName('declarator');
@@ -621,8 +613,8 @@ export class ProvenanceAnalysis {
       if (variable && variable.pointer) variable.definitions.push({ node: pointer });
     }
     for (const variable of [...variables.values()].flat()) variable.definitions.sort((a, b) => a.node.startIndex - b.node.startIndex);
-    const index = { fn, facts, variables };
-    perFile.set(fn.node.id, index);
+    const index = { fn, variables };
+    this.functions.set(fn.node.id, index);
     return index;
   }
 }
@@ -695,47 +687,14 @@ function fileScopeDeclaration(facts: FileFacts, name: string): { value?: Node; a
   return undefined;
 }
 
-export function merge(parts: readonly Provenance[]): Provenance {
-  const sources: PointerSource[] = [];
-  const seen = new Set<string>();
-  let unknown = false;
-  for (const part of parts) {
-    unknown ||= part.unknown;
-    for (const source of part.sources) {
-      const key = `${source.file}:${source.node.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      sources.push(source);
-    }
-  }
-  return { sources, unknown };
-}
-
-function tagged(provenance: Provenance, step: string): Provenance {
-  return { ...provenance, sources: provenance.sources.map((source) => ({ ...source, via: [...source.via, step] })) };
-}
-
 /** Calls to `is_vmalloc_addr()` in the function around `node`: the code decides at run time. */
 export function underVmallocCheck(node: Node): boolean {
   for (let current = node.parent; current; current = current.parent) {
     if (current.type === 'function_definition') {
-      return descendantsOfType(current, new Set(['call_expression'])).some((call) => calleeName(call) === 'is_vmalloc_addr');
+      return descendantsOfType(current, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
     }
   }
   return false;
-}
-
-/**
- * Per-file indexes, shared by every analysis that reads the file (the file and its siblings).
- * `fieldAssignments()`: assignments `x->name = …` / `x.name op= …` by field name, in document
- * order (only those with an object and a right-hand side), so rules looking for particular fields
- * do not walk every assignment.
- */
-export interface FileIndex {
-  functions: Map<number, FunctionIndex>;
-  identifiers(): Map<string, Node[]>;
-  fieldAssignments(): Map<string, Node[]>;
-  types(): TypeDeclarations;
 }
 
 /** `->field =` / `.field op=` as written: where a field assignment may start its right-hand side. */
@@ -758,50 +717,14 @@ function fieldAssignmentNodes(facts: FileFacts): Node[] {
   return [...found.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 }
 
-/** A file's provenance indexes, built lazily; the database keeps one per file version. */
-export function buildFileIndex(facts: FileFacts, typeDeclarations: () => TypeDeclarations): FileIndex {
-  let identifiers: Map<string, Node[]> | undefined;
-  let fields: Map<string, Node[]> | undefined;
-  let types: TypeDeclarations | undefined;
-  const index: FileIndex = {
-    functions: new Map(),
-    identifiers() {
-      if (!identifiers) {
-        identifiers = new Map();
-        for (const node of descendantsOfType(facts.tree.rootNode, IDENTIFIERS)) {
-          const list = identifiers.get(node.text) ?? [];
-          list.push(node);
-          identifiers.set(node.text, list);
-        }
-      }
-      return identifiers;
-    },
-    fieldAssignments() {
-      if (!fields) {
-        fields = new Map();
-        for (const assignment of fieldAssignmentNodes(facts)) {
-          const left = assignment.childForFieldName('left');
-          const name = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
-          if (!name || !left?.childForFieldName('argument') || !assignment.childForFieldName('right')) continue;
-          const list = fields.get(name) ?? [];
-          list.push(assignment);
-          fields.set(name, list);
-        }
-      }
-      return fields;
-    },
-    types() {
-      // The same object the size scope uses: one scan of the text per file version, not two.
-      types ??= typeDeclarations();
-      return types;
-    },
-  };
-  return index;
-}
-
-/** The allocation of `source` sits in a function that tests is_vmalloc_addr(): it handles both kinds. */
-export function sourceUnderVmallocCheck(source: PointerSource): boolean {
-  return source.origin !== 'stack' && underVmallocCheck(source.node);
+/** The name the allocation is stored under: `buf` for `buf = …`, `rx` for `p->rx = …`. */
+function destinationName(call: Node): string | undefined {
+  const parent = call.parent;
+  const target = parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : parent?.type === 'init_declarator' ? parent.childForFieldName('declarator') : undefined;
+  if (!target) return undefined;
+  if (target.type === 'field_expression') return target.childForFieldName('field')?.text;
+  const match = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(target.text);
+  return match?.[1];
 }
 
 /** The field an expression reads, through casts, `&x[i]` and `+ offset`: `pbl_buf` for `pbl->pbl_buf + 8`. */
@@ -839,4 +762,18 @@ export function describeSource(source: PointerSource, relativeTo: string): strin
   const where = `${source.file === relativeTo ? 'line' : `${source.file.split('/').pop()}:`}${source.file === relativeTo ? ' ' : ''}${source.span.startLine + 1}`;
   const what = source.origin === 'stack' ? `a stack variable declared at ${where}` : `${source.api?.name ?? source.origin}() at ${where}`;
   return source.via.length > 0 ? `${what} (${source.via.join(', ')})` : what;
+}
+
+const VMALLOC_ONLY_CALLEES = calleeNames(VMALLOC_ONLY_USES);
+
+/** The argument of a call that needs vmalloc memory: the area for remap_vmalloc_range*(), else the address. */
+export function vmallocOnlyArgument(call: Node): Node | undefined {
+  const name = calleeName(call);
+  if (!name || !VMALLOC_ONLY_USES.includes(name)) return undefined;
+  return callArguments(call)[name.startsWith('remap_vmalloc_range') ? 1 : 0];
+}
+
+/** Calls of a file that need vmalloc memory, in document order. */
+export function vmallocOnlyCalls(facts: FileFacts): Node[] {
+  return facts.callsTo(VMALLOC_ONLY_CALLEES);
 }
