@@ -127,7 +127,7 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     return {
       rule: SLEEP_RULE,
       span,
-      message: `${name}() ${kernelSleepReason(view.kernel, sleeping.sleep)}${condition ? ` (${condition}, as here)` : ''} (derived from the kernel tree's source), but this runs in atomic context: ${why}. Move the call out of the atomic section (a work item runs in process context).`,
+      message: `${name}() ${kernelSleepReason(view.kernel, sleeping.sleep)}${condition ? `, ${condition} as it is here` : ''} (derived from the kernel tree's source), but this runs in atomic context: ${why}. Move the call out of the atomic section (a work item runs in process context).`,
       related: [...related, ...kernelSleepChain(view.kernel, sleeping.sleep)],
       fixes: [],
     };

@@ -42,10 +42,10 @@ function hopFile(kernel: KernelView, hop: WitnessHop): string {
   return `${root}/${kernel.lookup.facts.files[hop.file]}`;
 }
 
-/** "when its 2nd argument is non-zero", for a derived sleep that depends on the caller's arguments. */
+/** "when its 2nd argument is true (non-zero)", for a derived sleep that depends on the caller's arguments. */
 export function kernelSleepCondition(sleep: DerivedSleep): string | undefined {
   if (!sleep.when) return undefined;
-  return `when ${sleep.when.map((test) => `its ${ordinal(test.parameter)} argument is ${test.nonZero ? 'non-zero (true)' : 'zero (false, NULL)'}`).join(' and ')}`;
+  return `when ${sleep.when.map((test) => `its ${ordinal(test.parameter)} argument is ${test.nonZero ? 'true (non-zero)' : 'false (zero, NULL)'}`).join(' and ')}`;
 }
 
 /**
@@ -97,7 +97,8 @@ export function sleepWitness(view: AtomicView, witnesses: ReadonlyMap<string, Sl
   const kernel = view.kernel;
   if (kernel && witnesses.get(refKey(last.fn))?.kind === 'kernel') {
     const mask = kernelMaskAt(kernel, call);
-    if (mask) return `may sleep: ${[...names, mask.derived.name].map((name) => `${name}()`).join(' → ')} with ${mask.mask.variable ?? mask.mask.text.replace(/\s+/g, ' ')}: ${kernelMaskReason(kernel, mask.derived)}`;
+    if (mask)
+      return `may sleep: ${[...names, mask.derived.name].map((name) => `${name}()`).join(' → ')} with ${mask.mask.variable ?? mask.mask.text.replace(/\s+/g, ' ')}: ${kernelMaskReason(kernel, mask.derived)}`;
     const sleep = kernelSleepAt(kernel, call);
     if (sleep) return kernelSleepReason(kernel, sleep, names);
   }

@@ -372,7 +372,7 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
   const sleepChain = (start: number): { chain: WitnessHop[]; sleeping: SleepingPrimitive } | undefined => {
     const chain: WitnessHop[] = [];
     const seen = new Set<number>();
-    for (let id: number | undefined = start; id !== undefined; ) {
+    for (let id: number | undefined = start; id !== undefined;) {
       const state = sleeps.get(id);
       if (!state || seen.has(id)) return undefined;
       seen.add(id);

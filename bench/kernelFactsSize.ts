@@ -1,0 +1,76 @@
+// `node out/bench/run/kernelFactsSize.js KDIR FOLDER [FOLDER…] [--show N]`: summarises every .c under
+// the folders of a kernel tree (paths relative to KDIR), builds their IndexedFiles, derives the
+// KernelFacts (analysis/index/kernelFacts.ts) and prints what they weigh (v8.serialize length,
+// what a worker or the on-disk index would carry) beside the FileSummaries they came from, with
+// the times. `--show N` lists N derived sleeps and masks with their chains, to read against the
+// source. Bundle first with `node esbuild.js --bench` (never part of npm test).
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import { AnalysisDatabase } from '../server/src/analysis/database';
+import { collectFileFacts } from '../server/src/analysis/fileFacts';
+import { IndexedFile, deriveKernelFacts, indexedFileOf } from '../server/src/analysis/index/kernelFacts';
+import type { FileSummary } from '../server/src/analysis/summaries/fileSummary';
+import { DEFAULT_CONFIG } from '../server/src/model/config';
+import { parseSource } from '../server/src/parsing/parseSource';
+import { createParser } from '../server/src/parsing/parser';
+
+function cFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((entry) => (entry.isDirectory() ? cFiles(path.join(dir, entry.name)) : entry.name.endsWith('.c') ? [path.join(dir, entry.name)] : []));
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const showAt = args.indexOf('--show');
+  const show = showAt >= 0 ? Number(args.splice(showAt, 2)[1]) : 0;
+  const [root, ...folders] = args;
+  if (!root || folders.length === 0) throw new Error('usage: kernelFactsSize KDIR FOLDER [FOLDER…] [--show N]');
+  const parser = await createParser(path.join(__dirname, '..', '..', '..', 'dist'));
+  const db = new AnalysisDatabase();
+  const summaries: FileSummary[] = [];
+  const files: IndexedFile[] = [];
+  const started = Date.now();
+  for (const folder of folders) {
+    for (const file of cFiles(path.join(root, folder))) {
+      const relative = path.relative(root, file).split(path.sep).join('/');
+      const text = fs.readFileSync(file, 'utf8');
+      const parsed = parseSource(parser, text);
+      if (!parsed) continue;
+      const summary = db.fileSummary(collectFileFacts(relative, text, parsed.tree, DEFAULT_CONFIG), []);
+      summaries.push(summary);
+      files.push(indexedFileOf(summary));
+      parsed.tree.delete();
+    }
+  }
+  const summarised = Date.now();
+  const facts = deriveKernelFacts(files, { root, version: '6.1.0' });
+  const derived = Date.now();
+  const functions = files.reduce((sum, file) => sum + file.functions.length, 0);
+  const calls = files.reduce((sum, file) => sum + file.functions.reduce((inner, fn) => inner + fn.calls.length, 0), 0);
+  const summaryCalls = summaries.reduce((sum, file) => sum + file.functions.reduce((inner, entry) => inner + entry.summary.calls.length, 0), 0);
+  const summariesSize = v8.serialize(summaries.map((summary) => summary.functions.map((entry) => entry.summary))).length;
+  console.log(`${files.length} files, ${functions} functions, ${calls} indexed calls (of ${summaryCalls} in the summaries)`);
+  console.log(`FunctionSummary[]: ${megabytes(summariesSize)}`);
+  console.log(`IndexedFile[]:     ${megabytes(v8.serialize(files).length)}`);
+  console.log(
+    `KernelFacts:       ${megabytes(v8.serialize(facts).length)} (${facts.sleeps.length} sleeping names, ${facts.sleeps.filter((fact) => fact.when).length} conditional; ${facts.masks.length} mask-passing; ${facts.files.length} files cited)`,
+  );
+  console.log(`summarise ${((summarised - started) / 1000).toFixed(1)} s, derive ${derived - summarised} ms`);
+  for (const fact of facts.sleeps.slice(0, show))
+    console.log(
+      `sleep ${fact.name}${fact.when ? ` when ${JSON.stringify(fact.when)}` : ''}: ${fact.sleeping.callee}${fact.sleeping.mask ? ` with ${fact.sleeping.mask}` : ''} at ${facts.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line} via ${fact.chain.map((hop) => hop.fn).join(' → ')}`,
+    );
+  for (const fact of facts.masks.slice(0, show)) console.log(`mask ${fact.name}#${fact.parameter} → ${fact.api} at ${facts.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
