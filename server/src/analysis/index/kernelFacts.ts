@@ -60,7 +60,7 @@ export interface IndexedFunction {
 
 /** What derivation needs of one .c file of a kernel tree: plain data, structured-clonable. */
 export interface IndexedFile {
-  /** Relative to the tree's root. */
+  /** Relative to the tree's root: the path the summary was made with (the indexer summarises each file under it). */
   path: string;
   /** Called names, each once: calls refer to them by index. */
   callees: readonly string[];
@@ -223,6 +223,12 @@ function joined(...groups: (readonly ParameterTest[])[]): ParameterTest[] | unde
   return [...byParameter].sort((a, b) => a[0] - b[0]).map(([parameter, nonZero]) => ({ parameter, nonZero }));
 }
 
+function pushTo(map: Map<string, number[]>, name: string, id: number): void {
+  const list = map.get(name);
+  if (list) list.push(id);
+  else map.set(name, [id]);
+}
+
 /** The model configuration of the tree's release: which catalogue rows apply. */
 function configOf(version: string): ModelConfig {
   const kernel = parseKernelVersion(version);
@@ -242,8 +248,8 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
     for (const fn of file.functions) {
       const id = functions.length;
       functions.push({ file: fileIndex, fn, name: fn.name });
-      local.set(fn.name, [...(local.get(fn.name) ?? []), id]);
-      if (!fn.isStatic) exported.set(fn.name, [...(exported.get(fn.name) ?? []), id]);
+      pushTo(local, fn.name, id);
+      if (!fn.isStatic) pushTo(exported, fn.name, id);
     }
   });
   // The model's rows win: a catalogued name is its row, never the tree's definition.
