@@ -88,6 +88,10 @@ test('a sleep guarded by `bool wait` is a condition on the argument, passed on b
     sync?.chain.map((hop) => hop.fn),
     ['sc_queue_sync', 'sc_queue_flush'],
   );
+  // `if (nonblock) return -EAGAIN;` before the wait: it sleeps when the flag is false.
+  assert.deepEqual(facts.sleeps.find((fact) => fact.name === 'sc_queue_read')?.when, [{ parameter: 1, nonZero: false }]);
+  // `if (wait && q->can_sleep)`: the queue's own flag also decides, at run time.
+  assert.ok(!facts.sleeps.some((fact) => fact.name === 'sc_queue_poll'));
 });
 
 test('GFP-passing APIs: the mask parameter that reaches an allocation, directly and through another API', async () => {
@@ -154,7 +158,7 @@ test('without kernel facts, and after they are dropped, the driver is silent', a
   const atomic = () => analyzeFile(facts, folder, {}, db).findings.filter((finding) => RULES.includes(finding.rule));
   assert.deepEqual(atomic(), []);
   db.setKernelFacts(await treeFacts());
-  assert.equal(atomic().length, 5);
+  assert.equal(atomic().length, 6);
   db.setKernelFacts(undefined);
   assert.deepEqual(atomic(), []);
 });

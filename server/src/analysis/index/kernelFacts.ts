@@ -18,6 +18,7 @@
 import { allocApi, freeApi } from '../../model/apis';
 import { DEFAULT_CONFIG, ModelConfig, parseKernelVersion } from '../../model/config';
 import { gfpTaker, sleeper } from '../../model/sleepers';
+import { CONTEXT_FLAG } from '../locks/lockRegions';
 import { counts } from '../locks/maySleep';
 import type { ParameterTest } from '../paths/parameterGuards';
 import type { FileSummary } from '../summaries/fileSummary';
@@ -110,11 +111,22 @@ export interface KernelFacts {
 function guardOf(fn: FunctionSummary, fact: CallFact): readonly ParameterTest[] | undefined {
   // A call that would count but for a scalar parameter: the caller's argument decides, when the
   // guard says exactly which (analysis/paths/parameterGuards.ts). Context flags and context
-  // queries stay run-time choices (never a claim).
+  // queries stay run-time choices (never a claim), unless every flag is a parameter (`nonblock`).
   const guard = fact.parameterGuard;
   if (!fact.parameterGuarded || !guard || !guard.complete || guard.requires.length === 0) return undefined;
-  if (!fn.understood || fn.queriesContext || fact.held === undefined || fact.flagGuarded) return undefined;
+  if (!fn.understood || fn.queriesContext || fact.held === undefined || (fact.flagGuarded && !flagsAreParameters(fn))) return undefined;
   return guard.requires.map((test) => ({ parameter: test.parameter, nonZero: test.nonZero }));
+}
+
+/**
+ * Whether every context flag a function's conditions test is one of its parameters (`bool
+ * nonblock`): its flag-guarded calls then depend on the caller's argument alone, which the
+ * parameter guard reads. A field flag (`priv->can_sleep`) or a flag the file learned anywhere in
+ * the function keeps them run-time choices.
+ */
+function flagsAreParameters(fn: FunctionSummary): boolean {
+  if (fn.dependencies.learnedFlags !== '') return false;
+  return fn.conditionNames.every((name) => !CONTEXT_FLAG.test(name) || fn.parameters.includes(name));
 }
 
 function primitiveOf(fact: CallFact): SleepingPrimitive | undefined {
