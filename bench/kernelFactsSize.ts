@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { AnalysisDatabase } from '../server/src/analysis/database';
 import { collectFileFacts } from '../server/src/analysis/fileFacts';
-import { IndexedFile, deriveKernelFacts, indexedFileOf } from '../server/src/analysis/index/kernelFacts';
+import { IndexedFile, callCount, deriveKernelFacts, indexedFileOf } from '../server/src/analysis/index/kernelFacts';
 import type { FileSummary } from '../server/src/analysis/summaries/fileSummary';
 import { DEFAULT_CONFIG } from '../server/src/model/config';
 import { parseSource } from '../server/src/parsing/parseSource';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const facts = deriveKernelFacts(files, { root, version: '6.1.0' });
   const derived = Date.now();
   const functions = files.reduce((sum, file) => sum + file.functions.length, 0);
-  const calls = files.reduce((sum, file) => sum + file.functions.reduce((inner, fn) => inner + fn.calls.length, 0), 0);
+  const calls = files.reduce((sum, file) => sum + file.functions.reduce((inner, fn) => inner + callCount(fn), 0), 0);
   const summaryCalls = summaries.reduce((sum, file) => sum + file.functions.reduce((inner, entry) => inner + entry.summary.calls.length, 0), 0);
   const summariesSize = v8.serialize(summaries.map((summary) => summary.functions.map((entry) => entry.summary))).length;
   summaries.length = 0;
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   if (!load) console.log(`FunctionSummary[]: ${megabytes(summariesSize)}`);
   console.log(`IndexedFile[]:     ${megabytes(v8.serialize(files).length)}${heapOf(files)}`);
   console.log(
-    `KernelFacts:       ${megabytes(v8.serialize(facts).length)} (${facts.sleeps.length} sleeping names, ${facts.sleeps.filter((fact) => fact.when).length} conditional; ${facts.masks.length} mask-passing; ${facts.files.length} files cited)`,
+    `KernelFacts:       ${megabytes(v8.serialize(facts).length)}${heapOf(facts)} (${facts.sleeps.length} sleeping names, ${facts.sleeps.filter((fact) => fact.when).length} conditional; ${facts.masks.length} mask-passing; ${facts.files.length} files cited)`,
   );
   console.log(`summarise ${((summarised - started) / 1000).toFixed(1)} s, derive ${derived - summarised} ms`);
   for (const fact of facts.sleeps.slice(0, show))

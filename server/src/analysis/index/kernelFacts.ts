@@ -31,9 +31,9 @@ export interface SleepingPrimitive {
   mask?: string;
 }
 
+/** One call as derivation reads it (callOf() decodes it from an IndexedFunction's numbers). */
 export interface IndexedCall {
-  /** Index into the file's `callees`. */
-  callee: number;
+  callee: string;
   /** 1-based line of the call in its file. */
   line: number;
   /** A path to sleep whatever the parameters (locks/maySleep.ts counts()). */
@@ -50,22 +50,62 @@ export interface IndexedCall {
   argumentTruth?: string;
 }
 
+/** The rare facts of a call: most calls have none. */
+export interface IndexedCallExtra {
+  guard?: readonly ParameterTest[];
+  sleep?: SleepingPrimitive;
+  maskParameter?: { parameter: number; api: string };
+}
+
+/**
+ * Numbers per call in IndexedFunction.calls: the callee (index into the file's `strings`), the
+ * line, flags (1: counts), the arguments (index into `strings`, -1 for none: one character per
+ * argument, `A`+k for the function's parameter k, `t`/`f` for a known truth, `?` else) and the
+ * extra facts (index into the file's `extras`, -1 for none). Numbers and shared strings keep the
+ * whole tree's index small: an object per call weighed 240 bytes of heap on drivers/net.
+ */
+const CALL_WIDTH = 5;
+const COUNTS = 1;
+const FIRST_PARAMETER = 65;
+const MAX_CODED_PARAMETER = 25;
+
 export interface IndexedFunction {
   name: string;
   isStatic: boolean;
   /** The head declares a `gfp_t` parameter (only such functions pass masks on, as in the composition). */
   takesMask: boolean;
-  /** Its calls that can matter to derivation, one per distinct fact (the first such call's line). */
-  calls: readonly IndexedCall[];
+  /** Its calls that can matter to derivation, one per distinct fact (the first such call's line), CALL_WIDTH numbers each. */
+  calls: readonly number[];
 }
 
 /** What derivation needs of one .c file of a kernel tree: plain data, structured-clonable. */
 export interface IndexedFile {
   /** Relative to the tree's root: the path the summary was made with (the indexer summarises each file under it). */
   path: string;
-  /** Called names, each once: calls refer to them by index. */
-  callees: readonly string[];
+  /** Called names and argument codes, each once: calls refer to them by index. */
+  strings: readonly string[];
+  extras: readonly IndexedCallExtra[];
   functions: readonly IndexedFunction[];
+}
+
+export function callCount(fn: IndexedFunction): number {
+  return fn.calls.length / CALL_WIDTH;
+}
+
+/** Call `index` of a function of `file`, decoded. */
+export function callOf(file: IndexedFile, fn: IndexedFunction, index: number): IndexedCall {
+  const at = index * CALL_WIDTH;
+  const args = fn.calls[at + 3];
+  const extra = fn.calls[at + 4] >= 0 ? file.extras[fn.calls[at + 4]] : undefined;
+  const call: IndexedCall = { callee: file.strings[fn.calls[at]], line: fn.calls[at + 1], counts: (fn.calls[at + 2] & COUNTS) !== 0, ...extra };
+  if (args >= 0) {
+    const codes = file.strings[args];
+    const parameterArguments = [...codes].map((code) => (code >= 'A' && code <= 'Z' ? code.charCodeAt(0) - FIRST_PARAMETER : -1));
+    if (parameterArguments.some((parameter) => parameter >= 0)) call.parameterArguments = parameterArguments;
+    const truth = codes.replace(/[A-Z]/g, '?');
+    if (/[tf]/.test(truth)) call.argumentTruth = truth;
+  }
+  return call;
 }
 
 /** One call on a witness chain: in `fn`, at `files[file]`:`line`. */
@@ -141,46 +181,62 @@ function primitiveOf(fact: CallFact): SleepingPrimitive | undefined {
 
 /** The compact per-file data of a file summary. */
 export function indexedFileOf(summary: FileSummary): IndexedFile {
-  const callees: string[] = [];
-  const calleeIndex = new Map<string, number>();
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const intern = (text: string): number => {
+    let index = stringIndex.get(text);
+    if (index === undefined) {
+      index = strings.length;
+      strings.push(text);
+      stringIndex.set(text, index);
+    }
+    return index;
+  };
+  const extras: IndexedCallExtra[] = [];
+  const extraIndex = new Map<string, number>();
   const functions = summary.functions.map((entry): IndexedFunction => {
     const fn = entry.summary;
-    const calls: IndexedCall[] = [];
+    const calls: number[] = [];
     const seen = new Set<string>();
     fn.calls.forEach((fact, index) => {
       if (!fact.name) return;
       const sleep = primitiveOf(fact);
       const countsHere = counts(fn, index);
       const guard = guardOf(fn, fact);
-      const parameterArguments = fact.parameterArguments?.map((parameter) => parameter ?? -1);
-      const passes = !!fact.maskParameter || !!parameterArguments?.some((parameter) => parameter >= 0);
+      const passes = !!fact.maskParameter || !!fact.parameterArguments?.some((parameter) => parameter !== undefined);
       if (!countsHere && !guard && !passes) return;
-      const argumentTruth = fact.argumentTruth?.map((truth) => (truth === undefined ? '?' : truth ? 't' : 'f')).join('');
-      let callee = calleeIndex.get(fact.name);
-      if (callee === undefined) {
-        callee = callees.length;
-        callees.push(fact.name);
-        calleeIndex.set(fact.name, callee);
+      const argumentCount = Math.max(fact.parameterArguments?.length ?? 0, fact.argumentTruth?.length ?? 0);
+      let codes = '';
+      for (let argument = 0; argument < argumentCount; argument++) {
+        const parameter = fact.parameterArguments?.[argument];
+        const truth = fact.argumentTruth?.[argument];
+        codes += parameter !== undefined && parameter <= MAX_CODED_PARAMETER ? String.fromCharCode(FIRST_PARAMETER + parameter) : truth === undefined ? '?' : truth ? 't' : 'f';
       }
-      const call: IndexedCall = {
-        callee,
-        line: entry.startRow + fact.span.startLine + 1,
-        counts: countsHere,
+      const extra: IndexedCallExtra = {
         ...(guard ? { guard } : {}),
         ...(sleep ? { sleep } : {}),
         ...(fact.maskParameter ? { maskParameter: { parameter: fact.maskParameter.parameter, api: fact.maskParameter.api } } : {}),
-        ...(parameterArguments && passes ? { parameterArguments } : {}),
-        ...(argumentTruth && /[tf]/.test(argumentTruth) ? { argumentTruth } : {}),
       };
+      const extraKey = JSON.stringify(extra);
+      let extraAt = -1;
+      if (extraKey !== '{}') {
+        extraAt = extraIndex.get(extraKey) ?? extras.length;
+        if (extraAt === extras.length) {
+          extras.push(extra);
+          extraIndex.set(extraKey, extraAt);
+        }
+      }
+      const args = /[A-Ztf]/.test(codes) ? intern(codes) : -1;
+      const callee = intern(fact.name);
       // Calls that say the same thing once: derivation needs one witness line per fact.
-      const key = JSON.stringify([call.callee, call.counts, call.guard ?? 0, call.sleep ?? 0, call.maskParameter ?? 0, call.parameterArguments ?? 0, call.argumentTruth ?? '']);
+      const key = `${callee}/${countsHere ? 1 : 0}/${args}/${extraAt}`;
       if (seen.has(key)) return;
       seen.add(key);
-      calls.push(call);
+      calls.push(callee, entry.startRow + fact.span.startLine + 1, countsHere ? COUNTS : 0, args, extraAt);
     });
     return { name: fn.name, isStatic: fn.isStatic, takesMask: fn.takesMask, calls };
   });
-  return { path: summary.path, callees, functions };
+  return { path: summary.path, strings, extras, functions };
 }
 
 /** A function of the tree: `files[file].functions[fn]`, numbered in one sequence. */
@@ -270,10 +326,11 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
 
   // Caller edges: for each definition, the calls that may lead to it.
   const callers = new Map<number, { caller: number; call: number }[]>();
+  const call = (id: number, callIndex: number): IndexedCall => callOf(sorted[functions[id].file], functions[id].fn, callIndex);
   const targets = functions.map((entry, id) =>
-    entry.fn.calls.map((call, callIndex) => {
-      const name = sorted[entry.file].callees[call.callee];
-      if (call.sleep || catalogued(name)) return undefined;
+    Array.from({ length: callCount(entry.fn) }, (_, callIndex) => {
+      const { callee: name, sleep } = call(id, callIndex);
+      if (sleep || catalogued(name)) return undefined;
       const found = resolve(entry.file, name);
       if (!found) return undefined;
       for (const target of found) {
@@ -310,26 +367,26 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
     return best && { when, via: best.id, depth: best.state.depth };
   };
   const through = (id: number, callIndex: number): SleepState | undefined => {
-    const call = functions[id].fn.calls[callIndex];
-    if (!call.counts && !call.guard) return undefined;
     const ids = targets[id][callIndex];
     if (!ids) return undefined;
+    const site = call(id, callIndex);
+    if (!site.counts && !site.guard) return undefined;
     const callee = together(ids);
     if (!callee) return undefined;
-    const mapped = translated(callee.when, call);
-    const when = mapped && joined(mapped, call.guard ?? []);
+    const mapped = translated(callee.when, site);
+    const when = mapped && joined(mapped, site.guard ?? []);
     return when ? { when, call: callIndex, via: callee.via, depth: callee.depth + 1 } : undefined;
   };
   functions.forEach((entry, id) => {
     let conditional: SleepState | undefined;
-    for (let callIndex = 0; callIndex < entry.fn.calls.length; callIndex++) {
-      const call = entry.fn.calls[callIndex];
-      if (!call.sleep) continue;
-      if (call.counts) {
+    for (let callIndex = 0; callIndex < callCount(entry.fn); callIndex++) {
+      const site = call(id, callIndex);
+      if (!site.sleep) continue;
+      if (site.counts) {
         offer(id, { when: [], call: callIndex, depth: 0 });
         return;
       }
-      if (call.guard && !conditional) conditional = { when: call.guard, call: callIndex, depth: 0 };
+      if (site.guard && !conditional) conditional = { when: site.guard, call: callIndex, depth: 0 };
     }
     if (conditional) offer(id, conditional);
   });
@@ -354,17 +411,16 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
   };
   functions.forEach((entry, id) => {
     if (!entry.fn.takesMask) return;
-    entry.fn.calls.forEach((call, callIndex) => {
-      if (call.maskParameter) addMask(id, call.maskParameter.parameter, { call: callIndex, api: call.maskParameter.api });
-    });
+    for (let callIndex = 0; callIndex < callCount(entry.fn); callIndex++) {
+      const { maskParameter } = call(id, callIndex);
+      if (maskParameter) addMask(id, maskParameter.parameter, { call: callIndex, api: maskParameter.api });
+    }
   });
   for (let index = 0; index < maskQueue.length; index++) {
     for (const { caller, call: callIndex } of callers.get(maskQueue[index]) ?? []) {
-      const entry = functions[caller];
-      const call = entry.fn.calls[callIndex];
       const ids = targets[caller][callIndex];
-      if (!entry.fn.takesMask || !ids || !call.parameterArguments) continue;
-      call.parameterArguments.forEach((parameter, position) => {
+      if (!functions[caller].fn.takesMask || !ids) continue;
+      call(caller, callIndex).parameterArguments?.forEach((parameter, position) => {
         if (parameter < 0) return;
         // Every definition the name can mean passes that argument on.
         const states = ids.map((id) => masks.get(id)?.get(position));
@@ -386,7 +442,7 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
     }
     return index;
   };
-  const hop = (id: number, callIndex: number): WitnessHop => ({ fn: functions[id].name, file: cite(functions[id].file), line: functions[id].fn.calls[callIndex].line });
+  const hop = (id: number, callIndex: number): WitnessHop => ({ fn: functions[id].name, file: cite(functions[id].file), line: call(id, callIndex).line });
   const sleepChain = (start: number): { chain: WitnessHop[]; sleeping: SleepingPrimitive } | undefined => {
     const chain: WitnessHop[] = [];
     const seen = new Set<number>();
@@ -395,7 +451,7 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
       if (!state || seen.has(id)) return undefined;
       seen.add(id);
       chain.push(hop(id, state.call));
-      if (state.via === undefined) return { chain, sleeping: functions[id].fn.calls[state.call].sleep! };
+      if (state.via === undefined) return { chain, sleeping: call(id, state.call).sleep! };
       id = state.via;
     }
     return undefined;
