@@ -7,6 +7,8 @@ import * as path from 'path';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { type FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { analyzeFile } from '../../server/src/analyzeFile';
+import { AnalysisDatabase } from '../../server/src/analysis/database';
+import type { KernelFacts } from '../../server/src/analysis/index/kernelFacts';
 import { parseKernelVersion, Arch, DEFAULT_CONFIG, ModelConfig } from '../../server/src/model/config';
 import { parseSource } from '../../server/src/parsing/parseSource';
 import { createParser } from '../../server/src/parsing/parser';
@@ -23,6 +25,8 @@ export interface FixtureOptions {
   rules?: readonly string[];
   /** The fixture's text after an edit (a fix applied), analysed in place of the file's own, with the same siblings. */
   text?: string;
+  /** A kernel tree's derived sleep facts, set on the database the fixture is analysed with. */
+  kernelFacts?: KernelFacts;
 }
 
 // `rule-id(hint)` also pins the finding's severity.
@@ -64,7 +68,9 @@ export async function fixtureFacts(file: string, options: FixtureOptions = {}): 
 /** Runs the analysis on a file exactly as the CLI does; returns its findings. */
 export async function analyzeFixture(file: string, options: FixtureOptions = {}): Promise<Finding[]> {
   const { facts, folder } = await fixtureFacts(file, options);
-  const report = analyzeFile(facts, folder);
+  const db = new AnalysisDatabase();
+  db.setKernelFacts(options.kernelFacts);
+  const report = analyzeFile(facts, folder, {}, db);
   // A skipped file has no findings: without this, a fixture with no `expect:` lines would pass.
   assert.equal(report.skipped, undefined, `${file} was analysed, not skipped`);
   assert.deepEqual(report.failures, [], `no rule threw on ${file}`);

@@ -17,6 +17,8 @@
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
+// - `kernel`      the kernel tree's derived sleep facts (index/kernelFacts.ts), set whole by
+//                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
 // - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
 //                 `latestDeclarations` path → the newest version's, reused for a body edit that
 //                 cannot change them (bounded like `latest`).
@@ -49,6 +51,8 @@ import * as path from 'path';
 import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
+import type { KernelFacts } from './index/kernelFacts';
+import { KernelLookup, KernelView, kernelLookup } from './index/kernelSleeps';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
@@ -61,6 +65,8 @@ export interface AtomicView extends ComposedFiles {
   readonly files: readonly FileSummary[];
   /** Index of the analysed file in `files`. */
   readonly self: number;
+  /** The kernel tree's derived facts, when the database has them. */
+  readonly kernel?: KernelView;
 }
 
 export class AnalysisDatabase {
@@ -73,7 +79,8 @@ export class AnalysisDatabase {
   private readonly pathNames = new WeakMap<FileFacts, FilePathNames>();
   private readonly folderPaths = new WeakMap<ReadonlyMap<string, FileFacts>, FolderPathFacts>();
   private readonly compositions = new Map<string, AtomicComposition>();
-  private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: AtomicView }>();
+  private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; kernel?: KernelLookup; view: AtomicView }>();
+  private kernel?: KernelLookup;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
@@ -303,11 +310,19 @@ export class AnalysisDatabase {
     }
   }
 
+  /**
+   * The kernel tree's derived sleep facts (kalloc index), or undefined to drop them. The atomic
+   * rules, the code lenses and the hover read them for calls the file and its folder do not define.
+   */
+  setKernelFacts(facts: KernelFacts | undefined): void {
+    this.kernel = facts ? kernelLookup(facts) : undefined;
+  }
+
   /** The atomic-context analysis of a file within its folder. */
   atomicView(file: FileFacts, folder: readonly FileFacts[]): AtomicView {
     const facts = file.base ?? file;
     const cached = this.views.get(facts);
-    if (cached && sameMembers(cached.folder, folder)) return cached.view;
+    if (cached && cached.kernel === this.kernel && sameMembers(cached.folder, folder)) return cached.view;
     const members = [facts, ...folder.filter((other) => other.path !== facts.path)].sort((a, b) => a.path.localeCompare(b.path));
     // Every member's macro scope comes from the same folder: its includes resolve among the members.
     const byPath = this.membersIndex(members);
@@ -321,8 +336,11 @@ export class AnalysisDatabase {
       if (this.compositions.size >= COMPOSITION_LIMIT) this.compositions.delete(this.compositions.keys().next().value!);
     }
     this.compositions.set(key, composition);
-    const view: AtomicView = { files, self: members.indexOf(facts), composition };
-    this.views.set(facts, { folder, view });
+    const lookup = this.kernel;
+    // The file and its folder define these: their definitions win over the tree's.
+    const kernel = lookup ? { lookup, definedHere: new Set(files.flatMap((summary) => summary.functions.map((entry) => entry.name))) } : undefined;
+    const view: AtomicView = { files, self: members.indexOf(facts), composition, ...(kernel ? { kernel } : {}) };
+    this.views.set(facts, { folder, kernel: lookup, view });
     return view;
   }
 

@@ -6,7 +6,7 @@ import type { FileFacts } from '../analysis/fileFacts';
 import { Span, spanOf } from '../parsing/syntax';
 import { allocationCard, freeCard, gfpCard, macroGfpCard } from './cards';
 import { provenanceSection } from './provenanceHover';
-import { contextAt, contextSection } from './contextHover';
+import { contextAt, contextSection, kernelSleepSection } from './contextHover';
 
 export interface HoverTarget {
   facts: FileFacts;
@@ -33,7 +33,7 @@ const apiSection: HoverSection = (target) => {
 const gfpSection: HoverSection = ({ facts, node, call }) =>
   !call && node.type === 'identifier' ? (gfpCard(node.text, facts.config) ?? macroGfpCard(node.text, facts.scope.macros, facts.config, facts.path)) : undefined;
 
-export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection];
+export const HOVER_SECTIONS: HoverSection[] = [apiSection, gfpSection, provenanceSection, contextSection, kernelSleepSection];
 
 /** The file with its scope bound to the folder, as the rules saw it; the facts alone if binding fails. */
 export function boundOrUnbound(db: AnalysisDatabase, facts: FileFacts, folder: readonly FileFacts[]): FileFacts {

@@ -12,6 +12,7 @@ import { sleeper, sleepingMacro } from '../model/sleepers';
 import type { Span } from '../parsing/syntax';
 import { unseenStateAt } from '../analysis/paths/unseenState';
 import { contextChain, describeContext, unseenStateNote } from './atomicWording';
+import { kernelMaskChain, kernelMaskReason, kernelSleepChain, kernelSleepCondition, kernelSleepReason } from './sleepWording';
 import type { Fix, RuleContext, RuleFinding } from './rule';
 
 export const GFP_RULE = 'gfp-sleep-in-atomic';
@@ -140,6 +141,27 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
       fixes: [],
     };
   }
+  if (sleeping.kind === 'kernel-sleep' && view.kernel) {
+    const condition = kernelSleepCondition(sleeping.sleep);
+    return {
+      rule: SLEEP_RULE,
+      span,
+      message: `${name}() ${kernelSleepReason(view.kernel, sleeping.sleep)}${condition ? `, ${condition} as it is here` : ''} (derived from the kernel tree's source), but this runs in atomic context: ${why}. Move the call out of the atomic section (a work item runs in process context).`,
+      related: [...related, ...kernelSleepChain(view.kernel, sleeping.sleep)],
+      fixes: [],
+    };
+  }
+  if (sleeping.kind === 'kernel-mask' && view.kernel) {
+    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    return {
+      rule: GFP_RULE,
+      span: argumentSpan,
+      message: `${kernelMaskReason(view.kernel, sleeping.derived)}, and this passes ${maskText(sleeping.mask, row)}, which may sleep, in atomic context: ${why}. Pass GFP_ATOMIC (or GFP_NOWAIT).`,
+      related: [...related, ...kernelMaskChain(view.kernel, sleeping.derived)],
+      fixes: maskFixes(ruleContext, view, row, sleeping.mask, ''),
+    };
+  }
+  if (sleeping.kind === 'kernel-sleep' || sleeping.kind === 'kernel-mask') return undefined;
   const local = call.sleep!;
   switch (local.kind) {
     case 'allocation': {

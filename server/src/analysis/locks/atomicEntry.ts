@@ -17,6 +17,8 @@ import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, Re
 import { contradiction, fixes } from '../paths/contradictions';
 import { FlagChosenMask, flagChosenMaskAt } from './flagMasks';
 import { FieldEdge, folderSetsFlag, opsFieldEdges } from './opsFields';
+import type { DerivedMask, DerivedSleep } from '../index/kernelFacts';
+import { KernelView, kernelMaskAt, kernelSleepAt } from '../index/kernelSleeps';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -45,7 +47,11 @@ export type SleepingCall =
   | { kind: 'local'; call: CallFact }
   | { kind: 'regmap'; call: CallFact; init: { fn: FunctionRef; index: number } }
   | { kind: 'helper-mask'; call: CallFact; argument: number; helper: FunctionRef; allocation: { fn: FunctionRef; call: number; api: string }; mask: MaskFact }
-  | FlagChosenMask;
+  | FlagChosenMask
+  /** A function of the kernel tree (not of the file or folder) that may sleep, from the index's derived facts. */
+  | { kind: 'kernel-sleep'; call: CallFact; sleep: DerivedSleep }
+  /** A kernel-tree API that hands the mask it is given (argument `argument`) to an allocation. */
+  | { kind: 'kernel-mask'; call: CallFact; argument: number; derived: DerivedMask; mask: MaskFact };
 
 export interface AtomicComposition {
   readonly entry: ReadonlyMap<string, EntryReason>;
@@ -68,6 +74,8 @@ export interface AtomicComposition {
 export interface ComposedFiles {
   readonly files: readonly FileSummary[];
   readonly composition: AtomicComposition;
+  /** The kernel tree's derived facts, for calls the files do not define. */
+  readonly kernel?: KernelView;
 }
 
 export function refKey(ref: FunctionRef): string {
@@ -424,6 +432,10 @@ export function sleepingCallAt(view: ComposedFiles, ref: FunctionRef, callIndex:
   if (!call.name) return undefined;
   const regmap = composition.sleepingRegmap;
   if (regmap && REGMAP_IO.test(call.name)) return { kind: 'regmap', call, init: regmap };
+  const kernelMask = kernelMaskAt(view.kernel, call);
+  if (kernelMask) return { kind: 'kernel-mask', call, ...kernelMask };
+  const kernelSleep = kernelSleepAt(view.kernel, call);
+  if (kernelSleep) return { kind: 'kernel-sleep', call, sleep: kernelSleep };
   if (!call.argumentMasks) return flagChosenMaskAt(view, ref, call, config);
   const helper = composition.resolve(ref.file, call.name);
   if (!helper) return undefined;

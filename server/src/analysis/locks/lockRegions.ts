@@ -616,7 +616,7 @@ function findContextQuery(index: SyntaxIndex, body: Node): Node | undefined {
  * Conditions that name a context flag of the driver's own (`dev->can_sleep`, `atomic`, `nowait`,
  * `polling`): the code chose its context at run time, and the analysis cannot tell which.
  */
-const CONTEXT_FLAG =
+export const CONTEXT_FLAG =
   /^(is_|in_)?atomic(_ctx|_context)?$|^(can|may|might|allow|allowed|no|non)_?(sleep|block|wait)$|^sleep_?ok$|^(in_?irq|irq_?ctx|irq_?context|polling|nowait|nonblock|non_?blocking)$|async/i;
 
 function callsMatching(index: SyntaxIndex, node: Node | null, pattern: RegExp): boolean {

@@ -3,13 +3,18 @@
 // blocking mask, a sleeping free, a call that takes a blocking mask), or a call to a function of
 // the folder that may sleep, at any depth. The search runs backwards from the sleeping calls over
 // the composition's caller edges, breadth first, so each function keeps its shortest chain and
-// recursion ends (a function is marked once). Evidence is data (function refs and call indexes);
-// rules/sleepWording.ts words it.
+// recursion ends (a function is marked once). A call to a function of the kernel tree that the
+// folder does not define sleeps when the tree's derived facts say so (index/kernelSleeps.ts).
+// Evidence is data (function refs and call indexes); rules/sleepWording.ts words it.
 import type { FunctionSummary } from '../summaries/functionSummary';
+import { kernelMaskAt, kernelSleepAt } from '../index/kernelSleeps';
 import { ComposedFiles, FunctionRef, refKey, summaryAt } from './atomicEntry';
 
-/** Why a function may sleep: one of its own calls sleeps, or calls a folder function that may sleep. */
-export type SleepWitness = { kind: 'local'; call: number } | { kind: 'callee'; call: number; callee: FunctionRef };
+/**
+ * Why a function may sleep: one of its own calls sleeps, calls a folder function that may sleep,
+ * or calls a kernel-tree function that may (or hands it a blocking mask it allocates with).
+ */
+export type SleepWitness = { kind: 'local'; call: number } | { kind: 'callee'; call: number; callee: FunctionRef } | { kind: 'kernel'; call: number };
 
 /** One call on the way from a function down to the call that sleeps. */
 export interface SleepStep {
@@ -22,7 +27,7 @@ export interface SleepStep {
  * run only under a context flag or a scalar parameter, in a function that does not ask for its
  * context (`if (in_atomic())`, `gfpflags_allow_blocking()`): such code chooses at run time.
  */
-function counts(fn: FunctionSummary, call: number): boolean {
+export function counts(fn: FunctionSummary, call: number): boolean {
   const fact = fn.calls[call];
   return fn.understood && !fn.queriesContext && fact.held !== undefined && !fact.flagGuarded && !fact.parameterGuarded;
 }
@@ -36,8 +41,9 @@ export function maySleep(view: ComposedFiles): ReadonlyMap<string, SleepWitness>
       const ref = { file: fileIndex, fn: fnIndex };
       const fn = summaryAt(view, ref);
       const call = fn.calls.findIndex((fact, index) => fact.sleep !== undefined && counts(fn, index));
-      if (call < 0) return;
-      witnesses.set(refKey(ref), { kind: 'local', call });
+      const kernel = call < 0 && view.kernel ? fn.calls.findIndex((fact, index) => counts(fn, index) && (!!kernelMaskAt(view.kernel, fact) || !!kernelSleepAt(view.kernel, fact))) : -1;
+      if (call < 0 && kernel < 0) return;
+      witnesses.set(refKey(ref), call >= 0 ? { kind: 'local', call } : { kind: 'kernel', call: kernel });
       queue.push(ref);
     }),
   );
