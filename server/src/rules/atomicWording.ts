@@ -153,3 +153,8 @@ export function unseenStateNote(view: AtomicView, state: UnseenState): string {
   const where = line(callSpan(view, state.allocation.fn, state.allocation.call));
   return ` Reported as information: this runs only while ${fieldWords(state.field)} is NULL, and ${nameOf(view, state.allocation.fn)}() already stores a ${state.allocation.api}() allocation in it at line ${where}${fileLabel(view, state.allocation.fn.file)}; it sleeps only if something clears the pointer again, which this analysis cannot see.`;
 }
+
+/** The sentence a finding gets when a flag set outside the folder may make its context process context (then it is information). */
+export function flagElsewhereNote(lifted: { flag: string; where: string }): string {
+  return ` Reported as information: the core takes a mutex instead when \`${lifted.flag}\` is set, and ${lifted.where}, which this folder does not show, may set it.`;
+}

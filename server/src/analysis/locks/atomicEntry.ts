@@ -345,6 +345,19 @@ function passedOnPath(passedBy: NonNullable<FieldEdge['passedBy']>, reason: Entr
   return reason.kind === 'caller' && refKey(reason.caller) === refKey(passedBy.caller) && reason.call === passedBy.call;
 }
 
+/**
+ * For a context rooted in a core-called op whose flag is usually set outside the folder (an ASoC
+ * dai_link's `nonatomic`, declared by the machine driver): the flag and where it is set.
+ */
+export function flagSetElsewhere(view: ComposedFiles, context: CallContext): { flag: string; where: string } | undefined {
+  if (context.kind !== 'entry') return undefined;
+  let reason: EntryReason | undefined = context.reason;
+  for (let guard = 0; reason && reason.kind === 'caller' && guard < 64; guard++) reason = reason.held ? undefined : reason.parent;
+  if (!reason || reason.kind !== 'callback') return undefined;
+  const registration = registrationAt(view, reason.registration);
+  return registration.unlessFlag && registration.flagElsewhere ? { flag: registration.unlessFlag, where: registration.flagElsewhere } : undefined;
+}
+
 /** A core-called op whose context the driver lifts with a flag it sets in the folder (`pcm->nonatomic = true`). */
 function liftedByFolderFlag(files: readonly FileSummary[], registration: RegistrationFact): boolean {
   return !!registration.unlessFlag && folderSetsFlag(files, registration.unlessFlag);
