@@ -158,3 +158,8 @@ export function unseenStateNote(view: AtomicView, state: UnseenState): string {
 export function flagElsewhereNote(lifted: { flag: string; where: string }): string {
   return ` Reported as information: the core takes a mutex instead when \`${lifted.flag}\` is set, and ${lifted.where}, which this folder does not show, may set it.`;
 }
+
+/** The sentence a finding gets when its chain goes through an ops field the folder fills with several functions (then it is information). */
+export function variantFieldNote(variant: { call: { calleeText: string }; targets: number }): string {
+  return ` Reported as information: \`${variant.call.calleeText}\` holds one of ${variant.targets} functions of this driver, chosen at run time (per device or hardware type), which this analysis cannot see.`;
+}
