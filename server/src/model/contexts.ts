@@ -294,6 +294,11 @@ export interface OpsFieldContext {
    * `.nonatomic = 1` in a `struct snd_soc_dai_link`), makes the core call the op in process context.
    */
   unlessFlag?: string;
+  /**
+   * Where else the flag is usually set, when that is outside the driver's folder (an ASoC
+   * dai_link is declared by the machine driver): findings from this row are then information.
+   */
+  flagElsewhere?: string;
 }
 
 /**
@@ -334,6 +339,7 @@ export const OPS_FIELD_CONTEXTS = [
     role: 'DAI .trigger (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
     source: 'sound/soc/soc-dai.c (6.1): soc_dai_trigger() calls dai->driver->ops->trigger from soc_pcm_trigger(), the PCM .trigger (sound/soc/soc-pcm.c)',
     unlessFlag: 'nonatomic',
+    flagElsewhere: 'the machine driver\'s `struct snd_soc_dai_link`',
   },
   {
     struct: 'struct snd_soc_component_driver',
@@ -342,6 +348,7 @@ export const OPS_FIELD_CONTEXTS = [
     role: 'component .trigger (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
     source: 'sound/soc/soc-component.c (6.1): soc_component_trigger() calls component->driver->trigger from soc_pcm_trigger(), the PCM .trigger (sound/soc/soc-pcm.c)',
     unlessFlag: 'nonatomic',
+    flagElsewhere: 'the machine driver\'s `struct snd_soc_dai_link`',
   },
   {
     struct: 'struct snd_soc_component_driver',
@@ -350,6 +357,7 @@ export const OPS_FIELD_CONTEXTS = [
     role: 'component .pointer (ASoC: PCM stream spinlock held, IRQs off; the folder sets no `nonatomic` dai_link flag)',
     source: 'sound/soc/soc-component.c (6.1): snd_soc_pcm_component_pointer() calls component->driver->pointer from soc_pcm_pointer(), the PCM .pointer (sound/soc/soc-pcm.c)',
     unlessFlag: 'nonatomic',
+    flagElsewhere: 'the machine driver\'s `struct snd_soc_dai_link`',
   },
   {
     struct: 'struct net_device_ops',

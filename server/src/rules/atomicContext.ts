@@ -3,7 +3,7 @@
 // fixes that rewrite only the flag tokens. gfpSleepInAtomic.ts and sleepInAtomic.ts pick their part.
 import type { AtomicView } from '../analysis/database';
 import { evaluateGfpText } from '../analysis/gfpMask';
-import { CallContext, SleepingCall, atomicContextAt, earliestHeld, refKey, sleepingCallAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import { CallContext, SleepingCall, atomicContextAt, earliestHeld, flagSetElsewhere, refKey, sleepingCallAt, spanIn, summaryAt, variantFieldCall } from '../analysis/locks/atomicEntry';
 import type { MaskFact } from '../analysis/summaries/functionSummary';
 import { allocApi, freeApi } from '../model/apis';
 import { gfpAllowsBlocking } from '../model/gfp';
@@ -11,7 +11,7 @@ import { REGMAP_SOURCE } from '../model/regmap';
 import { sleeper, sleepingMacro } from '../model/sleepers';
 import type { Span } from '../parsing/syntax';
 import { unseenStateAt } from '../analysis/paths/unseenState';
-import { contextChain, describeContext, unseenStateNote } from './atomicWording';
+import { contextChain, describeContext, flagElsewhereNote, unseenStateNote, variantFieldNote } from './atomicWording';
 import { kernelMaskChain, kernelMaskReason, kernelSleepChain, kernelSleepCondition, kernelSleepReason } from './sleepWording';
 import type { Fix, RuleContext, RuleFinding } from './rule';
 
@@ -247,7 +247,13 @@ export function atomicFindings(context: RuleContext): AtomicFinding[] {
         const result = sleeping && finding(view, atomic, context, sleeping);
         // A path that depends on state the analysis cannot see is information, and says which.
         const unseen = result && unseenStateAt(view, ref, call, context.facts.config);
-        if (result) findings.push(unseen ? { ...result, atMost: 'information', message: `${result.message}${unseenStateNote(view, unseen)}` } : result);
+        // A core-called op whose nonatomic flag another folder may set (an ASoC machine driver's dai_link) is information too.
+        const lifted = result && !unseen ? flagSetElsewhere(view, atomic) : undefined;
+        // So is a chain through an ops field the folder fills with several functions (one per hardware type).
+        const variant = result && !unseen && !lifted ? variantFieldCall(view, atomic) : undefined;
+        if (result && lifted) findings.push({ ...result, atMost: 'information', message: `${result.message}${flagElsewhereNote(lifted)}` });
+        else if (result && variant) findings.push({ ...result, atMost: 'information', message: `${result.message}${variantFieldNote(variant)}` });
+        else if (result) findings.push(unseen ? { ...result, atMost: 'information', message: `${result.message}${unseenStateNote(view, unseen)}` } : result);
       });
     });
     return findings;

@@ -158,3 +158,13 @@ export function unseenStateNote(view: AtomicView, state: UnseenState): string {
   const where = line(callSpan(view, state.allocation.fn, state.allocation.call));
   return ` Reported as information: this runs only while ${fieldWords(state.field)} is NULL, and ${nameOf(view, state.allocation.fn)}() already stores a ${state.allocation.api}() allocation in it at line ${where}${fileLabel(view, state.allocation.fn.file)}; it sleeps only if something clears the pointer again, which this analysis cannot see.`;
 }
+
+/** The sentence a finding gets when a flag set outside the folder may make its context process context (then it is information). */
+export function flagElsewhereNote(lifted: { flag: string; where: string }): string {
+  return ` Reported as information: the core takes a mutex instead when \`${lifted.flag}\` is set, and ${lifted.where}, which this folder does not show, may set it.`;
+}
+
+/** The sentence a finding gets when its chain goes through an ops field the folder fills with several functions (then it is information). */
+export function variantFieldNote(variant: { call: { calleeText: string }; targets: number }): string {
+  return ` Reported as information: \`${variant.call.calleeText}\` holds one of ${variant.targets} functions of this driver, chosen at run time (per device or hardware type), which this analysis cannot see.`;
+}

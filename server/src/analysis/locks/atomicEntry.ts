@@ -63,6 +63,8 @@ export interface AtomicComposition {
   callersOf(target: FunctionRef): readonly { caller: FunctionRef; call: number }[];
   /** The field tests every hrtimer_start*() of a timer in the folder is made under (empty when one is unconditional). */
   startConditions(timer: string): readonly PathCondition[];
+  /** How many functions of the folder a call through a struct field may reach (locks/opsFields.ts); 0 for other calls. */
+  fieldTargets(fn: FunctionRef, call: number): number;
   /** Parameters of a helper that reach an allocation's GFP argument (through further helpers too). */
   maskParameters(fn: FunctionRef): ReadonlyMap<number, { fn: FunctionRef; call: number; api: string }>;
 }
@@ -231,7 +233,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       edges.set(refKey(ref), out);
     }),
   );
-  addFieldEdges(files, resolve, edges, callers);
+  const fieldTargets = addFieldEdges(files, resolve, edges, callers);
 
   // For each timer, over every start or arm of it in the folder: the field tests all of them are
   // made under (analysis/paths/contradictions.ts), and the callback each arm's function set up
@@ -348,6 +350,7 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     resolve,
     callersOf: (target) => callers.get(refKey(target)) ?? [],
     startConditions,
+    fieldTargets: (ref, call) => fieldTargets.get(`${refKey(ref)}:${call}`) ?? 0,
     maskParameters: (ref) => maskParameters(ref),
   };
 }
@@ -364,14 +367,34 @@ function addFieldEdges(
   resolve: (from: number, name: string) => FunctionRef | undefined,
   edges: Map<string, CallEdge[]>,
   callers: Map<string, { caller: FunctionRef; call: number }[]>,
-): void {
+): Map<string, number> {
   const named = new Map([...callers].map(([key, list]) => [key, [...list]]));
+  const targets = new Map<string, number>();
   for (const edge of opsFieldEdges(files, resolve, (ref) => named.get(refKey(ref)) ?? [])) {
+    if (!edge.passedBy) targets.set(`${refKey(edge.caller)}:${edge.call}`, (targets.get(`${refKey(edge.caller)}:${edge.call}`) ?? 0) + 1);
     edges.get(refKey(edge.caller))!.push(edge.passedBy ? { call: edge.call, callee: edge.callee, passedBy: edge.passedBy } : { call: edge.call, callee: edge.callee });
     const list = callers.get(refKey(edge.callee));
     if (list) list.push({ caller: edge.caller, call: edge.call });
     else callers.set(refKey(edge.callee), [{ caller: edge.caller, call: edge.call }]);
   }
+  return targets;
+}
+
+/**
+ * The first call through a struct field on a context's chain that may reach several functions of
+ * the folder (`hw->phy.ops.acquire` set per MAC type): which one a device gets is decided at run
+ * time, so the chain holds only for some devices.
+ */
+export function variantFieldCall(view: ComposedFiles, context: CallContext): { call: CallFact; targets: number } | undefined {
+  if (context.kind !== 'entry') return undefined;
+  let reason: EntryReason | undefined = context.reason;
+  for (let guard = 0; reason && reason.kind === 'caller' && guard < 64; guard++) {
+    const call = summaryAt(view, reason.caller).calls[reason.call];
+    const targets = call.throughField ? view.composition.fieldTargets(reason.caller, reason.call) : 0;
+    if (targets > 1) return { call, targets };
+    reason = reason.held ? undefined : reason.parent;
+  }
+  return undefined;
 }
 
 /**
@@ -381,6 +404,19 @@ function addFieldEdges(
  */
 function passedOnPath(passedBy: NonNullable<FieldEdge['passedBy']>, reason: EntryReason): boolean {
   return reason.kind === 'caller' && refKey(reason.caller) === refKey(passedBy.caller) && reason.call === passedBy.call;
+}
+
+/**
+ * For a context rooted in a core-called op whose flag is usually set outside the folder (an ASoC
+ * dai_link's `nonatomic`, declared by the machine driver): the flag and where it is set.
+ */
+export function flagSetElsewhere(view: ComposedFiles, context: CallContext): { flag: string; where: string } | undefined {
+  if (context.kind !== 'entry') return undefined;
+  let reason: EntryReason | undefined = context.reason;
+  for (let guard = 0; reason && reason.kind === 'caller' && guard < 64; guard++) reason = reason.held ? undefined : reason.parent;
+  if (!reason || reason.kind !== 'callback') return undefined;
+  const registration = registrationAt(view, reason.registration);
+  return registration.unlessFlag && registration.flagElsewhere ? { flag: registration.unlessFlag, where: registration.flagElsewhere } : undefined;
 }
 
 /** A core-called op whose context the driver lifts with a flag it sets in the folder (`pcm->nonatomic = true`). */

@@ -129,7 +129,16 @@ function opsFieldRegistration(tables: RegistrationTables, pair: Node): Omit<Regi
   const row = named?.key ? tables.byStructField.get(named.key) : undefined;
   const callback = row ? functionReference(pair.childForFieldName('value') ?? undefined) : undefined;
   if (!row || !callback) return undefined;
-  return { kind: 'initializer', callback, context: row.context, role: row.role, via: `.${row.field} of ${row.struct}`, source: row.source, ...(row.unlessFlag ? { unlessFlag: row.unlessFlag } : {}) };
+  return {
+    kind: 'initializer',
+    callback,
+    context: row.context,
+    role: row.role,
+    via: `.${row.field} of ${row.struct}`,
+    source: row.source,
+    ...(row.unlessFlag ? { unlessFlag: row.unlessFlag } : {}),
+    ...(row.flagElsewhere ? { flagElsewhere: row.flagElsewhere } : {}),
+  };
 }
 
 /**

@@ -141,6 +141,8 @@ export interface RegistrationFact {
   timer?: string;
   /** The context holds unless the folder sets this flag field (`nonatomic`: model/contexts.ts OPS_FIELD_CONTEXTS). */
   unlessFlag?: string;
+  /** Where else that flag is usually set, outside the folder (`the machine driver's struct snd_soc_dai_link`). */
+  flagElsewhere?: string;
 }
 
 /** What a summary's lock facts depended on outside the function: checked before it is reused. */
