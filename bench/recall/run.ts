@@ -77,14 +77,17 @@ function copyFolder(tree: string, file: string, into: string): string {
  * callee's sleep or DMA sink lands). The CLI reads the rest of the folder for its cross-file facts.
  */
 function check(scratch: string, files: string[], cliArgs: string[]): JsonDiagnostic[] {
-  const run = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'check', '--format', 'json', '--jobs', '1', ...cliArgs, ...files], {
-    cwd: scratch,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  // A loaded machine must not turn a slow file into a miss: the timeout is raised, and a file
+  // skipped anyway (or a rule that failed) makes the case an error rather than a verdict.
+  const args = [path.join(DIST, 'cli.js'), 'check', '--format', 'json', '--jobs', '1', '--file-timeout', '1800', ...cliArgs, ...files];
+  const run = spawnSync(process.execPath, args, { cwd: scratch, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (run.status === null || run.status === 2 || run.status >= 128) throw new Error(`kalloc check ${files.join(' ')} exited ${run.status ?? run.signal}: ${run.stderr.trim()}`);
   if (!run.stdout.trim()) throw new Error(`kalloc check ${files.join(' ')} printed no report: ${run.stderr.trim()}`);
-  return (JSON.parse(run.stdout) as { diagnostics: JsonDiagnostic[] }).diagnostics;
+  const report = JSON.parse(run.stdout) as { complete: boolean; skipped: unknown[]; ruleFailures: unknown[]; diagnostics: JsonDiagnostic[] };
+  if (!report.complete || report.skipped.length > 0 || report.ruleFailures.length > 0) {
+    throw new Error(`kalloc check ${files.join(' ')} was incomplete: ${JSON.stringify({ skipped: report.skipped, ruleFailures: report.ruleFailures })}`);
+  }
+  return report.diagnostics;
 }
 
 /** The reverted text and the expected line, or an EditError when the corpus no longer fits the tree. */
@@ -126,13 +129,14 @@ function verdict(result: CaseResult): string {
 }
 
 function table(results: CaseResult[]): string {
-  const rows = ['| # | case | file:line | function | rule | result | miss class |', '|---|---|---|---|---|---|---|'];
+  const rows = ['| # | case | fix (Debian entry) | file:line | function | rule | result | miss class |', '|---|---|---|---|---|---|---|---|'];
   results.forEach((result, index) => {
     const { case: c } = result;
     const missClass = result.found && !result.alsoOnFixed ? '' : (c.missClass ?? '**unclassified**');
-    rows.push(`| ${index + 1} | ${c.subject.replace(/\|/g, '\\|')} (${c.debian}) | ${c.file}:${result.line} | ${c.function}() | ${c.expect.rule} | ${verdict(result)} | ${missClass} |`);
+    rows.push(`| ${index + 1} | ${c.id} | ${c.subject.replace(/\|/g, '\\|')} (${c.debian}) | ${c.file}:${result.line} | ${c.function}() | ${c.expect.rule} | ${verdict(result)} | ${missClass} |`);
   });
-  return rows.join('\n');
+  const whys = results.filter((result) => (!result.found || result.alsoOnFixed) && result.case.why).map((result) => `- ${result.case.id}: ${result.case.why}`);
+  return whys.length > 0 ? `${rows.join('\n')}\n\nWhy each miss is missed (read from the code):\n\n${whys.join('\n')}` : rows.join('\n');
 }
 
 function totals(results: CaseResult[]): string {
