@@ -596,4 +596,19 @@ export const RECALL_CASES: readonly RecallCase[] = [
     why: 'data->data is allocated with kvmemdup() in unpack_profile() (policy_unpack.c) and freed in aa_free_data(), the rhashtable free callback, which gets it as a void *ptr: no provenance crosses the callback and the cast.',
     note: 'data->data = kvmemdup() in unpack_profile() (policy_unpack.c, same folder); aa_free_data() is the rhashtable free callback.',
   },
+  {
+    id: 'au1000-close-free-irq',
+    subject: 'net: au1000: move free_irq out of the close-time spinlocked section',
+    debian: '6.1.190-1',
+    file: 'drivers/net/ethernet/amd/au1000_eth.c',
+    function: 'au1000_close',
+    edits: [
+      {
+        search: 'netif_stop_queue(dev);\n\n\tspin_unlock_irqrestore(&aup->lock, flags);\n\n\t/* disable the interrupt */\n\tfree_irq(dev->irq, dev);\n',
+        replace: 'netif_stop_queue(dev);\n\n\t/* disable the interrupt */\n\tfree_irq(dev->irq, dev);\n\tspin_unlock_irqrestore(&aup->lock, flags);\n',
+      },
+    ],
+    expect: { rule: 'sleep-in-atomic', line: 947, at: '/* disable the interrupt */\n\tfree_irq(dev->irq, dev);' },
+    note: 'free_irq() (which waits for a running handler and takes a mutex) between spin_lock_irqsave(&aup->lock) and its unlock in the same function.',
+  },
 ];
