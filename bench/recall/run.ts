@@ -1,16 +1,16 @@
-// `npm run bench:recall -- [--tree KERNEL_TREE] [--only ID,…] [--results FILE.json] [--dry] [CLI ARGS…]`: recall of
-// the atomic, DMA and free rules on real historic upstream fixes (issue 11). Each case of corpus.ts
-// names a file of linux-source-6.1 (which holds the fixed code) and the token edits that put the bug
-// back. For each case the file's folder (its .c and .h files, not subfolders) is copied to a temp
-// tree at the same relative path, `kalloc check --format json` runs on the file (and the siblings the
-// case names in checkAlso) once as fixed and once reverted, and the case counts as found when the expected rule fires within ±2 lines of the
-// expected line of the reverted copy, or fires elsewhere (in a callee) with that line in its chain
-// of related locations. A finding at that place on the fixed copy too is reported
-// apart ("also on fixed code"): that is not evidence the tool saw the bug. Arguments the runner does
-// not know (e.g. `--kernel-dir DIR`) are passed to the CLI. Prints a markdown table and totals.
-// `--results FILE` keeps each case's outcome in FILE and reuses it on the next run while the case's
-// edits, expectation and the CLI arguments are unchanged, so a long run can be resumed; `--dry` only
-// applies the edits and checks the anchors.
+// `npm run bench:recall -- [--tree KERNEL_TREE] [--only ID,…] [--results FILE.json] [--dry] [CLI ARGS…]`:
+// recall of the atomic, DMA and free rules on real historic upstream fixes (issue 11). Each case of
+// corpus.ts names a file of linux-source-6.1 (which holds the fixed code) and the token edits that
+// put the bug back. The file's folder (its .c and .h files, not subfolders) is copied to a temp tree
+// at the same relative path, and `kalloc check --format json` runs on the file (and the siblings the
+// case names in checkAlso) once as fixed and once reverted. The case is found when the expected rule
+// fires within ±2 lines of the expected line of the reverted copy, or fires elsewhere (in a callee)
+// with that line among its related locations. A finding at that place on the fixed copy too is
+// reported apart ("also on fixed code"): it is no evidence that the tool saw the bug. Arguments the
+// runner does not know (e.g. `--kernel-dir DIR`) go to the CLI. Prints a markdown table and totals.
+// `--results FILE` keeps each case's outcome in FILE and reuses it while the case's edits, expectation
+// and the CLI arguments are unchanged, so a long run can be resumed; `--dry` only applies the edits
+// and checks the anchors.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
