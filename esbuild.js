@@ -49,7 +49,7 @@ async function main() {
   if (bench) {
     builds.push({
       ...common,
-      entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts', precisionSample: 'bench/precisionSample.ts', kernelFactsSize: 'bench/kernelFactsSize.ts' },
+      entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts', precisionSample: 'bench/precisionSample.ts', kernelFactsSize: 'bench/kernelFactsSize.ts', recall: 'bench/recall/run.ts' },
       outdir: 'out/bench/run',
       external: ['tree-sitter', 'tree-sitter-c'],
     });
