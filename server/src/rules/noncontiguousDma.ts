@@ -54,6 +54,9 @@ function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): P
  * the analysis cannot see. Reported only when the choice is made in the function of the use.
  */
 function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, use: SinkUse, file: string): boolean {
+  // No run-time choice makes a stack buffer DMA-able: a caller that passes one is wrong whatever
+  // the other callers pass (USB: iuu_phoenix "fix DMA from stack", uvc "don't do DMA on stack").
+  if (bad.some((source) => source.origin === 'stack')) return false;
   const others = provenance.sources.filter((source) => !bad.includes(source));
   if (others.length === 0) return false;
   let fn: Node | null = use.at;
