@@ -21,6 +21,8 @@ for (const name of [
   'opsrelease/ops.c',
   'unseen/lazy.c',
   'refcount/ref.c',
+  'configstub/cs_offload.c',
+  'configstub/cs_main.c',
 ]) {
   test(`atomic fixture ${name}`, async () => {
     await checkFixture(path.join(dir, name), { rules: RULES });

@@ -206,7 +206,12 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
     // Another file's function: only when exactly one non-static definition can be meant.
     // Static inline helpers of the folder's headers are visible to every file that includes them.
     const global = candidates.filter((ref) => files[ref.file].path.endsWith('.h') || !files[ref.file].functions[ref.fn].summary.isStatic);
-    return global.length === 1 ? global[0] : undefined;
+    if (global.length === 1) return global[0];
+    // A header's static inline beside one non-static definition in a .c of the folder is the
+    // stub of a config alternative (`#ifdef CONFIG_IXGBE_IPSEC … #else static inline … {}`,
+    // ixgbe.h 6.1): the .c is built only where the feature is on, and that is the code that runs.
+    const defined = global.filter((ref) => !files[ref.file].path.endsWith('.h'));
+    return defined.length === 1 ? defined[0] : undefined;
   };
   const summary = (ref: FunctionRef) => files[ref.file].functions[ref.fn].summary;
 
