@@ -23,6 +23,7 @@ for (const name of [
   'refcount/ref.c',
   'configstub/cs_offload.c',
   'configstub/cs_main.c',
+  'dmafree.c',
 ]) {
   test(`atomic fixture ${name}`, async () => {
     await checkFixture(path.join(dir, name), { rules: RULES });

@@ -87,6 +87,16 @@ export const SECTION_OPENERS = [
 ] as const satisfies readonly SectionCall[];
 
 /** Calls that close what an opener of the same class (and lock) opened. */
+/**
+ * Section openers that also disable local IRQs: the `_irq`/`_irqsave` forms of the spinlock,
+ * rwlock and local_lock families (include/linux/spinlock.h, rwlock.h, local_lock.h, 6.1) and
+ * local_irq_disable()/local_irq_save() (include/linux/irqflags.h). `spin_lock_irqsave_nested` is
+ * one of them; `_bh` forms disable softirqs only.
+ */
+export function openerDisablesIrqs(opener: string): boolean {
+  return /^local_irq_(disable|save)$/.test(opener) || /_irq(save)?(_nested)?$/.test(opener);
+}
+
 export const SECTION_CLOSERS = [
   ...['spin_unlock', 'spin_unlock_bh', 'spin_unlock_irq', 'spin_unlock_irqrestore'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
   ...['raw_spin_unlock', 'raw_spin_unlock_bh', 'raw_spin_unlock_irq', 'raw_spin_unlock_irqrestore'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),

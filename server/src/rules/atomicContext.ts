@@ -3,7 +3,7 @@
 // fixes that rewrite only the flag tokens. gfpSleepInAtomic.ts and sleepInAtomic.ts pick their part.
 import type { AtomicView } from '../analysis/database';
 import { evaluateGfpText } from '../analysis/gfpMask';
-import { CallContext, SleepingCall, atomicContextAt, earliestHeld, flagSetElsewhere, refKey, sleepingCallAt, spanIn, summaryAt, variantFieldCall } from '../analysis/locks/atomicEntry';
+import { CallContext, SleepingCall, atomicContextAt, earliestHeld, flagSetElsewhere, irqsDisabledAt, refKey, sleepingCallAt, spanIn, summaryAt, variantFieldCall } from '../analysis/locks/atomicEntry';
 import type { MaskFact } from '../analysis/summaries/functionSummary';
 import { allocApi, freeApi } from '../model/apis';
 import { gfpAllowsBlocking } from '../model/gfp';
@@ -196,6 +196,17 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
       };
     }
     case 'free': {
+      if (local.irqsOffOnly) {
+        if (!irqsDisabledAt(view, context)) return undefined;
+        const source = freeApi(local.api)?.source ?? 'kernel/dma/mapping.c (6.1)';
+        return {
+          rule: SLEEP_RULE,
+          span,
+          message: `${name}() must not be called with IRQs disabled — dma_free_attrs() does WARN_ON(irqs_disabled()), and where the buffer was remapped it vunmap()s, which may sleep (${source}) — but IRQs are off here: ${why}. Free after the section ends (or defer it to a work item).`,
+          related,
+          fixes: [],
+        };
+      }
       if (local.outsideInterruptOnly && !taskContextLock(view, context)) return undefined;
       const api = freeApi(local.api);
       const reason = local.outsideInterruptOnly ? 'may sleep outside interrupt context (might_sleep_if(!in_interrupt()), mm/vmalloc.c 6.1)' : `may sleep (${api?.source ?? ''})`;

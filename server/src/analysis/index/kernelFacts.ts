@@ -174,7 +174,7 @@ function primitiveOf(fact: CallFact): SleepingPrimitive | undefined {
   if (!sleep) return undefined;
   // vfree() and friends sleep only outside interrupt context (might_sleep_if(!in_interrupt())): a
   // run-time choice, never an unconditional claim about their callers.
-  if (sleep.kind === 'free' && sleep.outsideInterruptOnly) return undefined;
+  if (sleep.kind === 'free' && (sleep.outsideInterruptOnly || sleep.irqsOffOnly)) return undefined;
   const mask = 'mask' in sleep && sleep.mask ? (sleep.mask.variable ?? sleep.mask.text.replace(/\s+/g, ' ')) : undefined;
   return mask ? { callee: fact.calleeText, mask } : { callee: fact.calleeText };
 }

@@ -5,7 +5,7 @@
 // real. The result names functions and calls by position in the summaries (file, function, call
 // index), never by span, so it stays valid while edits only move code; evidence is data, and
 // rules/ words it.
-import { CallbackContext, isAtomicContext } from '../../model/contexts';
+import { CallbackContext, isAtomicContext, openerDisablesIrqs } from '../../model/contexts';
 import { gfpAllowsBlocking } from '../../model/gfp';
 import { allocApi } from '../../model/apis';
 import { BUS_REGMAP, REGMAP_IO } from '../../model/regmap';
@@ -130,6 +130,26 @@ function signatureFits(requires: RegistrationFact['requires'], summary: Function
 }
 
 /** The held section a message cites: the one opened earliest. */
+/** Whether a held section's opener disables local IRQs (`spin_lock_irqsave(&p->lock)`); `__must_hold()` says nothing. */
+function disablesIrqs(held: readonly HeldSectionFact[]): boolean {
+  return held.some((section) => section.class === 'irq' || openerDisablesIrqs(section.label.split('(')[0].trim()));
+}
+
+/**
+ * Whether local IRQs are off on every path to an atomic call: a section held there (or at a
+ * caller's call on the chain) that disables them, or a chain that starts at a hard-IRQ callback.
+ */
+export function irqsDisabledAt(view: ComposedFiles, context: CallContext): boolean {
+  if (context.kind === 'held') return disablesIrqs(summaryAt(view, context.fn).calls[context.call].held ?? []);
+  let reason: EntryReason | undefined = context.reason;
+  for (let depth = 0; reason && depth < 64; depth++) {
+    if (reason.kind === 'callback') return registrationAt(view, reason.registration).context === 'hardirq';
+    if (reason.held && disablesIrqs(summaryAt(view, reason.caller).calls[reason.call].held ?? [])) return true;
+    reason = reason.parent ?? view.composition.entry.get(refKey(reason.caller));
+  }
+  return false;
+}
+
 export function earliestHeld(held: readonly HeldSectionFact[]): HeldSectionFact {
   return held.reduce((first, section) =>
     section.opener.startLine < first.opener.startLine || (section.opener.startLine === first.opener.startLine && section.opener.startColumn < first.opener.startColumn) ? section : first,

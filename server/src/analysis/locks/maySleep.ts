@@ -40,7 +40,8 @@ export function maySleep(view: ComposedFiles): ReadonlyMap<string, SleepWitness>
     file.functions.forEach((_, fnIndex) => {
       const ref = { file: fileIndex, fn: fnIndex };
       const fn = summaryAt(view, ref);
-      const call = fn.calls.findIndex((fact, index) => fact.sleep !== undefined && counts(fn, index));
+      // A free that is wrong only with IRQs off does not make its function one that may sleep.
+      const call = fn.calls.findIndex((fact, index) => fact.sleep !== undefined && !(fact.sleep.kind === 'free' && fact.sleep.irqsOffOnly) && counts(fn, index));
       const kernel = call < 0 && view.kernel ? fn.calls.findIndex((fact, index) => counts(fn, index) && (!!kernelMaskAt(view.kernel, fact) || !!kernelSleepAt(view.kernel, fact))) : -1;
       if (call < 0 && kernel < 0) return;
       witnesses.set(refKey(ref), call >= 0 ? { kind: 'local', call } : { kind: 'kernel', call: kernel });

@@ -68,7 +68,8 @@ export interface MaskChoice {
 /** Why a call may sleep, from the call alone (the catalogue and the mask at hand). */
 export type LocalSleep =
   | { kind: 'allocation'; api: string; mask?: MaskFact }
-  | { kind: 'free'; api: string; outsideInterruptOnly: boolean }
+  /** `irqsOffOnly`: wrong only with IRQs disabled (dma_free_coherent(): WARN_ON(irqs_disabled())), not a sleep. */
+  | { kind: 'free'; api: string; outsideInterruptOnly: boolean; irqsOffOnly?: true }
   /** `macros`: the function-like macros whose expansion makes the call, outermost (the call's own name) first. */
   | { kind: 'sleeper'; name: string; macros?: string[] }
   | { kind: 'gfp-call'; name: string; mask: MaskFact };

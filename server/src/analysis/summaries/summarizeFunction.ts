@@ -243,7 +243,9 @@ class SummaryBuilder {
     }
     const free = freeApi(name);
     if (free) {
-      // dma_free_* only warns with IRQs disabled (kernel/dma/mapping.c, 6.1): no claim here.
+      // dma_free_* warns with IRQs disabled (kernel/dma/mapping.c, 6.1): a claim only where a
+      // section that disables IRQs is held or the context is a hard-IRQ one (rules/atomicContext.ts).
+      if (free.sleeps === 'irqs-enabled') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: false, irqsOffOnly: true }, catalogued: true };
       if (free.sleeps === 'always') return { sleep: { kind: 'free', api: free.name, outsideInterruptOnly: false }, catalogued: true };
       // kvfree() sleeps only on the vfree() path, which depends on the memory: a claim only for
       // frees that release vmalloc memory alone.
