@@ -5,9 +5,39 @@
 // file never makes it walk more than its own function.
 //
 // Every tree-sitter accessor (`type`, `endIndex`, `text`, children) is a call into WebAssembly and
-// every node handed out is a new object: the index walks one type at a time (so it never reads a
-// type back), reads each end offset once, and marshals names only inside the nodes asked about.
+// every node handed out is a new object: the index walks the function once for every structural
+// type the analyses ask about (a walk is a pass over the whole subtree inside WebAssembly, the
+// larger cost, so one walk per type was slower), reads each end offset once, and marshals names
+// only inside the nodes asked about.
 import type { Node } from 'web-tree-sitter';
+
+/**
+ * The structural node types the function analyses ask about (locks/lockRegions.ts, summaries/,
+ * paths/): one walk collects them all, each node's type is read once, and each question filters
+ * that list. Other types get a walk of their own.
+ */
+const STRUCTURE_TYPES = [
+  'call_expression',
+  'compound_statement',
+  'if_statement',
+  'conditional_expression',
+  'while_statement',
+  'do_statement',
+  'for_statement',
+  'switch_statement',
+  'goto_statement',
+  'return_statement',
+  'break_statement',
+  'continue_statement',
+  'labeled_statement',
+  'init_declarator',
+  'assignment_expression',
+  'update_expression',
+  'initializer_pair',
+  'parameter_declaration',
+  'declaration',
+];
+const STRUCTURE: ReadonlySet<string> = new Set(STRUCTURE_TYPES);
 
 /**
  * Names are most of a function's nodes, and the analyses ask for them only inside conditions,
@@ -44,26 +74,16 @@ class NodeList {
   }
 }
 
-/**
- * The nodes of one type below `root`. tree-sitter walks inside WebAssembly and marshals only the
- * matches, in document order; one type per walk, so no node's type has to be read back.
- */
-function walk(root: Node, type: string): Node[] {
-  return root.descendantsOfType(type).filter((node): node is Node => node !== null);
-}
-
-/** Pre-order lists of different types merged into one pre-order list (an ancestor first at equal starts). */
-function merged(lists: readonly NodeList[]): NodeList {
-  if (lists.length === 1) return lists[0];
-  const entries: { node: Node; end: () => number }[] = [];
-  for (const list of lists) list.nodes.forEach((node, index) => entries.push({ node, end: () => list.endOf(index) }));
-  entries.sort((a, b) => a.node.startIndex - b.node.startIndex || b.end() - a.end());
-  return new NodeList(entries.map((entry) => entry.node));
+/** The nodes of the types below `root` (itself included): tree-sitter marshals only the matches, in document order. */
+function walk(root: Node, types: readonly string[]): Node[] {
+  return root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
 }
 
 export class SyntaxIndex {
   /** Lists below the root, by type list. */
   private readonly byTypes = new Map<string, NodeList>();
+  private readonly byArray = new WeakMap<readonly string[], NodeList>();
+  private structure?: { nodes: Node[]; types: string[] };
   /** Names inside a node, by type and node id. */
   private readonly names = new Map<string, NodeList>();
   private readonly endIndexes = new Map<number, number>();
@@ -101,12 +121,26 @@ export class SyntaxIndex {
   }
 
   private list(types: readonly string[]): NodeList {
+    // The lock walk asks with the same constant array at every node it visits.
+    const known = this.byArray.get(types);
+    if (known) return known;
     const key = types.join(',');
     let list = this.byTypes.get(key);
     if (!list) {
-      list = types.length === 1 ? new NodeList(walk(this.root, types[0])) : merged(types.map((type) => this.list([type])));
+      if (types.every((type) => STRUCTURE.has(type))) {
+        if (!this.structure) {
+          const nodes = walk(this.root, STRUCTURE_TYPES);
+          this.structure = { nodes, types: nodes.map((node) => node.type) };
+        }
+        const wanted = new Set(types);
+        const { nodes, types: typeOf } = this.structure;
+        list = new NodeList(nodes.filter((_, index) => wanted.has(typeOf[index])));
+      } else {
+        list = new NodeList(walk(this.root, types));
+      }
       this.byTypes.set(key, list);
     }
+    this.byArray.set(types, list);
     return list;
   }
 
@@ -114,7 +148,7 @@ export class SyntaxIndex {
     const key = `${types.join(',')}:${node.id}`;
     let list = this.names.get(key);
     if (!list) {
-      list = types.length === 1 ? new NodeList(walk(node, types[0])) : merged(types.map((type) => this.namesIn(node, [type])));
+      list = new NodeList(walk(node, types));
       this.names.set(key, list);
     }
     return list;
