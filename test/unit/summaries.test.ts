@@ -90,6 +90,27 @@ static void user(struct foo *f)
   assert.equal(fn(file, 'user').dependencies.callees.foo_lock.startsWith('def:'), true);
 });
 
+test('the lock walk follows a statement expression that holds no call: its return is an exit', async () => {
+  const file = await summaryOf(`
+static void maybe_lock(struct foo *f)
+{
+	int ready = ({ if (!f->ready) return; 1; });
+	spin_lock(&f->lock);
+}
+static void always_lock(struct foo *f)
+{
+	int ready = ({ f->ready; });
+	spin_lock(&f->lock);
+}
+`);
+  // One exit of maybe_lock() is before the lock: it is not a lock wrapper.
+  assert.deepEqual(fn(file, 'maybe_lock').acquiredAtExit, []);
+  assert.deepEqual(
+    fn(file, 'always_lock').acquiredAtExit.map((held) => held.key),
+    ['spin:&f->lock'],
+  );
+});
+
 test('GFP parameter flow and local sleeps with the mask where it is written', async () => {
   const file = await summaryOf(`
 static void *get_buf(struct p *p, size_t n, gfp_t gfp) { return kmalloc(n, gfp); }

@@ -3,29 +3,22 @@
 // statement?" of every statement, and a walk per question was their largest cost. An index is
 // owned by whoever analyses the subtree and dropped with its result, so an edit elsewhere in the
 // file never makes it walk more than its own function.
+//
+// Every tree-sitter accessor (`type`, `endIndex`, `text`, children) is a call into WebAssembly and
+// every node handed out is a new object: the index walks the function once for every structural
+// type the analyses ask about (a walk is a pass over the whole subtree inside WebAssembly, the
+// larger cost, so one walk per type was slower), reads each end offset once, and marshals names
+// only inside the nodes asked about.
 import type { Node } from 'web-tree-sitter';
 
-/** Index of the first node starting at or after `start`; pre-order lists never decrease in startIndex. */
-function firstAtOrAfter(nodes: readonly Node[], start: number): number {
-  let low = 0;
-  let high = nodes.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (nodes[middle].startIndex < start) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 /**
- * Every node type the function analyses ask about (locks/lockRegions.ts, summaries/): one walk of
- * the subtree collects them all, and each question filters that list. A walk per type list cost
- * a marshalling pass of the whole function each.
+ * The structural node types the function analyses ask about (locks/lockRegions.ts, summaries/,
+ * paths/): one walk collects them all, each node's type is read once, and each question filters
+ * that list. Other types get a walk of their own.
  */
-const INDEXED_TYPES = [
+const STRUCTURE_TYPES = [
   'call_expression',
-  'identifier',
-  'field_identifier',
+  'compound_statement',
   'if_statement',
   'conditional_expression',
   'while_statement',
@@ -34,62 +27,157 @@ const INDEXED_TYPES = [
   'switch_statement',
   'goto_statement',
   'return_statement',
+  'break_statement',
+  'continue_statement',
+  'labeled_statement',
   'init_declarator',
   'assignment_expression',
+  'update_expression',
   'initializer_pair',
+  'parameter_declaration',
+  'declaration',
 ];
-const INDEXED = new Set(INDEXED_TYPES);
+const STRUCTURE: ReadonlySet<string> = new Set(STRUCTURE_TYPES);
+
+/**
+ * Names are most of a function's nodes, and the analyses ask for them only inside conditions,
+ * masks and arguments: those small subtrees are walked on demand (once per node and type) instead
+ * of marshalling every identifier of the function.
+ */
+const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier']);
+
+/** Nodes in document order (pre-order), with their end offsets read on demand. */
+class NodeList {
+  private readonly ends: Int32Array;
+
+  constructor(readonly nodes: readonly Node[]) {
+    this.ends = new Int32Array(nodes.length).fill(-1);
+  }
+
+  endOf(index: number): number {
+    let end = this.ends[index];
+    if (end < 0) end = this.ends[index] = this.nodes[index].endIndex;
+    return end;
+  }
+
+  /** Index of the first node starting at or after `start`; pre-order lists never decrease in startIndex. */
+  firstAtOrAfter(start: number): number {
+    const nodes = this.nodes;
+    let low = 0;
+    let high = nodes.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (nodes[middle].startIndex < start) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
+
+/** The nodes of the types below `root` (itself included): tree-sitter marshals only the matches, in document order. */
+function walk(root: Node, types: readonly string[]): Node[] {
+  return root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
+}
 
 export class SyntaxIndex {
-  private readonly byTypes = new Map<string, Node[]>();
-  private all?: { nodes: Node[]; types: string[] };
+  /** Lists below the root, by type list. */
+  private readonly byTypes = new Map<string, NodeList>();
+  private readonly byArray = new WeakMap<readonly string[], NodeList>();
+  private structure?: { nodes: Node[]; types: string[] };
+  /** Names inside a node, by type and node id. */
+  private readonly names = new Map<string, NodeList>();
+  private readonly endIndexes = new Map<number, number>();
+  private readonly callees = new Map<number, { node: Node; type: string } | undefined>();
+  private readonly calleeNames = new Map<number, string | undefined>();
 
   constructor(private readonly root: Node) {}
 
-  private nodes(types: readonly string[]): Node[] {
+  /** A call's `function` child and its type, read once per call. */
+  callee(call: Node): { node: Node; type: string } | undefined {
+    if (this.callees.has(call.id)) return this.callees.get(call.id);
+    const node = call.childForFieldName('function');
+    const callee = node ? { node, type: node.type } : undefined;
+    this.callees.set(call.id, callee);
+    return callee;
+  }
+
+  /** calleeName() of parsing/syntax.ts, read once per call. */
+  calleeName(call: Node): string | undefined {
+    if (this.calleeNames.has(call.id)) return this.calleeNames.get(call.id);
+    const callee = this.callee(call);
+    const name = callee?.type === 'identifier' ? callee.node.text : undefined;
+    this.calleeNames.set(call.id, name);
+    return name;
+  }
+
+  /** `node.endIndex`, read once per node. */
+  endOf(node: Node): number {
+    let end = this.endIndexes.get(node.id);
+    if (end === undefined) {
+      end = node.endIndex;
+      this.endIndexes.set(node.id, end);
+    }
+    return end;
+  }
+
+  private list(types: readonly string[]): NodeList {
+    // The lock walk asks with the same constant array at every node it visits.
+    const known = this.byArray.get(types);
+    if (known) return known;
     const key = types.join(',');
-    let nodes = this.byTypes.get(key);
-    if (!nodes) {
-      if (types.every((type) => INDEXED.has(type))) {
-        // tree-sitter walks inside WebAssembly and marshals only the matches, in document order;
-        // each node's type is read once (a call into WebAssembly per read).
-        if (!this.all) {
-          const found = this.root.descendantsOfType(INDEXED_TYPES).filter((node): node is Node => node !== null);
-          this.all = { nodes: found, types: found.map((node) => node.type) };
+    let list = this.byTypes.get(key);
+    if (!list) {
+      if (types.every((type) => STRUCTURE.has(type))) {
+        if (!this.structure) {
+          const nodes = walk(this.root, STRUCTURE_TYPES);
+          this.structure = { nodes, types: nodes.map((node) => node.type) };
         }
         const wanted = new Set(types);
-        const all = this.all;
-        nodes = all.nodes.filter((_, index) => wanted.has(all.types[index]));
+        const { nodes, types: typeOf } = this.structure;
+        list = new NodeList(nodes.filter((_, index) => wanted.has(typeOf[index])));
       } else {
-        nodes = this.root.descendantsOfType([...types]).filter((node): node is Node => node !== null);
+        list = new NodeList(walk(this.root, types));
       }
-      this.byTypes.set(key, nodes);
+      this.byTypes.set(key, list);
     }
-    return nodes;
+    this.byArray.set(types, list);
+    return list;
+  }
+
+  private namesIn(node: Node, types: readonly string[]): NodeList {
+    const key = `${types.join(',')}:${node.id}`;
+    let list = this.names.get(key);
+    if (!list) {
+      list = new NodeList(walk(node, types));
+      this.names.set(key, list);
+    }
+    return list;
   }
 
   /** `node.descendantsOfType(types)` (the node itself included) for a node inside the root. */
   within(node: Node, types: readonly string[]): Node[] {
-    const nodes = this.nodes(types);
-    const end = node.endIndex;
+    if (types.length > 0 && types.every((type) => NAME_TYPES.has(type))) return this.namesIn(node, types).nodes.slice();
+    const list = this.list(types);
+    const end = this.endOf(node);
     const found: Node[] = [];
-    for (let index = firstAtOrAfter(nodes, node.startIndex); index < nodes.length; index++) {
-      const candidate = nodes[index];
+    for (let index = list.firstAtOrAfter(node.startIndex); index < list.nodes.length; index++) {
+      const candidate = list.nodes[index];
       if (candidate.startIndex > end) break;
       // Same start, larger range: an ancestor (`f(x)(y)` around `f(x)`), not a descendant.
-      if (candidate.endIndex <= end) found.push(candidate);
+      if (list.endOf(index) <= end) found.push(candidate);
     }
     return found;
   }
 
   /** Whether any node of the types lies inside `node` (itself included). */
   anyWithin(node: Node, types: readonly string[]): boolean {
-    const nodes = this.nodes(types);
-    const end = node.endIndex;
-    for (let index = firstAtOrAfter(nodes, node.startIndex); index < nodes.length; index++) {
-      const candidate = nodes[index];
+    if (types.length > 0 && types.every((type) => NAME_TYPES.has(type))) return this.namesIn(node, types).nodes.length > 0;
+    const list = this.list(types);
+    const end = this.endOf(node);
+    for (let index = list.firstAtOrAfter(node.startIndex); index < list.nodes.length; index++) {
+      const candidate = list.nodes[index];
       if (candidate.startIndex > end) return false;
-      if (candidate.endIndex <= end) return true;
+      if (list.endOf(index) <= end) return true;
     }
     return false;
   }

@@ -65,6 +65,8 @@ export interface CalleeLocks {
 const NO_CALLEES: CalleeLocks = { releases: () => undefined, acquires: () => undefined };
 
 const CALLS = ['call_expression'] as const;
+/** What can change the lock state inside an expression: a call, or a statement expression's block. */
+const STATE_CHANGERS = ['call_expression', 'compound_statement'] as const;
 const EXITS = ['goto_statement', 'return_statement'] as const;
 
 function lockKey(cls: SectionClass, lock: Node | undefined): string {
@@ -180,6 +182,7 @@ class Walker {
   readonly releasedCallerClasses = new Set<SectionClass>();
 
   constructor(
+    private readonly index: SyntaxIndex,
     private readonly callees: CalleeLocks,
     private readonly paths: PathConditions,
   ) {}
@@ -509,8 +512,8 @@ class Walker {
 
   /** `p->ops->unlock(…)` where the field's targets are annotated `__releases()`: what they release is not held after it. */
   private fieldCall(call: Node, state: ReadonlyMap<string, HeldSection>): LockState {
-    const callee = call.childForFieldName('function');
-    const field = callee?.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
+    const callee = this.index.callee(call);
+    const field = callee?.type === 'field_expression' ? callee.node.childForFieldName('field')?.text : undefined;
     const dropped = field ? this.callees.releasesThroughField?.(field) : undefined;
     return dropped ? this.dropClasses(call, state, dropped) : state;
   }
@@ -526,11 +529,13 @@ class Walker {
     let current: LockState = state;
     const visit = (inner: Node): void => {
       if (current === null) return;
+      // Most of an expression's nodes hold no call: their subtrees cannot change the state.
+      if (!this.index.anyWithin(inner, STATE_CHANGERS)) return;
       if (inner.type === 'compound_statement') {
         current = this.block(inner, current, { breaks: [], continues: [] });
         return;
       }
-      const wait = inner.type === 'call_expression' ? lockDroppingWait(calleeName(inner) ?? '') : undefined;
+      const wait = inner.type === 'call_expression' ? lockDroppingWait(this.index.calleeName(inner) ?? '') : undefined;
       if (wait) {
         // wait_event_lock_irq_cmd(wq, cond, lock, cmd): cmd runs with `lock` dropped, and the
         // lock is held again after the wait, so only the command sees the state without it.
@@ -564,10 +569,10 @@ class Walker {
   private call(call: Node, state: LockState): LockState {
     if (state === null) return null;
     this.heldAt.set(call.id, state);
-    const callee = call.childForFieldName('function');
+    const callee = this.index.callee(call);
     // guard(spinlock)(&lock): held to the end of the enclosing block.
-    if (callee?.type === 'call_expression' && calleeName(callee) === 'guard' && this.conditionalDepth === 0) {
-      const kind = callArguments(callee)[0]?.text;
+    if (callee?.type === 'call_expression' && this.index.calleeName(callee.node) === 'guard' && this.conditionalDepth === 0) {
+      const kind = callArguments(callee.node)[0]?.text;
       const cls = kind ? ATOMIC_GUARDS[kind] : undefined;
       if (!cls) return state;
       const lock = callArguments(call)[0];
@@ -576,7 +581,7 @@ class Walker {
       next.set(key, { key, class: cls, count: 1, opener: call, label: `guard(${kind})(${lock?.text ?? ''})` });
       return next;
     }
-    const name = calleeName(call);
+    const name = this.index.calleeName(call);
     if (!name) return this.fieldCall(call, state);
     // panic(), BUG(), do_exit(), a `__noreturn` function of the driver: nothing after it runs.
     if (this.conditionalDepth === 0 && this.paths.noReturn(name)) return null;
@@ -600,8 +605,12 @@ class Walker {
   }
 }
 
+const CONTEXT_QUERY_WORDS = new RegExp(`\\b(?:${[...CONTEXT_QUERIES].join('|')})\\b`);
+
 /** Context queries make a function's sleeps deliberate: it checks where it runs. */
 function findContextQuery(index: SyntaxIndex, body: Node): Node | undefined {
+  // The text names none of them in most bodies: no identifier can then be one.
+  if (!CONTEXT_QUERY_WORDS.test(body.text)) return undefined;
   for (const identifier of index.within(body, ['identifier'])) {
     if (identifier && CONTEXT_QUERIES.has(identifier.text)) return identifier;
   }
@@ -725,7 +734,7 @@ export function analyzeFunctionLocks(
   };
   if (!result.understood) return result;
   result.queriesContext = findContextQuery(index, fn.body);
-  const walker = new Walker(callees, paths);
+  const walker = new Walker(index, callees, paths);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
   for (let pass = 0; pass < 6; pass++) {
     walker.run(fn.body, entry);

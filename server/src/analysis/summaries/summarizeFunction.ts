@@ -101,7 +101,7 @@ export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): Function
   const spinningLocks: FunctionPrelude['spinningLocks'] = [];
   const called = new Set<string>();
   for (const call of index.within(fn.body, ['call_expression'])) {
-    const name = calleeName(call);
+    const name = index.calleeName(call);
     if (!name) continue;
     called.add(name);
     const opener = sectionOpener(name);
@@ -366,7 +366,11 @@ class SummaryBuilder {
     const { fn, index, inputs } = this;
     const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
     const dependencies: { callees: Record<string, string>; releasing: Record<string, string> } = { callees: {}, releasing: {} };
-    const callees: CalleeLocks = {
+    // The lock walk asks about a name at every call, in every pass and loop round; the answers
+    // (and the dependencies they record) do not change while this summary is built.
+    const releasesAnswers = new Map<string, ReturnType<CalleeLocks['releases']>>();
+    const acquiresAnswers = new Map<string, ReturnType<CalleeLocks['acquires']>>();
+    const uncached: CalleeLocks = {
       releases: (name) => {
         const answer = inputs.calleeInterface(name);
         dependencies.callees[name] = calleeDependency(answer);
@@ -397,6 +401,17 @@ class SummaryBuilder {
         return macro?.opens ? [{ key: `macro:${name}`, class: macro.section.class, count: 1, opener: fn.node, label: macro.text }] : undefined;
       },
     };
+    const callees: CalleeLocks = {
+      releases: (name) => {
+        if (!releasesAnswers.has(name)) releasesAnswers.set(name, uncached.releases(name));
+        return releasesAnswers.get(name);
+      },
+      releasesThroughField: uncached.releasesThroughField,
+      acquires: (name) => {
+        if (!acquiresAnswers.has(name)) acquiresAnswers.set(name, uncached.acquires(name));
+        return acquiresAnswers.get(name);
+      },
+    };
     // `__must_hold(&p->lock)` makes a body atomic only when the same file takes that lock with a
     // spinning opener (mutexes carry the annotation too).
     const mustHold = mustHoldLocks(fn);
@@ -422,13 +437,13 @@ class SummaryBuilder {
     const parameterList = parameterNames(fn.node);
     const ownName = (name: string) => parameterList.includes(name) || (locals ??= localNames(index.within(fn.body, ['declaration']))).has(name);
     for (const call of callNodes) {
-      const name = calleeName(call);
+      const name = index.calleeName(call);
       const args = callArguments(call);
       const held = locks.heldAt.get(call.id);
       const local = this.localSleep(name, args, call);
       const fact: CallFact = {
         ...(name ? { name } : {}),
-        calleeText: call.childForFieldName('function')?.text ?? 'call',
+        calleeText: index.callee(call)?.node.text ?? 'call',
         span: this.span(call),
         ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
         parameterGuarded: locks.parameterGuarded.has(call.id),
@@ -528,7 +543,7 @@ class SummaryBuilder {
       conditionNames: sortedConditionNames,
       spinningLocks: prelude.spinningLocks,
       mustHold,
-      regmapInits: callNodes.filter((call) => OTHER_REGMAP.test(calleeName(call) ?? '')).map((call) => ({ name: calleeName(call)!, span: this.span(call) })),
+      regmapInits: callNodes.filter((call) => OTHER_REGMAP.test(index.calleeName(call) ?? '')).map((call) => ({ name: index.calleeName(call)!, span: this.span(call) })),
       regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(fn.node.text),
       mentionsRegmap: bodyText.includes('regmap') || head.includes('regmap'),
       opsStores: opsStoresIn(
