@@ -198,6 +198,26 @@ export class AnalysisDatabase {
     return index;
   }
 
+  /**
+   * Drops what only this file version's own analysis reads: its bound view, its provenance engine,
+   * its atomic view and findings. What its folder's other files read (its summary, SizeData,
+   * macro scope, provenance index) stays. The CLI calls it when the file is done, so a worker's
+   * memory does not grow with every file of a large folder it has analysed.
+   */
+  forgetFileAnalysis(facts: FileFacts): void {
+    const base = facts.base ?? facts;
+    // The rules ask the provenance engine with the bound view: its entries go with the view.
+    const view = this.bound.get(base)?.view;
+    if (view) {
+      this.provenanceEngines.delete(view);
+      this.provenanceIndexes.delete(view);
+    }
+    this.bound.delete(base);
+    this.provenanceEngines.delete(base);
+    this.views.delete(base);
+    this.findings.delete(base);
+  }
+
   /** The provenance engine of a file within its folder, shared by the rules and the hover. */
   provenance(facts: FileFacts, folder: readonly FileFacts[]): ProvenanceAnalysis {
     const cached = this.provenanceEngines.get(facts);
