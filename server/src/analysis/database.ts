@@ -55,8 +55,12 @@ const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
 /** Member indexes hold FileFacts (texts, node lists): only the few folders in use are kept. */
 const MEMBER_INDEX_LIMIT = 4;
-/** Header macro tables kept: a few folders' worth of include sets. */
-const HEADER_MEMO_LIMIT = 64;
+/**
+ * Header macro tables kept: more than one folder's include sets (a folder is read up to
+ * MAX_FOLDER_FILES files), so summarising the folder of an opened file does not evict the table
+ * its next keystroke needs.
+ */
+const HEADER_MEMO_LIMIT = 512;
 /** Folder type layers kept: one per file being edited (each holds a folder's type names). */
 const FOLDER_TYPES_LIMIT = 8;
 
