@@ -1,12 +1,18 @@
 // Entry of the CLI's analysis workers (dist/analysisWorker.js, beside the .wasm files). Each task is
 // a set of files of one folder; siblings are parsed once per task and their trees freed after it.
+// What a file's analysis alone reads is dropped when the file is done (forgetFileAnalysis), and
+// a task file no other file sees as a sibling (past MAX_FOLDER_FILES) has its tree deleted then.
+// Sizes read siblings' SizeData and the atomic rules their summaries; the sibling trees kept for
+// the task serve the provenance engine (ProvenanceAnalysis reads their functions and field
+// assignments) and the summaries prepareFolder() builds.
+import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { AnalysisDatabase } from './analysis/database';
 import { analyzeFile } from './analyzeFile';
 import { bodyCensus } from './parsing/bodyUnderstood';
 import { createParser } from './parsing/parser';
 import { readSettings } from './settings';
-import { FolderFactsCache } from './workspace/folderFacts';
+import { FolderFactsCache, folderSourceFiles } from './workspace/folderFacts';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workspace/workerProtocol';
 
 const port = parentPort!;
@@ -22,6 +28,16 @@ async function main(): Promise<void> {
     const db = new AnalysisDatabase();
     const exclude = new Set(task.exclude);
     const cache = new FolderFactsCache(parser, init.maxFileSize, { exclude, beforeLoad: (file) => post({ type: 'step', id: task.id, file }) });
+    const siblingSources = new Map<string, Set<string>>();
+    const isSibling = (file: string) => {
+      const folder = path.dirname(file);
+      let sources = siblingSources.get(folder);
+      if (!sources) {
+        sources = new Set(folderSourceFiles(folder));
+        siblingSources.set(folder, sources);
+      }
+      return sources.has(file);
+    };
     try {
       for (const file of task.files) {
         const loaded = cache.loadResult(file, settings.config);
@@ -35,6 +51,8 @@ async function main(): Promise<void> {
         const report = analyzeFile(loaded.facts, siblings, settings.severities, db);
         if (report.skipped) post({ type: 'skipped', id: task.id, file, reason: report.skipped });
         else post({ type: 'result', id: task.id, file, findings: report.findings, failures: report.failures, census: bodyCensus(loaded.facts.tree, loaded.facts.functions, loaded.facts.text) });
+        db.forgetFileAnalysis(loaded.facts);
+        if (!isSibling(file)) cache.forget(file);
       }
     } finally {
       cache.clear();

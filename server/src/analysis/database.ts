@@ -7,8 +7,20 @@
 //                 dependencies). Dropped with the FileFacts object (a WeakMap of this instance).
 // - `latest`      path → the newest FileSummary of that path: the base of the next version. Bounded
 //                 (LATEST_LIMIT paths, least recently used dropped).
-// - `macros`      FileFacts → its macro scope (included local headers' #defines and its own) and
-//                 key; valid while the headers it includes resolve to the same FileFacts.
+// - `sizeData`    FileFacts → what the file version gives the size scopes of itself and its folder
+//                 (its #defines, type declarations, local includes: sizes/sizeData.ts), plain data
+//                 that holds no tree. Every size table below reads sizeData only, never a sibling's
+//                 FileFacts. Dropped with the FileFacts object.
+// - `headerMacros` the ids of an included-header version set (SizeData.id, in include order) →
+//                 their merged macro table and its key. A keystroke in the file that includes them
+//                 reuses it; an edit of a header makes a new id, so a new entry. Bounded
+//                 (HEADER_MEMO_LIMIT entries, least recently used dropped).
+// - `macros`      FileFacts → its macro scope (its own #defines layered over `headerMacros`) and
+//                 key; valid while the headers it includes resolve to the same SizeData.
+// - `folderTypes` the ids of the included headers, then of the other files of the folder → their
+//                 type names (one TypeLayer); `ownTypes` TypeDeclarations → the file's own layer,
+//                 so a body edit that reuses the declarations reuses it. A file's bound scope is
+//                 its own layer over the folder's. Bounded (FOLDER_TYPES_LIMIT entries).
 // - `pathNames`   FileFacts → the names path conditions read from it (#defines, `__noreturn`
 //                 declarations); `folderPaths` folder index → their union over the folder, with a
 //                 key: a summary records the names it looked up (dependencies.definedMacros,
@@ -45,10 +57,11 @@ import { summarizeProvenance } from './provenance/provenanceSummary';
 import { FolderProvenance } from './provenance/folderProvenance';
 import type { ProvenanceSummary } from './provenance/provenanceFacts';
 import { bindSizeScope } from './sizes/sizeScope';
+import { MacroTable, SizeData, fileMacroTable, includedHeaders, mergeHeaderMacros } from './sizes/sizeData';
+import { TypeLayer, typeLayer } from './sizes/structLayout';
 import { TypeDeclarations, collectTypeDeclarations } from '../parsing/typeDeclarations';
 import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicEntry';
 import * as path from 'path';
-import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
 import type { KernelFacts } from './index/kernelFacts';
@@ -58,6 +71,24 @@ const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
 /** Member indexes hold FileFacts (texts, node lists): only the few folders in use are kept. */
 const MEMBER_INDEX_LIMIT = 4;
+/**
+ * Header macro tables kept: more than one folder's include sets (a folder is read up to
+ * MAX_FOLDER_FILES files), so summarising the folder of an opened file does not evict the table
+ * its next keystroke needs.
+ */
+const HEADER_MEMO_LIMIT = 512;
+/** Folder type layers kept: one per file being edited (each holds a folder's type names). */
+const FOLDER_TYPES_LIMIT = 8;
+
+/** How often the size tables were computed rather than reused (tests and benches read it). */
+export interface SizeWork {
+  /** Type-declaration scans of a file's text (parsing/typeDeclarations.ts). */
+  declarationScans: number;
+  /** Merges of an included-header set's macros (sizes/sizeData.ts mergeHeaderMacros). */
+  headerMacroMerges: number;
+  /** Type layers built over a folder's files (the included headers and the rest). */
+  folderTypeLayers: number;
+}
 
 /** A file's atomic analysis within its folder: current summaries, and the composition over them. */
 export interface AtomicView extends ComposedFiles {
@@ -73,7 +104,15 @@ export class AnalysisDatabase {
   private readonly tables: RegistrationTables = registrationTables();
   private readonly summaries = new WeakMap<FileFacts, FileSummary>();
   private readonly latest = new Map<string, FileSummary>();
-  private readonly macros = new WeakMap<FileFacts, { headers: readonly FileFacts[]; macros: Map<string, MacroDefinition>; key: string; byPath: ReadonlyMap<string, FileFacts> }>();
+  private readonly sizeDataTable = new WeakMap<FileFacts, SizeData>();
+  private readonly sizeIndexes = new WeakMap<ReadonlyMap<string, FileFacts>, Map<string, SizeData>>();
+  private readonly headerMacros = new Map<string, MacroTable>();
+  private readonly macros = new WeakMap<FileFacts, { headers: readonly SizeData[]; macros: ReadonlyMap<string, MacroDefinition>; key: string; byPath: ReadonlyMap<string, FileFacts> }>();
+  private readonly folderTypes = new Map<string, TypeLayer>();
+  private readonly ownTypes = new WeakMap<TypeDeclarations, TypeLayer>();
+  private nextSizeDataId = 1;
+  /** What the size tables computed so far. */
+  readonly sizeWork: SizeWork = { declarationScans: 0, headerMacroMerges: 0, folderTypeLayers: 0 };
   private readonly memberIndexes = new Map<string, { members: readonly FileFacts[]; byPath: Map<string, FileFacts> }>();
   private readonly folderIndexes = new WeakMap<readonly FileFacts[], Map<string, FileFacts>>();
   private readonly pathNames = new WeakMap<FileFacts, FilePathNames>();
@@ -100,7 +139,12 @@ export class AnalysisDatabase {
     let declarations = this.declarations.get(base);
     if (!declarations) {
       const previous = this.latestDeclarations.get(base.path);
-      declarations = previous && reusableDeclarations(previous, base) ? previous.declarations : collectTypeDeclarations(base.text, base.path);
+      if (previous && reusableDeclarations(previous, base)) {
+        declarations = previous.declarations;
+      } else {
+        declarations = collectTypeDeclarations(base.text, base.path);
+        this.sizeWork.declarationScans++;
+      }
       this.declarations.set(base, declarations);
       this.latestDeclarations.delete(base.path);
       this.latestDeclarations.set(base.path, { text: base.text, declarations });
@@ -120,11 +164,85 @@ export class AnalysisDatabase {
     if (cached && sameMembers(cached.folder, folder)) return cached.view;
     const byPath = this.folderIndex(folder);
     const scope = this.macroScopeIn(facts, byPath);
-    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
-    const { scope: bound, allocations } = bindSizeScope(facts, folder, headers, scope.macros, this.declarationsOf);
+    const others = folder.map((file) => this.sizeData(file)).filter((data) => !scope.headers.includes(data));
+    const { scope: bound, allocations } = bindSizeScope(facts, scope.macros, [this.ownTypeLayer(facts), this.folderTypeLayer(scope.headers, others)]);
     const view = withBoundScope(facts, bound, allocations);
     this.bound.set(facts, { folder, view });
     return view;
+  }
+
+  /**
+   * What a file version gives the size scopes of its folder, computed once per version: the
+   * bound scopes of the file and of its siblings read this, never the file's tree.
+   */
+  sizeData(facts: FileFacts): SizeData {
+    const base = facts.base ?? facts;
+    let data = this.sizeDataTable.get(base);
+    if (!data) {
+      data = { path: base.path, resolvedPath: path.resolve(base.path), macros: base.macros, declarations: this.typeDeclarations(base), id: String(this.nextSizeDataId++) };
+      this.sizeDataTable.set(base, data);
+    }
+    return data;
+  }
+
+  /** The file's own type names, shared by its versions whose declarations are reused. */
+  private ownTypeLayer(facts: FileFacts): TypeLayer {
+    const declarations = this.typeDeclarations(facts);
+    let layer = this.ownTypes.get(declarations);
+    if (!layer) {
+      layer = typeLayer([[declarations]]);
+      this.ownTypes.set(declarations, layer);
+    }
+    return layer;
+  }
+
+  /** The type names of a file's included headers (preferred), then of the rest of its folder. */
+  private folderTypeLayer(headers: readonly SizeData[], others: readonly SizeData[]): TypeLayer {
+    const key = `${headers.map((data) => data.id).join(',')}|${others.map((data) => data.id).join(',')}`;
+    return remembered(this.folderTypes, FOLDER_TYPES_LIMIT, key, () => {
+      this.sizeWork.folderTypeLayers++;
+      return typeLayer([headers.map((data) => data.declarations), others.map((data) => data.declarations)]);
+    });
+  }
+
+  /** The merged macro table of an included-header version set. */
+  private headerMacroTable(headers: readonly SizeData[]): MacroTable {
+    return remembered(this.headerMacros, HEADER_MEMO_LIMIT, headers.map((data) => data.id).join(','), () => {
+      this.sizeWork.headerMacroMerges++;
+      return mergeHeaderMacros(headers);
+    });
+  }
+
+  /** The SizeData of a folder index's files, by the same resolved paths. */
+  private sizeIndex(byPath: ReadonlyMap<string, FileFacts>): Map<string, SizeData> {
+    let index = this.sizeIndexes.get(byPath);
+    if (!index) {
+      index = new Map([...byPath].map(([resolved, file]) => [resolved, this.sizeData(file)]));
+      this.sizeIndexes.set(byPath, index);
+    }
+    return index;
+  }
+
+  /**
+   * Drops what only this file version's own analysis reads: its bound view, its provenance engine,
+   * its atomic view and findings. What its folder's other files read (its summary, SizeData,
+   * macro scope, provenance index) stays. The CLI calls it when the file is done, so a worker's
+   * memory does not grow with every file of a large folder it has analysed.
+   */
+  forgetFileAnalysis(facts: FileFacts): void {
+    const base = facts.base ?? facts;
+    // The rules ask for provenance with the bound view: its entries go with the view. The
+    // provenance summary stays: the folder's other files read it.
+    const view = this.bound.get(base)?.view;
+    if (view) {
+      this.provenanceEngines.delete(view);
+      this.provenanceViews.delete(view);
+    }
+    this.bound.delete(base);
+    this.provenanceEngines.delete(base);
+    this.provenanceViews.delete(base);
+    this.views.delete(base);
+    this.findings.delete(base);
   }
 
   /**
@@ -198,20 +316,19 @@ export class AnalysisDatabase {
     return index;
   }
 
-  private macroScopeIn(view: FileFacts, byPath: ReadonlyMap<string, FileFacts>): { macros: ReadonlyMap<string, MacroDefinition>; key: string } {
+  private macroScopeIn(view: FileFacts, byPath: ReadonlyMap<string, FileFacts>): { headers: readonly SizeData[]; macros: ReadonlyMap<string, MacroDefinition>; key: string } {
     const facts = view.base ?? view;
     const cached = this.macros.get(facts);
     // The same folder index as last time: the includes resolve to the same headers.
     if (cached && cached.byPath === byPath) return cached;
-    const headers = includedHeadersIn(facts, byPath, this.declarationsOf);
+    const data = this.sizeData(facts);
+    const headers = includedHeaders(data, this.sizeIndex(byPath));
     if (cached && cached.headers.length === headers.length && cached.headers.every((header, index) => header === headers[index])) {
       cached.byPath = byPath;
       return cached;
     }
-    const macros = mergedMacros(facts, headers, this.declarationsOf);
-    const parts: string[] = [];
-    for (const macro of macros.values()) parts.push(`${macro.name}(${macro.params?.join(',') ?? '-'})${macro.conflicting ? '!' : ''}=${macro.body}`);
-    const entry = { headers, macros, key: hashText(parts.join('\n')), byPath };
+    const table = fileMacroTable(data, this.headerMacroTable(headers));
+    const entry = { headers, macros: table.macros, key: table.key, byPath };
     this.macros.set(facts, entry);
     return entry;
   }
@@ -389,6 +506,19 @@ function reusableDeclarations(previous: { text: string; declarations: TypeDeclar
   const declaredInside = (line: number) => line >= first && line <= last;
   const { records, typedefs, enums } = previous.declarations;
   return !records.some((record) => declaredInside(record.line)) && !typedefs.some((typedef) => declaredInside(typedef.line)) && !enums.some((declaration) => declaredInside(declaration.line));
+}
+
+/** A bounded memo: the entry for `key`, computed once and kept while recently used. */
+function remembered<T>(table: Map<string, T>, limit: number, key: string, compute: () => T): T {
+  let value = table.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (table.size >= limit) table.delete(table.keys().next().value!);
+  } else {
+    table.delete(key);
+  }
+  table.set(key, value);
+  return value;
 }
 
 function configKey(facts: FileFacts): string {

@@ -3,73 +3,19 @@
 // definitions of the driver folder, and — per call — the declared types of the enclosing
 // function's locals and parameters, so `sizeof(*p)`, `sizeof(buf)`, `sizeof(p->field)`,
 // ARRAY_SIZE(table) and struct_size(p, member, n) evaluate. Allocation sites are then
-// re-evaluated with that scope. Nothing here guesses: an unresolved name stays unknown.
-import * as path from 'path';
+// re-evaluated with that scope. Nothing here guesses: an unresolved name stays unknown. What other
+// files contribute arrives as layers made from their SizeData (sizeData.ts), never their trees.
 import type { Node } from 'web-tree-sitter';
 import { isKnownTypeWord } from '../../model/ctypes';
 import { descendantsOfType, enclosingFunction } from '../../parsing/syntax';
 import { AllocationSite, allocationSite } from '../allocationSites';
-import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText, sameDefinition } from './constants';
+import { ConstantScope, Evaluation, MacroDefinition, createScope, evaluateText } from './constants';
 import { Expr, printExpr } from './expressions';
 import type { FileFacts } from '../fileFacts';
-import { TypeEnvironment, createTypeEnvironment, expandTypedef, findMember, isUnknown, resolveRecord, sizeOfType, typeTitle } from './structLayout';
-import { TypeDeclarations, TypeRef, collectTypeDeclarations } from '../../parsing/typeDeclarations';
+import { TypeEnvironment, TypeLayer, expandTypedef, findMember, isUnknown, layeredTypeEnvironment, resolveRecord, sizeOfType, typeTitle } from './structLayout';
+import type { TypeRef } from '../../parsing/typeDeclarations';
 
 type Variables = ReadonlyMap<string, TypeRef | 'ambiguous'>;
-
-/** A file's type declarations (collectTypeDeclarations), from whoever caches them (analysis/database.ts). */
-export type DeclarationsOf = (facts: FileFacts) => TypeDeclarations;
-
-/** Type declarations of a file, computed afresh. */
-export function typeDeclarationsOf(facts: FileFacts): TypeDeclarations {
-  return collectTypeDeclarations(facts.text, facts.path);
-}
-
-/** The local headers a file includes, transitively, found among its folder's files (by resolved path). */
-export function includedHeadersIn(facts: FileFacts, byPath: ReadonlyMap<string, FileFacts>, typeDeclarationsOf: DeclarationsOf): FileFacts[] {
-  const found: FileFacts[] = [];
-  const visit = (file: FileFacts, depth: number) => {
-    if (depth > 8) return;
-    for (const include of typeDeclarationsOf(file).localIncludes) {
-      const target = byPath.get(path.resolve(path.dirname(file.path), include));
-      if (target && !found.includes(target) && target !== facts) {
-        found.push(target);
-        visit(target, depth + 1);
-      }
-    }
-  };
-  visit(facts, 0);
-  return found;
-}
-
-/** Macros as the preprocessor sees them at the file's end: included headers first, the file's own last. */
-export function mergedMacros(facts: FileFacts, headers: readonly FileFacts[], typeDeclarationsOf: DeclarationsOf): Map<string, MacroDefinition> {
-  const merged = new Map<string, MacroDefinition>();
-  const enumConstants = (file: FileFacts, name: string) => {
-    for (const declaration of typeDeclarationsOf(file).enums) {
-      for (const constant of declaration.constants) {
-        if (!merged.has(constant.name)) merged.set(constant.name, { name: constant.name, body: constant.value, line: declaration.line, file: name });
-      }
-    }
-  };
-  for (const header of [...headers].reverse()) {
-    const name = path.basename(header.path);
-    for (const [key, macro] of header.macros) {
-      const previous = merged.get(key);
-      const conflicting = macro.conflicting || (previous !== undefined && (previous.conflicting || !sameDefinition(previous, macro)));
-      merged.set(key, { ...macro, file: name, ...(conflicting ? { conflicting: true } : {}) });
-    }
-    enumConstants(header, name);
-  }
-  for (const [key, macro] of facts.macros) {
-    // A header macro the file redefines differently (after #undef, or under #if) has no single value.
-    const previous = merged.get(key);
-    const conflicting = previous !== undefined && (previous.conflicting || !sameDefinition(previous, macro));
-    merged.set(key, conflicting ? { ...macro, conflicting } : macro);
-  }
-  enumConstants(facts, '');
-  return merged;
-}
 
 /** Declarator chain of a tree-sitter declaration: name, pointer depth, dimensions. */
 function declaratorType(base: string, declarator: Node, initializer?: Node): { name: string; type: TypeRef } | undefined {
@@ -267,26 +213,19 @@ export interface BoundScope {
 
 /**
  * Binds a file's scope to its driver folder and re-evaluates its allocation sites with it: a new
- * scope and new sites, the facts are left as they are. `headers` and `macros` are the file's
- * included local headers and merged macro table (the database computes them once for every
- * evaluator of the file).
+ * scope and new sites, the facts are left as they are. `macros` is the file's merged macro table
+ * and `types` its type names, its own layer first, then its included headers' and its folder's
+ * (analysis/database.ts makes both from the files' SizeData, once for every evaluator of the
+ * file): nothing of another file is read here, only the file's own tree for its variables.
  */
-export function bindSizeScope(
-  facts: FileFacts,
-  folder: readonly FileFacts[],
-  headers: readonly FileFacts[],
-  macros: ReadonlyMap<string, MacroDefinition>,
-  typeDeclarationsOf: DeclarationsOf,
-): BoundScope {
+export function bindSizeScope(facts: FileFacts, macros: ReadonlyMap<string, MacroDefinition>, types: readonly TypeLayer[]): BoundScope {
   const base = createScope(facts.config, macros);
-  const others = folder.filter((file) => !headers.includes(file));
-  let environment: TypeEnvironment | undefined;
   const evaluate = (text: string) => evaluateText(text, fileScope);
-  environment = createTypeEnvironment(facts.config, typeDeclarationsOf(facts), headers.map(typeDeclarationsOf), others.map(typeDeclarationsOf), evaluate);
+  const environment: TypeEnvironment = layeredTypeEnvironment(facts.config, types, evaluate);
   const globals = new Map<string, TypeRef | 'ambiguous'>();
   collectVariables(facts.tree.rootNode, globals, true);
   const scopeWith = (variables: Variables): ConstantScope => {
-    const resolver = new SizeResolver(environment!, variables);
+    const resolver = new SizeResolver(environment, variables);
     return {
       ...base,
       sizeofType: (text) => resolver.sizeofType(text),

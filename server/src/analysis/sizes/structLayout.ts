@@ -7,6 +7,7 @@
 import { ModelConfig } from '../../model/config';
 import { dataModel, pointerLayout, scalarLayout } from '../../model/ctypes';
 import type { Evaluation } from './constants';
+import { LayeredMap } from './layeredMap';
 import { EnumDecl, MemberDecl, RecordDecl, TypeDeclarations, TypeRef, TypedefDecl } from '../../parsing/typeDeclarations';
 
 export interface MemberLayout {
@@ -42,13 +43,20 @@ type Entry<T> = T | 'ambiguous';
 /** The types visible to one file: its own definitions first, then its driver folder's. */
 export interface TypeEnvironment {
   config: ModelConfig;
-  records: Map<string, Entry<RecordDecl>>;
-  typedefs: Map<string, Entry<TypedefDecl>>;
-  enums: Map<string, Entry<EnumDecl>>;
+  records: ReadonlyMap<string, Entry<RecordDecl>>;
+  typedefs: ReadonlyMap<string, Entry<TypedefDecl>>;
+  enums: ReadonlyMap<string, Entry<EnumDecl>>;
   /** Constant expressions in array sizes, bitfield widths and `aligned(n)`. */
   evaluate: (text: string) => Evaluation | undefined;
   /** Layouts computed so far: the environment owns them and they die with it. */
   layouts: Map<RecordDecl, SizeAnswer>;
+}
+
+/** Type names of some files by key (`struct foo`, `foo_t`, `enum bar`): plain data, shareable between environments. */
+export interface TypeLayer {
+  records: ReadonlyMap<string, Entry<RecordDecl>>;
+  typedefs: ReadonlyMap<string, Entry<TypedefDecl>>;
+  enums: ReadonlyMap<string, Entry<EnumDecl>>;
 }
 
 function sameRecord(a: RecordDecl, b: RecordDecl): boolean {
@@ -62,9 +70,44 @@ function add<T>(map: Map<string, Entry<T>>, key: string, value: T, same: (a: T, 
 }
 
 /**
- * Builds the environment. `own` definitions win; among the folder's files, a name defined
+ * The type names of groups of files, earlier groups first. Within a group a name defined
  * differently in two files (two .c files each with a private `struct priv`) is ambiguous and
- * resolves to unknown. `preferred` files (the headers the file includes) win over other siblings.
+ * resolves to unknown; a name an earlier group defines is taken from it.
+ */
+export function typeLayer(groups: readonly (readonly TypeDeclarations[])[]): TypeLayer {
+  const layer = { records: new Map<string, Entry<RecordDecl>>(), typedefs: new Map<string, Entry<TypedefDecl>>(), enums: new Map<string, Entry<EnumDecl>>() };
+  for (const group of groups) {
+    const records = new Map<string, Entry<RecordDecl>>();
+    const typedefs = new Map<string, Entry<TypedefDecl>>();
+    const enums = new Map<string, Entry<EnumDecl>>();
+    for (const declarations of group) {
+      for (const record of declarations.records) if (record.name) add(records, `${record.kind} ${record.name}`, record, sameRecord);
+      for (const typedef of declarations.typedefs) add(typedefs, typedef.name, typedef, (a, b) => JSON.stringify(a.type, replacer) === JSON.stringify(b.type, replacer));
+      for (const declaration of declarations.enums) if (declaration.name) add(enums, `enum ${declaration.name}`, declaration, (a, b) => a.line === b.line);
+    }
+    for (const [key, value] of records) if (!layer.records.has(key)) layer.records.set(key, value);
+    for (const [key, value] of typedefs) if (!layer.typedefs.has(key)) layer.typedefs.set(key, value);
+    for (const [key, value] of enums) if (!layer.enums.has(key)) layer.enums.set(key, value);
+  }
+  return layer;
+}
+
+/** An environment over layers of type names, the first layer defining a name winning (own, then folder). */
+export function layeredTypeEnvironment(config: ModelConfig, layers: readonly TypeLayer[], evaluate: (text: string) => Evaluation | undefined): TypeEnvironment {
+  return {
+    config,
+    records: new LayeredMap(layers.map((layer) => layer.records)),
+    typedefs: new LayeredMap(layers.map((layer) => layer.typedefs)),
+    enums: new LayeredMap(layers.map((layer) => layer.enums)),
+    evaluate,
+    layouts: new Map(),
+  };
+}
+
+/**
+ * Builds the environment. `own` definitions win; among the folder's files, a name defined
+ * differently in two files is ambiguous. `preferred` files (the headers the file includes) win
+ * over other siblings.
  */
 export function createTypeEnvironment(
   config: ModelConfig,
@@ -73,22 +116,7 @@ export function createTypeEnvironment(
   others: readonly TypeDeclarations[],
   evaluate: (text: string) => Evaluation | undefined,
 ): TypeEnvironment {
-  const environment: TypeEnvironment = { config, records: new Map(), typedefs: new Map(), enums: new Map(), evaluate, layouts: new Map() };
-  const layers = [[own], preferred, others];
-  for (const layer of layers) {
-    const records = new Map<string, Entry<RecordDecl>>();
-    const typedefs = new Map<string, Entry<TypedefDecl>>();
-    const enums = new Map<string, Entry<EnumDecl>>();
-    for (const declarations of layer) {
-      for (const record of declarations.records) if (record.name) add(records, `${record.kind} ${record.name}`, record, sameRecord);
-      for (const typedef of declarations.typedefs) add(typedefs, typedef.name, typedef, (a, b) => JSON.stringify(a.type, replacer) === JSON.stringify(b.type, replacer));
-      for (const declaration of declarations.enums) if (declaration.name) add(enums, `enum ${declaration.name}`, declaration, (a, b) => a.line === b.line);
-    }
-    for (const [key, value] of records) if (!environment.records.has(key)) environment.records.set(key, value);
-    for (const [key, value] of typedefs) if (!environment.typedefs.has(key)) environment.typedefs.set(key, value);
-    for (const [key, value] of enums) if (!environment.enums.has(key)) environment.enums.set(key, value);
-  }
-  return environment;
+  return layeredTypeEnvironment(config, [typeLayer([[own]]), typeLayer([preferred, others])], evaluate);
 }
 
 function replacer(key: string, value: unknown): unknown {
