@@ -24,6 +24,7 @@
 //                 a new object; the FileFacts it came from never changes.
 // - `provenanceIndexes`, `checkedNames`, `provenance`: the provenance engine's per-file indexes,
 //                 is_vmalloc_addr()-tested field names, and one engine per (file, folder).
+// - `kernel`      the KernelFacts of the kernel tree's index, set by the owner (setKernelFacts()).
 // Every table is keyed by a FileFacts object (a file version) and dies with it; views made by
 // withBoundScope share their base's entries where the answer does not depend on the folder.
 import { RegistrationTables, registrationTables } from './locks/callbacks';
@@ -37,6 +38,7 @@ import * as path from 'path';
 import { includedHeadersIn, mergedMacros } from './sizes/sizeScope';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
+import type { KernelFacts } from './index/kernelFacts';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
@@ -70,6 +72,17 @@ export class AnalysisDatabase {
   private readonly checkedNames = new WeakMap<FileFacts, Set<string>>();
   private readonly provenanceEngines = new WeakMap<FileFacts, { folder: readonly FileFacts[]; engine: ProvenanceAnalysis }>();
   private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
+  /** The facts of the kernel tree's index (`kalloc index`), when one is loaded. */
+  private kernel: KernelFacts | undefined;
+
+  /** The composition and the rules read these; the checked file and its folder take precedence. */
+  setKernelFacts(facts: KernelFacts | undefined): void {
+    this.kernel = facts;
+  }
+
+  kernelFacts(): KernelFacts | undefined {
+    return this.kernel;
+  }
 
   /**
    * A file's type declarations, scanned once per file version; a keystroke inside a function body
