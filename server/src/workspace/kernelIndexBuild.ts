@@ -27,6 +27,8 @@ export interface IndexBuildOptions {
   onNote?(line: string): void;
   /** How often the entries summarised so far are written, so a killed run keeps most of its work. */
   checkpointMs?: number;
+  /** Only these folders of the tree, relative to its root (the benchmark indexes drivers/net). */
+  subtrees?: readonly string[];
 }
 
 export interface IndexBuildResult {
@@ -67,7 +69,10 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   const stored: Record<string, IndexEntry> = 'value' in previous ? previous.value.entries : {};
   if ('problem' in previous) note(`${previous.problem}; rebuilding the index from scratch`);
 
-  const sources = kernelTreeSources(tree.root, (folder, reason) => note(`cannot read folder ${folder} (${reason}); its files are left out of the index`));
+  const unreadable = (folder: string, reason: string) => note(`cannot read folder ${folder} (${reason}); its files are left out of the index`);
+  const sources = options.subtrees
+    ? options.subtrees.flatMap((subtree) => kernelTreeSources(path.join(tree.root, subtree), unreadable).map((file) => path.join(subtree, file)))
+    : kernelTreeSources(tree.root, unreadable);
   const entries: Record<string, IndexEntry> = {};
   const stats = new Map<string, { size: number; mtimeMs: number }>();
   const failed: { file: string; reason: string }[] = [];
