@@ -4,6 +4,7 @@
 // from all entries and stored beside them. Shared by `kalloc index` and the language server.
 import * as fs from 'fs';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
@@ -159,4 +160,42 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   };
   writeAtomically(path.join(dir, ACCOUNT_NAME), `${JSON.stringify(account, null, 2)}\n`);
   return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir) };
+}
+
+/** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */
+export interface KernelIndexWorkerData {
+  tree: KernelTree;
+  options: Omit<IndexBuildOptions, 'signal' | 'onProgress' | 'onNote'>;
+}
+
+export type KernelIndexWorkerMessage =
+  { type: 'progress'; done: number; total: number } | { type: 'note'; line: string } | { type: 'done'; result: IndexBuildResult } | { type: 'failed'; message: string };
+
+/**
+ * buildKernelIndex() on a worker thread of its own (the language server: its walk, cache I/O and
+ * derivation never block a handler). Aborting asks the worker to stop; the entries summarised so
+ * far are still written.
+ */
+export function buildKernelIndexInWorker(tree: KernelTree, options: IndexBuildOptions, script = path.join(__dirname, 'kernelIndexWorker.js')): Promise<IndexBuildResult> {
+  const { signal, onProgress, onNote, ...plain } = options;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { tree, options: plain } satisfies KernelIndexWorkerData });
+    let settled = false;
+    const onAbort = () => worker.postMessage({ type: 'abort' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    worker.on('message', (message: KernelIndexWorkerMessage) => {
+      if (message.type === 'progress') onProgress?.(message.done, message.total);
+      else if (message.type === 'note') onNote?.(message.line);
+      else if (message.type === 'done') settle(() => resolve(message.result));
+      else settle(() => reject(new Error(message.message)));
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the index builder exited (code ${code})`))));
+  });
 }

@@ -1,13 +1,13 @@
 // The language server's side of the kernel-tree index (`kalloc index`): for the tree the open files
 // build against, load the stored KernelFacts in the background, or build the index first when the
-// `kernelAllocLens.index.build` setting is "auto". Building runs on one analysis worker thread
-// (workspace/analysisPool.ts), reading the file in the language server's thread only to load the
-// result, so diagnostics and hovers never wait for it; until it is ready, the analyses use the
-// folder alone. One tree at a time: its facts are the only ones held (bounded memory).
+// `kernelAllocLens.index.build` setting is "auto". Building runs on a worker thread of its own
+// (dist/kernelIndexWorker.js: the walk, the cache I/O, the derivation) with one analysis worker
+// under it, and the stored facts are read asynchronously, so diagnostics and hovers never wait
+// for the index; until it is ready, the analyses use the folder alone. One tree at a time: its facts are the only ones held (bounded memory).
 import type { KernelFacts } from '../analysis/index/kernelFacts';
 import type { RawSettings } from '../settings';
 import { KernelTree, indexDirOf, kernelTreeAt, readKernelFactsAsync } from './kernelIndex';
-import { buildKernelIndex } from './kernelIndexBuild';
+import { buildKernelIndexInWorker } from './kernelIndexBuild';
 import type { IndexProgress } from './workspaceIndex';
 
 /** What the status bar says about the index of the tree in use. */
@@ -31,8 +31,6 @@ export interface KernelIndexHost {
   /** The status changed (the status bar asks again). */
   statusChanged(): void;
   log(message: string): void;
-  /** dist/analysisWorker.js by default. */
-  workerScript?: string;
 }
 
 /** The per-file bound of a background build: generous, a hang is all it catches. */
@@ -117,14 +115,13 @@ export class KernelIndexSession {
     const progress = this.host.progress();
     progress?.begin(`Kernel Alloc Lens: indexing ${tree.root}`);
     try {
-      const result = await buildKernelIndex(tree, {
+      const result = await buildKernelIndexInWorker(tree, {
         // One worker: the editor keeps the other cores.
         jobs: 1,
         fileTimeoutMs: BUILD_FILE_TIMEOUT_MS,
         maxFileSize: this.host.maxFileSize(),
         settings: this.host.settings(),
         signal: abort.signal,
-        workerScript: this.host.workerScript,
         onProgress: (done, total) => progress?.report(done, total, `${done}/${total} files`),
         onNote: (line) => this.host.log(`kernel index: ${line}`),
       });
