@@ -1,13 +1,14 @@
 // `kalloc index` on the fixture kernel tree (test/fixtures/kernel-tree/, copied to a temp folder so
 // its files can be touched), with the cache in a temp XDG_CACHE_HOME; and `kalloc check` reading it.
 import assert from 'node:assert/strict';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { after, before, describe, test } from 'node:test';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { FIXTURES } from '../support/paths';
-import { kalloc } from './run';
+import { CLI, kalloc } from './run';
 
 const FIXTURE_TREE = path.join(FIXTURES, 'kernel-tree');
 
@@ -165,5 +166,54 @@ describe('kalloc index', () => {
       assert.match(run.stderr, /no index of .*other-linux yet \(kalloc index .* builds it\); checking without one/);
       assert.doesNotMatch(run.stdout, /kernel index/);
     });
+  });
+});
+
+describe('kalloc index, interrupted', () => {
+  let work = '';
+  before(() => {
+    work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-index-int-')));
+    process.env.XDG_CACHE_HOME = path.join(work, 'cache');
+    // 40 folders of 20 files: seconds of work for one worker.
+    fs.writeFileSync(path.join(work, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n');
+    const body = Array.from({ length: 30 }, (_, index) => `static int helper${index}(int x)\n{\n\tif (x > ${index})\n\t\treturn x * ${index};\n\treturn 0;\n}\n`).join('\n');
+    for (let folder = 0; folder < 40; folder++) {
+      fs.mkdirSync(path.join(work, 'drivers', `d${folder}`), { recursive: true });
+      for (let file = 0; file < 20; file++) fs.writeFileSync(path.join(work, 'drivers', `d${folder}`, `f${file}.c`), body);
+    }
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('SIGINT keeps the files summarised so far, writes no facts and no temporary file; the next run reuses them', async () => {
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string; doneAtSignal: number }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'index', '--jobs', '1', '--progress-interval', '0.1', work], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let doneAtSignal = -1;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const progress = [...stderr.matchAll(/^kalloc: (\d+)\/(\d+) files, /gm)].find((match) => Number(match[1]) > 0);
+        if (progress && doneAtSignal < 0) {
+          doneAtSignal = Number(progress[1]);
+          child.kill('SIGINT');
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr, doneAtSignal }));
+    });
+    assert.ok(run.doneAtSignal > 0, `a progress line appeared: ${run.stderr}`);
+    assert.equal(run.code, 130, run.stderr);
+    assert.match(run.stderr, /interrupted by SIGINT; the \d+ files indexed so far are kept for the next run/);
+    const kept = Number(/incomplete: 800 \.c files, 0 reused, (\d+) summarised, 0 failed/.exec(run.stdout)?.[1]);
+    assert.ok(kept >= run.doneAtSignal && kept < 800, `summarised before the signal: ${run.stdout}`);
+    const root = path.join(work, 'cache', 'kernel-alloc-lens', 'index');
+    const [dir] = fs.readdirSync(root);
+    assert.deepEqual(fs.readdirSync(path.join(root, dir)).sort(), ['files.v8', 'index.json'], 'no facts from an incomplete run, no temporary file');
+
+    const again = kalloc(['index', '--jobs', '2', work]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`800 \\.c files, ${kept} reused, ${800 - kept} summarised, 0 failed`));
+    assert.ok(fs.existsSync(path.join(root, dir, 'facts.v8')));
   });
 });
