@@ -288,7 +288,9 @@ class KernelAllocServer {
       this.wholeWorkspaceIndexed = true;
       for (const root of this.workspaceRoots) void this.index.indexTree(root);
     }
-    for (const file of this.openPaths.keys()) this.kernelIndex.use(this.detector.detectFor(file).dir);
+    // The tree of the document opened last (kernelDir may have changed): one tree at a time.
+    const lastOpened = [...this.openPaths.keys()].pop();
+    if (lastOpened) this.kernelIndex.use(this.detector.detectFor(lastOpened).dir);
     this.kernelIndex.settingsChanged();
     for (const uri of this.analyses.keys()) this.schedule(uri);
     for (const uri of this.skipped.keys()) this.schedule(uri);

@@ -76,7 +76,7 @@ describe('index.build "auto": the tree is indexed in the background', () => {
   });
 });
 
-describe('index.build "off" (the default): an index is loaded, never built', () => {
+describe('index.build "off" (the default): an index is loaded, never built; "auto" later builds it', () => {
   const unindexed = treeCopy('off-linux');
   const indexed = treeCopy('cli-linux');
   const client = serverForSuite({ capabilities: CAPABILITIES });
@@ -93,6 +93,16 @@ describe('index.build "off" (the default): an index is loaded, never built', () 
     }
     assert.deepEqual(model.index, { state: 'none', root: unindexed, version: '6.1.0' });
     assert.ok(!client.notifications.some(isIndexProgress(unindexed)), 'no build was started');
+  });
+
+  test('turning index.build to "auto" builds the index of the tree in use', async () => {
+    const uri = LspClient.uriOf(path.join(unindexed, DRIVER));
+    client.settings = { index: { build: 'auto' } };
+    client.notify('workspace/didChangeConfiguration', { settings: {} });
+    const begun = await seen(client, isIndexProgress(unindexed));
+    await seen(client, (m) => m.method === '$/progress' && m.params.token === begun.params.token && m.params.value.kind === 'end');
+    const model = await client.request('kernelAllocLens/modelInUse', { uri });
+    assert.deepEqual(model.index, { state: 'loaded', root: unindexed, version: '6.1.0', files: 4 });
   });
 
   test('a tree `kalloc index` has indexed is loaded in the background, without a build; diagnostics follow it', async () => {
