@@ -1,7 +1,7 @@
 // `kalloc index` on the fixture kernel tree (test/fixtures/kernel-tree/, copied to a temp folder so
 // its files can be touched), with the cache in a temp XDG_CACHE_HOME; and `kalloc check` reading it.
 import assert from 'node:assert/strict';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { after, before, describe, test } from 'node:test';
 import * as os from 'os';
@@ -124,6 +124,15 @@ describe('kalloc index', () => {
     const none = kalloc(['index'], work);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /no kernel tree given, and none found from/);
+  });
+
+  test('a cache folder that cannot be written is a clear error, not a crash', () => {
+    // A file where the cache folder should be: no permission trick needed (tests may run as root).
+    const blocked = path.join(work, 'blocked-cache');
+    fs.writeFileSync(blocked, '');
+    const run = spawnSync(process.execPath, [CLI, 'index', tree], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: blocked } });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^kalloc: cannot create the index folder .*blocked-cache\/kernel-alloc-lens\/index\/[0-9a-f]{16}-6\.1\.0: E[A-Z]+\n$/);
   });
 
   describe('kalloc check with the index', () => {

@@ -108,14 +108,18 @@ export const ACCOUNT_NAME = 'index.json';
 
 /** Writes `data` to `file` through a temporary file in the same folder and a rename. */
 export function writeAtomically(file: string, data: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw new Error(`cannot create the index folder ${path.dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
     fs.writeFileSync(temporary, data);
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
-    throw error;
+    throw new Error(`cannot write the index file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 
@@ -147,7 +151,7 @@ function readStored<T>(file: string, tree: KernelTree, configKey: string | undef
 
 function unreadable<T>(file: string, error: unknown): Read<T> {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? { missing: true } : { problem: `cannot read ${file}: ${code ?? String(error)}` };
+  return code === 'ENOENT' || code === 'ENOTDIR' ? { missing: true } : { problem: `cannot read ${file}: ${code ?? String(error)}` };
 }
 
 function decoded<T>(file: string, bytes: Buffer, tree: KernelTree, configKey: string | undefined, valid: (value: T) => boolean): Read<T> {

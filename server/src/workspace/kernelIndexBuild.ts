@@ -66,6 +66,11 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   const dir = indexDirOf(tree, options.env);
   const configKey = configKeyOf(indexConfig(options.settings, tree));
 
+  // Written first, so a cache folder that cannot be written stops the run before any work.
+  writeAtomically(
+    path.join(dir, ACCOUNT_NAME),
+    `${JSON.stringify({ format: INDEX_FORMAT, root: tree.root, version: tree.version, complete: false, started: new Date(started).toISOString() }, null, 2)}\n`,
+  );
   const previous = readIndexFiles(dir, tree, configKey);
   const stored: Record<string, IndexEntry> = 'value' in previous ? previous.value.entries : {};
   if ('problem' in previous) note(`${previous.problem}; rebuilding the index from scratch`);
