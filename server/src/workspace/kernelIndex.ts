@@ -111,7 +111,7 @@ export function writeAtomically(file: string, data: string | Buffer): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
   } catch (error) {
-    throw new Error(`cannot create the index folder ${path.dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot create the index folder ${path.dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
@@ -119,7 +119,7 @@ export function writeAtomically(file: string, data: string | Buffer): void {
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
-    throw new Error(`cannot write the index file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot write the index file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
 }
 
