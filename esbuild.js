@@ -44,7 +44,11 @@ function listTests(dir) {
 async function main() {
   const builds = [
     { ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-    { ...common, entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts', analysisWorker: 'server/src/analysisWorker.ts' }, outdir: 'dist' },
+    {
+      ...common,
+      entryPoints: { server: 'server/src/server.ts', cli: 'server/src/cli.ts', analysisWorker: 'server/src/analysisWorker.ts', kernelIndexWorker: 'server/src/kernelIndexWorker.ts' },
+      outdir: 'dist',
+    },
   ];
   if (bench) {
     builds.push({

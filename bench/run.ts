@@ -2,7 +2,8 @@
 // Sections: parse (tree-sitter alone vs full analysis), drivers (whole drivers/ through the CLI),
 // editor (edit → diagnostics and hover latency through the real server over --stdio), index
 // (server RSS after indexing drivers/net), frontend (function bodies understood, parse only, bench/
-// frontend.ts). `npm run bench -- editor index` runs only those.
+// frontend.ts), kernel-index (`kalloc index` of drivers/net vs its parse, size on disk, load time
+// and server RSS with it loaded). `npm run bench -- editor index` runs only those.
 // Never part of npm test: it takes minutes and its figures depend on the machine.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -16,6 +17,8 @@ import { DEFAULT_CONFIG } from '../server/src/model/config';
 import { createParser } from '../server/src/parsing/parser';
 import { FolderFactsCache } from '../server/src/workspace/folderFacts';
 import { readSourceFile } from '../server/src/workspace/sourceText';
+import { indexDirOf, kernelTreeAt, readIndexFiles, readKernelFacts } from '../server/src/workspace/kernelIndex';
+import { buildKernelIndex, configKeyOf, indexConfig } from '../server/src/workspace/kernelIndexBuild';
 import { LspClient } from '../test/support/lspClient';
 import { DIST, ROOT } from '../test/support/paths';
 import { ensureCorpus, machine, sourceFiles } from './corpus';
@@ -368,6 +371,91 @@ async function indexRss(kernel: string): Promise<void> {
   out();
 }
 
+/**
+ * 6. The kernel-tree index (`kalloc index`) of one subtree (drivers/net, KALLOC_BENCH_INDEX_DIR),
+ * built on one worker thread vs the web-tree-sitter parse of the same files on one thread; the
+ * second run (everything reused); size on disk; reading it back; and the language server's RSS
+ * once it has loaded it for a file of the tree. The cache goes to a temp XDG_CACHE_HOME.
+ */
+async function kernelIndex(kernel: string): Promise<void> {
+  const subtree = process.env.KALLOC_BENCH_INDEX_DIR ?? 'drivers/net';
+  const tree = kernelTreeAt(kernel);
+  if ('problem' in tree) throw new Error(tree.problem);
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kalloc-bench-index-'));
+  const env = { ...process.env, XDG_CACHE_HOME: cache };
+  try {
+    const files = sourceFiles(path.join(kernel, subtree)).filter((file) => file.endsWith('.c'));
+    const texts: string[] = [];
+    for (const file of files) {
+      const read = readSourceFile(file, MAX_FILE_SIZE);
+      if ('text' in read) texts.push(read.text);
+    }
+    const parser = await createParser(DIST);
+    for (const text of texts.slice(0, 30)) parser.parse(text)?.delete();
+    let started = performance.now();
+    for (const text of texts) parser.parse(text)?.delete();
+    const parseMs = performance.now() - started;
+
+    const options = { jobs: 1, fileTimeoutMs: 120_000, maxFileSize: MAX_FILE_SIZE, settings: {}, env, subtrees: [subtree], workerScript: path.join(DIST, 'analysisWorker.js') };
+    started = performance.now();
+    const first = await buildKernelIndex(tree, options);
+    const buildMs = performance.now() - started;
+    started = performance.now();
+    const second = await buildKernelIndex(tree, options);
+    const rebuildMs = performance.now() - started;
+
+    const dir = indexDirOf(tree, env);
+    started = performance.now();
+    const facts = readKernelFacts(dir, tree);
+    const factsMs = performance.now() - started;
+    started = performance.now();
+    const stored = readIndexFiles(dir, tree, configKeyOf(indexConfig({}, tree)));
+    const filesMs = performance.now() - started;
+    if (!('value' in facts) || !('value' in stored)) throw new Error('the index just built cannot be read back');
+
+    // The server with the index: open one file of the tree, wait for the status to say loaded.
+    // The server process starts with the first message and inherits the temp cache folder.
+    const previousCache = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    const client = new LspClient();
+    const initialized = client.request('initialize', { processId: process.pid, rootUri: null, capabilities: { workspace: { configuration: true } } });
+    if (previousCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = previousCache;
+    await initialized;
+    client.notify('initialized', {});
+    const file = files[0];
+    const uri = LspClient.uriOf(file);
+    const opened = performance.now();
+    await client.open(uri, fs.readFileSync(file, 'utf8'));
+    let model = await client.request('kernelAllocLens/modelInUse', { uri });
+    while (model?.index?.state === 'loading') {
+      await client.waitFor((m) => m.method === 'kernelAllocLens/modelChanged', 60_000);
+      model = await client.request('kernelAllocLens/modelInUse', { uri });
+    }
+    const loadedMs = performance.now() - opened;
+    const pid = (client as unknown as { child: { pid: number } }).child.pid;
+    const rss = currentRss(pid);
+    await client.shutdown();
+
+    out(`## 6. Kernel-tree index (\`kalloc index\`) of ${subtree}`);
+    out();
+    out(`${texts.length} .c files; one worker thread for the index, one thread for the parse; the index's stored data is the stub of the shared interface until i11-derive's facts replace it.`);
+    out();
+    out('| | |');
+    out('|---|---|');
+    out(`| web-tree-sitter parse alone | ${seconds(parseMs)} s |`);
+    out(`| index, empty cache (${first.summarised} summarised, ${first.failed.length} failed) | ${seconds(buildMs)} s |`);
+    out(`| **ratio** index / parse (target ≤ 2.0) | **${(buildMs / parseMs).toFixed(2)}** |`);
+    out(`| index again, nothing changed (${second.reused} reused) | ${seconds(rebuildMs)} s |`);
+    out(`| size on disk | ${(first.bytesOnDisk / 1024).toFixed(0)} KiB |`);
+    out(`| read back: facts.v8 / files.v8 | ${factsMs.toFixed(1)} ms / ${filesMs.toFixed(1)} ms |`);
+    out(`| server: open a file of the tree → index ${model?.index?.state ?? 'not found'} | ${loadedMs.toFixed(0)} ms, RSS ${rss ? `${mib(rss)} MiB` : 'n/a'} (target < 400 MB) |`);
+    out();
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const run = (name: string) => wanted.length === 0 || wanted.includes(name);
@@ -386,6 +474,7 @@ async function main(): Promise<void> {
   if (run('keystroke')) await keystroke(kernel);
   if (run('index')) await indexRss(kernel);
   if (run('frontend')) frontendStats(kernel, await createParser(DIST), out, log);
+  if (run('kernel-index')) await kernelIndex(kernel);
   out(
     `Load average at the end: ${os
       .loadavg()

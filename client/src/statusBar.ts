@@ -1,9 +1,10 @@
 // The status bar item: the model the figures of the active file hold for (`kernel 6.12 · x86_64 ·
 // 4K`), with where each value came from, as the server answers kernelAllocLens/modelInUse. Hidden
-// for files the server does not analyse (it answers null, e.g. for a C++ header).
+// for files the server does not analyse (it answers null, e.g. for a C++ header). When the file
+// builds against a kernel source tree, the item also says whether that tree is indexed.
 import { MarkdownString, StatusBarAlignment, window } from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import { ModelChangedNotification, ModelInUse, ModelInUseRequest } from '../../server/src/protocol';
+import { IndexInUse, ModelChangedNotification, ModelInUse, ModelInUseRequest } from '../../server/src/protocol';
 import { LensContext, isServedDocument } from './lensContext';
 
 export interface StatusBar {
@@ -41,7 +42,7 @@ export function activate(context: LensContext): StatusBar {
     item.hide();
   };
   const show = (model: ModelInUse) => {
-    item.text = `$(circuit-board) ${model.label}`;
+    item.text = `$(circuit-board) ${model.label}${model.index ? ` · ${indexLabel(model.index)}` : ''}`;
     item.tooltip = new MarkdownString(
       [
         `**Kernel Alloc Lens** models ${model.description}.`,
@@ -50,6 +51,7 @@ export function activate(context: LensContext): StatusBar {
         `- architecture: ${model.sources.arch}`,
         `- page size: ${model.sources.pageSize}`,
         ...(model.problem ? ['', `_${model.problem}_`] : []),
+        ...(model.index ? ['', indexDescription(model.index)] : []),
         '',
         'Click to change the `kernelAllocLens` settings ("auto" detects from the kernel tree).',
       ].join('\n'),
@@ -67,4 +69,33 @@ export function activate(context: LensContext): StatusBar {
   );
   void refresh();
   return { text: () => (visible && item.text ? item.text : undefined) };
+}
+
+/** The item's words for the index of the tree in use. */
+function indexLabel(index: IndexInUse): string {
+  switch (index.state) {
+    case 'loaded':
+      return 'indexed';
+    case 'loading':
+    case 'building':
+      return 'indexing…';
+    default:
+      return 'no index';
+  }
+}
+
+function indexDescription(index: IndexInUse): string {
+  const tree = `\`${index.root}\` (kernel ${index.version})`;
+  switch (index.state) {
+    case 'loaded':
+      return `Kernel tree index: ${tree}, ${index.files ?? 0} files. Findings also use what the tree's other folders define.`;
+    case 'loading':
+      return `Loading the index of ${tree}.`;
+    case 'building':
+      return `Building the index of ${tree} in the background; findings use the file's folder until it is ready.`;
+    case 'failed':
+      return `Building the index of ${tree} failed: ${index.problem ?? 'see the output channel'}.`;
+    default:
+      return `${tree} has no index${index.problem ? ` (${index.problem})` : ''}: run \`kalloc index ${index.root}\`, or set \`kernelAllocLens.index.build\` to \`auto\`.`;
+  }
 }

@@ -2,16 +2,22 @@
 // is the same analyzeFile() the language server runs, on worker threads (workspace/analysisPool.ts).
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
+import type { KernelFacts } from './analysis/index/kernelFacts';
 import { CheckReport, folderStats, formatJson, formatSarif, formatText } from './cliFormats';
 import { RULES } from './rules/index';
 import { SEVERITIES, Severity } from './rules/rule';
 import { RawSettings, readSettings } from './settings';
 import { FileOutcome, analyseFiles } from './workspace/analysisPool';
 import { Shard, parseShard, walkFiles } from './workspace/fileWalk';
+import { KernelConfigDetector } from './workspace/kernelConfig';
+import { KernelTree, indexDirOf, kernelTreeAt, readKernelFacts } from './workspace/kernelIndex';
+import { buildKernelIndex } from './workspace/kernelIndexBuild';
 
 const VERSION = '0.1.0';
 
 const USAGE = `usage: kalloc check [options] PATH...
+       kalloc index [options] [KDIR]
 
 Checks Linux kernel C files for allocation misuse. Directories are walked for .c and .h files.
 
@@ -20,6 +26,11 @@ options:
   --kernel-version V         kernel release the figures hold for, e.g. 6.1 (default: 6.1)
   --arch A                   x86_64, arm64 or arm (default: x86_64)
   --page-size N              4096, 16384 or 65536 (default: 4096)
+  --kernel-dir KDIR          the kernel tree the files build against: its Makefile and .config
+                             fill the model values not given, and its index (kalloc index) is
+                             used; without it, a tree found above the first PATH (or through
+                             KDIR in a module Makefile) gives the index only
+  --no-index                 do not use the kernel tree's index
   --rule ID=SEVERITY         error, warning, information, hint or off; repeatable
   --exclude GLOB             skip paths matching GLOB, relative to the given PATH (a glob
                              without "/" matches any file or folder name); repeatable
@@ -53,7 +64,16 @@ exit status, the first that applies:
   3        files skipped or a rule failed, and no --allow-skipped: the check is incomplete
   0        every file analysed, nothing at warning or above
 Findings (1) win over skipped files (3): the code has something to fix either way, and the
-summary line, the notes and the SARIF notifications still list what was skipped.`;
+summary line, the notes and the SARIF notifications still list what was skipped.
+
+kalloc index summarises every .c file of a kernel tree (KDIR, --kernel-dir, or the tree found
+from the current folder) into a cache under $XDG_CACHE_HOME or ~/.cache
+(kernel-alloc-lens/index/), reusing the files whose size and mtime are unchanged, and derives the
+tree's facts that kalloc check and the editor read. tools/, scripts/, usr/ and Documentation/ are
+left out (userspace). Options: --kernel-dir, --jobs, --file-timeout, --max-file-size,
+--kernel-version, --arch, --page-size, --progress, --progress-interval, as above.
+exit status: 0 indexed (files that could not be read are listed and left out), 2 not a kernel
+tree or the cache cannot be written, 130/143 interrupted (the files summarised so far are kept).`;
 
 class UsageError extends Error {}
 
@@ -70,6 +90,21 @@ interface CliOptions {
   stats: boolean;
   /** List hint-level findings; off by default, so CI logs hold what can go wrong. */
   hints: boolean;
+  progress: 'auto' | 'always' | 'never';
+  progressIntervalMs: number;
+  /** --kernel-dir: the tree the files build against (model detection and its index). */
+  kernelDir?: string;
+  /** --no-index */
+  noIndex: boolean;
+}
+
+interface IndexOptions {
+  settings: RawSettings;
+  /** KDIR or --kernel-dir; else detected from the current folder. */
+  kernelDir?: string;
+  jobs: number;
+  fileTimeoutMs: number;
+  maxFileSize?: number;
   progress: 'auto' | 'always' | 'never';
   progressIntervalMs: number;
 }
@@ -94,10 +129,14 @@ function parseSeconds(flag: string, text: string): number {
   return ms;
 }
 
-function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
+function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help' | 'version' {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return 'help';
   if (command === '--version') return 'version';
+  if (command === 'index') {
+    const parsed = parseIndexArgs(rest);
+    return parsed === 'help' ? 'help' : { index: parsed };
+  }
   if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command: kalloc check PATH...');
   const options: CliOptions = {
     format: 'text',
@@ -113,6 +152,7 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
     hints: false,
     progress: 'auto',
     progressIntervalMs: 30_000,
+    noIndex: false,
   };
   const rules: Record<string, string> = {};
   for (let index = 0; index < rest.length; index++) {
@@ -190,6 +230,13 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '--progress-interval':
         options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
+      case '--kernel-dir':
+        options.kernelDir = value();
+        break;
+      case '--no-index':
+        if (inlineValue !== undefined) throw new UsageError('--no-index takes no value');
+        options.noIndex = true;
+        break;
       default:
         if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag}`);
         options.paths.push(arg);
@@ -198,6 +245,63 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
   options.settings.rules = rules;
   if (options.maxFileSize !== undefined) options.settings.maxFileSize = options.maxFileSize;
   if (options.paths.length === 0) throw new UsageError('no PATH given');
+  return options;
+}
+
+function parseIndexArgs(rest: string[]): IndexOptions | 'help' {
+  const options: IndexOptions = { settings: {}, jobs: os.availableParallelism(), fileTimeoutMs: 60_000, progress: 'auto', progressIntervalMs: 30_000 };
+  const positional: string[] = [];
+  for (let index = 0; index < rest.length; index++) {
+    const arg = rest[index];
+    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const next = inlineValue ?? rest[++index];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--kernel-dir':
+        positional.push(value());
+        break;
+      case '--kernel-version':
+        options.settings.kernelVersion = value();
+        break;
+      case '--arch':
+        options.settings.arch = value();
+        break;
+      case '--page-size':
+        options.settings.pageSize = value();
+        break;
+      case '--jobs':
+      case '-j':
+        options.jobs = parsePositiveInteger('--jobs', value());
+        break;
+      case '--file-timeout':
+        options.fileTimeoutMs = parseSeconds('--file-timeout', value());
+        break;
+      case '--max-file-size':
+        options.maxFileSize = parseSize(value());
+        break;
+      case '--progress': {
+        const mode = value();
+        if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--progress must be auto, always or never, not "${mode}"`);
+        options.progress = mode;
+        break;
+      }
+      case '--progress-interval':
+        options.progressIntervalMs = parseSeconds('--progress-interval', value());
+        break;
+      default:
+        if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag} for kalloc index`);
+        positional.push(arg);
+    }
+  }
+  if (positional.length > 1) throw new UsageError(`kalloc index takes one kernel tree, not ${positional.length} (${positional.join(', ')})`);
+  options.kernelDir = positional[0];
+  if (options.maxFileSize !== undefined) options.settings.maxFileSize = options.maxFileSize;
   return options;
 }
 
@@ -219,7 +323,7 @@ interface Progress {
  * On a terminal (--progress auto): one self-overwriting line. Elsewhere, or with --progress always:
  * a plain line every interval, so a CI log shows the run is alive; `always` also prints one at the start.
  */
-function progressReporter(options: CliOptions, total: number): Progress {
+function progressReporter(options: { progress: 'auto' | 'always' | 'never'; progressIntervalMs: number }, total: number, verb = 'checking'): Progress {
   const none: Progress = { update: () => undefined, clear: () => undefined, stop: () => undefined };
   if (options.progress === 'never' || total === 0) return none;
   const started = Date.now();
@@ -249,7 +353,7 @@ function progressReporter(options: CliOptions, total: number): Progress {
       },
     };
   }
-  if (options.progress === 'always') process.stderr.write(`kalloc: checking ${total} file${total === 1 ? '' : 's'}\n`);
+  if (options.progress === 'always') process.stderr.write(`kalloc: ${verb} ${total} file${total === 1 ? '' : 's'}\n`);
   const timer = setInterval(() => process.stderr.write(`kalloc: ${status()}\n`), options.progressIntervalMs);
   timer.unref();
   return {
@@ -274,6 +378,7 @@ async function check(options: CliOptions): Promise<number> {
   const walk = walkFiles(options.paths, options.excludes, options.shard);
   if (walk.nothingFound) throw new Error(walk.nothingFound);
   const files = walk.files.map(({ file }) => file);
+  const kernelIndex = options.noIndex ? undefined : indexForCheck(options, options.paths[0]);
   if (files.length === 0 && options.shard) {
     // An empty slice is normal in a CI matrix wider than the tree: an empty, complete report.
     process.stderr.write(`kalloc: shard ${options.shard.index}/${options.shard.count} holds none of the ${walk.found} files found (slices are whole folders); nothing to check\n`);
@@ -305,6 +410,8 @@ async function check(options: CliOptions): Promise<number> {
       fileTimeoutMs: options.fileTimeoutMs,
       maxFileSize: settings.maxFileSize,
       settings: options.settings,
+      kernelDir: options.kernelDir === undefined ? undefined : path.resolve(options.kernelDir),
+      kernelFacts: kernelIndex?.facts,
       signal: abort.signal,
       onNote(line) {
         notes.push(line);
@@ -312,7 +419,7 @@ async function check(options: CliOptions): Promise<number> {
       },
       onOutcome(file, outcome, done) {
         if (outcome.kind === 'skipped') note(`skipped ${file}: ${outcome.reason}`);
-        else for (const failure of outcome.failures) note(`rule ${failure.rule} failed on ${file}: ${failure.message}`);
+        else if (outcome.kind === 'analysed') for (const failure of outcome.failures) note(`rule ${failure.rule} failed on ${file}: ${failure.message}`);
         progress.update(done);
       },
     });
@@ -322,7 +429,7 @@ async function check(options: CliOptions): Promise<number> {
     process.removeListener('SIGTERM', onSigterm);
   }
 
-  const report: CheckReport = { analysed: [], results: [], skipped: [], ruleFailures: [], notes, notReached: [], interrupted };
+  const report: CheckReport = { analysed: [], results: [], skipped: [], ruleFailures: [], notes, notReached: [], interrupted, index: kernelIndex?.words };
   let hintsNotShown = 0;
   for (const file of files) {
     const outcome = outcomes.get(file);
@@ -331,7 +438,7 @@ async function check(options: CliOptions): Promise<number> {
       else report.skipped.push({ file, reason: 'no result from the analysis worker' });
     } else if (outcome.kind === 'skipped') {
       report.skipped.push({ file, reason: outcome.reason });
-    } else {
+    } else if (outcome.kind === 'analysed') {
       report.analysed.push(file);
       for (const failure of outcome.failures) report.ruleFailures.push({ file, ...failure });
       const shown = options.hints ? outcome.findings : outcome.findings.filter((finding) => finding.severity !== 'hint');
@@ -359,6 +466,119 @@ async function check(options: CliOptions): Promise<number> {
         : formatText(report);
   process.stdout.write(`${output}\n`);
   return exitCode;
+}
+
+/**
+ * The index of the kernel tree the checked files build against (--kernel-dir, or the tree found
+ * above the first PATH as the editor finds it), when `kalloc index` has built one. A tree without
+ * an index, or with one that cannot be used, is checked without it, with a note saying so.
+ */
+function indexForCheck(options: CliOptions, firstPath: string): { facts: KernelFacts; words: string } | undefined {
+  let treeDir = options.kernelDir;
+  if (treeDir !== undefined) {
+    let isFolder = false;
+    try {
+      isFolder = fs.statSync(treeDir).isDirectory();
+    } catch {
+      // Worded below.
+    }
+    if (!isFolder) throw new UsageError(`--kernel-dir ${treeDir} is not a folder`);
+  } else {
+    const start = path.resolve(firstPath);
+    let probe = path.join(start, 'probe.c');
+    try {
+      if (!fs.statSync(start).isDirectory()) probe = start;
+    } catch {
+      // The walk has already said what is wrong with the path.
+    }
+    treeDir = new KernelConfigDetector(undefined).detectFor(probe).dir;
+    if (treeDir === undefined) return undefined;
+  }
+  const explicit = options.kernelDir !== undefined;
+  const tree = kernelTreeAt(treeDir);
+  if ('problem' in tree) {
+    if (explicit) process.stderr.write(`kalloc: ${tree.problem}; it has no index, checking without one\n`);
+    return undefined;
+  }
+  const read = readKernelFacts(indexDirOf(tree), tree);
+  if ('missing' in read) {
+    if (explicit) process.stderr.write(`kalloc: no index of ${tree.root} yet (kalloc index ${treeDir} builds it); checking without one\n`);
+    return undefined;
+  }
+  if ('problem' in read) {
+    process.stderr.write(`kalloc: ${read.problem}; checking without the index (kalloc index ${treeDir} rebuilds it)\n`);
+    return undefined;
+  }
+  return { facts: read.value.facts, words: describeIndex(tree, read.value.files) };
+}
+
+function describeIndex(tree: KernelTree, files: number): string {
+  return `${tree.root} (kernel ${tree.version}, ${files} file${files === 1 ? '' : 's'})`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} B`;
+}
+
+/** `kalloc index [KDIR]`: builds or refreshes the tree's index; see kernelIndexBuild.ts. */
+async function index(options: IndexOptions): Promise<number> {
+  const { settings, problems } = readSettings(options.settings);
+  if (problems.length > 0) throw new UsageError(problems.map(withoutFallback).join('; '));
+  let treeDir = options.kernelDir;
+  if (treeDir === undefined) {
+    treeDir = new KernelConfigDetector(undefined).detectFor(path.join(process.cwd(), 'probe.c')).dir;
+    if (treeDir === undefined) throw new UsageError(`no kernel tree given, and none found from ${process.cwd()} (in its folders up, or through KDIR in a module Makefile): kalloc index KDIR`);
+  }
+  const tree = kernelTreeAt(treeDir);
+  if ('problem' in tree) throw new Error(tree.problem);
+
+  const abort = new AbortController();
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSigint = () => {
+    interrupted ??= 'SIGINT';
+    abort.abort();
+  };
+  const onSigterm = () => {
+    interrupted ??= 'SIGTERM';
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  let progress: Progress | undefined;
+  const note = (line: string) => {
+    progress?.clear();
+    process.stderr.write(`kalloc: ${line}\n`);
+  };
+  let result;
+  try {
+    result = await buildKernelIndex(tree, {
+      jobs: options.jobs,
+      fileTimeoutMs: options.fileTimeoutMs,
+      maxFileSize: settings.maxFileSize,
+      settings: options.settings,
+      signal: abort.signal,
+      onNote: note,
+      onProgress(done, total) {
+        progress ??= progressReporter(options, total, `indexing ${tree.root}:`);
+        progress.update(done);
+      },
+    });
+  } finally {
+    progress?.stop();
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
+  }
+  const seconds = result.elapsedMs / 1000;
+  const counts = `${result.files} .c file${result.files === 1 ? '' : 's'}, ${result.reused} reused, ${result.summarised} summarised, ${result.failed.length} failed`;
+  if (interrupted) {
+    process.stderr.write(`kalloc: interrupted by ${interrupted}; the ${result.reused + result.summarised} files indexed so far are kept for the next run\n`);
+    process.stdout.write(`kalloc: index of ${tree.root} (kernel ${tree.version}) incomplete: ${counts}, in ${seconds.toFixed(1)}s; ${formatBytes(result.bytesOnDisk)} on disk in ${result.dir}\n`);
+    return SIGNAL_EXIT[interrupted];
+  }
+  process.stdout.write(`kalloc: indexed ${tree.root} (kernel ${tree.version}): ${counts}, in ${seconds.toFixed(1)}s; ${formatBytes(result.bytesOnDisk)} on disk in ${result.dir}\n`);
+  return 0;
 }
 
 function exitStatus(report: CheckReport, allowSkipped: boolean): number {
@@ -395,6 +615,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`kalloc ${VERSION}\n`);
       return 0;
     }
+    if ('index' in options) return await index(options.index);
     return await check(options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

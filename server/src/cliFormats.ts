@@ -35,6 +35,8 @@ export interface CheckReport {
   stats?: FolderStats[];
   /** Hint-level findings left out of the listing (no `--hints`). */
   hintsNotShown?: number;
+  /** The kernel-tree index the run used (`kalloc index`), in words: `6.1.0 at /src/linux, 812 files`. */
+  index?: string;
 }
 
 /** The body census of the analysed files of one folder (parsing/bodyUnderstood.ts). */
@@ -185,7 +187,8 @@ export function summaryLine(report: CheckReport): string {
   if (report.interrupted) run.push(`${summary.notReached} not reached (interrupted by ${report.interrupted})`);
   const { error, warning, information, hint } = summary.findings;
   const hidden = summary.hintsNotShown ? ` (and ${summary.hintsNotShown} not listed: --hints lists them)` : '';
-  return `kalloc: ${run.join(', ')}; findings: ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${information} information, ${plural(hint, 'hint')}${hidden}`;
+  const index = report.index ? `; kernel index: ${report.index}` : '';
+  return `kalloc: ${run.join(', ')}; findings: ${plural(error, 'error')}, ${plural(warning, 'warning')}, ${information} information, ${plural(hint, 'hint')}${hidden}${index}`;
 }
 
 /** gcc-style lines, `file:line:col: severity: message [rule-id]`, with related notes below, then the summary line. */

@@ -43,12 +43,30 @@ export interface ModelInUse {
   sources: { kernel: string; arch: string; pageSize: string };
   /** Why detected values were not used, when they make no modelled configuration. */
   problem?: string;
+  /** The index of the kernel tree the document builds against, when it is a kernel source tree. */
+  index?: IndexInUse;
+}
+
+/** The kernel tree's index (`kalloc index`, or built by the server) and how far it is. */
+export interface IndexInUse {
+  /** The tree's real path. */
+  root: string;
+  /** `6.1.0`, from its top-level Makefile. */
+  version: string;
+  /**
+   * loading or building (findings use the folder alone meanwhile), loaded, none (no index and
+   * `kernelAllocLens.index.build` is off, or one that cannot be used), failed (the build failed).
+   */
+  state: 'loading' | 'building' | 'loaded' | 'none' | 'failed';
+  /** loaded: the .c files it holds. */
+  files?: number;
+  problem?: string;
 }
 
 /** The model in use for a document; null when the server does not analyse it (a C++ header). */
 export const ModelInUseRequest = new RequestType<ModelInUseParams, ModelInUse | null, void>('kernelAllocLens/modelInUse');
 
-/** Sent after the settings change, so clients ask for the model in use again. */
+/** Sent after the settings change and when the kernel index's state changes, so clients ask for the model in use again. */
 export const ModelChangedNotification = new NotificationType<Record<string, never>>('kernelAllocLens/modelChanged');
 
 /** The client command that shows the allocator map; allocation hovers link to it when the client asks (initializationOptions.allocatorMapLinks). */

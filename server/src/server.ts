@@ -31,6 +31,7 @@ import { watchSourceFiles, workDoneProgress } from './workspace/indexProgress';
 import { FolderView, WorkspaceIndex } from './workspace/workspaceIndex';
 import { analysedAsC } from './workspace/headerScope';
 import { KernelConfigDetector, ResolvedConfig, resolveConfig, shortDescription } from './workspace/kernelConfig';
+import { KernelIndexSession } from './workspace/kernelIndexSession';
 import { allocationMap, allocatorMapLink } from './features/allocationMap';
 import { ANALYSIS_PASSES_ENV, AllocationAtRequest, AnalysisPass, AnalysisPassesRequest, InitializationOptions, ModelChangedNotification, ModelInUseRequest } from './protocol';
 import { inlayHintsFor } from './features/inlayHints';
@@ -81,6 +82,9 @@ class KernelAllocServer {
   /** Every cached analysis result of the session (function summaries, folder compositions). */
   private readonly db = new AnalysisDatabase();
   private detector = new KernelConfigDetector(undefined);
+  /** The kernel tree's index: loaded (or built) in the background for the tree the open files build against. */
+  private kernelIndex!: KernelIndexSession;
+  private rawSettings: RawSettings = {};
   /** The handler running now (guard()), recorded with each analysis pass. */
   private handling = '';
   /** Whole-file analysis passes per document, recorded only for tests (ANALYSIS_PASSES_ENV). */
@@ -118,6 +122,7 @@ class KernelAllocServer {
         if (file) {
           this.openPaths.set(file, textDocument.uri);
           this.index.documentOpened(file);
+          this.kernelIndex.use(this.detector.detectFor(file).dir);
         }
         this.schedule(textDocument.uri);
       }),
@@ -195,13 +200,16 @@ class KernelAllocServer {
       (params) =>
         this.guard('modelInUse', () => {
           if (params.uri && this.ignored.has(params.uri)) return null;
-          const resolved = this.resolvedConfigFor(params.uri ? this.pathOf(params.uri) : undefined);
-          return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem };
+          const file = params.uri ? this.pathOf(params.uri) : undefined;
+          const resolved = this.resolvedConfigFor(file);
+          const index = file ? this.kernelIndex.statusFor(this.detector.detectFor(file).dir) : undefined;
+          return { label: shortDescription(resolved.config), description: describeConfig(resolved.config), sources: resolved.sources, problem: resolved.problem, index };
         }) ?? null,
     );
     const passes = this.passes;
     if (passes) connection.onRequest(AnalysisPassesRequest, ({ uri }) => passes.get(uri) ?? []);
     connection.onShutdown(() => {
+      this.kernelIndex?.dispose();
       for (const timer of this.timers.values()) clearTimeout(timer);
     });
     connection.listen();
@@ -226,6 +234,21 @@ class KernelAllocServer {
         for (const [file, uri] of this.openPaths) if (file !== origin && path.dirname(file) === folder) this.schedule(uri);
       },
       progress: () => workDoneProgress(this.connection, this.capabilities),
+      log: (message) => this.connection.console.info(message),
+    });
+    this.kernelIndex = new KernelIndexSession({
+      buildSetting: () => this.settings.indexBuild,
+      settings: () => this.rawSettings,
+      maxFileSize: () => this.settings.maxFileSize,
+      progress: () => workDoneProgress(this.connection, this.capabilities),
+      factsChanged: (facts) => {
+        // Findings appeared from the folder alone; with the tree's facts they are computed again.
+        this.db.setKernelFacts(facts);
+        this.analyses.clear();
+        for (const uri of this.openPaths.values()) this.schedule(uri);
+        this.refreshLenses();
+      },
+      statusChanged: () => void this.connection.sendNotification(ModelChangedNotification, {}),
       log: (message) => this.connection.console.info(message),
     });
     this.pullConfiguration = !!params.capabilities.workspace?.configuration;
@@ -265,6 +288,10 @@ class KernelAllocServer {
       this.wholeWorkspaceIndexed = true;
       for (const root of this.workspaceRoots) void this.index.indexTree(root);
     }
+    // The tree of the document opened last (kernelDir may have changed): one tree at a time.
+    const lastOpened = [...this.openPaths.keys()].pop();
+    if (lastOpened) this.kernelIndex.use(this.detector.detectFor(lastOpened).dir);
+    this.kernelIndex.settingsChanged();
     for (const uri of this.analyses.keys()) this.schedule(uri);
     for (const uri of this.skipped.keys()) this.schedule(uri);
     // Hints and lenses follow the settings (on/off, the model's figures) without an edit.
@@ -281,6 +308,7 @@ class KernelAllocServer {
     const { settings, problems } = readSettings(raw);
     for (const problem of problems) void this.connection.window.showWarningMessage(`Kernel Alloc Lens settings: ${problem}. That value is ignored; the other settings apply.`);
     this.settings = settings;
+    this.rawSettings = raw;
     this.explicit = settings.explicit;
     const kernelDir = (raw as { kernelDir?: unknown }).kernelDir;
     this.detector = new KernelConfigDetector(typeof kernelDir === 'string' && kernelDir.trim() !== '' ? kernelDir.trim() : undefined);

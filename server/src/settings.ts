@@ -23,6 +23,8 @@ export interface Settings {
   inlayHints: boolean;
   /** Code lenses above atomic and sleeping functions (`kernelAllocLens.codeLens.enabled`). */
   codeLens: boolean;
+  /** Build the kernel tree's index in the background when it has none (`kernelAllocLens.index.build`). */
+  indexBuild: 'auto' | 'off';
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   indexWholeWorkspace: false,
   inlayHints: true,
   codeLens: true,
+  indexBuild: 'off',
 };
 
 export interface RawSettings {
@@ -46,6 +49,8 @@ export interface RawSettings {
   indexWholeWorkspace?: unknown;
   inlayHints?: unknown;
   codeLens?: unknown;
+  /** `{ build: "auto" | "off" }` (VS Code nests `index.build` so). */
+  index?: unknown;
 }
 
 export function readSettings(raw: RawSettings | undefined | null): { settings: Settings; problems: string[] } {
@@ -103,7 +108,17 @@ export function readSettings(raw: RawSettings | undefined | null): { settings: S
   else if (input.indexWholeWorkspace !== undefined && input.indexWholeWorkspace !== null) problems.push('indexWholeWorkspace must be true or false; using false');
   const inlayHints = enabledSetting(input.inlayHints, 'inlayHints', problems);
   const codeLens = enabledSetting(input.codeLens, 'codeLens', problems);
-  return { settings: { config, explicit, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace, inlayHints, codeLens }, problems };
+  const indexBuild = indexBuildSetting(input.index, problems);
+  return { settings: { config, explicit, severities, diagnosticsDelay, maxFileSize, indexWholeWorkspace, inlayHints, codeLens, indexBuild }, problems };
+}
+
+/** `index.build`: "auto" or "off" (the default: see package.json's description of the setting). */
+function indexBuildSetting(value: unknown, problems: string[]): 'auto' | 'off' {
+  const build = value && typeof value === 'object' ? (value as { build?: unknown }).build : undefined;
+  if (build === undefined || build === null || build === 'off') return 'off';
+  if (build === 'auto') return 'auto';
+  problems.push(`index.build "${String(build)}" is not one of auto, off; using off`);
+  return 'off';
 }
 
 /** A feature's `{ enabled: boolean }` section (VS Code nests `inlayHints.enabled` so); on by default. */

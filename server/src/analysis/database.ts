@@ -120,6 +120,7 @@ export class AnalysisDatabase {
   private readonly compositions = new Map<string, AtomicComposition>();
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; kernel?: KernelLookup; view: AtomicView }>();
   private kernel?: KernelLookup;
+  private kernelSource?: KernelFacts;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
@@ -129,7 +130,6 @@ export class AnalysisDatabase {
   private readonly latestProvenance = new Map<string, ProvenanceSummary>();
   private readonly provenanceViews = new WeakMap<FileFacts, { folder: readonly FileFacts[]; composition: FolderProvenance }>();
   private readonly declarationsOf = (facts: FileFacts): TypeDeclarations => this.typeDeclarations(facts);
-
   /**
    * A file's type declarations, scanned once per file version; a keystroke inside a function body
    * that cannot change them reuses the previous version's (reusableDeclarations()).
@@ -432,7 +432,13 @@ export class AnalysisDatabase {
    * rules, the code lenses and the hover read them for calls the file and its folder do not define.
    */
   setKernelFacts(facts: KernelFacts | undefined): void {
+    this.kernelSource = facts;
     this.kernel = facts ? kernelLookup(facts) : undefined;
+  }
+
+  /** The facts last given to setKernelFacts(), when an index is loaded. */
+  kernelFacts(): KernelFacts | undefined {
+    return this.kernelSource;
   }
 
   /** The atomic-context analysis of a file within its folder. */

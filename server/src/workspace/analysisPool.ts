@@ -4,18 +4,28 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import type { IndexedFile, KernelFacts } from '../analysis/index/kernelFacts';
 import type { BodyCensus } from '../parsing/bodyUnderstood';
 import type { Finding } from '../rules/rule';
 import type { RawSettings } from '../settings';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workerProtocol';
 
-export type FileOutcome = { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[]; census?: BodyCensus } | { kind: 'skipped'; reason: string; io?: boolean };
+export type FileOutcome =
+  | { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[]; census?: BodyCensus }
+  | { kind: 'indexed'; indexed: IndexedFile }
+  | { kind: 'skipped'; reason: string; io?: boolean };
 
 export interface PoolOptions {
   jobs: number;
   fileTimeoutMs: number;
   maxFileSize: number;
   settings: RawSettings;
+  /** `index`: the workers summarise each file into an IndexedFile instead of checking it. */
+  kind?: 'check' | 'index';
+  /** The kernel tree the files build against (model detection); `index`: the root paths are relative to. */
+  kernelDir?: string;
+  /** `check`: the facts of the tree's index. */
+  kernelFacts?: KernelFacts;
   /** dist/analysisWorker.js by default. */
   workerScript?: string;
   onOutcome?(file: string, outcome: FileOutcome, done: number, total: number): void;
@@ -56,7 +66,14 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
   const queue = folderTasks(files);
   const total = files.length;
   const script = options.workerScript ?? path.join(__dirname, 'analysisWorker.js');
-  const init: WorkerInit = { settings: options.settings, maxFileSize: options.maxFileSize };
+  const init: WorkerInit = {
+    settings: options.settings,
+    maxFileSize: options.maxFileSize,
+    kind: options.kind,
+    kernelDir: options.kernelDir,
+    indexRoot: options.kind === 'index' ? options.kernelDir : undefined,
+    kernelFacts: options.kernelFacts,
+  };
   const jobs = Math.max(1, Math.min(options.jobs, queue.length));
   let nextId = 1;
   const slots: Slot[] = [];
@@ -136,6 +153,10 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
           case 'result':
             slot.task?.pending.delete(message.file);
             record(message.file, { kind: 'analysed', findings: message.findings, failures: message.failures, census: message.census });
+            break;
+          case 'indexed':
+            slot.task?.pending.delete(message.file);
+            record(message.file, { kind: 'indexed', indexed: message.indexed });
             break;
           case 'skipped':
             slot.task?.pending.delete(message.file);

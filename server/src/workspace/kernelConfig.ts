@@ -11,6 +11,8 @@ import { createHash } from 'crypto';
 import { Arch, KconfigOptions, KernelVersion, ModelConfig, configProblem, describeConfig, formatKernelVersion } from '../model/config';
 
 export interface DetectedConfig {
+  /** The kernel source or build folder the values were read from. */
+  dir?: string;
   kernel?: KernelVersion;
   arch?: Arch;
   pageSize?: number;
@@ -148,7 +150,7 @@ function readText(file: string): string | undefined {
 
 /** What a kernel source or build folder says about itself; undefined when it is not one. */
 export function detectKernelDir(dir: string): DetectedConfig | undefined {
-  const detected: DetectedConfig = { sources: {} };
+  const detected: DetectedConfig = { dir, sources: {} };
   const makefile = path.join(dir, 'Makefile');
   const version = versionFromMakefile(readText(makefile) ?? '');
   const releaseFile = path.join(dir, 'include', 'config', 'kernel.release');

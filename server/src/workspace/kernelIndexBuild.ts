@@ -1,0 +1,206 @@
+// Builds or refreshes the index of a kernel tree (workspace/kernelIndex.ts has the layout): every
+// .c file whose size and mtime match its stored entry is reused, the others are summarised by the
+// analysis workers (workspace/analysisPool.ts, task kind `index`), then the KernelFacts are derived
+// from all entries and stored beside them. Shared by `kalloc index` and the language server.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
+import { ModelConfig } from '../model/config';
+import { RawSettings, readSettings } from '../settings';
+import { analyseFiles } from './analysisPool';
+import { detectKernelDir, resolveConfig } from './kernelConfig';
+import { ACCOUNT_NAME, INDEX_FORMAT, IndexEntry, KernelTree, indexDirOf, indexSizeOnDisk, kernelTreeSources, readIndexFiles, writeAtomically, writeIndexFiles, writeKernelFacts } from './kernelIndex';
+
+export interface IndexBuildOptions {
+  jobs: number;
+  fileTimeoutMs: number;
+  maxFileSize: number;
+  /** The model options (the CLI's flags, the server's settings); "auto" values come from the tree. */
+  settings: RawSettings;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** dist/analysisWorker.js by default. */
+  workerScript?: string;
+  /** Every file whose summary is done or reused: `done` of `total` .c files. */
+  onProgress?(done: number, total: number): void;
+  /** A one-line note: a stale cache rebuilt, a file that failed, an unreadable folder. */
+  onNote?(line: string): void;
+  /** How often the entries summarised so far are written, so a killed run keeps most of its work. */
+  checkpointMs?: number;
+  /** Only these folders of the tree, relative to its root (the benchmark indexes drivers/net). */
+  subtrees?: readonly string[];
+}
+
+export interface IndexBuildResult {
+  tree: KernelTree;
+  dir: string;
+  /** .c files of the tree. */
+  files: number;
+  /** Of those, reused unchanged from the previous index. */
+  reused: number;
+  /** Summarised in this run. */
+  summarised: number;
+  failed: { file: string; reason: string }[];
+  interrupted: boolean;
+  /** Undefined when the run was interrupted (the entries so far are kept for the next run). */
+  facts?: KernelFacts;
+  elapsedMs: number;
+  bytesOnDisk: number;
+}
+
+/** The model configuration the tree's files are summarised with: the options, then the tree's Makefile and .config. */
+export function indexConfig(settings: RawSettings, tree: KernelTree): ModelConfig {
+  const read = readSettings(settings).settings;
+  return resolveConfig(read.config, read.explicit, detectKernelDir(tree.root) ?? { sources: {} }).config;
+}
+
+/** What the summaries depend on in the configuration; the .config by its content hash. */
+export function configKeyOf(config: ModelConfig): string {
+  return JSON.stringify({ ...config, kconfig: config.kconfig?.key ?? null });
+}
+
+export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOptions): Promise<IndexBuildResult> {
+  const started = Date.now();
+  const note = (line: string) => options.onNote?.(line);
+  const dir = indexDirOf(tree, options.env);
+  const configKey = configKeyOf(indexConfig(options.settings, tree));
+
+  // Written first, so a cache folder that cannot be written stops the run before any work.
+  writeAtomically(
+    path.join(dir, ACCOUNT_NAME),
+    `${JSON.stringify({ format: INDEX_FORMAT, root: tree.root, version: tree.version, complete: false, started: new Date(started).toISOString() }, null, 2)}\n`,
+  );
+  const previous = readIndexFiles(dir, tree, configKey);
+  const stored: Record<string, IndexEntry> = 'value' in previous ? previous.value.entries : {};
+  if ('problem' in previous) note(`${previous.problem}; rebuilding the index from scratch`);
+
+  const unreadable = (folder: string, reason: string) => note(`cannot read folder ${folder} (${reason}); its files are left out of the index`);
+  const sources = options.subtrees
+    ? options.subtrees.flatMap((subtree) => kernelTreeSources(path.join(tree.root, subtree), unreadable).map((file) => path.join(subtree, file)))
+    : kernelTreeSources(tree.root, unreadable);
+  const entries: Record<string, IndexEntry> = {};
+  const stats = new Map<string, { size: number; mtimeMs: number }>();
+  const failed: { file: string; reason: string }[] = [];
+  const toSummarise: string[] = [];
+  for (const relative of sources) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(path.join(tree.root, relative));
+    } catch (error) {
+      failed.push({ file: relative, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      continue;
+    }
+    const old = stored[relative];
+    if (old && old.size === stat.size && old.mtimeMs === stat.mtimeMs) entries[relative] = old;
+    else {
+      stats.set(relative, { size: stat.size, mtimeMs: stat.mtimeMs });
+      toSummarise.push(relative);
+    }
+  }
+  const reused = Object.keys(entries).length;
+  const total = sources.length;
+  options.onProgress?.(reused + failed.length, total);
+
+  const checkpointMs = options.checkpointMs ?? 120_000;
+  let lastCheckpoint = Date.now();
+  let summarised = 0;
+  const outcomes = await analyseFiles(
+    toSummarise.map((relative) => path.join(tree.root, relative)),
+    {
+      jobs: options.jobs,
+      fileTimeoutMs: options.fileTimeoutMs,
+      maxFileSize: options.maxFileSize,
+      settings: options.settings,
+      kind: 'index',
+      kernelDir: tree.root,
+      workerScript: options.workerScript,
+      signal: options.signal,
+      onNote: note,
+      onOutcome(file, outcome, done) {
+        const relative = path.relative(tree.root, file);
+        if (outcome.kind === 'indexed') {
+          const stat = stats.get(relative)!;
+          entries[relative] = { size: stat.size, mtimeMs: stat.mtimeMs, file: outcome.indexed };
+          summarised++;
+        } else if (outcome.kind === 'skipped') {
+          failed.push({ file: relative, reason: outcome.reason });
+          note(`left out of the index: ${relative}: ${outcome.reason}`);
+        }
+        options.onProgress?.(reused + failed.length + summarised, total);
+        if (checkpointMs > 0 && Date.now() - lastCheckpoint > checkpointMs && done < toSummarise.length) {
+          lastCheckpoint = Date.now();
+          writeIndexFiles(dir, tree, configKey, entries);
+        }
+      },
+    },
+  );
+  const interrupted = options.signal?.aborted === true && outcomes.size < toSummarise.length;
+
+  const ordered = Object.keys(entries).sort();
+  const sortedEntries: Record<string, IndexEntry> = {};
+  for (const relative of ordered) sortedEntries[relative] = entries[relative];
+  writeIndexFiles(dir, tree, configKey, sortedEntries);
+  let facts: KernelFacts | undefined;
+  if (!interrupted) {
+    facts = deriveKernelFacts(
+      ordered.map((relative) => sortedEntries[relative].file),
+      tree,
+    );
+    writeKernelFacts(dir, tree, configKey, ordered.length, facts);
+  }
+  const elapsedMs = Date.now() - started;
+  const account = {
+    format: INDEX_FORMAT,
+    root: tree.root,
+    version: tree.version,
+    complete: !interrupted,
+    files: total,
+    indexed: ordered.length,
+    reused,
+    summarised,
+    failed,
+    elapsedMs,
+    written: new Date().toISOString(),
+  };
+  writeAtomically(path.join(dir, ACCOUNT_NAME), `${JSON.stringify(account, null, 2)}\n`);
+  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir) };
+}
+
+/** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */
+export interface KernelIndexWorkerData {
+  tree: KernelTree;
+  options: Omit<IndexBuildOptions, 'signal' | 'onProgress' | 'onNote'>;
+}
+
+export type KernelIndexWorkerMessage =
+  { type: 'progress'; done: number; total: number } | { type: 'note'; line: string } | { type: 'done'; result: IndexBuildResult } | { type: 'failed'; message: string };
+
+/**
+ * buildKernelIndex() on a worker thread of its own (the language server: its walk, cache I/O and
+ * derivation never block a handler). Aborting asks the worker to stop; the entries summarised so
+ * far are still written.
+ */
+export function buildKernelIndexInWorker(tree: KernelTree, options: IndexBuildOptions, script = path.join(__dirname, 'kernelIndexWorker.js')): Promise<IndexBuildResult> {
+  const { signal, onProgress, onNote, ...plain } = options;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { tree, options: plain } satisfies KernelIndexWorkerData });
+    let settled = false;
+    const onAbort = () => worker.postMessage({ type: 'abort' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    worker.on('message', (message: KernelIndexWorkerMessage) => {
+      if (message.type === 'progress') onProgress?.(message.done, message.total);
+      else if (message.type === 'note') onNote?.(message.line);
+      else if (message.type === 'done') settle(() => resolve(message.result));
+      else settle(() => reject(new Error(message.message)));
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the index builder exited (code ${code})`))));
+  });
+}
