@@ -128,6 +128,22 @@ function parseSeconds(flag: string, text: string): number {
   if (!(ms > 0)) throw new UsageError(`${flag} must be a number of seconds like 10, not "${text}"`);
   return ms;
 }
+/**
+ * Each argument of a command line with its flag (`--jobs=2` and `--jobs 2` alike), the value written
+ * after `=`, and a reader of its value that takes the next argument when there was no `=`.
+ */
+function* commandLine(rest: readonly string[]): Generator<{ arg: string; flag: string; inlineValue: string | undefined; value: () => string }> {
+  for (let index = 0; index < rest.length; index++) {
+    const arg = rest[index];
+    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const next = inlineValue ?? rest[++index];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    yield { arg, flag, inlineValue, value };
+  }
+}
 
 function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help' | 'version' {
   const [command, ...rest] = argv;
@@ -155,14 +171,7 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
     noIndex: false,
   };
   const rules: Record<string, string> = {};
-  for (let index = 0; index < rest.length; index++) {
-    const arg = rest[index];
-    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const next = inlineValue ?? rest[++index];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
+  for (const { arg, flag, inlineValue, value } of commandLine(rest)) {
     switch (flag) {
       case '-h':
       case '--help':
@@ -251,14 +260,7 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
 function parseIndexArgs(rest: string[]): IndexOptions | 'help' {
   const options: IndexOptions = { settings: {}, jobs: os.availableParallelism(), fileTimeoutMs: 60_000, progress: 'auto', progressIntervalMs: 30_000 };
   const positional: string[] = [];
-  for (let index = 0; index < rest.length; index++) {
-    const arg = rest[index];
-    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const next = inlineValue ?? rest[++index];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
+  for (const { arg, flag, value } of commandLine(rest)) {
     switch (flag) {
       case '-h':
       case '--help':
