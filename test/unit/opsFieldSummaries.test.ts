@@ -164,7 +164,7 @@ static const struct my_ops b_ops = { .trigger = b_trigger };
   );
 });
 
-test('composition: a field path resolves through the folder declarations; an ambiguous member name alone gives no edge', async () => {
+test('composition: a field path resolves through the folder declarations; a member name alone gives no edge', async () => {
   const db = new AnalysisDatabase();
   const header = await factsOf(
     `${DECLARATIONS}
@@ -184,6 +184,9 @@ static void f_kick(struct x_hw *hw) { }
 static const struct file_operations f_ops = { .release = f_release, .kick = f_kick };
 static void typed(struct x_hw *hw) { hw->phy.ops.release(hw); }
 static void unknown(struct z *z) { z->ops->release(z->hw); z->ops->kick(z->hw); }
+static int g_get(struct gpio_chip *gc, unsigned int offset) { return 0; }
+static const struct gpio_chip g_chip = { .get = g_get };
+static void kernel_struct(struct gpio_chip *gc) { gc->get(gc, 0); }
 `,
     '/drv/x.c',
   );
@@ -193,9 +196,13 @@ static void unknown(struct z *z) { z->ops->release(z->hw); z->ops->kick(z->hw); 
   const callers = (name: string) => view.composition.callersOf(ref(name)).map((site) => view.files[site.caller.file].functions[site.caller.fn].name);
   assert.deepEqual(callers('x_release'), ['typed']);
   assert.deepEqual(callers('y_release'), []);
-  assert.deepEqual(callers('y_kick'), ['unknown']);
+  // A member name alone (the variable's type unknown) gives no edge, even when one struct of the folder has it.
+  assert.deepEqual(callers('y_kick'), []);
   // A store into a known struct the folder does not declare is never taken for the folder's own one.
   assert.deepEqual(callers('f_kick'), []);
+  // A call through a kernel struct's member (`gc->get`) may be another driver's instance: no edge,
+  // not even to the calling file's own store.
+  assert.deepEqual(callers('g_get'), []);
   // The same folder composed again from scratch gives the same edges (plain data, no hidden state).
   const again = composeAtomic(view.files);
   assert.deepEqual(

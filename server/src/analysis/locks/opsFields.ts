@@ -9,8 +9,9 @@
 // A field path is resolved through the struct declarations of the folder to the struct that
 // declares the function pointer (`struct e1000_hw.phy.ops.release` → `struct
 // e1000_phy_operations.release`), so a call and a store written from different variables meet.
-// When the type is unknown, the member name alone is used only if exactly one struct of the
-// folder declares a function pointer of that name; otherwise there is no edge (silence).
+// When the type is unknown, or the path starts at a kernel struct the folder does not declare
+// (`struct gpio_chip.get`), there is no edge: in a folder of many drivers a member name joins one
+// driver's call to every other driver's function of that name (silence over a guess).
 import type { Node } from 'web-tree-sitter';
 import { Span, callArguments, unwrapExpression } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
@@ -304,7 +305,6 @@ export function flagsSetIn(pairs: readonly Node[], flags: ReadonlySet<string>): 
 class FolderTypes {
   private readonly records = new Map<string, Map<string, string | undefined>>();
   private readonly typedefs = new Map<string, string | undefined>();
-  private readonly functionOwners = new Map<string, Set<string>>();
 
   constructor(files: readonly FileSummary[]) {
     for (const file of files) {
@@ -322,13 +322,6 @@ class FolderTypes {
         }
       }
     }
-    for (const [type, members] of this.records)
-      for (const [name, held] of members)
-        if (held && this.canonical(held) === 'fn') {
-          const owners = this.functionOwners.get(name) ?? new Set<string>();
-          owners.add(type);
-          this.functionOwners.set(name, owners);
-        }
   }
 
   /** A typedef name → the struct it names (or 'fn'); other names unchanged. */
@@ -369,24 +362,14 @@ class FolderTypes {
     return !!root && this.records.has(root);
   }
 
-  /** The only struct of the folder with a function-pointer member `field`, as `struct s.field`. */
-  onlyOwner(field: string): string | undefined {
-    const owners = this.functionOwners.get(field);
-    return owners && owners.size === 1 ? `${[...owners][0]}.${field}` : undefined;
-  }
-
-  /** Where a call or a store points: resolved through the declarations, else by the member name alone when exactly one struct has it. */
+  /** Where a call or a store points: resolved through the folder's struct declarations, else nowhere. */
   slotOf(fact: { key?: string; field: string }): string | undefined {
-    if (fact.key) {
-      const resolved = this.resolve(fact.key);
-      if (resolved) return resolved;
-      // A declared struct whose path does not end at a function pointer: no guess by name.
-      if (this.declaresRoot(fact.key)) return undefined;
-      // A member of a known struct the folder does not declare (`.release` of a `struct
-      // file_operations`): another struct than any of the folder's, so no guess by name either.
-      if (fact.key.indexOf('.') === fact.key.lastIndexOf('.')) return fact.key;
-    }
-    return this.onlyOwner(fact.field);
+    // Only through the folder's own declarations. A member name alone (the variable's type not
+    // known) and a member of a kernel struct the folder does not declare (`struct gpio_chip.get`)
+    // name no slot: in a folder of many drivers they join one driver's call to every other
+    // driver's function of that name (precision sample 3, 2026-12-01: dwapb's `gc->get` taken for
+    // pisosr_gpio_get(), stmpe's `.enable` for mcp's `ops->enable`).
+    return fact.key ? this.resolve(fact.key) : undefined;
   }
 }
 
@@ -432,7 +415,12 @@ export function opsFieldEdges(
       entry.summary.calls.forEach((call, callIndex) => {
         if (call.throughField) {
           const slot = types.slotOf(call.throughField);
-          const targets = [...(slot ? (bySlot.get(slot) ?? []) : []), ...(call.throughField.key ? (byKey.get(call.throughField.key) ?? []) : [])];
+          // A key of a kernel struct the folder does not declare joins nothing, not even the calling
+          // file's own stores: cxl's pci.c calls another driver's `err_handler->slot_reset` beside
+          // its own `.slot_reset` (precision sample 3).
+          const key = call.throughField.key;
+          const sameKey = key && types.declaresRoot(key) ? (byKey.get(key) ?? []) : [];
+          const targets = [...(slot ? (bySlot.get(slot) ?? []) : []), ...sameKey];
           const seen = new Set<string>();
           for (const target of targets) {
             const callee = resolve(target.file, target.target);
