@@ -86,6 +86,18 @@ function helperNote(view: AtomicView, context: CallContext): string {
   return others > 0 ? ` This is inside ${name}(), which ${others} other call site${others === 1 ? '' : 's'} also use${others === 1 ? 's' : ''}: changing its flag affects them too.` : '';
 }
 
+/** Where a helper that takes the caller's mask allocates with it, as the two mask findings name it. */
+function helperAllocation(view: AtomicView, context: CallContext, sleeping: Extract<SleepingCall, { kind: 'helper-mask' | 'flag-mask' }>, span: Span) {
+  const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
+  const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
+  const helperPath = view.files[sleeping.helper.file].path;
+  const sameFile = sleeping.allocation.fn.file === view.self;
+  const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
+  const argumentSpans = sleeping.call.argumentSpans;
+  const argumentSpan = argumentSpans ? spanIn(view, context.fn, argumentSpans[sleeping.argument]) : span;
+  return { allocationFn, allocationSpan, helperPath, sameFile, where, argumentSpan };
+}
+
 function finding(view: AtomicView, context: CallContext, ruleContext: RuleContext, sleeping: SleepingCall): AtomicFinding | undefined {
   const why = describeContext(view, context);
   const related = contextChain(view, context);
@@ -103,12 +115,7 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     return sleeperFinding(span, `${name}()`, reason, REGMAP_SOURCE, undefined, why, related);
   }
   if (sleeping.kind === 'helper-mask') {
-    const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
-    const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
-    const helperPath = view.files[sleeping.helper.file].path;
-    const sameFile = sleeping.allocation.fn.file === view.self;
-    const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
-    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    const { allocationSpan, helperPath, sameFile, where, argumentSpan } = helperAllocation(view, context, sleeping, span);
     return {
       rule: GFP_RULE,
       span: argumentSpan,
@@ -123,12 +130,7 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     };
   }
   if (sleeping.kind === 'flag-mask') {
-    const allocationFn = view.files[sleeping.allocation.fn.file].functions[sleeping.allocation.fn.fn];
-    const allocationSpan = spanIn(view, sleeping.allocation.fn, allocationFn.summary.calls[sleeping.allocation.call].span);
-    const helperPath = view.files[sleeping.helper.file].path;
-    const sameFile = sleeping.allocation.fn.file === view.self;
-    const where = sameFile ? `line ${line(allocationSpan)}` : `line ${line(allocationSpan)} of ${helperPath.split(/[\\/]/).pop()}`;
-    const argumentSpan = call.argumentSpans ? spanIn(view, context.fn, call.argumentSpans[sleeping.argument]) : span;
+    const { allocationFn, allocationSpan, helperPath, sameFile, where, argumentSpan } = helperAllocation(view, context, sleeping, span);
     const other = sleeping.mask === sleeping.choice.whenSet ? sleeping.choice.whenClear : sleeping.choice.whenSet;
     const chosen = maskText(sleeping.mask, allocationFn.startRow);
     const test = sleeping.choice.test.replace(/\s+/g, ' ');
