@@ -122,6 +122,12 @@ function parseSize(text: string): number {
   return Number(match[1]) * unit;
 }
 
+/** `--progress` of both subcommands: auto, always or never. */
+function parseProgress(mode: string): 'auto' | 'always' | 'never' {
+  if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--progress must be auto, always or never, not "${mode}"`);
+  return mode;
+}
+
 function parseSeconds(flag: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
   const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : NaN;
@@ -230,12 +236,9 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
         if (inlineValue !== undefined) throw new UsageError('--stats takes no value');
         options.stats = true;
         break;
-      case '--progress': {
-        const mode = value();
-        if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--progress must be auto, always or never, not "${mode}"`);
-        options.progress = mode;
+      case '--progress':
+        options.progress = parseProgress(value());
         break;
-      }
       case '--progress-interval':
         options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
@@ -287,12 +290,9 @@ function parseIndexArgs(rest: string[]): IndexOptions | 'help' {
       case '--max-file-size':
         options.maxFileSize = parseSize(value());
         break;
-      case '--progress': {
-        const mode = value();
-        if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--progress must be auto, always or never, not "${mode}"`);
-        options.progress = mode;
+      case '--progress':
+        options.progress = parseProgress(value());
         break;
-      }
       case '--progress-interval':
         options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
