@@ -175,6 +175,8 @@ describe('exit codes and usage errors', () => {
     ['option without value', ['check', 'clean.c', '--format'], /--format needs a value/],
     ['unknown rule', ['check', '--rule', 'no-such-rule=off', 'clean.c'], /unknown rule "no-such-rule"/],
     ['bad severity', ['check', '--rule', 'kmalloc-too-large=loud', 'clean.c'], /severity must be off or one of/],
+    ['bad --progress of check', ['check', '--progress', 'sometimes', 'clean.c'], /--progress must be auto, always or never, not "sometimes"/],
+    ['bad --progress of index', ['index', '--progress=sometimes', '.'], /--progress must be auto, always or never, not "sometimes"/],
   ];
   for (const [name, args, message] of usage) {
     test(`${name}: exit 2 with one line on stderr`, () => {
