@@ -2,10 +2,9 @@
 // marked incomplete, and the exit status says which signal. The default --progress (auto) off a
 // terminal is what tells the test the run is under way.
 import assert from 'node:assert/strict';
-import { spawn } from 'child_process';
 import * as path from 'path';
 import { test } from 'node:test';
-import { CLI, sarifSchemaErrors, tempTree } from './run';
+import { interruptAfterProgress, sarifSchemaErrors, tempTree } from './run';
 
 /** 60 folders of 20 files, each with one kmalloc-too-large: seconds of work for one worker. */
 function bigTree() {
@@ -17,39 +16,6 @@ function bigTree() {
     }
   }
   return tempTree(files);
-}
-
-interface Interrupted {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Files done in the progress line that triggered the signal. */
-  doneAtSignal: number;
-  total: number;
-}
-
-/** Starts the CLI, sends `signal` once a progress line shows at least one file done, collects the rest. */
-function interruptAfterProgress(args: string[], cwd: string, signal: NodeJS.Signals): Promise<Interrupted> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let doneAtSignal = -1;
-    let total = -1;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const progress = [...stderr.matchAll(/^kalloc: (\d+)\/(\d+) files, /gm)].find((match) => Number(match[1]) > 0);
-      if (progress && doneAtSignal < 0) {
-        doneAtSignal = Number(progress[1]);
-        total = Number(progress[2]);
-        child.kill(signal);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr, doneAtSignal, total }));
-  });
 }
 
 test('SIGTERM: valid JSON of the files done so far, complete: false, exit 143', async () => {

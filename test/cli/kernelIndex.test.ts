@@ -1,14 +1,14 @@
 // `kalloc index` on the fixture kernel tree (test/fixtures/kernel-tree/, copied to a temp folder so
 // its files can be touched), with the cache in a temp XDG_CACHE_HOME; and `kalloc check` reading it.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { after, before, describe, test } from 'node:test';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { FIXTURES } from '../support/paths';
-import { CLI, kalloc } from './run';
+import { CLI, interruptAfterProgress, kalloc } from './run';
 
 const FIXTURE_TREE = path.join(FIXTURES, 'kernel-tree');
 /** Every .c of the fixture tree, found by walking it here (other suites add files to the same tree). */
@@ -208,23 +208,7 @@ describe('kalloc index, interrupted', () => {
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('SIGINT keeps the files summarised so far, writes no facts and no temporary file; the next run reuses them', async () => {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string; doneAtSignal: number }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'index', '--jobs', '1', '--progress-interval', '0.1', work], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let doneAtSignal = -1;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        const progress = [...stderr.matchAll(/^kalloc: (\d+)\/(\d+) files, /gm)].find((match) => Number(match[1]) > 0);
-        if (progress && doneAtSignal < 0) {
-          doneAtSignal = Number(progress[1]);
-          child.kill('SIGINT');
-        }
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr, doneAtSignal }));
-    });
+    const run = await interruptAfterProgress(['index', '--jobs', '1', '--progress-interval', '0.1', work], undefined, 'SIGINT');
     assert.ok(run.doneAtSignal > 0, `a progress line appeared: ${run.stderr}`);
     assert.equal(run.code, 130, run.stderr);
     assert.match(run.stderr, /interrupted by SIGINT; the \d+ files indexed so far are kept for the next run/);

@@ -1,6 +1,6 @@
 // Shared by the CLI tests: run dist/cli.js as a user would, and validate SARIF against the OASIS
 // SARIF 2.1.0 schema (the copy @microsoft/jest-sarif ships; draft-04, hence ajv-draft-04).
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +18,39 @@ export interface Run {
 export function kalloc(args: readonly string[], cwd?: string): Run {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface Interrupted {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Files done in the progress line that triggered the signal. */
+  doneAtSignal: number;
+  total: number;
+}
+
+/** Starts the CLI, sends `signal` once a progress line shows at least one file done, collects the rest. */
+export function interruptAfterProgress(args: readonly string[], cwd: string | undefined, signal: NodeJS.Signals): Promise<Interrupted> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let doneAtSignal = -1;
+    let total = -1;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const progress = [...stderr.matchAll(/^kalloc: (\d+)\/(\d+) files, /gm)].find((match) => Number(match[1]) > 0);
+      if (progress && doneAtSignal < 0) {
+        doneAtSignal = Number(progress[1]);
+        total = Number(progress[2]);
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr, doneAtSignal, total }));
+  });
 }
 
 /** A fresh temporary directory holding `files` (path → content), removed by the returned function. */
