@@ -10,8 +10,21 @@ import type { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclaration
 import { spanOf } from '../../parsing/syntax';
 import type { FileFacts } from '../fileFacts';
 import { ContiguousUse, contiguousUses, rejectsVmalloc } from './contiguousUses';
-import { FileProvenance, isStaticFunction, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
-import { ArgumentFact, FieldRead, FieldWriteFact, FreeFact, OwnerRef, Provenance, ProvenanceSummary, SinkRef, SymbolicProvenance, merge, tagged } from './provenanceFacts';
+import { FileProvenance, isStaticFunction, preprocessorBranchesOf, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
+import {
+  ArgumentFact,
+  FieldRead,
+  FieldWriteFact,
+  FreeFact,
+  OwnerRef,
+  Provenance,
+  ProvenanceSummary,
+  SinkRef,
+  SymbolicProvenance,
+  exclusivePreprocessorBranches,
+  merge,
+  tagged,
+} from './provenanceFacts';
 
 const UNKNOWN: Provenance = { sources: [], unknown: true };
 const NOTHING: Provenance = { sources: [], unknown: false };
@@ -20,19 +33,19 @@ const NOTHING: Provenance = { sources: [], unknown: false };
 interface ComposedFile {
   readonly path: string;
   readonly types: TypeDeclarations;
-  readonly functions: readonly { name: string; isStatic: boolean }[];
+  readonly functions: readonly { name: string; isStatic: boolean; branches: readonly string[] }[];
   returnsOf(index: number): SymbolicProvenance | null;
   writesOf(field: string): readonly FieldWriteFact[];
   writeValue(write: FieldWriteFact): SymbolicProvenance;
 }
 
 function liveFile(engine: FileProvenance, types: TypeDeclarations): ComposedFile {
-  let functions: { name: string; isStatic: boolean }[] | undefined;
+  let functions: { name: string; isStatic: boolean; branches: readonly string[] }[] | undefined;
   return {
     path: engine.path,
     types,
     get functions() {
-      functions ??= engine.facts.functions.map((fn) => ({ name: fn.name, isStatic: isStaticFunction(fn.node) }));
+      functions ??= engine.facts.functions.map((fn) => ({ name: fn.name, isStatic: isStaticFunction(fn.node), branches: preprocessorBranchesOf(fn.node) }));
       return functions;
     },
     returnsOf: (index) => engine.returnsOf(index),
@@ -274,8 +287,11 @@ export class FolderProvenance {
       }
     }
     const own = (entry: FolderWrite) => entry.file === file;
+    const branchesOf = (fn: number | undefined) => (fn === undefined ? [] : (file.functions[fn]?.branches ?? []));
     const relevant = all.filter(
-      (entry) => (own(entry) && reaching.has(entry.write.key)) || (!dominated && (!(own(entry) && localKeys.has(entry.write.key)) || (own(entry) && later.has(entry.write.key)))),
+      (entry) =>
+        !(own(entry) && exclusivePreprocessorBranches(branchesOf(entry.write.fn), branchesOf(read.fn))) &&
+        ((own(entry) && reaching.has(entry.write.key)) || (!dominated && (!(own(entry) && localKeys.has(entry.write.key)) || (own(entry) && later.has(entry.write.key))))),
     );
     const parts = relevant.map((entry) => {
       const stored = this.resolve(entry.file.writeValue(entry.write));

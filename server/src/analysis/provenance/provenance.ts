@@ -87,6 +87,28 @@ export function isStaticFunction(definition: Node): boolean {
   return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
 }
 
+const PREPROCESSOR_CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
+
+/**
+ * The `#if` groups a node sits in, innermost first, as `group:branch`: the group's start offset in
+ * this file version and the branch's place in its `#elif`/`#else` chain.
+ */
+export function preprocessorBranchesOf(node: Node): string[] {
+  const branches: string[] = [];
+  for (let current = node.parent; current; current = current.parent) {
+    if (!PREPROCESSOR_CONDITIONALS.has(current.type)) continue;
+    let head = current;
+    let index = 0;
+    while (head.parent && PREPROCESSOR_CONDITIONALS.has(head.parent.type) && head.parent.childForFieldName('alternative')?.id === head.id) {
+      head = head.parent;
+      index++;
+    }
+    branches.push(`${head.startIndex}:${index}`);
+    current = head;
+  }
+  return branches;
+}
+
 function isStaticDeclaration(declaration: Node): boolean {
   return namedChildren(declaration).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
 }

@@ -124,8 +124,26 @@ export interface ArgumentFact {
 export interface FunctionProvenance {
   name: string;
   isStatic: boolean;
+  /** The `#if` branches around its definition (preprocessorBranchesOf()), of this file version. */
+  branches: readonly string[];
   /** The union of its return values; null when it has no return statement with a value. */
   returns: SymbolicProvenance | null;
+}
+
+/**
+ * Two definitions of one file in different branches of the same `#if`/`#ifdef` group: never
+ * compiled together, so a field one writes cannot be what the other reads (kernel/events/
+ * ring_buffer.c 6.1 stores vmalloc_user() memory in `rb->user_page` under
+ * CONFIG_PERF_USE_VMALLOC and reads it with virt_to_page() in the `#ifndef` branch).
+ */
+export function exclusivePreprocessorBranches(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === 0 || b.length === 0) return false;
+  const groupOf = (branch: string) => branch.slice(0, branch.indexOf(':'));
+  const groups = new Map(a.map((branch) => [groupOf(branch), branch]));
+  return b.some((branch) => {
+    const other = groups.get(groupOf(branch));
+    return other !== undefined && other !== branch;
+  });
 }
 
 /** A free call, for fixes that rewrite a folder's frees of one allocation. */

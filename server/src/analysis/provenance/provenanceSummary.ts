@@ -9,7 +9,7 @@ import { spanOf } from '../../parsing/syntax';
 import type { TypeDeclarations } from '../../parsing/typeDeclarations';
 import { hashText } from '../summaries/fileSummary';
 import { contiguousUses, rejectsVmalloc } from './contiguousUses';
-import { FileProvenance, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
+import { FileProvenance, preprocessorBranchesOf, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
 import type {
   ArgumentFact,
   FreeFact,
@@ -126,7 +126,12 @@ export function summarizeProvenance(engine: FileProvenance, types: TypeDeclarati
     if (list) list.push(write);
     else writes.set(field, [write]);
   }
-  const functions: FunctionProvenance[] = facts.functions.map((fn, index) => ({ name: fn.name, isStatic: engine.isStatic(index), returns: entries[index].returns }));
+  const functions: FunctionProvenance[] = facts.functions.map((fn, index) => ({
+    name: fn.name,
+    isStatic: engine.isStatic(index),
+    branches: preprocessorBranchesOf(fn.node),
+    returns: entries[index].returns,
+  }));
   const rejecting = parts.flatMap((entry) => entry.rejectingUses);
   // Sink calls in document order, then field assignments in document order (contiguousUses()).
   const ordered = (kind: 'call' | 'field') =>
