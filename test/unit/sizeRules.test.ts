@@ -89,6 +89,16 @@ test('kv* fix: kvmalloc plus every kfree of the pointer, only when no contiguous
   assert.match(findingAt(findings, 47, 'kmalloc-costly-order').message, /\(no automatic fix: `->rx_buffer`: line 50 takes an address inside it, which may reach a DMA API unseen\)\./);
   assert.match(findingAt(findings, 72, 'kmalloc-too-large').message, /\(no automatic fix: `->backlog`: line 73 hands it on through `\?:`\)\./);
   assert.match(history.message, /so the fix \(kvzalloc\(\) and 1 kfree\(\) → kvfree\(\)\) lets vmalloc serve it\./);
+  // A static file-scope buffer freed in another function too: the fix changes every kfree() of it.
+  const moduleBuffer = fixAt(findings, 93, 'kmalloc-costly-order');
+  assert.match(moduleBuffer.title, /kvmalloc\(\) and 2 kfree\(\) → kvfree\(\)/);
+  const moduleFixed = applyEdits(text, moduleBuffer.edits);
+  assert.equal(lineOf(moduleFixed, 88), '\tkvfree(fix_module_buffer);');
+  assert.equal(lineOf(moduleFixed, 102), '\tkvfree(fix_module_buffer);');
+  // A global other files can free: no fix, and the message says why.
+  const shared = findingAt(findings, 96, 'kmalloc-costly-order');
+  assert.deepEqual(shared.fixes, []);
+  assert.match(shared.message, /no automatic fix: `fix_shared_buffer` is a global variable: other files may use and free it/);
 });
 
 test('no kv* fix for page-order APIs, non-blocking masks or escaping pointers', async () => {

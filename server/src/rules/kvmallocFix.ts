@@ -256,6 +256,7 @@ export function kvmallocAdvice(context: RuleContext, site: AllocationSite): Kvma
   const what = target.kind === 'variable' ? `\`${target.name}\`` : `\`->${target.field}\``;
   const sink = sinkReached(facts, target);
   if (sink) return { why: `${what} is passed to ${calleeName(sink)}() at ${useLine(sink)}, which needs physically contiguous memory` };
+  if (target.kind === 'variable' && target.fileScope && !target.fileScope.isStatic) return { why: `${what} is a global variable: other files may use and free it, and the fix does not change them` };
   if (target.kind === 'field') {
     const pattern = new RegExp(`(->|\\.)\\s*${target.field}\\b`);
     const other = folder.find((file) => pattern.test(file.text));
