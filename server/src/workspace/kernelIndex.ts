@@ -21,7 +21,7 @@ import * as v8 from 'v8';
 import type { IndexedFile, KernelFacts } from '../analysis/index/kernelFacts';
 
 /** Bump when IndexedFile, KernelFacts or what a summary holds changes: older caches are rebuilt. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 const MAGIC = 'kernel-alloc-lens index';
 
