@@ -61,6 +61,8 @@ test('each file records its calls through struct fields by slot, with the contex
   assert.deepEqual(rowsOf('core/fxcore/fx_core.c'), [
     { slot: 'struct fx_ops.start', field: 'start', line: lineOf('core/fxcore/fx_core.c', 'ret = dev->ops->start(dev);'), context: 'held', fn: 'fx_core_kick', callee: 'dev->ops->start', lock: 'spin_lock_irqsave(&dev->lock)' },
     { slot: 'struct fx_ops.poll', field: 'poll', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->poll(dev);'), context: 'caller-held', fn: 'fx_core_poll_locked', callee: 'dev->ops->poll', lock: 'spin_lock(&dev->lock)' },
+    // fx_core_resume_dev() is called under the spinlock by fx_core_tick() and without it by fx_core_wake().
+    { slot: 'struct fx_ops.resume', field: 'resume', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->resume(dev);') },
     { slot: 'struct fx_ops.reset', field: 'reset', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->reset(dev);'), context: 'held', fn: 'fx_core_tick', callee: 'dev->ops->reset', lock: 'spin_lock(&dev->lock)' },
     { slot: 'struct fx_ops.flush', field: 'flush', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->flush(dev);'), context: 'held', fn: 'fx_core_tick', callee: 'dev->ops->flush', lock: 'spin_lock(&dev->lock)' },
   ]);
