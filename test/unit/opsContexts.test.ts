@@ -10,12 +10,13 @@ import { test } from 'node:test';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { IndexedFile, KernelFacts, deriveKernelFacts, indexedFileOf } from '../../server/src/analysis/index/kernelFacts';
-import { indexedOpsCallsOf, opsCallCount, opsCallOf } from '../../server/src/analysis/index/opsContexts';
+import { headerFieldCallNames, indexedOpsCallsOf, opsCallCount, opsCallOf } from '../../server/src/analysis/index/opsContexts';
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { codeLensesFor } from '../../server/src/features/codeLens';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { checkFixture, fixtureFacts, parseText, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
+import { treeHeaderFieldCalls } from '../../server/src/workspace/headerFieldCalls';
 
 const TREE = path.join(FIXTURES, 'kernel-tree');
 const DRIVER = path.join(TREE, 'drivers', 'fxdrv', 'fx_drv.c');
@@ -40,7 +41,9 @@ async function indexedFile(root: string, relative: string, text?: string): Promi
 async function treeFacts(): Promise<{ files: IndexedFile[]; facts: KernelFacts }> {
   const relative = cFiles(TREE).map((file) => path.relative(TREE, file).split(path.sep).join('/'));
   const files = await Promise.all(relative.map((file) => indexedFile(TREE, file)));
-  return { files, facts: deriveKernelFacts(files, { root: TREE, version: '6.1.0' }) };
+  // As kalloc index derives them: with the member names the tree's headers call (workspace/headerFieldCalls.ts).
+  const headerFieldCalls = treeHeaderFieldCalls(TREE, 1 << 20, (file, reason) => assert.fail(`${file}: ${reason}`));
+  return { files, facts: deriveKernelFacts(files, { root: TREE, version: '6.1.0', headerFieldCalls }) };
 }
 
 function lineOf(file: string, needle: string): number {
@@ -59,25 +62,66 @@ test('each file records its calls through struct fields by slot, with the contex
     return Array.from({ length: opsCallCount(file) }, (_, index) => opsCallOf(file, index));
   };
   assert.deepEqual(rowsOf('core/fxcore/fx_core.c'), [
-    { slot: 'struct fx_ops.start', field: 'start', line: lineOf('core/fxcore/fx_core.c', 'ret = dev->ops->start(dev);'), context: 'held', fn: 'fx_core_kick', callee: 'dev->ops->start', lock: 'spin_lock_irqsave(&dev->lock)' },
-    { slot: 'struct fx_ops.poll', field: 'poll', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->poll(dev);'), context: 'caller-held', fn: 'fx_core_poll_locked', callee: 'dev->ops->poll', lock: 'spin_lock(&dev->lock)' },
+    {
+      slot: 'struct fx_ops.start',
+      field: 'start',
+      line: lineOf('core/fxcore/fx_core.c', 'ret = dev->ops->start(dev);'),
+      context: 'held',
+      fn: 'fx_core_kick',
+      callee: 'dev->ops->start',
+      lock: 'spin_lock_irqsave(&dev->lock)',
+    },
+    {
+      slot: 'struct fx_ops.poll',
+      field: 'poll',
+      line: lineOf('core/fxcore/fx_core.c', 'dev->ops->poll(dev);'),
+      context: 'caller-held',
+      fn: 'fx_core_poll_locked',
+      callee: 'dev->ops->poll',
+      lock: 'spin_lock(&dev->lock)',
+    },
     // fx_core_resume_dev() is called under the spinlock by fx_core_tick() and without it by fx_core_wake().
     { slot: 'struct fx_ops.resume', field: 'resume', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->resume(dev);') },
-    { slot: 'struct fx_ops.reset', field: 'reset', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->reset(dev);'), context: 'held', fn: 'fx_core_tick', callee: 'dev->ops->reset', lock: 'spin_lock(&dev->lock)' },
-    { slot: 'struct fx_ops.flush', field: 'flush', line: lineOf('core/fxcore/fx_core.c', 'dev->ops->flush(dev);'), context: 'held', fn: 'fx_core_tick', callee: 'dev->ops->flush', lock: 'spin_lock(&dev->lock)' },
+    {
+      slot: 'struct fx_ops.reset',
+      field: 'reset',
+      line: lineOf('core/fxcore/fx_core.c', 'dev->ops->reset(dev);'),
+      context: 'held',
+      fn: 'fx_core_tick',
+      callee: 'dev->ops->reset',
+      lock: 'spin_lock(&dev->lock)',
+    },
+    {
+      slot: 'struct fx_ops.flush',
+      field: 'flush',
+      line: lineOf('core/fxcore/fx_core.c', 'dev->ops->flush(dev);'),
+      context: 'held',
+      fn: 'fx_core_tick',
+      callee: 'dev->ops->flush',
+      lock: 'spin_lock(&dev->lock)',
+    },
+    {
+      slot: 'struct fx_ops.poke',
+      field: 'poke',
+      line: lineOf('core/fxcore/fx_core.c', 'dev->ops->poke(dev);'),
+      context: 'held',
+      fn: 'fx_core_tick',
+      callee: 'dev->ops->poke',
+      lock: 'spin_lock(&dev->lock)',
+    },
   ]);
   assert.deepEqual(rowsOf('core/fxmgmt/fx_mgmt.c'), [
     { slot: 'struct fx_ops.stop', field: 'stop', line: lineOf('core/fxmgmt/fx_mgmt.c', 'dev->ops->stop(dev);') },
     { slot: 'struct fx_ops.reset', field: 'reset', line: lineOf('core/fxmgmt/fx_mgmt.c', 'dev->ops->reset(dev);') },
-    // `struct fx_link` is declared nowhere here: the slot is unknown, only the member's name is kept.
-    { field: 'flush', line: lineOf('core/fxmgmt/fx_mgmt.c', 'link->ops->flush(dev);') },
+    // `struct fx_link` is declared nowhere here: the slot is unknown, the path is kept as written.
+    { path: 'struct fx_link.ops.flush', field: 'flush', line: lineOf('core/fxmgmt/fx_mgmt.c', 'link->ops->flush(dev);') },
   ]);
   // A file that calls no field has empty rows: told apart from an entry indexed before them.
   assert.deepEqual(files.find((file) => file.path === 'core/idxcore/idx_core.c')?.opsCalls, []);
   for (const file of files) assert.deepEqual(structuredClone(file), file);
 });
 
-test('a slot is atomic when every call of the tree is: called both ways, through an unknown type, or in process context gives nothing', async () => {
+test('a slot is atomic when every call of the tree is: called both ways, through an unknown type, from a header, or in process context gives nothing', async () => {
   const { facts, files } = await treeFacts();
   assert.deepEqual(
     facts.opsContexts?.map((fact) => `${fact.slot} ${fact.context} ${fact.fn}@${facts.files[fact.file]}:${fact.line} ${fact.lock}`),
@@ -86,10 +130,16 @@ test('a slot is atomic when every call of the tree is: called both ways, through
       `struct fx_ops.start held fx_core_kick@core/fxcore/fx_core.c:${lineOf('core/fxcore/fx_core.c', 'ret = dev->ops->start(dev);')} spin_lock_irqsave(&dev->lock)`,
     ],
   );
-  assert.deepEqual(deriveKernelFacts([...files].reverse(), { root: TREE, version: '6.1.0' }), facts);
+  const headerFieldCalls = new Set(['poke']);
+  assert.deepEqual(deriveKernelFacts([...files].reverse(), { root: TREE, version: '6.1.0', headerFieldCalls }), facts);
+  // A member a header calls (fx_poke_ops() in include/linux/fx_ops.h) counts as a call of unknown type.
+  assert.ok(
+    deriveKernelFacts(files, { root: TREE, version: '6.1.0' }).opsContexts?.some((fact) => fact.slot === 'struct fx_ops.poke'),
+    'without the header scan, .poke would be atomic only',
+  );
   // An entry indexed before the ops rows (no opsCalls) says nothing: no slot is claimed.
   const old = files.map((file) => (file.path === 'core/fxmgmt/fx_mgmt.c' ? { ...file, opsCalls: undefined } : file));
-  assert.deepEqual(deriveKernelFacts(old, { root: TREE, version: '6.1.0' }).opsContexts, []);
+  assert.deepEqual(deriveKernelFacts(old, { root: TREE, version: '6.1.0', headerFieldCalls }).opsContexts, []);
 });
 
 test('a slot the model seeds (ALSA `.trigger`, its lock chosen by `nonatomic`) is left to the seed row', async () => {
@@ -170,4 +220,15 @@ test("the checked folder's own definitions win: a tree context whose caller the 
     .findings.filter((finding) => RULES.includes(finding.rule))
     .map((finding) => finding.span.startLine + 1);
   assert.deepEqual(lines, [lineOf('drivers/fxdrv/fx_drv.c', 'kmalloc(32, GFP_KERNEL)')]);
+});
+
+test('the member names a header calls through a field: static inlines, macros, `(*p->cb)(…)`', () => {
+  const header = [
+    'static inline int a(struct x *x) { return x->ops->start(x); }',
+    '#define B(d) ((d)->ops.stop(d))',
+    'static inline void c(struct y *p) { (*p->cb)(p); }',
+    'int plain(int v);',
+    'struct z { int (*probe)(void); };',
+  ].join('\n');
+  assert.deepEqual(headerFieldCallNames(header).sort(), ['cb', 'start', 'stop']);
 });

@@ -142,7 +142,11 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
       if (file) {
         const root = view.kernel!.lookup.facts.root.replace(/[\\/]+$/, '');
         const held = derived.context === 'registered' ? `from a callback registered by ${derived.lock}` : `with \`${derived.lock}\` held`;
-        chain.push({ file: `${root}/${file}`, span: { startLine: derived.line - 1, startColumn: 0, endLine: derived.line - 1, endColumn: 0 }, message: `\`${derived.callee}\` called here ${held}, in ${derived.fn}()` });
+        chain.push({
+          file: `${root}/${file}`,
+          span: { startLine: derived.line - 1, startColumn: 0, endLine: derived.line - 1, endColumn: 0 },
+          message: `\`${derived.callee}\` called here ${held}, in ${derived.fn}()`,
+        });
       }
       break;
     }

@@ -310,8 +310,11 @@ function configOf(version: string): ModelConfig {
   return kernel ? { ...DEFAULT_CONFIG, kernel } : DEFAULT_CONFIG;
 }
 
-/** The whole tree's sleep and mask facts. `files` in any order; the result does not depend on it. */
-export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: string; version: string }): KernelFacts {
+/**
+ * The whole tree's sleep and mask facts. `files` in any order; the result does not depend on it.
+ * `tree.headerFieldCalls`: member names the tree's headers call through a field (index/opsContexts.ts).
+ */
+export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: string; version: string; headerFieldCalls?: ReadonlySet<string> }): KernelFacts {
   const config = configOf(tree.version);
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const functions: TreeFunction[] = [];
@@ -491,6 +494,6 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
       if (found) derivedMasks.push({ name, parameter, ...found });
     }
   }
-  const opsContexts = deriveOpsContexts(sorted, cite);
+  const opsContexts = deriveOpsContexts(sorted, cite, tree.headerFieldCalls);
   return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks, opsContexts };
 }

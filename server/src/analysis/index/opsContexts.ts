@@ -8,7 +8,7 @@
 //   locks/opsFields.ts functionSlots()), with the context at the call: a lock held there on every
 //   path, or a static function entered atomic on every path within its folder (every caller holds a
 //   lock, or it is an atomic callback nothing else calls). A slot called both ways in the file keeps
-//   the non-atomic row; a call whose struct type is unknown is kept under its field name alone.
+//   the non-atomic row; a call whose struct type is unknown is kept by its path as written.
 // - deriveOpsContexts(files): a slot is atomic when every row of it in the tree is, and no call of
 //   a member of that name has an unknown struct type anywhere (it may be this slot). Slots the
 //   model's seed rows name (model/contexts.ts OPS_FIELD_CONTEXTS: ALSA's `.trigger`, whose lock
@@ -33,8 +33,9 @@ export type OpsCallContext =
 const CONTEXT_CODES: readonly (OpsCallContext | undefined)[] = [undefined, 'held', 'caller-held', 'registered'];
 
 /**
- * Numbers per row of IndexedFile.opsCalls: the slot (index into opsStrings: `struct T.field`, or
- * `.field` when the struct type is unknown), the context code (0 for not atomic, else
+ * Numbers per row of IndexedFile.opsCalls: the slot (index into opsStrings: `struct T.field`;
+ * `?struct U.a.field` when a struct on the path is not declared in the file's folder, `.field`
+ * when the variable's type is unknown), the context code (0 for not atomic, else
  * CONTEXT_CODES), the 1-based line, then for an atomic row the calling function, the callee as
  * written and the lock or registration (indexes into opsStrings), -1 else.
  */
@@ -44,6 +45,8 @@ const OPS_CALL_WIDTH = 6;
 export interface IndexedOpsCall {
   /** `struct snd_pcm_ops.trigger`; undefined when the struct type is unknown at the call. */
   slot?: string;
+  /** Without a slot: the field path from the declared type of the variable (`struct snd_pcm_substream.ops.trigger`), when that type is known. */
+  path?: string;
   field: string;
   line: number;
   /** Undefined when the call is not atomic on every path. */
@@ -84,7 +87,12 @@ export function opsCallOf(file: IndexedFile, index: number): IndexedOpsCall {
   const at = index * OPS_CALL_WIDTH;
   const name = strings[rows[at]];
   const context = CONTEXT_CODES[rows[at + 1]];
-  const row: IndexedOpsCall = name.startsWith('.') ? { field: name.slice(1), line: rows[at + 2] } : { slot: name, field: name.slice(name.lastIndexOf('.') + 1), line: rows[at + 2] };
+  const field = name.slice(name.lastIndexOf('.') + 1);
+  const row: IndexedOpsCall = name.startsWith('.')
+    ? { field, line: rows[at + 2] }
+    : name.startsWith('?')
+      ? { path: name.slice(1), field, line: rows[at + 2] }
+      : { slot: name, field, line: rows[at + 2] };
   if (context) Object.assign(row, { context, fn: strings[rows[at + 3]], callee: strings[rows[at + 4]], lock: strings[rows[at + 5]] });
   return row;
 }
@@ -153,7 +161,8 @@ export function indexedOpsCallsOf(view: ComposedFiles & { self: number }): Pick<
       const through = call.throughField;
       if (!through) return;
       const slot = through.key ? slotOf(through.key) : undefined;
-      const name = slot ?? `.${through.field}`;
+      // Unresolved, the path is kept as written (`?struct snd_pcm_substream.ops.trigger`): kernel-header types can name its slot later.
+      const name = slot ?? (through.key ? `?${through.key}` : `.${through.field}`);
       const known = rows.get(name);
       if (known && known[1] === 0) return;
       const line = entry.startRow + call.span.startLine + 1;
@@ -169,11 +178,12 @@ export function indexedOpsCallsOf(view: ComposedFiles & { self: number }): Pick<
  * The slots every call of the tree makes in atomic context. `files` sorted by path (as
  * deriveKernelFacts sorts them); `cite` gives a file's index in KernelFacts.files. Sorted by slot.
  */
-export function deriveOpsContexts(files: readonly IndexedFile[], cite: (file: number) => number): DerivedOpsContext[] {
+export function deriveOpsContexts(files: readonly IndexedFile[], cite: (file: number) => number, headerFieldCalls?: ReadonlySet<string>): DerivedOpsContext[] {
   // An entry indexed before these rows says nothing of its calls: no slot is known to be atomic only.
   if (files.some((file) => !file.opsCalls)) return [];
   const seeds = seedSlots();
-  const unknownFields = new Set<string>();
+  // Members a header calls (a static inline or a macro the index does not summarise) are called in contexts no row shows.
+  const unknownFields = new Set<string>(headerFieldCalls);
   const nonAtomic = new Set<string>();
   const witness = new Map<string, { file: number; row: IndexedOpsCall }>();
   files.forEach((file, fileIndex) => {
@@ -191,4 +201,18 @@ export function deriveOpsContexts(files: readonly IndexedFile[], cite: (file: nu
     derived.push({ slot, file: cite(file), line: row.line, fn: row.fn!, callee: row.callee!, context: row.context!, lock: row.lock! });
   }
   return derived;
+}
+
+const HEADER_FIELD_CALL = /(?:->|\.)\s*([A-Za-z_]\w*)\s*\)?\s*\(/g;
+
+/**
+ * The member names a header's text calls through a field (`ops->ndo_start_xmit(skb, dev)` in a
+ * static inline of include/linux/netdevice.h, `(*p->cb)(p)`, a macro's `(d)->ops->start(d)`):
+ * headers are not summarised, so a call there counts as one whose struct type is unknown.
+ * Textual, over comments too: a name too many only silences.
+ */
+export function headerFieldCallNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const match of text.matchAll(HEADER_FIELD_CALL)) names.add(match[1]);
+  return [...names];
 }

@@ -309,10 +309,11 @@ export function composeAtomic(files: readonly FileSummary[], kernel?: KernelLook
       if (!known) queue.push(target);
     }
   });
-  // Functions stored in fields the kernel tree calls atomic only: after the folder's own registrations, which win.
+  // Functions stored in fields the kernel tree calls atomic only: after the folder's own registrations, which win
+  // (a process-context one too: the model's row says more than the tree's calls).
   for (const { file, registration } of kernelOpsRegistrations(files, kernel)) {
     const target = resolve(file, registration.callback);
-    if (!target || entry.has(refKey(target))) continue;
+    if (!target || entry.has(refKey(target)) || processRoots.has(refKey(target))) continue;
     entry.set(refKey(target), { kind: 'callback', registration: { file, index: -1, derived: registration }, depth: 0 });
     queue.push(target);
   }
