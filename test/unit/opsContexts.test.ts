@@ -208,20 +208,6 @@ test('without the facts, and after they are dropped, the driver is silent; the c
   assert.deepEqual(atomic(), []);
 });
 
-test("the checked folder's own definitions win: a tree context whose caller the folder defines gives nothing", async () => {
-  const { facts: kernelFacts } = await treeFacts();
-  const driver = fs.readFileSync(DRIVER, 'utf8');
-  // The folder now holds its own (newer) fx_core_kick(): the index's copy of it no longer speaks.
-  const text = `${driver}\nint fx_core_kick(struct fx_dev *dev)\n{\n\treturn 0;\n}\n`;
-  const { facts, folder } = await fixtureFacts(DRIVER, { text });
-  const db = new AnalysisDatabase();
-  db.setKernelFacts(kernelFacts);
-  const lines = analyzeFile(facts, folder, {}, db)
-    .findings.filter((finding) => RULES.includes(finding.rule))
-    .map((finding) => finding.span.startLine + 1);
-  assert.deepEqual(lines, [lineOf('drivers/fxdrv/fx_drv.c', 'kmalloc(32, GFP_KERNEL)')]);
-});
-
 test('the member names a header calls through a field: static inlines, macros, `(*p->cb)(…)`', () => {
   const header = [
     'static inline int a(struct x *x) { return x->ops->start(x); }',
@@ -231,4 +217,28 @@ test('the member names a header calls through a field: static inlines, macros, `
     'struct z { int (*probe)(void); };',
   ].join('\n');
   assert.deepEqual(headerFieldCallNames(header).sort(), ['cb', 'start', 'stop']);
+});
+
+test("the checked folder's own definitions win: its copy of the tree's caller must still make the call under a lock", async () => {
+  const { facts: kernelFacts } = await treeFacts();
+  const driver = fs.readFileSync(DRIVER, 'utf8');
+  const findingLines = async (text: string) => {
+    const { facts, folder } = await fixtureFacts(DRIVER, { text });
+    const db = new AnalysisDatabase();
+    db.setKernelFacts(kernelFacts);
+    return analyzeFile(facts, folder, {}, db)
+      .findings.filter((finding) => RULES.includes(finding.rule))
+      .map((finding) => finding.span.startLine + 1);
+  };
+  const poll = lineOf('drivers/fxdrv/fx_drv.c', 'kmalloc(32, GFP_KERNEL)');
+  const start = [lineOf('drivers/fxdrv/fx_drv.c', 'msleep(10);'), lineOf('drivers/fxdrv/fx_drv.c', 'kzalloc(64, GFP_KERNEL)')];
+  // The folder holds its own (newer) fx_core_kick(): without the locked call, the index's copy no longer speaks.
+  const dev = 'struct fx_dev { spinlock_t lock; const struct fx_ops *ops; };\n';
+  assert.deepEqual(await findingLines(`${driver}\n${dev}int fx_core_kick(struct fx_dev *dev)\n{\n\treturn dev->ops->start(dev);\n}\n`), [poll]);
+  // With the call still under the spinlock, it does.
+  const locked = `${driver}\n${dev}int fx_core_kick(struct fx_dev *dev)\n{\n\tint ret;\n\n\tspin_lock(&dev->lock);\n\tret = dev->ops->start(dev);\n\tspin_unlock(&dev->lock);\n\treturn ret;\n}\n`;
+  assert.deepEqual(
+    (await findingLines(locked)).sort((a, b) => a - b),
+    [...start, poll].sort((a, b) => a - b),
+  );
 });

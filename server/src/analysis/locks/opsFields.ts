@@ -15,7 +15,7 @@
 import type { Node } from 'web-tree-sitter';
 import { Span, callArguments, unwrapExpression } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
-import { RegistrationFact, placed } from '../summaries/functionSummary';
+import { FunctionSummary, RegistrationFact, placed } from '../summaries/functionSummary';
 import type { KernelLookup } from '../index/kernelSleeps';
 import type { DerivedOpsContext } from '../index/opsContexts';
 import type { FunctionRef } from './atomicEntry';
@@ -497,20 +497,31 @@ export interface KernelOpsRegistration extends RegistrationFact {
 /**
  * The folder's stores of functions (`.start = foo_start` in a `struct fx_ops` initialiser,
  * `p->ops.start = foo_start`) into fields the tree's index calls in atomic context only, by
- * file, sites in document rows. The folder's own definitions win: a tree context whose witness
- * caller the folder defines (its copy of the core is newer than the index's) gives nothing.
+ * file, sites in document rows. The folder's own definitions win: when the folder defines the
+ * tree's witness caller (a driver beside its core, drivers/tty/serial/serial_core.c; or a copy of
+ * the core being edited), the context holds only if the folder's copy still makes that call with a
+ * lock held on every path there.
  */
 export function kernelOpsRegistrations(files: readonly FileSummary[], lookup: KernelLookup | undefined): { file: number; registration: KernelOpsRegistration }[] {
   if (!lookup?.facts.opsContexts?.length) return [];
   const types = new FolderTypes(files);
-  const defined = new Set(files.flatMap((file) => file.functions.map((entry) => entry.name)));
+  const defined = new Map<string, FunctionSummary[]>();
+  for (const file of files) for (const entry of file.functions) defined.set(entry.name, [...(defined.get(entry.name) ?? []), entry.summary]);
+  const holds = (derived: DerivedOpsContext): boolean => {
+    const copies = defined.get(derived.fn);
+    if (!copies) return true;
+    return (
+      derived.context === 'held' &&
+      copies.every((fn) => !fn.queriesContext && fn.calls.some((call) => call.throughField && call.calleeText === derived.callee && !call.flagGuarded && (call.held?.length ?? 0) > 0))
+    );
+  };
   const found: { file: number; registration: KernelOpsRegistration }[] = [];
   files.forEach((file, fileIndex) => {
     const stores = [...file.opsStores, ...file.functions.flatMap((entry) => entry.summary.opsStores.map((store) => ({ ...store, site: placed(store.site, entry.startRow) })))];
     for (const store of stores) {
       const slot = store.key ? types.functionSlot(store.key) : undefined;
       const derived = slot ? lookup.opsContext(slot) : undefined;
-      if (!derived || defined.has(derived.fn)) continue;
+      if (!derived || !holds(derived)) continue;
       found.push({
         file: fileIndex,
         registration: { kind: 'initializer', callback: store.target, context: 'atomic', role: slot!, via: `.${store.field}`, site: store.site, source: 'the kernel tree index', kernelOps: derived },
