@@ -10,6 +10,7 @@ import * as path from 'path';
 import { parentPort, workerData } from 'worker_threads';
 import { AnalysisDatabase } from './analysis/database';
 import { indexedFileOf } from './analysis/index/kernelFacts';
+import { indexedOpsCallsOf } from './analysis/index/opsContexts';
 import { analyzeFile } from './analyzeFile';
 import { bodyCensus } from './parsing/bodyUnderstood';
 import { createParser } from './parsing/parser';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
         db.prepareFolder([loaded.facts, ...siblings], (member) => post({ type: 'step', id: task.id, file: member }));
         post({ type: 'step', id: task.id, file });
         if (init.kind === 'index') {
-          const indexed = indexedFileOf(db.fileSummary(loaded.facts, siblings));
+          const indexed = { ...indexedFileOf(db.fileSummary(loaded.facts, siblings)), ...indexedOpsCallsOf(db.atomicView(loaded.facts, siblings)) };
           // Spreading keeps `path` the first field; it is relative to the tree, whatever the cwd.
           post({ type: 'indexed', id: task.id, file, indexed: { ...indexed, path: path.relative(init.indexRoot ?? '', path.resolve(file)) } });
           continue;

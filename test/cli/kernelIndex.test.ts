@@ -156,6 +156,24 @@ describe('kalloc index', () => {
       assert.doesNotMatch(run.stdout, /idx_demo\.c:20:/);
     });
 
+    test("--kernel-dir: a driver's ops initialiser of a field the tree calls only under a spinlock is atomic; other fields are not", () => {
+      const folder = path.join(tree, 'drivers', 'fxdrv');
+      const source = fs.readFileSync(path.join(folder, 'fx_drv.c'), 'utf8').split('\n');
+      const annotated = source.flatMap((line, index) => (/\/\/ expect: /.test(line) ? [`${index + 1}:${/expect: ([a-z-]+)/.exec(line)![1]}`] : [])).sort();
+      assert.equal(annotated.length, 3, 'the fixture annotates .start (twice) and .poll');
+      const reported = (run: { stdout: string }) => [...run.stdout.matchAll(/fx_drv\.c:(\d+):\d+: \w+: .*\[([a-z-]+)\]$/gm)].map((match) => `${match[1]}:${match[2]}`).sort();
+      const run = kalloc(['check', '--kernel-dir', tree, folder]);
+      assert.equal(run.status, 1, run.stderr);
+      assert.deepEqual(reported(run), annotated, run.stdout);
+      assert.match(
+        run.stdout,
+        /fxd_start\(\) is a `\.start` of struct fx_ops stored at line \d+, which the kernel tree calls only in atomic context \(entered with `spin_lock_irqsave\(&dev->lock\)` held: core\/fxcore\/fx_core\.c:\d+ calls `dev->ops->start` in fx_core_kick\(\)\)/,
+      );
+      const without = kalloc(['check', '--no-index', folder]);
+      assert.equal(without.status, 0, without.stderr);
+      assert.deepEqual(reported(without), []);
+    });
+
     test('a tree found above the checked folder gives its index too; --no-index leaves it out', () => {
       const found = kalloc(['check', driver()]);
       assert.equal(found.status, 1, found.stderr);

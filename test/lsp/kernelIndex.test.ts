@@ -74,6 +74,27 @@ describe('index.build "auto": the tree is indexed in the background', () => {
     assert.ok(fs.existsSync(path.join(work, 'cache', 'kernel-alloc-lens', 'index', cached[0], 'facts.v8')));
   });
 
+  test("with the index loaded, a driver's initialiser of a field the tree calls under a spinlock is an atomic entry", async () => {
+    const file = path.join(root, 'drivers', 'fxdrv', 'fx_drv.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    // The index of this tree was built by the test above; the cores calling `.start` and `.poll` are in core/.
+    const expected = lines.flatMap((line, index) => (/\/\/ expect: /.test(line) ? [`${index}:${/expect: ([a-z-]+)/.exec(line)![1]}`] : [])).sort();
+    assert.equal(expected.length, 3);
+    const published = await client.open(LspClient.uriOf(file), text);
+    const atomic = published.diagnostics
+      .filter((d: Json) => /sleep-in-atomic/.test(d.code))
+      .map((d: Json) => `${d.range.start.line}:${d.code}`)
+      .sort();
+    assert.deepEqual(atomic, expected);
+    const start = published.diagnostics.find((d: Json) => d.range.start.line === lines.findIndex((line) => line.includes('msleep(10);')));
+    // Diagnostics quote code with ' (features/diagnostics.ts), the CLI with backticks.
+    assert.match(
+      start?.message ?? '',
+      /which the kernel tree calls only in atomic context \(entered with 'spin_lock_irqsave\(&dev->lock\)' held: core\/fxcore\/fx_core\.c:\d+ calls 'dev->ops->start'/,
+    );
+  });
+
   test('a file outside any kernel tree has no index status', async () => {
     const loose = path.join(work, 'loose', 'loose.c');
     fs.mkdirSync(path.dirname(loose), { recursive: true });

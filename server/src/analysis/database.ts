@@ -25,7 +25,7 @@
 //                 declarations); `folderPaths` folder index → their union over the folder, with a
 //                 key: a summary records the names it looked up (dependencies.definedMacros,
 //                 .noReturn), and a file summary built with another key re-checks them.
-// - `compositions` folder key (paths and semantic keys of the members) → AtomicComposition. A body
+// - `compositions` folder key (paths and semantic keys of the members, the kernel facts generation) → AtomicComposition. A body
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
@@ -121,6 +121,8 @@ export class AnalysisDatabase {
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; kernel?: KernelLookup; view: AtomicView }>();
   private kernel?: KernelLookup;
   private kernelSource?: KernelFacts;
+  /** Bumped by setKernelFacts(): compositions made with other facts are not reused. */
+  private kernelGeneration = 0;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
@@ -434,6 +436,7 @@ export class AnalysisDatabase {
   setKernelFacts(facts: KernelFacts | undefined): void {
     this.kernelSource = facts;
     this.kernel = facts ? kernelLookup(facts) : undefined;
+    this.kernelGeneration++;
   }
 
   /** The facts last given to setKernelFacts(), when an index is loaded. */
@@ -450,12 +453,13 @@ export class AnalysisDatabase {
     // Every member's macro scope comes from the same folder: its includes resolve among the members.
     const byPath = this.membersIndex(members);
     const files = members.map((member) => this.fileSummaryIn(member, byPath));
-    const key = files.map((file) => `${file.path}\u0000${file.semanticKey}`).join('\u0001');
+    // The tree's ops contexts add entries (locks/opsFields.ts kernelOpsRegistrations()): a composition is of one set of facts.
+    const key = `${files.map((file) => `${file.path}\u0000${file.semanticKey}`).join('\u0001')}\u0002${this.kernelGeneration}`;
     let composition = this.compositions.get(key);
     if (composition) {
       this.compositions.delete(key);
     } else {
-      composition = composeAtomic(files);
+      composition = composeAtomic(files, this.kernel);
       if (this.compositions.size >= COMPOSITION_LIMIT) this.compositions.delete(this.compositions.keys().next().value!);
     }
     this.compositions.set(key, composition);

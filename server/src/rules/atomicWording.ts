@@ -1,13 +1,54 @@
 // How the atomic-context rules and the context hover say why a point is atomic: the sentences
 // and the related-location chain, worded from the composition's evidence (analysis/locks/atomicEntry.ts).
 import type { AtomicView } from '../analysis/database';
-import { CallContext, EntryReason, FunctionRef, earliestHeld, registrationAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import { CallContext, EntryReason, FunctionRef, RegistrationRef, earliestHeld, registrationAt, spanIn, summaryAt } from '../analysis/locks/atomicEntry';
+import type { DerivedOpsContext } from '../analysis/index/opsContexts';
 import type { UnseenState } from '../analysis/paths/unseenState';
 import type { Span } from '../parsing/syntax';
 import type { RelatedLocation } from './rule';
 
 function line(span: Span): number {
   return span.startLine + 1;
+}
+
+/** `struct fx_ops.start` → "`.start` of struct fx_ops". */
+function slotWords(slot: string): string {
+  const dot = slot.lastIndexOf('.');
+  return `\`.${slot.slice(dot + 1)}\` of ${slot.slice(0, dot)}`;
+}
+
+/** Where the tree's witness call is: `core/fxcore/fx_core.c:40`. */
+function treePlace(view: AtomicView, derived: DerivedOpsContext): string {
+  const file = view.kernel?.lookup.facts.files[derived.file];
+  return file ? `${file}:${derived.line}` : `line ${derived.line} of the kernel tree`;
+}
+
+/**
+ * How the tree's witness call of an ops field is atomic: "entered with `spin_lock(&core->lock)`
+ * held: core/fxcore/fx_core.c:40 calls `core->ops->start` in fx_core_kick()".
+ */
+function treeContextWords(view: AtomicView, derived: DerivedOpsContext): string {
+  const calls = `${treePlace(view, derived)} calls \`${derived.callee}\` in ${derived.fn}()`;
+  if (derived.context === 'held') return `entered with \`${derived.lock}\` held: ${calls}`;
+  if (derived.context === 'caller-held') return `entered with \`${derived.lock}\` held: ${calls}, whose every caller holds it`;
+  return `entered atomic: ${calls}, a callback registered by ${derived.lock} that nothing else calls`;
+}
+
+/**
+ * A registration as the sentences say it: "PCM .trigger (…) registered by snd_pcm_set_ops at line
+ * 12", and for a store into a field the tree calls atomic only, "`.start` of struct fx_ops stored
+ * at line 12, which the kernel tree calls only in atomic context (entered with …)". `title` is the
+ * code lens's form ("timer callback (…), registered by timer_setup at line 97").
+ */
+function registeredAs(view: AtomicView, ref: RegistrationRef): { phrase: string; title: string } {
+  const registration = registrationAt(view, ref);
+  const at = `at line ${line(registration.site)}${fileLabel(view, ref.file)}`;
+  if (ref.derived) {
+    const derived = ref.derived.kernelOps;
+    const phrase = `${slotWords(derived.slot)} stored ${at}, which the kernel tree calls only in atomic context (${treeContextWords(view, derived)})`;
+    return { phrase, title: phrase };
+  }
+  return { phrase: `${registration.role} registered by ${registration.via} ${at}`, title: `${registration.role}, registered by ${registration.via} ${at}` };
 }
 
 function fileLabel(view: AtomicView, file: number): string {
@@ -56,16 +97,14 @@ export function contextSummary(view: AtomicView, context: CallContext): string {
   }
   const reason = context.reason;
   if (reason.kind === 'callback') {
-    const registration = registrationAt(view, reason.registration);
-    return `${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+    return registeredAs(view, reason.registration).phrase;
   }
   return describeEntry(view, context.fn, reason);
 }
 
 function describeEntry(view: AtomicView, fn: FunctionRef, reason: EntryReason): string {
   if (reason.kind === 'callback') {
-    const registration = registrationAt(view, reason.registration);
-    return `${nameOf(view, fn)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+    return `${nameOf(view, fn)}() is a ${registeredAs(view, reason.registration).phrase}`;
   }
   const called = `${nameOf(view, fn)}() is called${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   // analysis/locks/atomicEntry.ts interruptContextThroughUnlock(): the callee's unlock ends the lock, not the interrupt.
@@ -93,7 +132,22 @@ export function contextChain(view: AtomicView, context: CallContext): RelatedLoc
   for (let guard = 0; reason && guard < 64; guard++) {
     if (reason.kind === 'callback') {
       const registration = registrationAt(view, reason.registration);
-      chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
+      const derived = reason.registration.derived?.kernelOps;
+      if (!derived) {
+        chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() registered here as a ${registration.role}`));
+        break;
+      }
+      chain.push(related(view, reason.registration.file, registration.site, `${nameOf(view, fn)}() stored here in ${slotWords(derived.slot)}`));
+      const file = view.kernel?.lookup.facts.files[derived.file];
+      if (file) {
+        const root = view.kernel!.lookup.facts.root.replace(/[\\/]+$/, '');
+        const held = derived.context === 'registered' ? `from a callback registered by ${derived.lock}` : `with \`${derived.lock}\` held`;
+        chain.push({
+          file: `${root}/${file}`,
+          span: { startLine: derived.line - 1, startColumn: 0, endLine: derived.line - 1, endColumn: 0 },
+          message: `\`${derived.callee}\` called here ${held}, in ${derived.fn}()`,
+        });
+      }
       break;
     }
     const message = `${nameOf(view, fn)}() called here${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}()`;
@@ -118,8 +172,7 @@ function chainRoot(view: AtomicView, fn: FunctionRef, reason: EntryReason): stri
     current = current.parent;
   }
   if (current.kind === 'callback') {
-    const registration = registrationAt(view, current.registration);
-    return `${nameOf(view, callee)}() is a ${registration.role} registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, current.registration.file)}`;
+    return `${nameOf(view, callee)}() is a ${registeredAs(view, current.registration).phrase}`;
   }
   if (current.held) {
     const held = heldAt(view, current.caller, current.call);
@@ -136,8 +189,7 @@ function chainRoot(view: AtomicView, fn: FunctionRef, reason: EntryReason): stri
  */
 export function entryTitle(view: AtomicView, fn: FunctionRef, reason: EntryReason): string {
   if (reason.kind === 'callback') {
-    const registration = registrationAt(view, reason.registration);
-    return `atomic: ${registration.role}, registered by ${registration.via} at line ${line(registration.site)}${fileLabel(view, reason.registration.file)}`;
+    return `atomic: ${registeredAs(view, reason.registration).title}`;
   }
   const where = `atomic: called${throughWords(view, reason.caller, reason.call)} from ${nameOf(view, reason.caller)}() at line ${line(callSpan(view, reason.caller, reason.call))}${fileLabel(view, reason.caller.file)}`;
   if (reason.held) return `${where} with ${heldAt(view, reason.caller, reason.call).label} held`;

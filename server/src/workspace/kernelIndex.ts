@@ -21,7 +21,7 @@ import * as v8 from 'v8';
 import type { IndexedFile, KernelFacts } from '../analysis/index/kernelFacts';
 
 /** Bump when IndexedFile, KernelFacts or what a summary holds changes: older caches are rebuilt. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 const MAGIC = 'kernel-alloc-lens index';
 
@@ -227,7 +227,7 @@ const NOT_KERNEL = new Set(['tools', 'scripts', 'usr', 'Documentation']);
  * own mock `mutex_lock()` and friends, which must not become kernel facts. Unreadable folders are
  * reported through `onUnreadable` and skipped.
  */
-export function kernelTreeSources(root: string, onUnreadable: (folder: string, reason: string) => void): string[] {
+export function kernelTreeSources(root: string, onUnreadable: (folder: string, reason: string) => void, extension = '.c'): string[] {
   const files: string[] = [];
   const walk = (relative: string) => {
     let entries: fs.Dirent[];
@@ -243,7 +243,7 @@ export function kernelTreeSources(root: string, onUnreadable: (folder: string, r
       if (entry.isDirectory()) {
         if (!relative && NOT_KERNEL.has(entry.name)) continue;
         walk(child);
-      } else if (entry.isFile() && entry.name.endsWith('.c')) files.push(child);
+      } else if (entry.isFile() && entry.name.endsWith(extension)) files.push(child);
     }
   };
   walk('');

@@ -9,6 +9,7 @@ import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
 import { analyseFiles } from './analysisPool';
+import { treeHeaderFieldCalls } from './headerFieldCalls';
 import { detectKernelDir, resolveConfig } from './kernelConfig';
 import { ACCOUNT_NAME, INDEX_FORMAT, IndexEntry, KernelTree, indexDirOf, indexSizeOnDisk, kernelTreeSources, readIndexFiles, writeAtomically, writeIndexFiles, writeKernelFacts } from './kernelIndex';
 
@@ -143,9 +144,10 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   writeIndexFiles(dir, tree, configKey, sortedEntries);
   let facts: KernelFacts | undefined;
   if (!interrupted) {
+    const headerFieldCalls = treeHeaderFieldCalls(tree.root, options.maxFileSize, (file, reason) => note(`cannot read header ${file} (${reason}); its field calls are not known`));
     facts = deriveKernelFacts(
       ordered.map((relative) => sortedEntries[relative].file),
-      tree,
+      { ...tree, headerFieldCalls },
     );
     writeKernelFacts(dir, tree, configKey, ordered.length, facts);
   }

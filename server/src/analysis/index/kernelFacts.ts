@@ -22,6 +22,7 @@ import { CONTEXT_FLAG } from '../locks/lockRegions';
 import { counts } from '../locks/maySleep';
 import type { ParameterTest } from '../paths/parameterGuards';
 import type { FileSummary } from '../summaries/fileSummary';
+import { DerivedOpsContext, deriveOpsContexts } from './opsContexts';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
@@ -86,6 +87,10 @@ export interface IndexedFile {
   strings: readonly string[];
   extras: readonly IndexedCallExtra[];
   functions: readonly IndexedFunction[];
+  /** Strings of `opsCalls` (index/opsContexts.ts), own to them. */
+  opsStrings?: readonly string[];
+  /** Calls through struct fields, one row per slot with the context at the call (index/opsContexts.ts indexedOpsCallsOf()); absent in an entry indexed before them. */
+  opsCalls?: readonly number[];
 }
 
 export function callCount(fn: IndexedFunction): number {
@@ -145,6 +150,8 @@ export interface KernelFacts {
   sleeps: readonly DerivedSleep[];
   /** Sorted by name, then parameter. */
   masks: readonly DerivedMask[];
+  /** Struct fields the whole tree calls in atomic context only (index/opsContexts.ts), sorted by slot; absent in an index made before them. */
+  opsContexts?: readonly DerivedOpsContext[];
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */
@@ -303,8 +310,11 @@ function configOf(version: string): ModelConfig {
   return kernel ? { ...DEFAULT_CONFIG, kernel } : DEFAULT_CONFIG;
 }
 
-/** The whole tree's sleep and mask facts. `files` in any order; the result does not depend on it. */
-export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: string; version: string }): KernelFacts {
+/**
+ * The whole tree's sleep and mask facts. `files` in any order; the result does not depend on it.
+ * `tree.headerFieldCalls`: member names the tree's headers call through a field (index/opsContexts.ts).
+ */
+export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: string; version: string; headerFieldCalls?: ReadonlySet<string> }): KernelFacts {
   const config = configOf(tree.version);
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const functions: TreeFunction[] = [];
@@ -484,5 +494,6 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
       if (found) derivedMasks.push({ name, parameter, ...found });
     }
   }
-  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks };
+  const opsContexts = deriveOpsContexts(sorted, cite, tree.headerFieldCalls);
+  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks, opsContexts };
 }

@@ -11,6 +11,7 @@ import { gfpTaker, sleeper } from '../../model/sleepers';
 import { guardVerdict } from '../paths/guardVerdict';
 import type { CallFact, MaskFact } from '../summaries/functionSummary';
 import type { DerivedMask, DerivedSleep, KernelFacts } from './kernelFacts';
+import type { DerivedOpsContext } from './opsContexts';
 
 /** A tree's facts by name, built once when the database receives them. */
 export interface KernelLookup {
@@ -19,6 +20,8 @@ export interface KernelLookup {
   readonly config: ModelConfig;
   sleep(name: string): DerivedSleep | undefined;
   masks(name: string): readonly DerivedMask[];
+  /** The tree's atomic context of a struct field (`struct fx_ops.start`), when every call of it is atomic (index/opsContexts.ts). */
+  opsContext(slot: string): DerivedOpsContext | undefined;
 }
 
 /** The tree's facts as one checked file's analysis sees them: names its file and folder define are theirs. */
@@ -32,12 +35,14 @@ export function kernelLookup(facts: KernelFacts): KernelLookup {
   for (const fact of facts.sleeps) sleeps.set(fact.name, fact);
   const masks = new Map<string, DerivedMask[]>();
   for (const fact of facts.masks) masks.set(fact.name, [...(masks.get(fact.name) ?? []), fact]);
+  const opsContexts = new Map<string, DerivedOpsContext>((facts.opsContexts ?? []).map((fact) => [fact.slot, fact]));
   const kernel = parseKernelVersion(facts.version);
   return {
     facts,
     config: kernel ? { ...DEFAULT_CONFIG, kernel } : DEFAULT_CONFIG,
     sleep: (name) => sleeps.get(name),
     masks: (name) => masks.get(name) ?? [],
+    opsContext: (slot) => opsContexts.get(slot),
   };
 }
 

@@ -16,9 +16,9 @@ import { runsForCaller } from '../paths/guardVerdict';
 import { CallFact, FunctionSummary, HeldSectionFact, MaskFact, PathCondition, RegistrationFact, placed } from '../summaries/functionSummary';
 import { contradiction, fixes } from '../paths/contradictions';
 import { FlagChosenMask, flagChosenMaskAt } from './flagMasks';
-import { FieldEdge, folderSetsFlag, opsFieldEdges } from './opsFields';
+import { FieldEdge, KernelOpsRegistration, folderSetsFlag, kernelOpsRegistrations, opsFieldEdges } from './opsFields';
 import type { DerivedMask, DerivedSleep } from '../index/kernelFacts';
-import { KernelView, kernelMaskAt, kernelSleepAt } from '../index/kernelSleeps';
+import { KernelLookup, KernelView, kernelMaskAt, kernelSleepAt } from '../index/kernelSleeps';
 
 /** A function of the composition: `files[file].functions[fn]`. */
 export interface FunctionRef {
@@ -31,6 +31,8 @@ export interface RegistrationRef {
   file: number;
   fn?: number;
   index: number;
+  /** A store into a field the kernel tree calls atomic only (opsFields.ts kernelOpsRegistrations()); `index` is then -1. */
+  derived?: KernelOpsRegistration;
 }
 
 /** Why a function runs in atomic context when it starts. */
@@ -99,6 +101,7 @@ export function spanIn(composition: { files: readonly FileSummary[] }, ref: Func
 }
 
 export function registrationAt(composition: { files: readonly FileSummary[] }, ref: RegistrationRef): RegistrationFact {
+  if (ref.derived) return ref.derived;
   const file = composition.files[ref.file];
   if (ref.fn === undefined) return file.registrations[ref.index];
   const entry = file.functions[ref.fn];
@@ -209,7 +212,7 @@ function interruptContextThroughUnlock(composition: { files: readonly FileSummar
 }
 
 /** `files` sorted by path, the analysed file among them. */
-export function composeAtomic(files: readonly FileSummary[]): AtomicComposition {
+export function composeAtomic(files: readonly FileSummary[], kernel?: KernelLookup): AtomicComposition {
   const byName = new Map<string, FunctionRef[]>();
   files.forEach((file, fileIndex) =>
     file.functions.forEach((entry, fn) => {
@@ -306,6 +309,14 @@ export function composeAtomic(files: readonly FileSummary[]): AtomicComposition 
       if (!known) queue.push(target);
     }
   });
+  // Functions stored in fields the kernel tree calls atomic only: after the folder's own registrations, which win
+  // (a process-context one too: the model's row says more than the tree's calls).
+  for (const { file, registration } of kernelOpsRegistrations(files, kernel)) {
+    const target = resolve(file, registration.callback);
+    if (!target || entry.has(refKey(target)) || processRoots.has(refKey(target))) continue;
+    entry.set(refKey(target), { kind: 'callback', registration: { file, index: -1, derived: registration }, depth: 0 });
+    queue.push(target);
+  }
   // Calls made with a lock held on every path.
   for (const ref of all) {
     const caller = summary(ref);

@@ -15,6 +15,9 @@
 import type { Node } from 'web-tree-sitter';
 import { Span, callArguments, unwrapExpression } from '../../parsing/syntax';
 import type { FileSummary } from '../summaries/fileSummary';
+import { FunctionSummary, RegistrationFact, placed } from '../summaries/functionSummary';
+import type { KernelLookup } from '../index/kernelSleeps';
+import type { DerivedOpsContext } from '../index/opsContexts';
 import type { FunctionRef } from './atomicEntry';
 
 /** A call through a struct field. */
@@ -356,6 +359,35 @@ class FolderTypes {
     return undefined;
   }
 
+  /**
+   * The slot a call or a store of a function names (`struct snd_pcm_substream.ops.trigger` →
+   * `struct snd_pcm_ops.trigger`): like resolve(), but the struct that holds the last member need
+   * not be declared here (a kernel header's `struct snd_pcm_ops`): a called or assigned member is
+   * a function pointer. Every struct on the way to it must be, and a declared member that is no
+   * function pointer names no slot. Only struct and union slots: a typedef the folder does not
+   * resolve is no name another file would use.
+   */
+  functionSlot(key: string): string | undefined {
+    const dot = key.indexOf('.');
+    if (dot < 0) return undefined;
+    let type = this.canonical(key.slice(0, dot));
+    const path = key.slice(dot + 1).split('.');
+    for (let index = 0; type && index < path.length; index++) {
+      if (!type.startsWith('struct ') && !type.startsWith('union ')) return undefined;
+      const members = this.records.get(type);
+      if (index === path.length - 1) {
+        if (!members || !members.has(path[index])) return `${type}.${path[index]}`;
+        const held = members.get(path[index]);
+        return held !== undefined && this.canonical(held) === 'fn' ? `${type}.${path[index]}` : undefined;
+      }
+      const held = members?.get(path[index]);
+      const canonical = held === undefined ? undefined : this.canonical(held);
+      if (!canonical || canonical === 'fn') return undefined;
+      type = canonical;
+    }
+    return undefined;
+  }
+
   /** Whether the struct a key starts from is declared in the folder (then its path says all). */
   declaresRoot(key: string): boolean {
     const root = this.canonical(key.slice(0, key.indexOf('.')));
@@ -445,4 +477,56 @@ export function opsFieldEdges(
 /** Whether a function of the folder or a file-scope item sets `flag` (`pcm->nonatomic = true`, `.nonatomic = 1`). */
 export function folderSetsFlag(files: readonly FileSummary[], flag: string): boolean {
   return files.some((file) => file.flagsSet.includes(flag) || file.functions.some((entry) => entry.summary.flagsSet.includes(flag)));
+}
+
+/**
+ * The function slots field paths name through a folder's struct declarations (FolderTypes
+ * functionSlot()), for the kernel index (analysis/index/opsContexts.ts): a call's or a store's key
+ * → `struct T.field`, undefined when a struct on the way is unknown.
+ */
+export function functionSlots(files: readonly FileSummary[]): (key: string) => string | undefined {
+  const types = new FolderTypes(files);
+  return (key) => types.functionSlot(key);
+}
+
+/** A function stored in a field the kernel tree calls in atomic context only (index/opsContexts.ts): an atomic registration. */
+export interface KernelOpsRegistration extends RegistrationFact {
+  kernelOps: DerivedOpsContext;
+}
+
+/**
+ * The folder's stores of functions (`.start = foo_start` in a `struct fx_ops` initialiser,
+ * `p->ops.start = foo_start`) into fields the tree's index calls in atomic context only, by
+ * file, sites in document rows. The folder's own definitions win: when the folder defines the
+ * tree's witness caller (a driver beside its core, drivers/tty/serial/serial_core.c; or a copy of
+ * the core being edited), the context holds only if the folder's copy still makes that call with a
+ * lock held on every path there.
+ */
+export function kernelOpsRegistrations(files: readonly FileSummary[], lookup: KernelLookup | undefined): { file: number; registration: KernelOpsRegistration }[] {
+  if (!lookup?.facts.opsContexts?.length) return [];
+  const types = new FolderTypes(files);
+  const defined = new Map<string, FunctionSummary[]>();
+  for (const file of files) for (const entry of file.functions) defined.set(entry.name, [...(defined.get(entry.name) ?? []), entry.summary]);
+  const holds = (derived: DerivedOpsContext): boolean => {
+    const copies = defined.get(derived.fn);
+    if (!copies) return true;
+    return (
+      derived.context === 'held' &&
+      copies.every((fn) => !fn.queriesContext && fn.calls.some((call) => call.throughField && call.calleeText === derived.callee && !call.flagGuarded && (call.held?.length ?? 0) > 0))
+    );
+  };
+  const found: { file: number; registration: KernelOpsRegistration }[] = [];
+  files.forEach((file, fileIndex) => {
+    const stores = [...file.opsStores, ...file.functions.flatMap((entry) => entry.summary.opsStores.map((store) => ({ ...store, site: placed(store.site, entry.startRow) })))];
+    for (const store of stores) {
+      const slot = store.key ? types.functionSlot(store.key) : undefined;
+      const derived = slot ? lookup.opsContext(slot) : undefined;
+      if (!derived || !holds(derived)) continue;
+      found.push({
+        file: fileIndex,
+        registration: { kind: 'initializer', callback: store.target, context: 'atomic', role: slot!, via: `.${store.field}`, site: store.site, source: 'the kernel tree index', kernelOps: derived },
+      });
+    }
+  });
+  return found;
 }
