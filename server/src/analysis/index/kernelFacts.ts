@@ -23,6 +23,7 @@ import { counts } from '../locks/maySleep';
 import type { ParameterTest } from '../paths/parameterGuards';
 import type { FileSummary } from '../summaries/fileSummary';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
+import { DmaBufferFacts, DmaBufferFlows, deriveTreeDmaBuffers } from './provenanceIndex';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
 export interface SleepingPrimitive {
@@ -86,6 +87,8 @@ export interface IndexedFile {
   strings: readonly string[];
   extras: readonly IndexedCallExtra[];
   functions: readonly IndexedFunction[];
+  /** Parameters that reach a DMA sink, and calls passing them on (provenanceIndex.ts); absent when none. */
+  dmaBufferFlows?: DmaBufferFlows;
 }
 
 export function callCount(fn: IndexedFunction): number {
@@ -145,6 +148,8 @@ export interface KernelFacts {
   sleeps: readonly DerivedSleep[];
   /** Sorted by name, then parameter. */
   masks: readonly DerivedMask[];
+  /** Parameters of exported functions that reach a DMA sink, with their chains (provenanceIndex.ts); absent when none. */
+  dmaBuffers?: DmaBufferFacts;
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */
@@ -484,5 +489,6 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
       if (found) derivedMasks.push({ name, parameter, ...found });
     }
   }
-  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks };
+  const dmaBuffers = deriveTreeDmaBuffers(sorted, config);
+  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks, ...(dmaBuffers ? { dmaBuffers } : {}) };
 }

@@ -8,6 +8,7 @@ import type { AllocApi, AllocFamily } from '../../model/apis';
 import type { GfpValue } from '../../model/gfp';
 import type { Span } from '../../parsing/syntax';
 import type { TypeDeclarations } from '../../parsing/typeDeclarations';
+import type { DmaBufferFlows } from '../index/provenanceIndex';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
 export type Origin = AllocFamily | 'stack';
@@ -171,6 +172,8 @@ export interface ProvenanceSummary {
   rejectingUses: readonly RejectingUseFact[];
   /** Field names the file tests with is_vmalloc_addr(). */
   vmallocCheckedNames: readonly string[];
+  /** Parameters that reach a DMA sink and calls that pass them on (parameterSinks.ts); absent when none. */
+  dmaBufferFlows?: DmaBufferFlows;
   /** The model configuration and macro table the entries were made with. */
   contextKey: string;
   /** Per definition, in FileFacts.functions order: what the next version reuses (provenanceSummary.ts). */
