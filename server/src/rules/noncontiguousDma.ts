@@ -116,11 +116,19 @@ function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, u
 }
 
 function relatedOf(sources: readonly PointerSource[], facts: FileFacts): RelatedLocation[] {
-  return sources.map((source) => ({
-    file: source.file === facts.path ? undefined : source.file,
-    span: source.span,
-    message: source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
-  }));
+  return sources.flatMap((source) => [
+    {
+      file: source.file === facts.path ? undefined : source.file,
+      span: source.span,
+      message: source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
+    },
+    // Outermost first: where the caller hands it on, down to the helper with the sink.
+    ...[...(source.passedAt ?? [])].reverse().map((at) => ({
+      file: at.file === facts.path ? undefined : at.file,
+      span: { startLine: at.line, startColumn: 0, endLine: at.line, endColumn: 0 },
+      message: `passed to ${at.callee}() here`,
+    })),
+  ]);
 }
 
 function message(use: SinkUse, bad: readonly PointerSource[], provenance: Provenance, facts: FileFacts): string {

@@ -440,7 +440,13 @@ export class FileProvenance {
       if (!isCallee) return UNKNOWN;
       const argument = callArguments(parent!)[index];
       if (!argument) return UNKNOWN;
-      parts.push(this.resolve(argument, depth + 1));
+      // Where the memory enters the helper, for the finding's related locations.
+      const at = { file: this.path, line: parent!.startPosition.row, callee: name };
+      const passed = this.resolve(argument, depth + 1);
+      parts.push({
+        ...passed,
+        terms: passed.terms.map((term) => (term.kind === 'source' ? { kind: 'source', source: { ...term.source, passedAt: [...(term.source.passedAt ?? []), at] } } : term)),
+      });
     }
     return parts.length === 0 ? UNKNOWN : taggedSymbolic(mergeSymbolic(parts), `passed to ${name}()`);
   }

@@ -47,6 +47,8 @@ export interface PointerSource {
   functionSpan?: Span;
   /** How the pointer got here, outermost last: "field ->buf", "returned by foo()". */
   via: readonly string[];
+  /** The calls that handed it to a static helper's parameter (the "passed to foo()" steps), innermost first. */
+  passedAt?: readonly { file: string; line: number; callee: string }[];
 }
 
 /** Resolved provenance: the possible sources, and whether some path stays unknown. */
