@@ -99,7 +99,9 @@ async function main(): Promise<void> {
       `dmaBufferFlows:    ${megabytes(v8.serialize(flows).length)} in ${flows.length} files (${flows.reduce((sum, flow) => sum + flow.functions.length, 0)} functions with flows); KernelFacts.dmaBuffers: ${megabytes(dma ? v8.serialize(dma).length : 0)} (${dma?.parameters.length ?? 0} parameters of ${new Set(dma?.parameters.map((fact) => fact.name)).size} names)`,
     );
     for (const fact of dma?.parameters.slice(0, show) ?? [])
-      console.log(`dma ${fact.name}#${fact.parameter} (${fact.rejects}) → ${fact.sink} at ${dma!.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line} via ${fact.chain.map((hop) => hop.fn).join(' → ')}`);
+      console.log(
+        `dma ${fact.name}#${fact.parameter} (${fact.rejects}) → ${fact.sink} at ${dma!.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line} via ${fact.chain.map((hop) => hop.fn).join(' → ')}`,
+      );
   }
   for (const fact of facts.sleeps.slice(0, show))
     console.log(

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
         if (init.kind === 'index') {
           const indexed = indexedFileOf(db.fileSummary(loaded.facts, siblings));
           // Spreading keeps `path` the first field; it is relative to the tree, whatever the cwd.
-          post({ type: 'indexed', id: task.id, file, indexed: { ...indexed, ...indexedDmaBufferFlows(() => db.provenanceSummary(loaded.facts)), path: path.relative(init.indexRoot ?? '', path.resolve(file)) } });
+          post({
+            type: 'indexed',
+            id: task.id,
+            file,
+            indexed: { ...indexed, ...indexedDmaBufferFlows(() => db.provenanceSummary(loaded.facts)), path: path.relative(init.indexRoot ?? '', path.resolve(file)) },
+          });
           continue;
         }
         const report = analyzeFile(loaded.facts, siblings, settings.severities, db);

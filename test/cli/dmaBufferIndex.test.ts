@@ -12,7 +12,10 @@ import { kalloc } from './run';
 
 /** 1-based line of the first line of `file` containing `needle`. */
 function lineOf(file: string, needle: string): number {
-  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(needle));
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(needle));
   assert.ok(index >= 0, `${needle} in ${file}`);
   return index + 1;
 }
@@ -51,7 +54,10 @@ describe('noncontiguous-dma through helpers of the kernel index', () => {
       lineOf(main(), 'phys = bic_phys_of(table);'),
     ]);
     const sink = lineOf(path.join(tree, 'drivers/bufidxcore/bic_xfer.c'), 'return usb_control_msg(');
-    assert.match(run.stdout, new RegExp(`passed to bic_get_descriptor\\(\\), which passes it to \`usb_control_msg\\(\\)\` at drivers/bufidxcore/bic_xfer\\.c:${sink} via bic_control\\(\\) → bic_submit\\(\\)`));
+    assert.match(
+      run.stdout,
+      new RegExp(`passed to bic_get_descriptor\\(\\), which passes it to \`usb_control_msg\\(\\)\` at drivers/bufidxcore/bic_xfer\\.c:${sink} via bic_control\\(\\) → bic_submit\\(\\)`),
+    );
   });
 
   test('--no-index: only the helper in the driver folder itself is followed', () => {

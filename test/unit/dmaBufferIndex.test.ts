@@ -79,7 +79,10 @@ test('a core parameter two calls above usb_control_msg() reaches it, with the ch
 
 test('a name defined non-static in two folders reaches only if both definitions do', async () => {
   const core = await treeFacts();
-  assert.ok(core.dmaBuffers?.parameters.some((fact) => fact.name === 'bic_reset'), 'the core bic_reset() sends the command as it is');
+  assert.ok(
+    core.dmaBuffers?.parameters.some((fact) => fact.name === 'bic_reset'),
+    'the core bic_reset() sends the command as it is',
+  );
   // Indexed with the driver folder, bic_reset() has a second definition that copies.
   const whole = await treeFacts([]);
   assert.ok(!whole.dmaBuffers?.parameters.some((fact) => fact.name === 'bic_reset'));
@@ -102,7 +105,10 @@ test('driver: stack and vmalloc memory handed to core helpers are reported with 
     [`${DESC}:${lineOf(DESC, 'ret = bic_control(udev, USB_REQ_GET_DESCRIPTOR')}`, `${XFER}:${lineOf(XFER, 'ret = bic_submit(')}`, `${XFER}:${sink}`],
   );
   const phys = findings.find((finding) => finding.message.includes('bic_phys_of()'));
-  assert.match(phys?.message ?? '', /^`table` is vmalloc memory \(from vmalloc\(\) at line \d+\) passed to bic_phys_of\(\), which passes it to `virt_to_phys\(\)` at drivers\/bufidxcore\/bic_xfer\.c:\d+:/);
+  assert.match(
+    phys?.message ?? '',
+    /^`table` is vmalloc memory \(from vmalloc\(\) at line \d+\) passed to bic_phys_of\(\), which passes it to `virt_to_phys\(\)` at drivers\/bufidxcore\/bic_xfer\.c:\d+:/,
+  );
 });
 
 test('without the index only the helper of the driver folder is followed', async () => {
@@ -111,5 +117,8 @@ test('without the index only the helper of the driver folder is followed', async
     findings.map((finding) => finding.span.startLine + 1),
     [lineOf('drivers/bufidxdrv/bid_main.c', 'ret = bid_query(bd, 0x30, &version, 1);')],
   );
-  assert.match(findings[0].message, /^`&version` is stack memory \(a stack variable declared at line \d+\) passed to bid_query\(\), which passes it to `usb_control_msg\(\)` at bid_query\.c:\d+ via __bid_query\(\)/);
+  assert.match(
+    findings[0].message,
+    /^`&version` is stack memory \(a stack variable declared at line \d+\) passed to bid_query\(\), which passes it to `usb_control_msg\(\)` at bid_query\.c:\d+ via __bid_query\(\)/,
+  );
 });

@@ -76,7 +76,7 @@ test('free-mismatch fixes: the right free with the allocation arguments, or remo
   assert.deepEqual(replacement(173), ['kvfree(copy)']);
 });
 
-test('noncontiguous-dma at a static helper\'s sink names the call that passed the stack buffer to it', async () => {
+test("noncontiguous-dma at a static helper's sink names the call that passed the stack buffer to it", async () => {
   const findings = await analyzeFixture(path.join(DIR, 'noncontiguousDma.c'), { rules: ['noncontiguous-dma'] });
   const text = fs.readFileSync(path.join(DIR, 'noncontiguousDma.c'), 'utf8').split('\n');
   const row = (needle: string) => text.findIndex((line) => line.includes(needle));

@@ -63,7 +63,10 @@ function helperUses(analysis: FolderProvenance, db: RuleContext['db']): SinkUse[
   const uses: SinkUse[] = [];
   for (const call of analysis.helperSinkCalls(db.kernelDmaBuffers())) {
     const { stack, vmalloc } = call.reach;
-    const chains = stack && vmalloc && stack.sink === vmalloc.sink && stack.chain.length === vmalloc.chain.length ? [{ chain: stack, both: true }] : [stack, vmalloc].filter((chain): chain is DmaReach => !!chain).map((chain) => ({ chain, both: false }));
+    const chains =
+      stack && vmalloc && stack.sink === vmalloc.sink && stack.chain.length === vmalloc.chain.length
+        ? [{ chain: stack, both: true }]
+        : [stack, vmalloc].filter((chain): chain is DmaReach => !!chain).map((chain) => ({ chain, both: false }));
     for (const { chain, both } of chains) {
       const row = chain.sink.startsWith('.') ? contiguousField(chain.sink.slice(1)) : contiguousSink(chain.sink);
       if (!row) continue;
@@ -120,7 +123,8 @@ function relatedOf(sources: readonly PointerSource[], facts: FileFacts): Related
     {
       file: source.file === facts.path ? undefined : source.file,
       span: source.span,
-      message: source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
+      message:
+        source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
     },
     // Outermost first: where the caller hands it on, down to the helper with the sink.
     ...[...(source.passedAt ?? [])].reverse().map((at) => ({

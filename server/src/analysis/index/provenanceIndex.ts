@@ -122,25 +122,8 @@ interface State {
   via?: { targets: readonly number[]; argument: number };
 }
 
-export interface DmaDerivation {
-  /** Non-static names of the set and what their parameters reach. */
-  reachOf(name: string, parameter: number): DmaParameterReach | undefined;
-  /** The non-static names with some parameter that reaches a sink. */
-  names(): readonly string[];
-  /** Every parameter of those names that reaches, with the node chain (for the index). */
-  entries(): { name: string; parameter: number; reach: DmaParameterReach }[];
-}
-
-/**
- * The fixpoint over a set of files. `outside(name, argument)` answers for callees the set does not
- * define (a folder's calls into the kernel tree); `place(path)` names a file in messages.
- */
-export function deriveDmaBuffers(
-  files: readonly DmaBufferSource[],
-  config: ModelConfig,
-  place: (path: string) => string,
-  outside?: (name: string, argument: number) => DmaParameterReach | undefined,
-): DmaDerivation {
+/** The definitions of a set of files by name: a static one resolves in its file, else the non-static ones of the set. */
+function nodeTable(files: readonly DmaBufferSource[]) {
   const nodes: Node[] = [];
   const local: Map<string, number>[] = [];
   const exported = new Map<string, number[]>();
@@ -161,11 +144,35 @@ export function deriveDmaBuffers(
       if (!isStatic) exported.set(name, [...(exported.get(name) ?? []), id]);
     }
   });
-  const strings = (node: Node) => files[node.file].dmaBufferFlows!.strings;
+  const strings = (node: Node): readonly string[] => files[node.file].dmaBufferFlows!.strings;
   const resolve = (node: Node, name: string): readonly number[] | undefined => {
     const own = local[node.file].get(name);
     return own !== undefined ? [own] : exported.get(name);
   };
+
+  return { nodes, strings, resolve, exported };
+}
+
+export interface DmaDerivation {
+  /** Non-static names of the set and what their parameters reach. */
+  reachOf(name: string, parameter: number): DmaParameterReach | undefined;
+  /** The non-static names with some parameter that reaches a sink. */
+  names(): readonly string[];
+  /** Every parameter of those names that reaches, with the node chain (for the index). */
+  entries(): { name: string; parameter: number; reach: DmaParameterReach }[];
+}
+
+/**
+ * The fixpoint over a set of files. `outside(name, argument)` answers for callees the set does not
+ * define (a folder's calls into the kernel tree); `place(path)` names a file in messages.
+ */
+export function deriveDmaBuffers(
+  files: readonly DmaBufferSource[],
+  config: ModelConfig,
+  place: (path: string) => string,
+  outside?: (name: string, argument: number) => DmaParameterReach | undefined,
+): DmaDerivation {
+  const { nodes, strings, resolve, exported } = nodeTable(files);
 
   const states: Record<DmaMemory, Map<string, State>> = { stack: new Map(), vmalloc: new Map() };
   const key = (id: number, parameter: number) => `${id}:${parameter}`;
@@ -341,4 +348,91 @@ export function indexedDmaBufferFlows(summary: () => { dmaBufferFlows?: DmaBuffe
   } catch {
     return {};
   }
+}
+
+/**
+ * What the parameters of a folder's functions reach, asked per name: a breadth-first walk from
+ * the function down its passes, so only what the asked calls lead to is explored (the folder's
+ * composition runs per analysed file; a fixpoint over the whole folder each time would cost the
+ * folder's size squared). A name the folder defines non-static more than once, or calls that
+ * may mean several definitions, are not followed: silence. Callees the folder does not define
+ * are answered by `outside` (the kernel tree's facts).
+ */
+export function folderDmaReach(
+  files: readonly DmaBufferSource[],
+  config: ModelConfig,
+  place: (path: string) => string,
+  outside?: (name: string, argument: number) => DmaParameterReach | undefined,
+): { reachOf(name: string, parameter: number): DmaParameterReach | undefined; mayReach(name: string): boolean } {
+  const { nodes, strings, resolve, exported } = nodeTable(files);
+  const memo = new Map<string, DmaParameterReach | undefined>();
+  const single = (name: string): number | undefined => {
+    const ids = exported.get(name);
+    return ids?.length === 1 && !cataloguedForDma(name, config) ? ids[0] : undefined;
+  };
+  const hopOf = (id: number, line: number): DmaHop => {
+    const path = files[nodes[id].file].path;
+    return { fn: nodes[id].name, file: path, place: place(path), line };
+  };
+  const walk = (start: number, parameter: number, memory: DmaMemory): DmaReach | undefined => {
+    const key = (id: number, at: number) => `${id}:${at}`;
+    const parents = new Map<string, { from?: string; id: number; parameter: number; line: number }>();
+    const chainTo = (stateKey: string, last: DmaHop): DmaHop[] => {
+      const hops = [last];
+      for (let at = parents.get(stateKey)!; at.from !== undefined;) {
+        const previous = parents.get(at.from)!;
+        hops.unshift(hopOf(previous.id, at.line));
+        at = previous;
+      }
+      return hops;
+    };
+    const queue: string[] = [key(start, parameter)];
+    parents.set(queue[0], { id: start, parameter, line: 0 });
+    for (let index = 0; index < queue.length && index < 4096; index++) {
+      const { id, parameter: at } = parents.get(queue[index])!;
+      const node = nodes[id];
+      const flows = node.flows;
+      if (!flows) continue;
+      for (let sink = 0; sink < flows.sinks.length; sink += 3) {
+        const name = strings(node)[flows.sinks[sink + 1]];
+        if (flows.sinks[sink] === at && sinkRejects(name)?.[memory]) return { sink: name, chain: chainTo(queue[index], hopOf(id, flows.sinks[sink + 2])) };
+      }
+      for (let pass = 0; pass < flows.passes.length; pass += 4) {
+        if (flows.passes[pass] !== at) continue;
+        const callee = strings(node)[flows.passes[pass + 1]];
+        if (cataloguedForDma(callee, config) || resolve(node, callee)) continue;
+        const reach = outside?.(callee, flows.passes[pass + 2])?.[memory];
+        if (reach) return { sink: reach.sink, chain: [...chainTo(queue[index], hopOf(id, flows.passes[pass + 3])), ...reach.chain] };
+      }
+      for (let pass = 0; pass < flows.passes.length; pass += 4) {
+        if (flows.passes[pass] !== at) continue;
+        const targets = resolve(node, strings(node)[flows.passes[pass + 1]]);
+        if (!targets || targets.length !== 1 || targets[0] === id) continue;
+        const next = key(targets[0], flows.passes[pass + 2]);
+        if (parents.has(next)) continue;
+        parents.set(next, { from: queue[index], id: targets[0], parameter: flows.passes[pass + 2], line: flows.passes[pass + 3] });
+        queue.push(next);
+      }
+    }
+    return undefined;
+  };
+  return {
+    mayReach: (name) => {
+      const id = single(name);
+      return id !== undefined && !!nodes[id].flows;
+    },
+    reachOf(name, parameter) {
+      const memoKey = `${name}:${parameter}`;
+      if (memo.has(memoKey)) return memo.get(memoKey);
+      const id = single(name);
+      let reach: DmaParameterReach | undefined;
+      if (id !== undefined) {
+        const stack = walk(id, parameter, 'stack');
+        const vmalloc = walk(id, parameter, 'vmalloc');
+        if (stack || vmalloc) reach = { ...(stack ? { stack } : {}), ...(vmalloc ? { vmalloc } : {}) };
+      }
+      memo.set(memoKey, reach);
+      return reach;
+    },
+  };
 }

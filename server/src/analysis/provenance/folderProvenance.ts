@@ -9,7 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import type { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclarations';
 import { callArguments, calleeName, calleeNames, spanOf } from '../../parsing/syntax';
 import type { FileFacts } from '../fileFacts';
-import { DmaBufferLookup, DmaDerivation, DmaParameterReach, deriveDmaBuffers } from '../index/provenanceIndex';
+import { DmaBufferLookup, DmaParameterReach, folderDmaReach } from '../index/provenanceIndex';
 import { dmaBufferFlowsOf } from './parameterSinks';
 import { ContiguousUse, contiguousUses, rejectsVmalloc } from './contiguousUses';
 import { FileProvenance, isStaticFunction, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
@@ -104,7 +104,7 @@ export class FolderProvenance {
   private readonly inProgress = new Set<string>();
   private checked?: Set<string>;
   private uses?: ContiguousUse[];
-  private dmaDerivation?: { tree?: DmaBufferLookup; derivation: DmaDerivation };
+  private dmaDerivation?: { tree?: DmaBufferLookup; derivation: ReturnType<typeof folderDmaReach> };
   private helperCalls?: { tree?: DmaBufferLookup; calls: HelperSinkCall[] };
 
   constructor(
@@ -167,8 +167,7 @@ export class FolderProvenance {
     const ownStatic = new Set(this.self.functions.filter((fn) => fn.isStatic).map((fn) => fn.name));
     const folderDefined = new Set(this.files.flatMap((file) => file.functions.map((fn) => fn.name)));
     const derivation = this.dmaBuffers(tree);
-    const folderNames = new Set(derivation.names());
-    const wanted = [...calledNames(this.facts.text)].filter((name) => !ownStatic.has(name) && (folderDefined.has(name) ? folderNames.has(name) : !!tree?.has(name)));
+    const wanted = [...calledNames(this.facts.text)].filter((name) => !ownStatic.has(name) && (folderDefined.has(name) ? derivation.mayReach(name) : !!tree?.has(name)));
     const calls: HelperSinkCall[] = [];
     if (wanted.length > 0) {
       for (const call of this.facts.callsTo(calleeNames(wanted))) {
@@ -184,10 +183,10 @@ export class FolderProvenance {
   }
 
   /** The folder's parameter flows composed (the analysed file's from its engine), calls into the tree answered by `tree`. */
-  private dmaBuffers(tree: DmaBufferLookup | undefined): DmaDerivation {
+  private dmaBuffers(tree: DmaBufferLookup | undefined): ReturnType<typeof folderDmaReach> {
     if (this.dmaDerivation && this.dmaDerivation.tree === tree) return this.dmaDerivation.derivation;
     const own = { path: this.facts.path, functions: this.self.functions, dmaBufferFlows: dmaBufferFlowsOf(this.engine, contiguousUses(this.facts, this.engine)) };
-    const derivation = deriveDmaBuffers([own, ...this.siblings], this.facts.config, (path) => path.split('/').pop() ?? path, tree && ((name, parameter) => tree.reach(name, parameter)));
+    const derivation = folderDmaReach([own, ...this.siblings], this.facts.config, (path) => path.split('/').pop() ?? path, tree && ((name, parameter) => tree.reach(name, parameter)));
     this.dmaDerivation = { tree, derivation };
     return derivation;
   }
