@@ -1,17 +1,20 @@
-// `node --expose-gc out/bench/run/kernelFactsSize.js KDIR FOLDER [FOLDER…] [--show N] [--save F | --load F]`:
+// `node --expose-gc out/bench/run/kernelFactsSize.js KDIR FOLDER [FOLDER…] [--show N] [--save F | --load F] [--dma-buffers]`:
 // summarises every .c under the folders of a kernel tree (paths relative to KDIR), builds their
 // IndexedFiles, derives the KernelFacts (analysis/index/kernelFacts.ts) and prints what they weigh:
 // v8.serialize length (what a worker or the on-disk index carries), beside the FunctionSummaries
 // they came from, and with --expose-gc the heap a deserialized copy takes; and the times.
 // `--save F` writes the IndexedFile[] to F, `--load F` derives from such a file without
 // summarising again. `--show N` lists N derived sleeps and masks with their chains, to read against
-// the source. Bundle first with `node esbuild.js --bench` (never part of npm test).
+// the source. `--dma-buffers` also makes each file's DMA-buffer flows as the index worker does (from
+// its provenance summary) and prints what they and the derived KernelFacts.dmaBuffers weigh.
+// Bundle first with `node esbuild.js --bench` (never part of npm test).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { AnalysisDatabase } from '../server/src/analysis/database';
 import { collectFileFacts } from '../server/src/analysis/fileFacts';
 import { IndexedFile, callCount, deriveKernelFacts, indexedFileOf } from '../server/src/analysis/index/kernelFacts';
+import { indexedDmaBufferFlows } from '../server/src/analysis/index/provenanceIndex';
 import type { FileSummary } from '../server/src/analysis/summaries/fileSummary';
 import { DEFAULT_CONFIG } from '../server/src/model/config';
 import { parseSource } from '../server/src/parsing/parseSource';
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
     const at = args.indexOf(name);
     return at >= 0 ? args.splice(at, 2)[1] : undefined;
   };
+  const dmaAt = args.indexOf('--dma-buffers');
+  const dmaBuffers = dmaAt >= 0 && args.splice(dmaAt, 1).length > 0;
   const save = option('--save');
   const load = option('--load');
   const [root, ...folders] = args;
@@ -64,9 +69,10 @@ async function main(): Promise<void> {
       const text = fs.readFileSync(file, 'utf8');
       const parsed = parseSource(parser, text);
       if (!parsed) continue;
-      const summary = db.fileSummary(collectFileFacts(relative, text, parsed.tree, DEFAULT_CONFIG), []);
+      const facts = collectFileFacts(relative, text, parsed.tree, DEFAULT_CONFIG);
+      const summary = db.fileSummary(facts, []);
       summaries.push(summary);
-      files.push(indexedFileOf(summary));
+      files.push(dmaBuffers ? { ...indexedFileOf(summary), ...indexedDmaBufferFlows(() => db.provenanceSummary(facts)) } : indexedFileOf(summary));
       parsed.tree.delete();
     }
   }
@@ -86,6 +92,17 @@ async function main(): Promise<void> {
     `KernelFacts:       ${megabytes(v8.serialize(facts).length)}${heapOf(facts)} (${facts.sleeps.length} sleeping names, ${facts.sleeps.filter((fact) => fact.when).length} conditional; ${facts.masks.length} mask-passing; ${facts.files.length} files cited)`,
   );
   console.log(`summarise ${((summarised - started) / 1000).toFixed(1)} s, derive ${derived - summarised} ms`);
+  if (dmaBuffers) {
+    const flows = files.flatMap((file) => (file.dmaBufferFlows ? [file.dmaBufferFlows] : []));
+    const dma = facts.dmaBuffers;
+    console.log(
+      `dmaBufferFlows:    ${megabytes(v8.serialize(flows).length)} in ${flows.length} files (${flows.reduce((sum, flow) => sum + flow.functions.length, 0)} functions with flows); KernelFacts.dmaBuffers: ${megabytes(dma ? v8.serialize(dma).length : 0)} (${dma?.parameters.length ?? 0} parameters of ${new Set(dma?.parameters.map((fact) => fact.name)).size} names)`,
+    );
+    for (const fact of dma?.parameters.slice(0, show) ?? [])
+      console.log(
+        `dma ${fact.name}#${fact.parameter} (${fact.rejects}) → ${fact.sink} at ${dma!.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line} via ${fact.chain.map((hop) => hop.fn).join(' → ')}`,
+      );
+  }
   for (const fact of facts.sleeps.slice(0, show))
     console.log(
       `sleep ${fact.name}${fact.when ? ` when ${JSON.stringify(fact.when)}` : ''}: ${fact.sleeping.callee}${fact.sleeping.mask ? ` with ${fact.sleeping.mask}` : ''} at ${facts.files[fact.chain.at(-1)!.file]}:${fact.chain.at(-1)!.line} via ${fact.chain.map((hop) => hop.fn).join(' → ')}`,

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { AnalysisDatabase } from './analysis/database';
 import { indexedFileOf } from './analysis/index/kernelFacts';
 import { indexedOpsCallsOf } from './analysis/index/opsContexts';
+import { indexedDmaBufferFlows } from './analysis/index/provenanceIndex';
 import { analyzeFile } from './analyzeFile';
 import { bodyCensus } from './parsing/bodyUnderstood';
 import { createParser } from './parsing/parser';
@@ -59,7 +60,12 @@ async function main(): Promise<void> {
         if (init.kind === 'index') {
           const indexed = { ...indexedFileOf(db.fileSummary(loaded.facts, siblings)), ...indexedOpsCallsOf(db.atomicView(loaded.facts, siblings)) };
           // Spreading keeps `path` the first field; it is relative to the tree, whatever the cwd.
-          post({ type: 'indexed', id: task.id, file, indexed: { ...indexed, path: path.relative(init.indexRoot ?? '', path.resolve(file)) } });
+          post({
+            type: 'indexed',
+            id: task.id,
+            file,
+            indexed: { ...indexed, ...indexedDmaBufferFlows(() => db.provenanceSummary(loaded.facts)), path: path.relative(init.indexRoot ?? '', path.resolve(file)) },
+          });
           continue;
         }
         const report = analyzeFile(loaded.facts, siblings, settings.severities, db);

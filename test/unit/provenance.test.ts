@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { findingAt, fixAt } from '../support/findings';
@@ -73,4 +74,15 @@ test('free-mismatch fixes: the right free with the allocation arguments, or remo
   assert.deepEqual(replacement(167), ['devres_free(res)']);
   assert.equal(findingAt(findings, 170, 'free-mismatch').fixes.length, 0);
   assert.deepEqual(replacement(173), ['kvfree(copy)']);
+});
+
+test("noncontiguous-dma at a static helper's sink names the call that passed the stack buffer to it", async () => {
+  const findings = await analyzeFixture(path.join(DIR, 'noncontiguousDma.c'), { rules: ['noncontiguous-dma'] });
+  const text = fs.readFileSync(path.join(DIR, 'noncontiguousDma.c'), 'utf8').split('\n');
+  const row = (needle: string) => text.findIndex((line) => line.includes(needle));
+  const helper = findings.find((finding) => finding.span.startLine === row('return usb_control_msg(udev, 0, 1, 0xc0, 0, 0, data, len, 1000); // expect'))!;
+  assert.deepEqual(
+    helper.related.map((related) => `${related.span.startLine}:${related.message}`),
+    [`${row('\tu8 status;')}:stack buffer declared here`, `${row('st_read_reg(udev, &status, 1);')}:passed to st_read_reg() here`],
+  );
 });

@@ -65,6 +65,7 @@ import * as path from 'path';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
 import type { KernelFacts } from './index/kernelFacts';
+import { DmaBufferLookup, dmaBufferLookup } from './index/provenanceIndex';
 import { KernelLookup, KernelView, kernelLookup } from './index/kernelSleeps';
 
 const LATEST_LIMIT = 2048;
@@ -123,6 +124,7 @@ export class AnalysisDatabase {
   private kernelSource?: KernelFacts;
   /** Bumped by setKernelFacts(): compositions made with other facts are not reused. */
   private kernelGeneration = 0;
+  private kernelDmaBufferLookup?: DmaBufferLookup;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
@@ -437,6 +439,12 @@ export class AnalysisDatabase {
     this.kernelSource = facts;
     this.kernel = facts ? kernelLookup(facts) : undefined;
     this.kernelGeneration++;
+    this.kernelDmaBufferLookup = facts?.dmaBuffers ? dmaBufferLookup(facts.dmaBuffers, facts.root) : undefined;
+  }
+
+  /** The kernel tree's parameters that reach a DMA sink (noncontiguous-dma), when the index has them. */
+  kernelDmaBuffers(): DmaBufferLookup | undefined {
+    return this.kernelDmaBufferLookup;
   }
 
   /** The facts last given to setKernelFacts(), when an index is loaded. */

@@ -8,11 +8,12 @@ import type { FileFacts } from '../analysis/fileFacts';
 import type { FolderProvenance } from '../analysis/provenance/folderProvenance';
 import { describeSource, fieldRead, mayBeVmalloc, underVmallocCheck } from '../analysis/provenance/provenance';
 import type { PointerSource, Provenance } from '../analysis/provenance/provenanceFacts';
+import type { DmaReach } from '../analysis/index/provenanceIndex';
 import { ModelConfig, kernelConstants } from '../model/config';
-import { contiguousReplacement } from '../model/contiguousSinks';
+import { contiguousField, contiguousReplacement, contiguousSink } from '../model/contiguousSinks';
 import { getOrder } from '../model/slab';
 import { Span, spanOf } from '../parsing/syntax';
-import { Fix, RelatedLocation, Rule, RuleFinding, TextEdit } from './rule';
+import { Fix, RelatedLocation, Rule, RuleContext, RuleFinding, TextEdit } from './rule';
 
 const STACK_WHY = 'a stack buffer is not DMA-able (Documentation/core-api/dma-api-howto.rst; with CONFIG_VMAP_STACK, default y on x86_64 and arm64, the stack itself is vmalloc memory)';
 
@@ -26,6 +27,8 @@ interface SinkUse {
   instead: string;
   rejectsVmalloc: boolean;
   rejectsStack: boolean;
+  /** A helper call: the chain from the helper down to the sink (FolderProvenance.helperSinkCalls()). */
+  chain?: DmaReach;
 }
 
 function sinkUses(analysis: FolderProvenance): SinkUse[] {
@@ -42,6 +45,55 @@ function sinkUses(analysis: FolderProvenance): SinkUse[] {
           rejectsStack: use.field.rejectsStack,
         },
   );
+}
+
+/** `` `usb_control_msg()` ``, `` `struct urb .transfer_buffer` ``: a chain's sink as the message names it. */
+function sinkText(sink: string): string {
+  if (!sink.startsWith('.')) return `\`${sink}()\``;
+  const field = contiguousField(sink.slice(1));
+  return `\`${field ? `${field.owner} ` : ''}${sink}\``;
+}
+
+/**
+ * Calls handing memory to a helper (in the folder or the kernel tree) whose parameter reaches a
+ * sink: one use per chain, worded with the sink's model row. "uvc_query_ctrl(), which passes it
+ * to `usb_control_msg()` at uvc_video.c:2050 via __uvc_query_ctrl()".
+ */
+function helperUses(analysis: FolderProvenance, db: RuleContext['db']): SinkUse[] {
+  const uses: SinkUse[] = [];
+  for (const call of analysis.helperSinkCalls(db.kernelDmaBuffers())) {
+    const { stack, vmalloc } = call.reach;
+    const chains =
+      stack && vmalloc && stack.sink === vmalloc.sink && stack.chain.length === vmalloc.chain.length
+        ? [{ chain: stack, both: true }]
+        : [stack, vmalloc].filter((chain): chain is DmaReach => !!chain).map((chain) => ({ chain, both: false }));
+    for (const { chain, both } of chains) {
+      const row = chain.sink.startsWith('.') ? contiguousField(chain.sink.slice(1)) : contiguousSink(chain.sink);
+      if (!row) continue;
+      const last = chain.chain[chain.chain.length - 1];
+      const via = chain.chain.slice(1).map((hop) => `${hop.fn}()`);
+      uses.push({
+        at: call.at,
+        buffer: call.buffer,
+        what: `${call.callee}(), which passes it to ${sinkText(chain.sink)} at ${last.place}:${last.line}${via.length > 0 ? ` via ${via.join(' → ')}` : ''}`,
+        consequence: row.consequence,
+        instead: row.instead,
+        rejectsStack: both || chain === stack,
+        rejectsVmalloc: both || chain === vmalloc,
+        chain,
+      });
+    }
+  }
+  return uses;
+}
+
+/** The calls of a helper chain, each where its file has it. */
+function chainRelated(chain: DmaReach, facts: FileFacts): RelatedLocation[] {
+  return chain.chain.map((hop, index) => ({
+    file: hop.file === facts.path ? undefined : hop.file,
+    span: { startLine: hop.line - 1, startColumn: 0, endLine: hop.line - 1, endColumn: 0 },
+    message: index === chain.chain.length - 1 ? `${sinkText(chain.sink)} receives the buffer here, in ${hop.fn}()` : `${chain.chain[index + 1].fn}() gets the buffer here, from ${hop.fn}()`,
+  }));
 }
 
 function offending(use: SinkUse, provenance: Provenance, config: ModelConfig): PointerSource[] {
@@ -67,11 +119,20 @@ function mixedElsewhere(bad: readonly PointerSource[], provenance: Provenance, u
 }
 
 function relatedOf(sources: readonly PointerSource[], facts: FileFacts): RelatedLocation[] {
-  return sources.map((source) => ({
-    file: source.file === facts.path ? undefined : source.file,
-    span: source.span,
-    message: source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
-  }));
+  return sources.flatMap((source) => [
+    {
+      file: source.file === facts.path ? undefined : source.file,
+      span: source.span,
+      message:
+        source.origin === 'stack' ? 'stack buffer declared here' : `${source.api?.name}() allocates it here (${source.origin}${source.origin === 'kvmalloc' ? ': may fall back to vmalloc' : ''})`,
+    },
+    // Outermost first: where the caller hands it on, down to the helper with the sink.
+    ...[...(source.passedAt ?? [])].reverse().map((at) => ({
+      file: at.file === facts.path ? undefined : at.file,
+      span: { startLine: at.line, startColumn: 0, endLine: at.line, endColumn: 0 },
+      message: `passed to ${at.callee}() here`,
+    })),
+  ]);
 }
 
 function message(use: SinkUse, bad: readonly PointerSource[], provenance: Provenance, facts: FileFacts): string {
@@ -175,7 +236,7 @@ export const noncontiguousDma: Rule = {
     const findings: RuleFinding[] = [];
     const analysis = db.provenance(facts, folder);
     const checked = analysis.vmallocCheckedNames();
-    for (const use of sinkUses(analysis)) {
+    for (const use of [...sinkUses(analysis), ...helperUses(analysis, db)]) {
       if (underVmallocCheck(use.at)) continue;
       const name = fieldRead(use.buffer);
       if (name && checked.has(name)) continue;
@@ -187,7 +248,7 @@ export const noncontiguousDma: Rule = {
       findings.push({
         span: spanOf(use.at),
         message: message(use, bad, provenance, facts),
-        related: relatedOf(bad, facts),
+        related: [...relatedOf(bad, facts), ...(use.chain ? chainRelated(use.chain, facts) : [])],
         fixes: fix ? [fix] : [],
       });
     }

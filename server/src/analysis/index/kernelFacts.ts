@@ -24,6 +24,7 @@ import type { ParameterTest } from '../paths/parameterGuards';
 import type { FileSummary } from '../summaries/fileSummary';
 import { DerivedOpsContext, deriveOpsContexts } from './opsContexts';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
+import { DmaBufferFacts, DmaBufferFlows, deriveTreeDmaBuffers } from './provenanceIndex';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
 export interface SleepingPrimitive {
@@ -91,6 +92,8 @@ export interface IndexedFile {
   opsStrings?: readonly string[];
   /** Calls through struct fields, one row per slot with the context at the call (index/opsContexts.ts indexedOpsCallsOf()); absent in an entry indexed before them. */
   opsCalls?: readonly number[];
+  /** Parameters that reach a DMA sink, and calls passing them on (provenanceIndex.ts); absent when none. */
+  dmaBufferFlows?: DmaBufferFlows;
 }
 
 export function callCount(fn: IndexedFunction): number {
@@ -152,6 +155,8 @@ export interface KernelFacts {
   masks: readonly DerivedMask[];
   /** Struct fields the whole tree calls in atomic context only (index/opsContexts.ts), sorted by slot; absent in an index made before them. */
   opsContexts?: readonly DerivedOpsContext[];
+  /** Parameters of exported functions that reach a DMA sink, with their chains (provenanceIndex.ts); absent when none. */
+  dmaBuffers?: DmaBufferFacts;
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */
@@ -495,5 +500,6 @@ export function deriveKernelFacts(files: readonly IndexedFile[], tree: { root: s
     }
   }
   const opsContexts = deriveOpsContexts(sorted, cite, tree.headerFieldCalls);
-  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks, opsContexts };
+  const dmaBuffers = deriveTreeDmaBuffers(sorted, config);
+  return { root: tree.root, version: tree.version, files: citedFiles, sleeps: derivedSleeps, masks: derivedMasks, opsContexts, ...(dmaBuffers ? { dmaBuffers } : {}) };
 }

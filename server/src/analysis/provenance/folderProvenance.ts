@@ -7,8 +7,10 @@
 // function.
 import type { Node } from 'web-tree-sitter';
 import type { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclarations';
-import { spanOf } from '../../parsing/syntax';
+import { callArguments, calleeName, calleeNames, spanOf } from '../../parsing/syntax';
 import type { FileFacts } from '../fileFacts';
+import { DmaBufferLookup, DmaParameterReach, folderDmaReach } from '../index/provenanceIndex';
+import { dmaBufferFlowsOf } from './parameterSinks';
 import { ContiguousUse, contiguousUses, rejectsVmalloc } from './contiguousUses';
 import { FileProvenance, isStaticFunction, preprocessorBranchesOf, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
 import {
@@ -84,6 +86,21 @@ export interface RejectingUse {
   file: string;
 }
 
+/** A call of the analysed file handing memory to a function whose parameter reaches a DMA sink. */
+export interface HelperSinkCall {
+  at: Node;
+  buffer: Node;
+  callee: string;
+  reach: DmaParameterReach;
+}
+
+/** Names called in a text, each once: `name (`. */
+function calledNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) names.add(match[1]);
+  return names;
+}
+
 /**
  * The provenance of one file within its folder. Results are cached, so rules and hovers can ask
  * freely; the database keeps one per (file version, folder).
@@ -100,6 +117,8 @@ export class FolderProvenance {
   private readonly inProgress = new Set<string>();
   private checked?: Set<string>;
   private uses?: ContiguousUse[];
+  private dmaDerivation?: { tree?: DmaBufferLookup; derivation: ReturnType<typeof folderDmaReach> };
+  private helperCalls?: { tree?: DmaBufferLookup; calls: HelperSinkCall[] };
 
   constructor(
     readonly facts: FileFacts,
@@ -147,6 +166,42 @@ export class FolderProvenance {
   contiguousUses(): readonly ContiguousUse[] {
     this.uses ??= contiguousUses(this.facts, this.engine, (owner) => this.ownerType(owner));
     return this.uses;
+  }
+
+  /**
+   * Calls of the analysed file that hand memory to a function whose parameter reaches a DMA sink
+   * (analysis/index/provenanceIndex.ts), through helpers in its folder or, for names the folder
+   * does not define, in the kernel tree's index (`tree`): the folder's definitions win (the code
+   * being edited is newer than the tree's copy). A static function of the file is left out: its
+   * sinks are checked where they are, with its callers' memory (provenance.ts ofParameter()).
+   */
+  helperSinkCalls(tree?: DmaBufferLookup): readonly HelperSinkCall[] {
+    if (this.helperCalls && this.helperCalls.tree === tree) return this.helperCalls.calls;
+    const ownStatic = new Set(this.self.functions.filter((fn) => fn.isStatic).map((fn) => fn.name));
+    const folderDefined = new Set(this.files.flatMap((file) => file.functions.map((fn) => fn.name)));
+    const derivation = this.dmaBuffers(tree);
+    const wanted = [...calledNames(this.facts.text)].filter((name) => !ownStatic.has(name) && (folderDefined.has(name) ? derivation.mayReach(name) : !!tree?.has(name)));
+    const calls: HelperSinkCall[] = [];
+    if (wanted.length > 0) {
+      for (const call of this.facts.callsTo(calleeNames(wanted))) {
+        const callee = calleeName(call)!;
+        callArguments(call).forEach((buffer, position) => {
+          const reach = folderDefined.has(callee) ? derivation.reachOf(callee, position) : tree?.reach(callee, position);
+          if (reach) calls.push({ at: call, buffer, callee, reach });
+        });
+      }
+    }
+    this.helperCalls = { tree, calls };
+    return calls;
+  }
+
+  /** The folder's parameter flows composed (the analysed file's from its engine), calls into the tree answered by `tree`. */
+  private dmaBuffers(tree: DmaBufferLookup | undefined): ReturnType<typeof folderDmaReach> {
+    if (this.dmaDerivation && this.dmaDerivation.tree === tree) return this.dmaDerivation.derivation;
+    const own = { path: this.facts.path, functions: this.self.functions, dmaBufferFlows: dmaBufferFlowsOf(this.engine, contiguousUses(this.facts, this.engine)) };
+    const derivation = folderDmaReach([own, ...this.siblings], this.facts.config, (path) => path.split('/').pop() ?? path, tree && ((name, parameter) => tree.reach(name, parameter)));
+    this.dmaDerivation = { tree, derivation };
+    return derivation;
   }
 
   /** Every free call of the folder, the analysed file's first. */

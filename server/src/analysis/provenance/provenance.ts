@@ -462,7 +462,13 @@ export class FileProvenance {
       if (!isCallee) return UNKNOWN;
       const argument = callArguments(parent!)[index];
       if (!argument) return UNKNOWN;
-      parts.push(this.resolve(argument, depth + 1));
+      // Where the memory enters the helper, for the finding's related locations.
+      const at = { file: this.path, line: parent!.startPosition.row, callee: name };
+      const passed = this.resolve(argument, depth + 1);
+      parts.push({
+        ...passed,
+        terms: passed.terms.map((term) => (term.kind === 'source' ? { kind: 'source', source: { ...term.source, passedAt: [...(term.source.passedAt ?? []), at] } } : term)),
+      });
     }
     return parts.length === 0 ? UNKNOWN : taggedSymbolic(mergeSymbolic(parts), `passed to ${name}()`);
   }
@@ -567,6 +573,55 @@ export class FileProvenance {
   functionIndexOf(node: Node): number | undefined {
     const index = this.facts.functions.findIndex((candidate) => contains(candidate.node, node));
     return index < 0 ? undefined : index;
+  }
+
+  /**
+   * The parameter of the function around `node` (FileFacts.functions index `fn`, when the caller
+   * knows it) that `node` points into on every path: `buf`, `(u8 *)buf + 2`, `&buf[i]`, a local
+   * set only from it. Undefined when some path may point elsewhere (a bounce buffer, a
+   * reassignment), for the buffers followed through helpers to DMA sinks (parameterSinks.ts).
+   */
+  parameterOf(node: Node, fn?: number, depth = 0): number | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const expression = stripParens(node);
+    switch (expression.type) {
+      case 'identifier': {
+        const index = fn ?? this.functionIndexOf(expression);
+        if (index === undefined) return undefined;
+        const variable = visibleDeclaration(this.indexOf(this.facts.functions[index]).variables.get(expression.text), expression);
+        // A local array is the stack; a static local outlives the call.
+        if (!variable || variable.isStatic || (variable.array && variable.parameterIndex === undefined)) return undefined;
+        const reaching = reachingDefinitions(variable, expression);
+        const found = new Set<number>();
+        for (const definition of reaching.definitions) {
+          const parameter = definition.value ? this.parameterOf(definition.value, index, depth + 1) : undefined;
+          if (parameter === undefined) return undefined;
+          found.add(parameter);
+        }
+        if (!reaching.dominated && variable.parameterIndex !== undefined) found.add(variable.parameterIndex);
+        return found.size === 1 ? [...found][0] : undefined;
+      }
+      case 'binary_expression': {
+        const operator = expression.childForFieldName('operator')?.text;
+        const left = expression.childForFieldName('left');
+        return (operator === '+' || operator === '-') && left ? this.parameterOf(left, fn, depth + 1) : undefined;
+      }
+      case 'pointer_expression': {
+        const argument = expression.childForFieldName('argument');
+        const target = argument && stripParens(argument);
+        if (expression.child(0)?.text !== '&' || target?.type !== 'subscript_expression') return undefined;
+        const array = target.childForFieldName('argument');
+        return array ? this.parameterOf(array, fn, depth + 1) : undefined;
+      }
+      case 'conditional_expression': {
+        const consequence = expression.childForFieldName('consequence');
+        const alternative = expression.childForFieldName('alternative');
+        const first = consequence ? this.parameterOf(consequence, fn, depth + 1) : undefined;
+        return first !== undefined && alternative && this.parameterOf(alternative, fn, depth + 1) === first ? first : undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** The local or parameter `identifier` names in its function, if any. */

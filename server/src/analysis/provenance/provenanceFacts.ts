@@ -8,6 +8,7 @@ import type { AllocApi, AllocFamily } from '../../model/apis';
 import type { GfpValue } from '../../model/gfp';
 import type { Span } from '../../parsing/syntax';
 import type { TypeDeclarations } from '../../parsing/typeDeclarations';
+import type { DmaBufferFlows } from '../index/provenanceIndex';
 
 /** Allocator families plus local arrays and locals whose address is taken. */
 export type Origin = AllocFamily | 'stack';
@@ -46,6 +47,8 @@ export interface PointerSource {
   functionSpan?: Span;
   /** How the pointer got here, outermost last: "field ->buf", "returned by foo()". */
   via: readonly string[];
+  /** The calls that handed it to a static helper's parameter (the "passed to foo()" steps), innermost first. */
+  passedAt?: readonly { file: string; line: number; callee: string }[];
 }
 
 /** Resolved provenance: the possible sources, and whether some path stays unknown. */
@@ -189,6 +192,8 @@ export interface ProvenanceSummary {
   rejectingUses: readonly RejectingUseFact[];
   /** Field names the file tests with is_vmalloc_addr(). */
   vmallocCheckedNames: readonly string[];
+  /** Parameters that reach a DMA sink and calls that pass them on (parameterSinks.ts); absent when none. */
+  dmaBufferFlows?: DmaBufferFlows;
   /** The model configuration and macro table the entries were made with. */
   contextKey: string;
   /** Per definition, in FileFacts.functions order: what the next version reuses (provenanceSummary.ts). */

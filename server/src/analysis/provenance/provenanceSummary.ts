@@ -7,8 +7,10 @@ import type { Node } from 'web-tree-sitter';
 import type { Span } from '../../parsing/syntax';
 import { spanOf } from '../../parsing/syntax';
 import type { TypeDeclarations } from '../../parsing/typeDeclarations';
+import type { DmaBufferFlows } from '../index/provenanceIndex';
 import { hashText } from '../summaries/fileSummary';
 import { contiguousUses, rejectsVmalloc } from './contiguousUses';
+import { dmaBufferFlowsOf } from './parameterSinks';
 import { FileProvenance, preprocessorBranchesOf, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
 import type {
   ArgumentFact,
@@ -68,7 +70,8 @@ export function summarizeProvenance(engine: FileProvenance, types: TypeDeclarati
   };
   const frees = byFunction(facts.frees, (free) => free.call);
   const vmallocOnly = byFunction(vmallocOnlyCalls(facts), (call) => call);
-  const uses = byFunction(contiguousUses(facts, engine).filter(rejectsVmalloc), (use) => use.at);
+  const allUses = contiguousUses(facts, engine);
+  const uses = byFunction(allUses.filter(rejectsVmalloc), (use) => use.at);
   const assignments = byFunction(
     [...engine.fieldAssignments().entries()].flatMap(([field, nodes]) => nodes.map((node) => ({ field, node }))),
     (assignment) => assignment.node,
@@ -152,8 +155,13 @@ export function summarizeProvenance(engine: FileProvenance, types: TypeDeclarati
       .map((use) => use.use),
     rejectingUses: [...ordered('call'), ...ordered('field')],
     vmallocCheckedNames: [...vmallocCheckedNamesOf(facts)],
+    ...dmaBufferFlowsField(dmaBufferFlowsOf(engine, allUses)),
     entries,
   };
+}
+
+function dmaBufferFlowsField(flows: DmaBufferFlows | undefined): { dmaBufferFlows?: DmaBufferFlows } {
+  return flows ? { dmaBufferFlows: flows } : {};
 }
 
 /** A reused entry at its definition's new rows and index (every position in it lies in the definition). */
