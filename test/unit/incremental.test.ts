@@ -253,3 +253,38 @@ test('incremental analysis equals a from-scratch analysis when what path conditi
   store.close(uri);
   headerFacts.tree.delete();
 });
+
+test('incremental analysis equals a from-scratch analysis when a global variable the sizes read is edited', async () => {
+  const parser = await sharedParser();
+  const file = '/virtual/globals/gl.c';
+  const text = [
+    '#include <linux/slab.h>',
+    'static unsigned char scratch_buffer[64];',
+    'static void *gl_alloc(void)',
+    '{',
+    '\treturn kmalloc(sizeof(scratch_buffer) * 1024 * 1024, GFP_KERNEL);',
+    '}',
+    '',
+  ].join('\n');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  const at = text.indexOf('[64]') + 1;
+  // 64 MiB (no slab or page allocator serves it), then 1 MiB, then 64 MiB again.
+  const edits = [(current: string) => change(current, at, at + 2, '1'), (current: string) => change(current, at, at + 1, '64')];
+  const seen: string[] = [];
+  for (let step = 0; step <= edits.length; step++) {
+    if (step > 0) store.change(uri, step + 1, [edits[step - 1](store.get(uri)!.text)]);
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [], false);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [], false);
+    self.tree.delete();
+    assert.deepEqual(incremental, scratch, `step ${step}: incremental and from-scratch analyses differ`);
+    seen.push(JSON.stringify(scratch.findings));
+  }
+  assert.notEqual(seen[0], seen[1], 'the edit changes the findings');
+  assert.equal(seen[0], seen[2]);
+  store.close(uri);
+});

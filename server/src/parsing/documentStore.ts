@@ -29,14 +29,20 @@ export interface ParsedDocument {
   cuts: readonly number[];
 }
 
-/** The UTF-16 offset of an LSP position (clamped to its line and to the text). */
-export function offsetAt(text: string, line: number, character: number): number {
-  let lineStart = 0;
-  for (let row = 0; row < line; row++) {
+/** The start of `line`, counted on from a known line start (`fromLine` at `fromStart`); undefined past the text. */
+function lineStartOf(text: string, line: number, fromLine = 0, fromStart = 0): number | undefined {
+  let lineStart = fromStart;
+  for (let row = fromLine; row < line; row++) {
     const newline = text.indexOf('\n', lineStart);
-    if (newline === -1) return text.length;
+    if (newline === -1) return undefined;
     lineStart = newline + 1;
   }
+  return lineStart;
+}
+
+/** The UTF-16 offset of a position on the line starting at `lineStart` (clamped to the line). */
+function offsetOnLine(text: string, lineStart: number | undefined, character: number): number {
+  if (lineStart === undefined) return text.length;
   const newline = text.indexOf('\n', lineStart);
   const lineEnd = newline === -1 ? text.length : newline + 1;
   return Math.min(lineStart + Math.max(character, 0), lineEnd);
@@ -59,8 +65,11 @@ function pointAt(text: string, index: number): { row: number; column: number } {
 
 /** The offsets an LSP range covers in `text`. */
 export function rangeOffsets(text: string, range: NonNullable<TextChange['range']>): { start: number; end: number } {
-  const start = offsetAt(text, range.start.line, range.start.character);
-  return { start, end: Math.max(start, offsetAt(text, range.end.line, range.end.character)) };
+  const startLine = lineStartOf(text, range.start.line);
+  const start = offsetOnLine(text, startLine, range.start.character);
+  // The end's line is counted on from the start's: one scan of the text up to the change.
+  const endLine = startLine === undefined || range.end.line < range.start.line ? lineStartOf(text, range.end.line) : lineStartOf(text, range.end.line, range.start.line, startLine);
+  return { start, end: Math.max(start, offsetOnLine(text, endLine, range.end.character)) };
 }
 
 /** Applies one ranged LSP change to a text. */
