@@ -49,7 +49,7 @@ function topFunctions(tree: Tree): Node[] {
 /** One edit of the kinds a developer makes: typing, deleting, moving a whole function, touching a lock call. */
 function nextEdit(text: string, tree: Tree, next: () => number): TextChange {
   const at = (limit: number) => Math.floor(next() * limit);
-  const kind = at(10);
+  const kind = at(13);
   const functions = topFunctions(tree);
   if (kind === 0 && functions.length > 1) {
     // Cut a whole function (and paste it at the end, as the next edit of this kind may).
@@ -92,6 +92,33 @@ function nextEdit(text: string, tree: Tree, next: () => number): TextChange {
     // A new line (every later function moves down).
     const index = at(text.length + 1);
     return change(text, index, index, '\n');
+  }
+  const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((match) => match.index! + 1)];
+  if (kind === 10) {
+    // Re-indent a line (the declaration scan's reuse for indentation, a body's or a table's).
+    const line = lineStarts[at(lineStarts.length)];
+    if (/[ \t]/.test(text[line] ?? '') && next() < 0.5) return change(text, line, line + 1, '');
+    return change(text, line, line, next() < 0.5 ? ' ' : '\t');
+  }
+  if (kind === 11) {
+    // Add or remove a #define or a __noreturn declaration: the folder's path names change (a
+    // sibling's #ifdef or a caller's noreturn call reads them).
+    const defines = [...text.matchAll(/^#define \w+.*\n|^.*__noreturn.*;\n/gm)];
+    if (defines.length > 0 && next() < 0.5) {
+      const match = defines[at(defines.length)];
+      return change(text, match.index!, match.index! + match[0].length, '');
+    }
+    const line = lineStarts[at(lineStarts.length)];
+    const names = [...text.matchAll(/^#if(?:def|ndef)?\s+(?:defined\s*\(?\s*)?(\w+)/gm)].map((match) => match[1]);
+    const name = names.length > 0 && next() < 0.7 ? names[at(names.length)] : `KALLOC_EDIT_${at(3)}`;
+    return change(text, line, line, next() < 0.7 ? `#define ${name} 1\n` : `void ${name.toLowerCase()}(void) __noreturn;\n`);
+  }
+  if (kind === 12) {
+    // Type into an initializer or declaration outside a function (the declaration scan runs again).
+    const line = lineStarts[at(lineStarts.length)];
+    const end = text.indexOf('\n', line);
+    const lineEnd = end === -1 ? text.length : end;
+    return change(text, lineEnd, lineEnd, [' ', 'x', ',', '0', ' | 1'][at(5)]);
   }
   if (kind < 7) {
     const index = at(text.length + 1);
@@ -180,4 +207,84 @@ test('incremental analysis equals a from-scratch analysis after every edit (ever
   }
   // The comparison means something only if many versions had findings to compare.
   assert.ok(withFindings > compared / 3, `${withFindings} of ${compared} versions had findings`);
+});
+
+test('incremental analysis equals a from-scratch analysis when what path conditions read changes: a #define in the file, one in its header', async () => {
+  const parser = await sharedParser();
+  const file = path.join(FIXTURES, 'atomic/paths/pc.c');
+  const header = path.join(FIXTURES, 'atomic/paths/pc.h');
+  const originalHeader = fs.readFileSync(header, 'utf8');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, fs.readFileSync(file, 'utf8'));
+  const db = new AnalysisDatabase();
+  let headerFacts = freshFacts(parser, header, originalHeader);
+  const define = '#define PC_TRACE_SLEEPS 1\n';
+  // Each step edits the file (a change of its current text) or replaces the header's text.
+  const steps: { edit?: (text: string) => TextChange; headerText?: string }[] = [
+    {},
+    { edit: (text) => change(text, text.indexOf('#define PC_SLEEPY'), text.indexOf('#define PC_SLEEPY'), define) },
+    { headerText: originalHeader.replace('#define PC_HAVE_STATS 1\n', '') },
+    { edit: (text) => change(text, text.indexOf(define), text.indexOf(define) + define.length, '') },
+    { headerText: originalHeader },
+  ];
+  let differed = 0;
+  let previous: string | undefined;
+  for (const [index, step] of steps.entries()) {
+    if (step.edit) store.change(uri, index + 2, [step.edit(store.get(uri)!.text)]);
+    if (step.headerText !== undefined) {
+      headerFacts.tree.delete();
+      headerFacts = freshFacts(parser, header, step.headerText);
+    }
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [headerFacts], false);
+    const freshHeader = freshFacts(parser, header, headerFacts.text);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [freshHeader], false);
+    assert.deepEqual(incremental, scratch, `step ${index}: incremental and from-scratch analyses differ`);
+    const findings = JSON.stringify(scratch.findings);
+    if (previous !== undefined && findings !== previous) differed++;
+    previous = findings;
+    self.tree.delete();
+    freshHeader.tree.delete();
+  }
+  // Every edit must change the findings, or the comparison proves nothing about them.
+  assert.equal(differed, steps.length - 1, `the findings changed at ${differed} of ${steps.length - 1} steps`);
+  store.close(uri);
+  headerFacts.tree.delete();
+});
+
+test('incremental analysis equals a from-scratch analysis when a global variable the sizes read is edited', async () => {
+  const parser = await sharedParser();
+  const file = '/virtual/globals/gl.c';
+  const text = [
+    '#include <linux/slab.h>',
+    'static unsigned char scratch_buffer[64];',
+    'static void *gl_alloc(void)',
+    '{',
+    '\treturn kmalloc(sizeof(scratch_buffer) * 1024 * 1024, GFP_KERNEL);',
+    '}',
+    '',
+  ].join('\n');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  const at = text.indexOf('[64]') + 1;
+  // 64 MiB (no slab or page allocator serves it), then 1 MiB, then 64 MiB again.
+  const edits = [(current: string) => change(current, at, at + 2, '1'), (current: string) => change(current, at, at + 1, '64')];
+  const seen: string[] = [];
+  for (let step = 0; step <= edits.length; step++) {
+    if (step > 0) store.change(uri, step + 1, [edits[step - 1](store.get(uri)!.text)]);
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [], false);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [], false);
+    self.tree.delete();
+    assert.deepEqual(incremental, scratch, `step ${step}: incremental and from-scratch analyses differ`);
+    seen.push(JSON.stringify(scratch.findings));
+  }
+  assert.notEqual(seen[0], seen[1], 'the edit changes the findings');
+  assert.equal(seen[0], seen[2]);
+  store.close(uri);
 });

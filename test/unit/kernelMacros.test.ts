@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Node, Parser } from 'web-tree-sitter';
 import { bodyUnderstood } from '../../server/src/parsing/bodyUnderstood';
-import { rewriteKernelMacros } from '../../server/src/parsing/kernelMacros';
+import { RewrittenText, rewriteChange, rewriteKernelMacros, rewriteWithCuts } from '../../server/src/parsing/kernelMacros';
 import { parseSource } from '../../server/src/parsing/parseSource';
 import { sharedParser } from '../support/fixtures';
 
@@ -138,5 +138,134 @@ describe('kernel macro rewrite', () => {
     assert.match(fn.text, /__must_hold\(&p->lock\)/);
     const calls = fn.descendantsOfType('call_expression').map((call) => call?.text);
     assert.deepEqual(calls, ['printk(KERN_ERR PFX "x")', 'writel(1, (void __iomem *)p)']);
+  });
+});
+
+// The incremental rewrite (rewriteChange, what DocumentStore runs on a keystroke) against the
+// rewrite of the whole new text, after every one of many seeded random edits: the fragments open
+// and close the constructs that reach across lines (comments, directives with continuations,
+// brackets of annotation and iterator calls, string runs, `static const` before a declaration macro).
+const INCREMENTAL_BASE = [
+  '#include <linux/slab.h>',
+  '#define PFX DRV_NAME ": " \\',
+  '\t"x"',
+  '/* a comment over',
+  '   two lines: KERN_ERR PFX "x" __iomem */',
+  'static const DECLARE_TLV_DB_RANGE(mic_tlv,',
+  '\t0, 0, TLV_DB_SCALE_ITEM(0, 0, 0),',
+  '\t1, 1, TLV_DB_SCALE_ITEM(2000, 0, 0)',
+  ');',
+  'static int __init ring_probe(struct ring __iomem *r) __attribute__((',
+  '\tunused))',
+  '{',
+  '\tprintk(KERN_WARNING MODULE_NAME',
+  '\t       " reset\\n");',
+  '\tlist_for_each_entry(pos,',
+  '\t\t\t    &head, node)',
+  '\t\tpos->len++;',
+  '\tswitch (r->len) {',
+  '\tcase 1 ... 3:',
+  '\t\twritel(1, (void __iomem *)r);',
+  '\t}',
+  '\tx = offsetof(struct cmd, payload.embed);',
+  '\treturn 0;',
+  '}',
+  '',
+  'static void ring_stop(struct ring *r)',
+  '{',
+  '\tif (r)',
+  '\t\tfor_each_sg(sgl, sg, n, i) {',
+  '\t\t\tg(sg);',
+  '\t\t}',
+  '\tp->noinline = s.__used;',
+  '}',
+  'MODULE_LICENSE("GPL");',
+  '',
+].join('\n');
+
+const INCREMENTAL_FRAGMENTS = [
+  '"',
+  "'",
+  '/*',
+  '*/',
+  '//',
+  '#',
+  '\\\n',
+  '\n',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  ';',
+  ':',
+  ' __user ',
+  'KERN_INFO ',
+  'static const ',
+  '__attribute__((',
+  'list_for_each_entry(a, b, c)\n\t',
+  ' ... ',
+  'case ',
+  'é',
+  'x',
+  '',
+];
+
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('incremental kernel macro rewrite', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+    test(`random edits: the incremental rewrite and its cut points equal those of the whole new text (seed ${seed})`, () => {
+      const next = seeded(seed);
+      let current: RewrittenText = rewriteWithCuts(INCREMENTAL_BASE);
+      for (let step = 0; step < 300; step++) {
+        const { text } = current;
+        const start = Math.floor(next() * (text.length + 1));
+        const end = Math.min(text.length, start + Math.floor(next() * 8 * (next() < 0.2 ? 6 : 1)));
+        const inserted = next() < 0.3 ? '' : INCREMENTAL_FRAGMENTS[Math.floor(next() * INCREMENTAL_FRAGMENTS.length)];
+        const changed = rewriteChange(current, start, end, inserted);
+        const expected = rewriteWithCuts(text.slice(0, start) + inserted + text.slice(end));
+        const where = `seed ${seed} step ${step}: ${JSON.stringify(inserted)} over [${start}, ${end})`;
+        assert.equal(changed.text, expected.text, `${where}: text`);
+        assert.equal(changed.rewritten, expected.rewritten, `${where}: rewritten text`);
+        assert.deepEqual(changed.cuts, expected.cuts, `${where}: cut points`);
+        // The rewritten texts differ only inside the window the change reports.
+        const { from, oldTo, newTo } = changed.window;
+        assert.equal(changed.rewritten.slice(0, from), current.rewritten.slice(0, from), `${where}: before the window`);
+        assert.equal(changed.rewritten.slice(newTo), current.rewritten.slice(oldTo), `${where}: after the window`);
+        current = changed;
+      }
+    });
+  }
+
+  test('edits at line starts that keep the brackets balanced are rewritten between the cuts around them', () => {
+    const next = seeded(99);
+    let current: RewrittenText = rewriteWithCuts(INCREMENTAL_BASE);
+    for (let step = 0; step < 200; step++) {
+      const lineStarts = [0, ...[...current.text.matchAll(/\n/g)].map((match) => match.index + 1)].filter((offset) => offset < current.text.length);
+      const at = lineStarts[Math.floor(next() * lineStarts.length)];
+      const changed = rewriteChange(current, at, at, [' ', '\t', 'x ', ' __user '][step % 4]);
+      assert.equal(changed.rewritten, rewriteKernelMacros(changed.text));
+      const { from, newTo } = changed.window;
+      assert.ok(newTo - from < changed.text.length / 2, `step ${step}: window [${from}, ${newTo}) of ${changed.text.length}`);
+      current = changed;
+    }
+  });
+
+  test('an edit inside a function body of balanced code rewrites that function only', () => {
+    const before = rewriteWithCuts(INCREMENTAL_BASE);
+    const at = INCREMENTAL_BASE.indexOf('\tp->noinline');
+    const changed = rewriteChange(before, at, at, ' ');
+    assert.equal(changed.window.from, INCREMENTAL_BASE.indexOf('static void ring_stop'));
+    assert.equal(changed.window.newTo, INCREMENTAL_BASE.indexOf('MODULE_LICENSE') + 1);
+    assert.equal(changed.rewritten, rewriteKernelMacros(changed.text));
   });
 });

@@ -22,9 +22,20 @@
 //                 so a body edit that reuses the declarations reuses it. A file's bound scope is
 //                 its own layer over the folder's. Bounded (FOLDER_TYPES_LIMIT entries).
 // - `pathNames`   FileFacts → the names path conditions read from it (#defines, `__noreturn`
-//                 declarations); `folderPaths` folder index → their union over the folder, with a
-//                 key: a summary records the names it looked up (dependencies.definedMacros,
-//                 .noReturn), and a file summary built with another key re-checks them.
+//                 declarations), the previous version's object (`latestPathNames`, path → newest,
+//                 bounded like `latest`) when the names are the same; each object has a number
+//                 (`pathNamesIds`). `folderPathUnions` the members' numbers → their union over the
+//                 folder, with a key (bounded, FOLDER_PATHS_LIMIT): a keystroke that leaves the
+//                 file's names as they were reuses the union without reading the folder;
+//                 `folderPaths` folder index → its union. A summary records the names it looked
+//                 up (dependencies.definedMacros, .noReturn), and a file summary built with
+//                 another key re-checks them.
+// - `pathSets`    the sorted resolved paths of a folder index → a number (`pathSetIds` per index):
+//                 a file's macro scope stays valid for a new index of the same paths while each
+//                 header it found is still the version there (a keystroke elsewhere in the folder).
+// - `latestGlobals` path → the last bound version's global variables by declaration text
+//                 (sizes/sizeScope.ts): the next version's binding reads only the declarations
+//                 whose text changed. Bounded (LATEST_GLOBALS_LIMIT: the files being typed in).
 // - `compositions` folder key (paths and semantic keys of the members, the kernel facts generation) → AtomicComposition. A body
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries).
@@ -33,7 +44,7 @@
 //                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
 // - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
 //                 `latestDeclarations` path → the newest version's, reused for a body edit that
-//                 cannot change them (bounded like `latest`).
+//                 cannot change them or an edit of a line's indentation (bounded like `latest`).
 // - `bound`       FileFacts → the view with its constant scope bound to one folder (withBoundScope):
 //                 a new object; the FileFacts it came from never changes.
 // - `provenanceEngines` FileFacts (the view the rules read, so the current file's allocation
@@ -56,7 +67,7 @@ import { FileProvenance } from './provenance/provenance';
 import { summarizeProvenance } from './provenance/provenanceSummary';
 import { FolderProvenance } from './provenance/folderProvenance';
 import type { ProvenanceSummary } from './provenance/provenanceFacts';
-import { bindSizeScope } from './sizes/sizeScope';
+import { DeclaredVariables, bindSizeScope } from './sizes/sizeScope';
 import { MacroTable, SizeData, fileMacroTable, includedHeaders, mergeHeaderMacros } from './sizes/sizeData';
 import { TypeLayer, typeLayer } from './sizes/structLayout';
 import { TypeDeclarations, collectTypeDeclarations } from '../parsing/typeDeclarations';
@@ -80,6 +91,15 @@ const MEMBER_INDEX_LIMIT = 4;
 const HEADER_MEMO_LIMIT = 512;
 /** Folder type layers kept: one per file being edited (each holds a folder's type names). */
 const FOLDER_TYPES_LIMIT = 8;
+/** Folder path-name unions kept (each holds a folder's #defined names): a few folders in use. */
+const FOLDER_PATHS_LIMIT = 8;
+/**
+ * Files whose last version's global variables are kept for the next (by declaration text, which
+ * holds the text alive): the few files being typed in; the CLI binds each file once.
+ */
+const LATEST_GLOBALS_LIMIT = 8;
+/** Path sets of folder indexes numbered (pathSetOf): a few folders in use. */
+const PATH_SETS_LIMIT = 16;
 
 /** How often the size tables were computed rather than reused (tests and benches read it). */
 export interface SizeWork {
@@ -117,6 +137,14 @@ export class AnalysisDatabase {
   private readonly memberIndexes = new Map<string, { members: readonly FileFacts[]; byPath: Map<string, FileFacts> }>();
   private readonly folderIndexes = new WeakMap<readonly FileFacts[], Map<string, FileFacts>>();
   private readonly pathNames = new WeakMap<FileFacts, FilePathNames>();
+  private readonly latestPathNames = new Map<string, FilePathNames>();
+  private readonly pathNamesIds = new WeakMap<FilePathNames, number>();
+  private nextPathNamesId = 1;
+  private readonly folderPathUnions = new Map<string, FolderPathFacts>();
+  private readonly latestGlobals = new Map<string, ReadonlyMap<string, DeclaredVariables>>();
+  private readonly pathSetIds = new WeakMap<ReadonlyMap<string, FileFacts>, number>();
+  private readonly pathSets = new Map<string, number>();
+  private nextPathSetId = 1;
   private readonly folderPaths = new WeakMap<ReadonlyMap<string, FileFacts>, FolderPathFacts>();
   private readonly compositions = new Map<string, AtomicComposition>();
   private readonly views = new WeakMap<FileFacts, { folder: readonly FileFacts[]; kernel?: KernelLookup; view: AtomicView }>();
@@ -169,7 +197,10 @@ export class AnalysisDatabase {
     const byPath = this.folderIndex(folder);
     const scope = this.macroScopeIn(facts, byPath);
     const others = folder.map((file) => this.sizeData(file)).filter((data) => !scope.headers.includes(data));
-    const { scope: bound, allocations } = bindSizeScope(facts, scope.macros, [this.ownTypeLayer(facts), this.folderTypeLayer(scope.headers, others)]);
+    const { scope: bound, allocations, globals } = bindSizeScope(facts, scope.macros, [this.ownTypeLayer(facts), this.folderTypeLayer(scope.headers, others)], this.latestGlobals.get(facts.path));
+    this.latestGlobals.delete(facts.path);
+    this.latestGlobals.set(facts.path, globals);
+    if (this.latestGlobals.size > LATEST_GLOBALS_LIMIT) this.latestGlobals.delete(this.latestGlobals.keys().next().value!);
     const view = withBoundScope(facts, bound, allocations);
     this.bound.set(facts, { folder, view });
     return view;
@@ -215,6 +246,16 @@ export class AnalysisDatabase {
       this.sizeWork.headerMacroMerges++;
       return mergeHeaderMacros(headers);
     });
+  }
+
+  /** A number per set of paths a folder index holds: equal numbers, the same paths. */
+  private pathSetOf(byPath: ReadonlyMap<string, FileFacts>): number {
+    let id = this.pathSetIds.get(byPath);
+    if (id === undefined) {
+      id = remembered(this.pathSets, PATH_SETS_LIMIT, [...byPath.keys()].sort().join('\u0000'), () => this.nextPathSetId++);
+      this.pathSetIds.set(byPath, id);
+    }
+    return id;
   }
 
   /** The SizeData of a folder index's files, by the same resolved paths. */
@@ -303,7 +344,7 @@ export class AnalysisDatabase {
     const key = members.map((member) => member.path).join('\u0000');
     const cached = this.memberIndexes.get(key);
     if (cached && cached.members.length === members.length && cached.members.every((member, index) => member === members[index])) return cached.byPath;
-    const byPath = new Map(members.map((member) => [path.resolve(member.path), member]));
+    const byPath = new Map(members.map((member) => [this.sizeData(member).resolvedPath, member]));
     this.memberIndexes.delete(key);
     this.memberIndexes.set(key, { members, byPath });
     if (this.memberIndexes.size > MEMBER_INDEX_LIMIT) this.memberIndexes.delete(this.memberIndexes.keys().next().value!);
@@ -314,7 +355,7 @@ export class AnalysisDatabase {
   private folderIndex(folder: readonly FileFacts[]): Map<string, FileFacts> {
     let index = this.folderIndexes.get(folder);
     if (!index) {
-      index = new Map(folder.map((file) => [path.resolve(file.path), file]));
+      index = new Map(folder.map((file) => [this.sizeData(file).resolvedPath, file]));
       this.folderIndexes.set(folder, index);
     }
     return index;
@@ -325,8 +366,16 @@ export class AnalysisDatabase {
     const cached = this.macros.get(facts);
     // The same folder index as last time: the includes resolve to the same headers.
     if (cached && cached.byPath === byPath) return cached;
+    const index = this.sizeIndex(byPath);
+    // The same paths, and each header found last time still the version there: the includes
+    // resolve to the same headers (a keystroke in one file of the folder leaves its includers'
+    // headers as they were).
+    if (cached && this.pathSetOf(cached.byPath) === this.pathSetOf(byPath) && cached.headers.every((header) => index.get(header.resolvedPath) === header)) {
+      cached.byPath = byPath;
+      return cached;
+    }
     const data = this.sizeData(facts);
-    const headers = includedHeaders(data, this.sizeIndex(byPath));
+    const headers = includedHeaders(data, index);
     if (cached && cached.headers.length === headers.length && cached.headers.every((header, index) => header === headers[index])) {
       cached.byPath = byPath;
       return cached;
@@ -337,11 +386,18 @@ export class AnalysisDatabase {
     return entry;
   }
 
+  /** The path names of a file version; the previous version's object when they are the same names. */
   private pathNamesOf(facts: FileFacts): FilePathNames {
     let names = this.pathNames.get(facts);
     if (!names) {
       names = filePathNames(facts.macros, facts.text);
+      const previous = this.latestPathNames.get(facts.path);
+      if (previous && sameStrings(previous.defined, names.defined) && sameStrings(previous.noReturn, names.noReturn)) names = previous;
+      else this.pathNamesIds.set(names, this.nextPathNamesId++);
       this.pathNames.set(facts, names);
+      this.latestPathNames.delete(facts.path);
+      this.latestPathNames.set(facts.path, names);
+      if (this.latestPathNames.size > LATEST_LIMIT) this.latestPathNames.delete(this.latestPathNames.keys().next().value!);
     }
     return names;
   }
@@ -365,15 +421,21 @@ export class AnalysisDatabase {
       const kconfig = facts.config.kconfig;
       return { defined, prefixes, noReturn, kconfig: kconfig?.options, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}/${kconfig?.key ?? ''}`) };
     };
-    if (byPath.get(path.resolve(facts.path)) === facts) {
+    // The union is remembered by the members' path names: a keystroke that leaves the edited
+    // file's names as they were (nearly every one) reuses it without reading the folder.
+    const remember = (files: readonly FileFacts[]): FolderPathFacts => {
+      const ids = files.map((file) => this.pathNamesIds.get(this.pathNamesOf(file.base ?? file))!).sort((a, b) => a - b);
+      return remembered(this.folderPathUnions, FOLDER_PATHS_LIMIT, `${facts.config.kconfig?.key ?? ''}/${ids.join(',')}`, () => union(files));
+    };
+    if (byPath.get(this.sizeData(facts).resolvedPath) === facts) {
       let folder = this.folderPaths.get(byPath);
       if (!folder) {
-        folder = union(byPath.values());
+        folder = remember([...byPath.values()]);
         this.folderPaths.set(byPath, folder);
       }
       return folder;
     }
-    return union([facts, ...[...byPath.values()].filter((file) => file.path !== facts.path)]);
+    return remember([facts, ...[...byPath.values()].filter((file) => file.path !== facts.path)]);
   }
 
   /** The function summaries of a file version. */
@@ -514,6 +576,7 @@ function reusableDeclarations(previous: { text: string; declarations: TypeDeclar
   while (from > 0 && word.test(after[from - 1])) from--;
   const beforeEnd = before.length - end;
   const afterEnd = after.length - end;
+  if (indentationOnly(before, start, beforeEnd) && indentationOnly(after, start, afterEnd)) return true;
   let tail = 0;
   while (afterEnd + tail < after.length && word.test(after[afterEnd + tail])) tail++;
   if (SCAN_SENSITIVE.test(before.slice(from, beforeEnd + tail)) || SCAN_SENSITIVE.test(after.slice(from, afterEnd + tail))) return false;
@@ -524,6 +587,21 @@ function reusableDeclarations(previous: { text: string; declarations: TypeDeclar
   const declaredInside = (line: number) => line >= first && line <= last;
   const { records, typedefs, enums } = previous.declarations;
   return !records.some((record) => declaredInside(record.line)) && !typedefs.some((typedef) => declaredInside(typedef.line)) && !enums.some((declaration) => declaredInside(declaration.line));
+}
+
+/**
+ * Whether text[start, end) and everything before it on its line are spaces and tabs, on a line
+ * that continues no other (no backslash before its line break): indentation, which the
+ * declaration scan never reads (it keeps token texts and line numbers, and a directive is found
+ * after leading blanks). Re-indenting a line of a table or a declaration keeps its declarations.
+ */
+function indentationOnly(text: string, start: number, end: number): boolean {
+  let lineStart = start;
+  while (lineStart > 0 && text[lineStart - 1] !== '\n') lineStart--;
+  for (let index = lineStart; index < end; index++) if (text[index] !== ' ' && text[index] !== '\t') return false;
+  let previous = lineStart - 2;
+  if (text[previous] === '\r') previous--;
+  return previous < 0 || text[previous] !== '\\';
 }
 
 /** A bounded memo: the entry for `key`, computed once and kept while recently used. */
@@ -541,6 +619,10 @@ function remembered<T>(table: Map<string, T>, limit: number, key: string, comput
 
 function configKey(facts: FileFacts): string {
   return JSON.stringify(facts.config);
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
 /** Whether two folder lists hold the same file versions, in any order. */

@@ -1,11 +1,12 @@
-// One parse tree per open document, re-parsed incrementally: the LSP content changes are applied
-// to the text, the text is rewritten (parsing/kernelMacros.ts) and the difference between the old
-// and the new rewritten text, which may reach outside the user's edit (typing `"` turns the rest of
-// a line into a string, where no macro is rewritten), is mirrored into the old tree with
-// tree.edit() before parsing with the old tree.
+// One parse tree per open document, re-parsed incrementally. Each LSP content change is applied
+// to the text and to its kernel-macro rewrite (parsing/kernelMacros.ts) between the cut points
+// around it, which may reach outside the user's edit (typing `"` turns the rest of a line into a
+// string, where no macro is rewritten); the difference of the rewritten texts there is mirrored
+// into the old tree with tree.edit() before parsing with the old tree. Nothing on a keystroke
+// reads the whole text but tree-sitter itself (and the splicing of the strings).
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Edit } from 'web-tree-sitter';
-import { rewriteKernelMacros } from './kernelMacros';
+import { RewrittenText, rewriteChange, rewriteWithCuts } from './kernelMacros';
 import { parseSourceOrThrow } from './parseSource';
 
 export interface TextChange {
@@ -24,60 +25,87 @@ export interface ParsedDocument {
   rewritten: string;
   /** False while the text is one the owner said not to parse (too large, binary): `tree` is empty. */
   parsed: boolean;
+  /** Where the rewrite can be redone from (RewrittenText.cuts); empty while not parsed. */
+  cuts: readonly number[];
 }
 
-/** Offsets of line starts, for line/character ↔ index conversion in UTF-16 units. */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let index = 0; index < text.length; index++) {
-    if (text.charCodeAt(index) === 10) starts.push(index + 1);
+/** The start of `line`, counted on from a known line start (`fromLine` at `fromStart`); undefined past the text. */
+function lineStartOf(text: string, line: number, fromLine = 0, fromStart = 0): number | undefined {
+  let lineStart = fromStart;
+  for (let row = fromLine; row < line; row++) {
+    const newline = text.indexOf('\n', lineStart);
+    if (newline === -1) return undefined;
+    lineStart = newline + 1;
   }
-  return starts;
+  return lineStart;
 }
 
-function offsetAt(starts: number[], text: string, line: number, character: number): number {
-  if (line >= starts.length) return text.length;
-  const lineEnd = line + 1 < starts.length ? starts[line + 1] : text.length;
-  return Math.min(starts[line] + Math.max(character, 0), lineEnd);
+/** The UTF-16 offset of a position on the line starting at `lineStart` (clamped to the line). */
+function offsetOnLine(text: string, lineStart: number | undefined, character: number): number {
+  if (lineStart === undefined) return text.length;
+  const newline = text.indexOf('\n', lineStart);
+  const lineEnd = newline === -1 ? text.length : newline + 1;
+  return Math.min(lineStart + Math.max(character, 0), lineEnd);
 }
 
-function pointAt(text: string, index: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let cursor = text.indexOf('\n'); cursor !== -1 && cursor < index; cursor = text.indexOf('\n', cursor + 1)) {
+/** The tree-sitter point of `index` in `text`, counted on from a known point at offset `from`. */
+function pointAfter(text: string, from: number, point: { row: number; column: number }, index: number): { row: number; column: number } {
+  let { row } = point;
+  let lineStart = from - point.column;
+  for (let cursor = text.indexOf('\n', from); cursor !== -1 && cursor < index; cursor = text.indexOf('\n', cursor + 1)) {
     row++;
     lineStart = cursor + 1;
   }
   return { row, column: index - lineStart };
 }
 
-/** Applies one ranged LSP change to a text. */
-function applyChange(text: string, range: NonNullable<TextChange['range']>, inserted: string): string {
-  const starts = lineStarts(text);
-  const startIndex = offsetAt(starts, text, range.start.line, range.start.character);
-  const oldEndIndex = Math.max(startIndex, offsetAt(starts, text, range.end.line, range.end.character));
-  return text.slice(0, startIndex) + inserted + text.slice(oldEndIndex);
+function pointAt(text: string, index: number): { row: number; column: number } {
+  return pointAfter(text, 0, { row: 0, column: 0 }, index);
 }
 
-/** The edit that turns `before` into `after`: their common prefix and suffix stay, the middle is replaced. */
-export function editBetween(before: string, after: string): Edit {
-  const shorter = Math.min(before.length, after.length);
-  let prefix = 0;
-  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+/** The offsets an LSP range covers in `text`. */
+export function rangeOffsets(text: string, range: NonNullable<TextChange['range']>): { start: number; end: number } {
+  const startLine = lineStartOf(text, range.start.line);
+  const start = offsetOnLine(text, startLine, range.start.character);
+  // The end's line is counted on from the start's: one scan of the text up to the change.
+  const endLine = startLine === undefined || range.end.line < range.start.line ? lineStartOf(text, range.end.line) : lineStartOf(text, range.end.line, range.start.line, startLine);
+  return { start, end: Math.max(start, offsetOnLine(text, endLine, range.end.character)) };
+}
+
+/** Applies one ranged LSP change to a text. */
+function applyChange(text: string, range: NonNullable<TextChange['range']>, inserted: string): string {
+  const { start, end } = rangeOffsets(text, range);
+  return text.slice(0, start) + inserted + text.slice(end);
+}
+
+/**
+ * The edit that turns `before` into `after`: their common prefix and suffix stay, the middle is
+ * replaced. With `within`, the two are the windows [from, oldTo) and [from, newTo) of texts equal
+ * outside them, and only the windows are compared.
+ */
+export function editBetween(before: string, after: string, within?: { from: number; oldTo: number; newTo: number }): Edit {
+  const from = within?.from ?? 0;
+  const oldTo = within?.oldTo ?? before.length;
+  const newTo = within?.newTo ?? after.length;
+  let prefix = from;
+  while (prefix < oldTo && prefix < newTo && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < shorter - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  while (suffix < oldTo - prefix && suffix < newTo - prefix && before.charCodeAt(oldTo - 1 - suffix) === after.charCodeAt(newTo - 1 - suffix)) suffix++;
   // Never split a surrogate pair: widen the edit to whole characters.
   if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix--;
-  if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
-  const oldEndIndex = before.length - suffix;
-  const newEndIndex = after.length - suffix;
+  if (suffix > 0 && isLowSurrogate(before.charCodeAt(oldTo - suffix))) suffix--;
+  const oldEndIndex = oldTo - suffix;
+  const newEndIndex = newTo - suffix;
+  // Rows are counted from the window's start, a line start (or the text's start).
+  const fromPoint = within ? pointAt(before, from) : { row: 0, column: 0 };
+  const startPosition = pointAfter(before, from, fromPoint, prefix);
   return new Edit({
     startIndex: prefix,
     oldEndIndex,
     newEndIndex,
-    startPosition: pointAt(before, prefix),
-    oldEndPosition: pointAt(before, oldEndIndex),
-    newEndPosition: pointAt(after, newEndIndex),
+    startPosition,
+    oldEndPosition: pointAfter(before, prefix, startPosition, oldEndIndex),
+    newEndPosition: pointAfter(after, prefix, startPosition, newEndIndex),
   });
 }
 
@@ -108,8 +136,9 @@ export class DocumentStore {
   open(uri: string, version: number, text: string): ParsedDocument {
     this.close(uri);
     const parsed = this.parseable(text);
-    const { tree, rewritten } = parseSourceOrThrow(this.parser, parsed ? text : '');
-    const document = { uri, version, text, tree, rewritten: parsed ? rewritten : '', parsed };
+    const rewrite = rewriteWithCuts(parsed ? text : '');
+    const { tree } = parseSourceOrThrow(this.parser, rewrite.text, null, rewrite.rewritten);
+    const document = { uri, version, text, tree, rewritten: rewrite.rewritten, parsed, cuts: rewrite.cuts };
     this.documents.set(uri, document);
     return document;
   }
@@ -118,14 +147,24 @@ export class DocumentStore {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     if (!document.parsed) return this.changeUnparsed(document, version, changes);
-    let { text } = document;
-    for (const change of changes) text = change.range ? applyChange(text, change.range, change.text) : change.text;
-    const rewritten = rewriteKernelMacros(text);
     const { tree } = document;
-    tree.edit(editBetween(document.rewritten, rewritten));
+    let current: RewrittenText = document;
+    for (const change of changes) {
+      if (!change.range) {
+        const whole = rewriteWithCuts(change.text);
+        tree.edit(editBetween(current.rewritten, whole.rewritten));
+        current = whole;
+        continue;
+      }
+      const { start, end } = rangeOffsets(current.text, change.range);
+      const next = rewriteChange(current, start, end, change.text);
+      tree.edit(editBetween(current.rewritten, next.rewritten, next.window));
+      current = next;
+    }
+    const { text, rewritten, cuts } = current;
     const reparsed = parseSourceOrThrow(this.parser, text, tree, rewritten).tree;
     if (reparsed !== tree) tree.delete();
-    const updated = { uri, version, text, tree: reparsed, rewritten, parsed: true };
+    const updated = { uri, version, text, tree: reparsed, rewritten, parsed: true, cuts };
     this.documents.set(uri, updated);
     return updated;
   }
@@ -135,8 +174,9 @@ export class DocumentStore {
     const document = this.documents.get(uri);
     if (!document || document.parsed || !this.parseable(document.text)) return document;
     document.tree.delete();
-    const { tree, rewritten } = parseSourceOrThrow(this.parser, document.text);
-    const updated = { ...document, tree, rewritten, parsed: true };
+    const { rewritten, cuts } = rewriteWithCuts(document.text);
+    const { tree } = parseSourceOrThrow(this.parser, document.text, null, rewritten);
+    const updated = { ...document, tree, rewritten, parsed: true, cuts };
     this.documents.set(uri, updated);
     return updated;
   }

@@ -156,7 +156,7 @@ function isWordPart(code: number): boolean {
  * The tokens of the text outside comments and preprocessor lines. Strings and character
  * literals are single tokens; a preprocessor line (with its continuations) yields none.
  */
-function tokenize(text: string): Token[] {
+function tokenize(text: string, lineBreaks?: { offset: number; tokens: number }[]): Token[] {
   const tokens: Token[] = [];
   const length = text.length;
   let index = 0;
@@ -166,6 +166,8 @@ function tokenize(text: string): Token[] {
     if (code === 10) {
       lineStart = true;
       index++;
+      // A line start no comment, literal or directive spans, with the tokens before it.
+      lineBreaks?.push({ offset: index, tokens: tokens.length });
       continue;
     }
     if (code === 32 || code === 9 || code === 13 || code === 12 || code === 11) {
@@ -305,7 +307,10 @@ function isIteratorName(name: string): boolean {
 
 /** The rewritten text: same length, same line breaks, same position of every token it keeps. */
 export function rewriteKernelMacros(text: string): string {
-  const tokens = tokenize(text);
+  return rewriteTokens(text, tokenize(text));
+}
+
+function rewriteTokens(text: string, tokens: readonly Token[]): string {
   const out: string[] = [];
   let copied = 0;
   const replace = (start: number, end: number, replacement: string) => {
@@ -464,4 +469,101 @@ function inCaseLabel(text: string, tokens: readonly Token[], dots: number): bool
     if (wordOf(text, token) === 'case') return true;
   }
   return false;
+}
+
+/**
+ * A text with its rewrite and its cut points: the line starts where the rewrite of what follows
+ * does not depend on what precedes. A cut point is a line start that no comment, literal or
+ * directive spans, where the bracket depth (every `(`, `[`, `{` against every `)`, `]`, `}`) is 0
+ * and has never been negative, and whose previous token is `;` or `}` (or none). Every decision of
+ * the rewrite looks back at most to such a token (a member access, a statement start, `static
+ * const`, a case label) and forward at most to the bracket that closes its own (annotation
+ * arguments, iterator and offsetof calls) or the `;` ending its statement (string runs), so the
+ * rewrite between two cut points reads only the text between them.
+ */
+export interface RewrittenText {
+  readonly text: string;
+  readonly rewritten: string;
+  /** Sorted offsets; 0 is always one. */
+  readonly cuts: readonly number[];
+}
+
+/** rewriteKernelMacros() with the cut points of the text. */
+export function rewriteWithCuts(text: string): RewrittenText {
+  const window = rewriteWindow(text);
+  return { text, rewritten: window.rewritten, cuts: [0, ...window.cuts] };
+}
+
+/** The rewrite of `text` alone, its cut points after offset 0 and whether its end is one. */
+function rewriteWindow(text: string): { rewritten: string; cuts: number[]; endIsCut: boolean } {
+  const lineBreaks: { offset: number; tokens: number }[] = [];
+  const tokens = tokenize(text, lineBreaks);
+  // The bracket depth at each line start, counted over the tokens before it; never negative so far.
+  const cuts: number[] = [];
+  let depth = 0;
+  let everNegative = false;
+  let token = 0;
+  let endIsCut = false;
+  for (const { offset, tokens: before } of lineBreaks) {
+    for (; token < before; token++) {
+      const { kind, start, end } = tokens[token];
+      if (kind !== 'punct' || end - start !== 1) continue;
+      const code = text.charCodeAt(start);
+      if (code === 40 || code === 91 || code === 123) depth++;
+      else if (code === 41 || code === 93 || code === 125) {
+        depth--;
+        if (depth < 0) everNegative = true;
+      }
+    }
+    if (everNegative) break;
+    if (depth !== 0) continue;
+    const last = before > 0 ? tokens[before - 1] : undefined;
+    if (last && !isPunct(text, last, ';') && !isPunct(text, last, '}')) continue;
+    if (offset === text.length) endIsCut = true;
+    else cuts.push(offset);
+  }
+  return { rewritten: rewriteTokens(text, tokens), cuts, endIsCut };
+}
+
+/**
+ * The rewrite of `previous.text` with [start, oldEnd) replaced by `inserted`, recomputing only
+ * between the cut points around the change (further ones while the new text between them does not
+ * end on a cut point: an unclosed comment or bracket reaches on, up to the end of the text). Equal
+ * to rewriteWithCuts() of the new text (test/unit/kernelMacros.test.ts checks it on random edits).
+ * `window` is where the rewritten texts differ at most: [from, oldTo) of the old, [from, newTo) of the new.
+ */
+export function rewriteChange(previous: RewrittenText, start: number, oldEnd: number, inserted: string): RewrittenText & { window: { from: number; oldTo: number; newTo: number } } {
+  const text = previous.text.slice(0, start) + inserted + previous.text.slice(oldEnd);
+  const delta = inserted.length - (oldEnd - start);
+  const { cuts } = previous;
+  // The last cut at or before the change: the text before it is unchanged, so it still is one.
+  let first = 0;
+  for (let low = 0, high = cuts.length - 1; low <= high;) {
+    const middle = (low + high) >> 1;
+    if (cuts[middle] <= start) {
+      first = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  const from = cuts[first];
+  // The first cut after the change, then further ones (twice as far each time) until the new
+  // text between them ends on a cut point too: then the text after it rewrites as before.
+  let next = first + 1;
+  while (next < cuts.length && cuts[next] <= oldEnd) next++;
+  for (let step = 1; ; step *= 2) {
+    const oldTo = next < cuts.length ? cuts[next] : previous.text.length;
+    const newTo = oldTo + delta;
+    const window = rewriteWindow(text.slice(from, newTo));
+    if (next < cuts.length && !window.endIsCut) {
+      next += step;
+      continue;
+    }
+    const newCuts = [...cuts.slice(0, first + 1), ...window.cuts.map((cut) => cut + from)];
+    if (next < cuts.length) {
+      newCuts.push(newTo);
+      for (let index = next + 1; index < cuts.length; index++) newCuts.push(cuts[index] + delta);
+    }
+    const rewritten = previous.rewritten.slice(0, from) + window.rewritten + previous.rewritten.slice(oldTo);
+    return { text, rewritten, cuts: newCuts, window: { from, oldTo, newTo } };
+  }
 }

@@ -75,9 +75,8 @@ function baseTypeName(typeNode: Node | null): string | undefined {
 }
 
 /** Variables declared below `root` (not descending into nested functions is unnecessary in C). */
-function collectVariables(root: Node, into: Map<string, TypeRef | 'ambiguous'>, topLevelOnly: boolean): void {
-  const nodes = topLevelOnly ? root.namedChildren.filter((child): child is Node => !!child && child.type === 'declaration') : descendantsOfType(root, DECLARATIONS);
-  for (const node of nodes) {
+function collectVariables(root: Node, into: Map<string, TypeRef | 'ambiguous'>): void {
+  for (const node of descendantsOfType(root, DECLARATIONS)) {
     if (node.type === 'field_declaration') continue;
     const base = baseTypeName(node.childForFieldName('type'));
     if (!base) continue;
@@ -90,6 +89,42 @@ function collectVariables(root: Node, into: Map<string, TypeRef | 'ambiguous'>, 
       else if (existing !== 'ambiguous' && JSON.stringify(existing) !== JSON.stringify(declared.type)) into.set(declared.name, 'ambiguous');
     }
   }
+}
+
+/** The variables one top-level declaration declares, in order (a pure function of its subtree). */
+export type DeclaredVariables = readonly { readonly name: string; readonly type: TypeRef }[];
+
+function declaredBy(node: Node): DeclaredVariables {
+  const base = baseTypeName(node.childForFieldName('type'));
+  if (!base) return [];
+  const declared: { name: string; type: TypeRef }[] = [];
+  for (const declarator of node.childrenForFieldName('declarator')) {
+    const variable = declarator && declaratorType(base, declarator);
+    if (variable) declared.push(variable);
+  }
+  return declared;
+}
+
+/**
+ * The file's global variables; `previous` (the last version's, by declaration text) answers for
+ * the declarations whose text is unchanged, and the returned table serves the next version. A
+ * declaration with a syntax error inside is read again: its tree may depend on what surrounds it.
+ */
+function collectGlobals(root: Node, into: Map<string, TypeRef | 'ambiguous'>, previous: ReadonlyMap<string, DeclaredVariables> | undefined): Map<string, DeclaredVariables> {
+  const byText = new Map<string, DeclaredVariables>();
+  for (const node of root.namedChildren) {
+    if (!node || node.type !== 'declaration') continue;
+    const text = node.hasError ? undefined : node.text;
+    let declared = text === undefined ? undefined : (byText.get(text) ?? previous?.get(text));
+    declared ??= declaredBy(node);
+    if (text !== undefined) byText.set(text, declared);
+    for (const { name, type } of declared) {
+      const existing = into.get(name);
+      if (existing === undefined) into.set(name, type);
+      else if (existing !== 'ambiguous' && JSON.stringify(existing) !== JSON.stringify(type)) into.set(name, 'ambiguous');
+    }
+  }
+  return byText;
 }
 
 /** A type name as written in a cast or sizeof (`struct foo *`, `u8[16]`) as a TypeRef. */
@@ -209,6 +244,8 @@ function evaluateDim(environment: TypeEnvironment, text: string): Evaluation | u
 export interface BoundScope {
   scope: ConstantScope;
   allocations: AllocationSite[];
+  /** The file's global variables by declaration text, for binding its next version (bindSizeScope's `previousGlobals`). */
+  globals: ReadonlyMap<string, DeclaredVariables>;
 }
 
 /**
@@ -218,12 +255,12 @@ export interface BoundScope {
  * (analysis/database.ts makes both from the files' SizeData, once for every evaluator of the
  * file): nothing of another file is read here, only the file's own tree for its variables.
  */
-export function bindSizeScope(facts: FileFacts, macros: ReadonlyMap<string, MacroDefinition>, types: readonly TypeLayer[]): BoundScope {
+export function bindSizeScope(facts: FileFacts, macros: ReadonlyMap<string, MacroDefinition>, types: readonly TypeLayer[], previousGlobals?: ReadonlyMap<string, DeclaredVariables>): BoundScope {
   const base = createScope(facts.config, macros);
   const evaluate = (text: string) => evaluateText(text, fileScope);
   const environment: TypeEnvironment = layeredTypeEnvironment(facts.config, types, evaluate);
   const globals = new Map<string, TypeRef | 'ambiguous'>();
-  collectVariables(facts.tree.rootNode, globals, true);
+  const globalsByText = collectGlobals(facts.tree.rootNode, globals, previousGlobals);
   const scopeWith = (variables: Variables): ConstantScope => {
     const resolver = new SizeResolver(environment, variables);
     return {
@@ -245,9 +282,9 @@ export function bindSizeScope(facts: FileFacts, macros: ReadonlyMap<string, Macr
     if (!scope) {
       const locals = new Map<string, TypeRef | 'ambiguous'>();
       const declarator = fn.childForFieldName('declarator');
-      if (declarator) collectVariables(declarator, locals, false);
+      if (declarator) collectVariables(declarator, locals);
       const body = fn.childForFieldName('body');
-      if (body) collectVariables(body, locals, false);
+      if (body) collectVariables(body, locals);
       // Locals shadow globals; a name declared twice with different types is ambiguous.
       const merged = new Map(globals);
       for (const [name, type] of locals) merged.set(name, type);
@@ -256,5 +293,5 @@ export function bindSizeScope(facts: FileFacts, macros: ReadonlyMap<string, Macr
     }
     return scope;
   };
-  return { scope: fileScope, allocations: facts.allocations.map((site) => allocationSite(site.call, fileScope) ?? site) };
+  return { scope: fileScope, allocations: facts.allocations.map((site) => allocationSite(site.call, fileScope) ?? site), globals: globalsByText };
 }
