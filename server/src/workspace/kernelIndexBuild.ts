@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
+import { HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders } from '../analysis/index/headerTypes';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
 import { analyseFiles } from './analysisPool';
@@ -47,6 +48,8 @@ export interface IndexBuildResult {
   facts?: KernelFacts;
   elapsedMs: number;
   bytesOnDisk: number;
+  /** The header-type table stored with the facts: headers read, types kept, time to build it. */
+  headerTypes?: { headers: number; leftOut: number; records: number; typedefs: number; elapsedMs: number };
 }
 
 /** The model configuration the tree's files are summarised with: the options, then the tree's Makefile and .config. */
@@ -142,11 +145,16 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   for (const relative of ordered) sortedEntries[relative] = entries[relative];
   writeIndexFiles(dir, tree, configKey, sortedEntries);
   let facts: KernelFacts | undefined;
+  let headerAccount: IndexBuildResult['headerTypes'];
   if (!interrupted) {
     facts = deriveKernelFacts(
       ordered.map((relative) => sortedEntries[relative].file),
       tree,
     );
+    const headerStarted = Date.now();
+    const headerTypes = treeHeaderTypes(tree, indexConfig(options.settings, tree), note);
+    headerAccount = { headers: headerTypes.headers, leftOut: headerTypes.leftOut, records: headerTypes.records.length, typedefs: headerTypes.typedefs.length, elapsedMs: Date.now() - headerStarted };
+    facts = { ...facts, headerTypes };
     writeKernelFacts(dir, tree, configKey, ordered.length, facts);
   }
   const elapsedMs = Date.now() - started;
@@ -161,10 +169,48 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
     summarised,
     failed,
     elapsedMs,
+    ...(headerAccount ? { headerTypes: headerAccount } : {}),
     written: new Date().toISOString(),
   };
   writeAtomically(path.join(dir, ACCOUNT_NAME), `${JSON.stringify(account, null, 2)}\n`);
-  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir) };
+  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir), ...(headerAccount ? { headerTypes: headerAccount } : {}) };
+}
+
+/** A header larger than this is generated data (register tables), not type definitions worth reading. */
+const MAX_HEADER_SIZE = 2 * 1024 * 1024;
+
+/**
+ * The header types of the tree's include/ and arch/<arch>/include/ (the architecture and .config
+ * the index is built with). Re-read on every run: a few seconds for a whole tree, and a header
+ * edit changes the answer without changing any .c file's entry.
+ */
+export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (line: string) => void): HeaderTypeTable {
+  const sources: HeaderSource[] = [];
+  const walk = (relative: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(tree.root, relative), { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') note(`cannot read folder ${relative} (${code ?? String(error)}); its headers are left out of the index`);
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.')) continue;
+      const child = path.posix.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile() && entry.name.endsWith('.h')) {
+        try {
+          const file = path.join(tree.root, child);
+          if (fs.statSync(file).size <= MAX_HEADER_SIZE) sources.push({ path: child, text: fs.readFileSync(file, 'utf8') });
+        } catch (error) {
+          note(`cannot read header ${child} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
+        }
+      }
+    }
+  };
+  for (const folder of headerFolders(config.arch)) walk(folder);
+  return buildHeaderTypes(sources, { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) });
 }
 
 /** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */

@@ -23,6 +23,7 @@ import { counts } from '../locks/maySleep';
 import type { ParameterTest } from '../paths/parameterGuards';
 import type { FileSummary } from '../summaries/fileSummary';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
+import type { HeaderTypeTable } from './headerTypes';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
 export interface SleepingPrimitive {
@@ -145,6 +146,8 @@ export interface KernelFacts {
   sleeps: readonly DerivedSleep[];
   /** Sorted by name, then parameter. */
   masks: readonly DerivedMask[];
+  /** The struct/union/typedef layouts of the tree's include/ and arch/<arch>/include/ headers (index/headerTypes.ts). */
+  headerTypes?: HeaderTypeTable;
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */
