@@ -4,7 +4,7 @@
 // table and no sleep facts, so `kalloc check --kernel-dir TREE` against `--no-index` isolates what
 // the header layer changes (never needs the tree's .c files to be indexed).
 //
-//   node esbuild.js --bench && node out/bench/run/headerTypes.js TREE [--write-facts] [struct names…]
+//   node esbuild.js --bench && node --expose-gc out/bench/run/headerTypes.js TREE [--write-facts] [struct names…]
 //
 // The tree's .config (if any) decides the #if groups, as `kalloc index` does.
 import * as v8 from 'v8';
@@ -27,15 +27,20 @@ if ('problem' in tree) {
   process.exit(2);
 }
 const config = indexConfig({}, tree);
+const collect = (globalThis as { gc?: () => void }).gc;
+collect?.();
+const heapBefore = process.memoryUsage().heapUsed;
 const cpu = process.cpuUsage();
 const started = Date.now();
 const table = treeHeaderTypes(tree, config, (line) => console.error(line));
 const wall = Date.now() - started;
 const used = process.cpuUsage(cpu);
 const bytes = v8.serialize(table).length;
+collect?.();
+const heap = collect ? `, ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024).toFixed(0)} MiB of heap held` : '';
 console.log(
   `${tree.root}: ${table.headers} headers (${table.leftOut} never compiled), ${table.records.length} structs/unions and ${table.typedefs.length} typedefs with a known size; ` +
-    `${config.kconfig ? `.config ${config.kconfig.source}` : 'no .config'}; built in ${(wall / 1000).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU; ${(bytes / 1024 / 1024).toFixed(1)} MiB serialized`,
+    `${config.kconfig ? `.config ${config.kconfig.source}` : 'no .config'}; built in ${(wall / 1000).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU; ${(bytes / 1024 / 1024).toFixed(1)} MiB serialized${heap}`,
 );
 const environment = layeredTypeEnvironment(config, [headerTypeLayer(table)], (text) => (/^\d+$/.test(text) ? { value: Number(text), steps: [] } : undefined));
 for (const name of args.slice(1).filter((arg) => !arg.startsWith('--') && arg !== dir)) {

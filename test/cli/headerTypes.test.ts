@@ -86,14 +86,17 @@ describe('kernel-header types from the index', () => {
     assert.doesNotMatch(run.stdout, /hdr_demo\.c:\d+/);
   });
 
-  test('the table is stored with the facts: the .config decides which spinlock header is compiled', () => {
-    const tables = fs.readdirSync(path.join(work, 'cache', 'kernel-alloc-lens', 'index')).map((name) => {
+  const storedTables = () =>
+    fs.readdirSync(path.join(work, 'cache', 'kernel-alloc-lens', 'index')).map((name) => {
       const stored = v8.deserialize(fs.readFileSync(path.join(work, 'cache', 'kernel-alloc-lens', 'index', name, 'facts.v8'))) as {
         root: string;
-        facts: { headerTypes?: { kconfigKey?: string; leftOut: number; records: { name?: string; file?: string }[]; typedefs: { name: string }[] } };
+        facts: { headerTypes?: { sourceKey?: string; kconfigKey?: string; leftOut: number; records: { name?: string; file?: string }[]; typedefs: { name: string }[] } };
       };
       return { root: stored.root, table: stored.facts.headerTypes! };
     });
+
+  test('the table is stored with the facts: the .config decides which spinlock header is compiled', () => {
+    const tables = storedTables();
     const configured = tables.find((entry) => entry.root === tree('configured'))!.table;
     const plain = tables.find((entry) => entry.root === tree('plain'))!.table;
     assert.ok(configured.kconfigKey && plain.kconfigKey === undefined);
@@ -112,5 +115,20 @@ describe('kernel-header types from the index', () => {
     // Without the .config: hdr_spinlock_t has two definitions and struct hdr_mutex an undecided member.
     assert.deepEqual(plain.records.map((record) => record.name).sort(), ['hdr_ring', 'hdr_spin_queue']);
     assert.deepEqual(plain.typedefs, []);
+  });
+
+  test('re-indexing reuses the table while no header changed; an edited header is read again', () => {
+    const keyOf = () => storedTables().find((entry) => entry.root === tree('plain'))!.table.sourceKey;
+    const first = keyOf();
+    assert.ok(first);
+    assert.equal(kalloc(['index', '--jobs', '1', tree('plain')]).status, 0);
+    assert.equal(keyOf(), first, 'nothing changed: the same table');
+    const ring = path.join(tree('plain'), 'include', 'linux', 'hdr_ring.h');
+    fs.writeFileSync(ring, fs.readFileSync(ring, 'utf8').replace('#define HDR_RING_SLOTS 64', '#define HDR_RING_SLOTS 32'));
+    const run = kalloc(['index', '--jobs', '1', tree('plain')]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.notEqual(keyOf(), first);
+    // 64 rings of 8 + 32 * 8 = 264 bytes: 16896 bytes, order 3, not above the costly order.
+    assert.doesNotMatch(check('plain').stdout, new RegExp(`hdr_demo\\.c:${RINGS}:`));
   });
 });

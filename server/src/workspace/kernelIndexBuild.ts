@@ -6,12 +6,26 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
-import { HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders } from '../analysis/index/headerTypes';
+import { HEADER_TABLE_VERSION, HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders } from '../analysis/index/headerTypes';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
 import { analyseFiles } from './analysisPool';
 import { detectKernelDir, resolveConfig } from './kernelConfig';
-import { ACCOUNT_NAME, INDEX_FORMAT, IndexEntry, KernelTree, indexDirOf, indexSizeOnDisk, kernelTreeSources, readIndexFiles, writeAtomically, writeIndexFiles, writeKernelFacts } from './kernelIndex';
+import {
+  ACCOUNT_NAME,
+  INDEX_FORMAT,
+  IndexEntry,
+  KernelTree,
+  indexDirOf,
+  indexSizeOnDisk,
+  kernelTreeSources,
+  readIndexFiles,
+  readKernelFacts,
+  writeAtomically,
+  writeIndexFiles,
+  writeKernelFacts,
+} from './kernelIndex';
+import { createHash } from 'crypto';
 
 export interface IndexBuildOptions {
   jobs: number;
@@ -152,7 +166,9 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
       tree,
     );
     const headerStarted = Date.now();
-    const headerTypes = treeHeaderTypes(tree, indexConfig(options.settings, tree), note);
+    const stored = readKernelFacts(dir, tree);
+    const previousTable = 'value' in stored ? stored.value.facts.headerTypes : undefined;
+    const headerTypes = treeHeaderTypes(tree, indexConfig(options.settings, tree), note, previousTable);
     headerAccount = { headers: headerTypes.headers, leftOut: headerTypes.leftOut, records: headerTypes.records.length, typedefs: headerTypes.typedefs.length, elapsedMs: Date.now() - headerStarted };
     facts = { ...facts, headerTypes };
     writeKernelFacts(dir, tree, configKey, ordered.length, facts);
@@ -181,11 +197,12 @@ const MAX_HEADER_SIZE = 2 * 1024 * 1024;
 
 /**
  * The header types of the tree's include/ and arch/<arch>/include/ (the architecture and .config
- * the index is built with). Re-read on every run: a few seconds for a whole tree, and a header
- * edit changes the answer without changing any .c file's entry.
+ * the index is built with). `previous` (the last run's table) is reused when every header has the
+ * same size and mtime and the arch and .config are the same; else all headers are read again (a
+ * header edit can change any struct that holds the edited one).
  */
-export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (line: string) => void): HeaderTypeTable {
-  const sources: HeaderSource[] = [];
+export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (line: string) => void, previous?: HeaderTypeTable): HeaderTypeTable {
+  const found: { path: string; size: number; mtimeMs: number }[] = [];
   const walk = (relative: string) => {
     let entries: fs.Dirent[];
     try {
@@ -201,8 +218,8 @@ export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (li
       if (entry.isDirectory()) walk(child);
       else if (entry.isFile() && entry.name.endsWith('.h')) {
         try {
-          const file = path.join(tree.root, child);
-          if (fs.statSync(file).size <= MAX_HEADER_SIZE) sources.push({ path: child, text: fs.readFileSync(file, 'utf8') });
+          const stat = fs.statSync(path.join(tree.root, child));
+          if (stat.size <= MAX_HEADER_SIZE) found.push({ path: child, size: stat.size, mtimeMs: stat.mtimeMs });
         } catch (error) {
           note(`cannot read header ${child} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
         }
@@ -210,7 +227,19 @@ export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (li
     }
   };
   for (const folder of headerFolders(config.arch)) walk(folder);
-  return buildHeaderTypes(sources, { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) });
+  const hash = createHash('sha256').update(`${HEADER_TABLE_VERSION}\n${config.arch}\n${config.kconfig?.key ?? ''}\n`);
+  for (const header of found) hash.update(`${header.path}\0${header.size}\0${header.mtimeMs}\n`);
+  const sourceKey = hash.digest('hex').slice(0, 32);
+  if (previous?.sourceKey === sourceKey) return previous;
+  const sources: HeaderSource[] = [];
+  for (const header of found) {
+    try {
+      sources.push({ path: header.path, text: fs.readFileSync(path.join(tree.root, header.path), 'utf8') });
+    } catch (error) {
+      note(`cannot read header ${header.path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
+    }
+  }
+  return { ...buildHeaderTypes(sources, { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) }), sourceKey };
 }
 
 /** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */

@@ -27,11 +27,16 @@ import { RecordDecl, TypeDeclarations, TypeRef, TypedefDecl, collectTypeDeclarat
 import { MacroDefinition, createScope, evaluateText, sameDefinition } from '../sizes/constants';
 import { TypeLayer, isUnknown, layeredTypeEnvironment, sizeOfType } from '../sizes/structLayout';
 
+/** Bump when what buildHeaderTypes() computes changes: a stored table of another version is rebuilt, not reused. */
+export const HEADER_TABLE_VERSION = 1;
+
 /** The header types of one tree for one architecture and .config: plain data, structured-clonable. */
 export interface HeaderTypeTable {
   arch: Arch;
   /** The digest of the .config the `#if` groups were decided with (KconfigOptions.key); absent: none. */
   kconfigKey?: string;
+  /** What the table was built from (the headers' paths, sizes and mtimes, the arch, the .config): the next index run reuses it while equal. */
+  sourceKey?: string;
   /** Headers read, and of those left out as never included. */
   headers: number;
   leftOut: number;
