@@ -589,6 +589,7 @@ export function buildHeaderTypes(sources: readonly HeaderSource[], conditions: H
   const sized = (type: TypeRef) => !isUnknown(sizeOfType(environment, type));
   const exportedRecords = candidateRecords.filter((record) => sized({ base: `${record.kind} ${record.name}`, pointers: 0, dims: [], record }));
   const exportedTypedefs = candidateTypedefs.filter((typedef) => sized(typedef.type));
+  shareTypes(exportedRecords, exportedTypedefs);
   return {
     arch: conditions.arch,
     ...(conditions.kconfig ? { kconfigKey: conditions.kconfig.key } : {}),
@@ -597,6 +598,37 @@ export function buildHeaderTypes(sources: readonly HeaderSource[], conditions: H
     records: exportedRecords,
     typedefs: exportedTypedefs,
   };
+}
+
+/**
+ * One object per distinct member type (`u32`, `struct list_head`, `char *`): most members of the
+ * headers repeat a handful of types, and a serialized or cloned table keeps shared objects shared.
+ */
+function shareTypes(records: readonly RecordDecl[], typedefs: readonly TypedefDecl[]): void {
+  const ids = new Map<RecordDecl, number>();
+  const shared = new Map<string, TypeRef>();
+  const seen = new Set<RecordDecl>();
+  const share = (type: TypeRef): TypeRef => {
+    if (type.record && !ids.has(type.record)) ids.set(type.record, ids.size);
+    const key = `${type.base}|${type.pointers}|${type.dims.join(',')}|${type.record ? ids.get(type.record) : ''}`;
+    const known = shared.get(key);
+    if (known) return known;
+    shared.set(key, type);
+    return type;
+  };
+  const visit = (record: RecordDecl) => {
+    if (seen.has(record)) return;
+    seen.add(record);
+    for (const member of record.members) {
+      if (member.type.record) visit(member.type.record);
+      member.type = share(member.type);
+    }
+  };
+  records.forEach(visit);
+  for (const typedef of typedefs) {
+    if (typedef.type.record) visit(typedef.type.record);
+    typedef.type = share(typedef.type);
+  }
 }
 
 function recordIdentity(key: string, value: unknown): unknown {
