@@ -21,6 +21,9 @@
 //                 type names (one TypeLayer); `ownTypes` TypeDeclarations → the file's own layer,
 //                 so a body edit that reuses the declarations reuses it. A file's bound scope is
 //                 its own layer over the folder's. Bounded (FOLDER_TYPES_LIMIT entries).
+// - `headerTypes` the kernel tree's header types (KernelFacts.headerTypes, index/headerTypes.ts) →
+//                 their TypeLayer, the lowest layer of every bound scope whose configuration the
+//                 table holds for; replaced with the facts (setKernelFacts()).
 // - `pathNames`   FileFacts → the names path conditions read from it (#defines, `__noreturn`
 //                 declarations), the previous version's object (`latestPathNames`, path → newest,
 //                 bounded like `latest`) when the names are the same; each object has a number
@@ -78,6 +81,8 @@ import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './pa
 import type { KernelFacts } from './index/kernelFacts';
 import { DmaBufferLookup, dmaBufferLookup } from './index/provenanceIndex';
 import { KernelLookup, KernelView, kernelLookup } from './index/kernelSleeps';
+import { HeaderTypeTable, headerTypeLayer, headerTypesFor } from './index/headerTypes';
+import type { ModelConfig } from '../model/config';
 
 const LATEST_LIMIT = 2048;
 const COMPOSITION_LIMIT = 64;
@@ -131,6 +136,7 @@ export class AnalysisDatabase {
   private readonly macros = new WeakMap<FileFacts, { headers: readonly SizeData[]; macros: ReadonlyMap<string, MacroDefinition>; key: string; byPath: ReadonlyMap<string, FileFacts> }>();
   private readonly folderTypes = new Map<string, TypeLayer>();
   private readonly ownTypes = new WeakMap<TypeDeclarations, TypeLayer>();
+  private readonly headerTypes = new WeakMap<HeaderTypeTable, TypeLayer>();
   private nextSizeDataId = 1;
   /** What the size tables computed so far. */
   readonly sizeWork: SizeWork = { declarationScans: 0, headerMacroMerges: 0, folderTypeLayers: 0 };
@@ -156,7 +162,7 @@ export class AnalysisDatabase {
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
-  private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; view: FileFacts }>();
+  private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; headers?: TypeLayer; view: FileFacts }>();
   private readonly provenanceEngines = new WeakMap<FileFacts, FileProvenance>();
   private readonly provenanceSummaries = new WeakMap<FileFacts, ProvenanceSummary>();
   private readonly latestProvenance = new Map<string, ProvenanceSummary>();
@@ -193,16 +199,19 @@ export class AnalysisDatabase {
   boundFacts(facts: FileFacts, folder: readonly FileFacts[]): FileFacts {
     if (facts.base) return facts;
     const cached = this.bound.get(facts);
-    if (cached && sameMembers(cached.folder, folder)) return cached.view;
+    const headers = this.headerTypeLayer(facts.config);
+    if (cached && cached.headers === headers && sameMembers(cached.folder, folder)) return cached.view;
     const byPath = this.folderIndex(folder);
     const scope = this.macroScopeIn(facts, byPath);
     const others = folder.map((file) => this.sizeData(file)).filter((data) => !scope.headers.includes(data));
-    const { scope: bound, allocations, globals } = bindSizeScope(facts, scope.macros, [this.ownTypeLayer(facts), this.folderTypeLayer(scope.headers, others)], this.latestGlobals.get(facts.path));
+    // The kernel headers' types last: the file's and its folder's own definitions win.
+    const layers = [this.ownTypeLayer(facts), this.folderTypeLayer(scope.headers, others), ...(headers ? [headers] : [])];
+    const { scope: bound, allocations, globals } = bindSizeScope(facts, scope.macros, layers, this.latestGlobals.get(facts.path));
     this.latestGlobals.delete(facts.path);
     this.latestGlobals.set(facts.path, globals);
     if (this.latestGlobals.size > LATEST_GLOBALS_LIMIT) this.latestGlobals.delete(this.latestGlobals.keys().next().value!);
     const view = withBoundScope(facts, bound, allocations);
-    this.bound.set(facts, { folder, view });
+    this.bound.set(facts, { folder, headers, view });
     return view;
   }
 
@@ -218,6 +227,18 @@ export class AnalysisDatabase {
       this.sizeDataTable.set(base, data);
     }
     return data;
+  }
+
+  /** The kernel headers' types of the loaded index, when they hold for this configuration (architecture and .config). */
+  private headerTypeLayer(config: ModelConfig): TypeLayer | undefined {
+    const table = headerTypesFor(this.kernelSource?.headerTypes, config);
+    if (!table) return undefined;
+    let layer = this.headerTypes.get(table);
+    if (!layer) {
+      layer = headerTypeLayer(table);
+      this.headerTypes.set(table, layer);
+    }
+    return layer;
   }
 
   /** The file's own type names, shared by its versions whose declarations are reused. */

@@ -39,6 +39,8 @@ export interface RecordDecl {
   /** 0-based line of the definition. */
   line: number;
   file?: string;
+  /** From the kernel tree's headers (the index's table, analysis/index/headerTypes.ts): `file` is relative to the tree's root. */
+  header?: boolean;
 }
 
 export interface TypedefDecl {
@@ -79,6 +81,8 @@ const IGNORED_WORDS = new Set([
   '__user',
   '__rcu',
   '__force',
+  // A sparse annotation (include/linux/compiler_types.h, 6.1): no effect on the layout.
+  '__bitwise',
   '__percpu',
   '__private',
   '__kernel',

@@ -6,12 +6,27 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
+import { HEADER_TABLE_VERSION, HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders } from '../analysis/index/headerTypes';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
 import { analyseFiles } from './analysisPool';
 import { treeHeaderFieldCalls } from './headerFieldCalls';
 import { detectKernelDir, resolveConfig } from './kernelConfig';
-import { ACCOUNT_NAME, INDEX_FORMAT, IndexEntry, KernelTree, indexDirOf, indexSizeOnDisk, kernelTreeSources, readIndexFiles, writeAtomically, writeIndexFiles, writeKernelFacts } from './kernelIndex';
+import {
+  ACCOUNT_NAME,
+  INDEX_FORMAT,
+  IndexEntry,
+  KernelTree,
+  indexDirOf,
+  indexSizeOnDisk,
+  kernelTreeSources,
+  readIndexFiles,
+  readKernelFacts,
+  writeAtomically,
+  writeIndexFiles,
+  writeKernelFacts,
+} from './kernelIndex';
+import { createHash } from 'crypto';
 
 export interface IndexBuildOptions {
   jobs: number;
@@ -48,6 +63,8 @@ export interface IndexBuildResult {
   facts?: KernelFacts;
   elapsedMs: number;
   bytesOnDisk: number;
+  /** The header-type table stored with the facts: headers read, types kept, time to build it. */
+  headerTypes?: { headers: number; leftOut: number; records: number; typedefs: number; elapsedMs: number };
 }
 
 /** The model configuration the tree's files are summarised with: the options, then the tree's Makefile and .config. */
@@ -143,12 +160,19 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   for (const relative of ordered) sortedEntries[relative] = entries[relative];
   writeIndexFiles(dir, tree, configKey, sortedEntries);
   let facts: KernelFacts | undefined;
+  let headerAccount: IndexBuildResult['headerTypes'];
   if (!interrupted) {
     const headerFieldCalls = treeHeaderFieldCalls(tree.root, options.maxFileSize, (file, reason) => note(`cannot read header ${file} (${reason}); its field calls are not known`));
     facts = deriveKernelFacts(
       ordered.map((relative) => sortedEntries[relative].file),
       { ...tree, headerFieldCalls },
     );
+    const headerStarted = Date.now();
+    const stored = readKernelFacts(dir, tree);
+    const previousTable = 'value' in stored ? stored.value.facts.headerTypes : undefined;
+    const headerTypes = treeHeaderTypes(tree, indexConfig(options.settings, tree), note, previousTable);
+    headerAccount = { headers: headerTypes.headers, leftOut: headerTypes.leftOut, records: headerTypes.records.length, typedefs: headerTypes.typedefs.length, elapsedMs: Date.now() - headerStarted };
+    facts = { ...facts, headerTypes };
     writeKernelFacts(dir, tree, configKey, ordered.length, facts);
   }
   const elapsedMs = Date.now() - started;
@@ -163,10 +187,61 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
     summarised,
     failed,
     elapsedMs,
+    ...(headerAccount ? { headerTypes: headerAccount } : {}),
     written: new Date().toISOString(),
   };
   writeAtomically(path.join(dir, ACCOUNT_NAME), `${JSON.stringify(account, null, 2)}\n`);
-  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir) };
+  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir), ...(headerAccount ? { headerTypes: headerAccount } : {}) };
+}
+
+/** A header larger than this is generated data (register tables), not type definitions worth reading. */
+const MAX_HEADER_SIZE = 2 * 1024 * 1024;
+
+/**
+ * The header types of the tree's include/ and arch/<arch>/include/ (the architecture and .config
+ * the index is built with). `previous` (the last run's table) is reused when every header has the
+ * same size and mtime and the arch and .config are the same; else all headers are read again (a
+ * header edit can change any struct that holds the edited one).
+ */
+export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (line: string) => void, previous?: HeaderTypeTable): HeaderTypeTable {
+  const found: { path: string; size: number; mtimeMs: number }[] = [];
+  const walk = (relative: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(tree.root, relative), { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') note(`cannot read folder ${relative} (${code ?? String(error)}); its headers are left out of the index`);
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.')) continue;
+      const child = path.posix.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile() && entry.name.endsWith('.h')) {
+        try {
+          const stat = fs.statSync(path.join(tree.root, child));
+          if (stat.size <= MAX_HEADER_SIZE) found.push({ path: child, size: stat.size, mtimeMs: stat.mtimeMs });
+        } catch (error) {
+          note(`cannot read header ${child} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
+        }
+      }
+    }
+  };
+  for (const folder of headerFolders(config.arch)) walk(folder);
+  const hash = createHash('sha256').update(`${HEADER_TABLE_VERSION}\n${config.arch}\n${config.kconfig?.key ?? ''}\n`);
+  for (const header of found) hash.update(`${header.path}\0${header.size}\0${header.mtimeMs}\n`);
+  const sourceKey = hash.digest('hex').slice(0, 32);
+  if (previous?.sourceKey === sourceKey) return previous;
+  const sources: HeaderSource[] = [];
+  for (const header of found) {
+    try {
+      sources.push({ path: header.path, text: fs.readFileSync(path.join(tree.root, header.path), 'utf8') });
+    } catch (error) {
+      note(`cannot read header ${header.path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
+    }
+  }
+  return { ...buildHeaderTypes(sources, { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) }), sourceKey };
 }
 
 /** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */

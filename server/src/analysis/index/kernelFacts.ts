@@ -25,6 +25,7 @@ import type { FileSummary } from '../summaries/fileSummary';
 import { DerivedOpsContext, deriveOpsContexts } from './opsContexts';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
 import { DmaBufferFacts, DmaBufferFlows, deriveTreeDmaBuffers } from './provenanceIndex';
+import type { HeaderTypeTable } from './headerTypes';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
 export interface SleepingPrimitive {
@@ -157,6 +158,8 @@ export interface KernelFacts {
   opsContexts?: readonly DerivedOpsContext[];
   /** Parameters of exported functions that reach a DMA sink, with their chains (provenanceIndex.ts); absent when none. */
   dmaBuffers?: DmaBufferFacts;
+  /** The struct/union/typedef layouts of the tree's include/ and arch/<arch>/include/ headers (index/headerTypes.ts). */
+  headerTypes?: HeaderTypeTable;
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */

@@ -29,6 +29,10 @@ export interface RecordLayout {
   members: MemberLayout[];
   packed: boolean;
   file?: string;
+  /** The record comes from the kernel tree's headers (the index), not from the file or its folder. */
+  header?: boolean;
+  /** The kernel-header records (the index's) its members hold by value, each once: `struct mutex (include/linux/mutex.h)`. */
+  headerMembers?: string[];
 }
 
 export type Sized = { size: number; align: number; steps: string[]; layout?: RecordLayout };
@@ -209,9 +213,18 @@ export function recordTitle(record: RecordDecl): string {
 function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: number): SizeAnswer {
   const title = recordTitle(record);
   if (record.unsupported) return { unknown: `${title}: ${record.unsupported}` };
-  if (record.members.length === 0) return { unknown: `${title} has no members the model can read` };
+  if (record.members.length === 0) {
+    // An empty struct is 0 bytes in GNU C (x86's `struct dev_archdata {}`, arch/x86/include/asm/device.h,
+    // 6.1); trusted only for the index's headers, whose bodies were read with every #if decided.
+    if (record.header && record.kind === 'struct' && !record.aligned) {
+      const layout: RecordLayout = { title, size: 0, align: 1, members: [], packed: record.packed, file: record.file, header: true };
+      return { size: 0, align: 1, steps: [describeLayout(layout)], layout };
+    }
+    return { unknown: `${title} has no members the model can read` };
+  }
   const ilp32 = dataModel(environment.config.arch) === 'ILP32';
   const members: MemberLayout[] = [];
+  const headerMembers: string[] = [];
   let bitPosition = 0;
   let unionSize = 0;
   let maxAlign = 1;
@@ -222,6 +235,11 @@ function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: 
     }
     const element = sizeOfType(environment, flexible ? { ...member.type, dims: [] } : member.type, depth + 1);
     if (isUnknown(element)) return { unknown: `${title}.${member.name ?? '<anonymous>'}: ${element.unknown}` };
+    if (!record.header && member.type.pointers === 0) {
+      const held = resolveRecord(environment, { ...member.type, dims: [] });
+      const origin = held?.header ? `${recordTitle(held)} (${held.file})` : undefined;
+      if (origin && !headerMembers.includes(origin)) headerMembers.push(origin);
+    }
     let align = record.packed || member.packed ? 1 : element.align;
     // #pragma pack(n) caps member alignment (GCC); with an explicit aligned() too, stay silent.
     if (record.pack !== undefined) {
@@ -273,7 +291,16 @@ function computeLayout(environment: TypeEnvironment, record: RecordDecl, depth: 
   }
   const raw = record.kind === 'union' ? unionSize : Math.ceil(bitPosition / 8);
   const size = roundUp(raw, maxAlign);
-  const layout: RecordLayout = { title, size, align: maxAlign, members, packed: record.packed || record.pack !== undefined, file: record.file };
+  const layout: RecordLayout = {
+    title,
+    size,
+    align: maxAlign,
+    members,
+    packed: record.packed || record.pack !== undefined,
+    file: record.file,
+    ...(record.header ? { header: true } : {}),
+    ...(headerMembers.length > 0 ? { headerMembers } : {}),
+  };
   return { size, align: maxAlign, steps: [describeLayout(layout)], layout };
 }
 
@@ -300,8 +327,12 @@ export function describeLayout(layout: RecordLayout): string {
   });
   const more = flat.length - shown.length;
   const tail = more > 0 ? `, … ${more} smaller member${more === 1 ? '' : 's'}` : '';
-  const origin = layout.file ? ` (${layout.file.split('/').pop()})` : '';
-  return `sizeof(${layout.title}) = ${layout.size}${layout.packed ? ' (packed)' : ''}${origin}: ${parts.join(', ')}${tail}`;
+  // A kernel header is named by its path in the tree (include/sound/memalloc.h), a driver's file by its name.
+  const origin = layout.file ? ` (${layout.header ? layout.file : layout.file.split('/').pop()})` : '';
+  // What the size owes to the kernel tree's headers (the index), so the evidence says so.
+  const headers = layout.headerMembers ?? [];
+  const fromHeaders = headers.length > 0 ? `; from the kernel headers: ${headers.slice(0, 3).join(', ')}${headers.length > 3 ? ` and ${headers.length - 3} more` : ''}` : '';
+  return `sizeof(${layout.title}) = ${layout.size}${layout.packed ? ' (packed)' : ''}${origin}: ${parts.join(', ')}${tail}${fromHeaders}`;
 }
 
 /** A member by name, looking through anonymous struct/union members as C does. */
