@@ -10,7 +10,7 @@ import { bodyUnderstood, iteratorHead } from '../../parsing/bodyUnderstood';
 import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
-import { NO_PATH_CONDITIONS, PathConditions } from '../paths/pathConditions';
+import { NO_PATH_CONDITIONS, PathConditions, definitionCompiled } from '../paths/pathConditions';
 
 /** One atomic section held at a point. */
 export interface HeldSection {
@@ -797,6 +797,8 @@ export function analyzeFunctionLocks(
     releasedCallerClasses: [],
   };
   if (!result.understood) return result;
+  // A definition in a dead `#if` branch is not compiled: none of its calls is reached.
+  if (!definitionCompiled(fn.node, paths)) return result;
   result.queriesContext = findContextQuery(index, fn.body);
   const walker = new Walker(index, callees, paths);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.
