@@ -403,6 +403,7 @@ void f(void)
     defined: new Set(),
     prefixes: new Set(['DRV_']),
     noReturn: new Set(),
+    switchedOff: new Set(),
     key: '',
     ...(kconfig ? { kconfig: new Map(Object.entries(kconfig)) } : {}),
   });

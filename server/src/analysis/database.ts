@@ -428,10 +428,12 @@ export class AnalysisDatabase {
     const union = (files: Iterable<FileFacts>): FolderPathFacts => {
       const defined = new Set<string>();
       const noReturn = new Set<string>();
+      const switchedOff = new Set<string>();
       for (const file of files) {
         const names = this.pathNamesOf(file.base ?? file);
         names.defined.forEach((name) => defined.add(name));
         names.noReturn.forEach((name) => noReturn.add(name));
+        names.switchedOff.forEach((name) => switchedOff.add(name));
       }
       const prefixes = new Set<string>();
       for (const name of defined) {
@@ -440,7 +442,8 @@ export class AnalysisDatabase {
       }
       // The .config's options come with the file's model config: the tree it builds against.
       const kconfig = facts.config.kconfig;
-      return { defined, prefixes, noReturn, kconfig: kconfig?.options, key: hashText(`${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}/${kconfig?.key ?? ''}`) };
+      const key = `${[...defined].sort().join(',')}/${[...noReturn].sort().join(',')}/${[...switchedOff].sort().join(',')}/${kconfig?.key ?? ''}`;
+      return { defined, prefixes, noReturn, switchedOff, kconfig: kconfig?.options, key: hashText(key) };
     };
     // The union is remembered by the members' path names: a keystroke that leaves the edited
     // file's names as they were (nearly every one) reuses it without reading the folder.

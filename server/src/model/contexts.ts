@@ -17,6 +17,8 @@ export interface SectionCall {
   lockArg?: number;
   /** Trylocks hold the lock only where their result was nonzero. */
   conditional?: boolean;
+  /** The argument is the address of the lock pointer (`&ptl`), which the call sets: the lock is `*arg`. */
+  lockThroughPointer?: boolean;
 }
 
 /**
@@ -74,6 +76,9 @@ export const SECTION_OPENERS = [
   { name: 'rcu_read_lock_sched', class: 'rcu_sched' },
   { name: 'preempt_disable', class: 'preempt' },
   { name: 'preempt_disable_notrace', class: 'preempt' },
+  // What preempt_disable() expands to with CONFIG_PREEMPT_COUNT (include/linux/preempt.h, 6.1).
+  { name: 'preempt_count_inc', class: 'preempt' },
+  { name: '__preempt_count_inc', class: 'preempt' },
   { name: 'get_cpu', class: 'preempt' },
   { name: 'get_cpu_var', class: 'preempt' },
   { name: 'get_cpu_ptr', class: 'preempt' },
@@ -84,6 +89,12 @@ export const SECTION_OPENERS = [
   { name: 'local_lock_irq', class: 'local_lock', lockArg: 0 },
   { name: 'local_lock_irqsave', class: 'local_lock', lockArg: 0 },
   ...FPU_SECTIONS.map((row) => ({ name: row.opener, class: 'fpu' as const })),
+  // Kernel-header macros that hide a spinlock: `pte_offset_map_lock(mm, pmd, address, ptlp)` sets
+  // `*(ptlp) = pte_lockptr(mm, pmd)` and does `spin_lock(*ptlp)`; pte_alloc_map_lock() does the same
+  // unless the page-table allocation fails and it returns NULL, holding nothing on a path that
+  // then returns (include/linux/mm.h, 6.1).
+  { name: 'pte_offset_map_lock', class: 'spin', lockArg: 3, lockThroughPointer: true },
+  { name: 'pte_alloc_map_lock', class: 'spin', lockArg: 3, lockThroughPointer: true },
 ] as const satisfies readonly SectionCall[];
 
 /** Calls that close what an opener of the same class (and lock) opened. */
@@ -97,6 +108,33 @@ export function openerDisablesIrqs(opener: string): boolean {
   return /^local_irq_(disable|save)$/.test(opener) || /_irq(save)?(_nested)?$/.test(opener);
 }
 
+/**
+ * The argument of an opener that saves the IRQ state: `local_irq_save(flags)` and the `_irqsave`
+ * forms, `spin_lock_irqsave(lock, flags)` (include/linux/irqflags.h, spinlock.h, rwlock.h,
+ * local_lock.h; 6.1).
+ */
+export function irqFlagsArgument(opener: string): number | undefined {
+  if (opener === 'local_irq_save') return 0;
+  return /_irqsave(_nested)?$/.test(opener) ? 1 : undefined;
+}
+
+/**
+ * What a lock closer does to local IRQs besides releasing its lock. The `_irqrestore` forms end
+ * with `local_irq_restore(flags)` of their second argument, the `_irq` forms with
+ * `local_irq_enable()` (include/linux/spinlock_api_smp.h __raw_spin_unlock_irqrestore(),
+ * __raw_spin_unlock_irq(); rwlock_api_smp.h; local_lock_internal.h; 6.1). So
+ * `local_irq_save(flags); raw_spin_lock(&l); … raw_spin_unlock_irqrestore(&l, flags);` ends the
+ * IRQ-off section too (kernel/rcu/tree.c krc_this_cpu_lock()/krc_this_cpu_unlock(), 6.1). The
+ * plain forms leave IRQs as they are: after `spin_lock_irqsave(&l, flags); spin_unlock(&l);`
+ * IRQs stay off until `local_irq_restore(flags)`. The irq class's own closers are not lock closers.
+ */
+export function closerIrqs(closer: string): { restoresFlagsArg: number } | 'enables' | 'keeps' | undefined {
+  const row = sectionCloser(closer);
+  if (!row || !('lockArg' in row)) return undefined;
+  if (closer.endsWith('_irqrestore')) return { restoresFlagsArg: 1 };
+  return closer.endsWith('_irq') ? 'enables' : 'keeps';
+}
+
 export const SECTION_CLOSERS = [
   ...['spin_unlock', 'spin_unlock_bh', 'spin_unlock_irq', 'spin_unlock_irqrestore'].map((name) => ({ name, class: 'spin' as const, lockArg: 0 })),
   ...['raw_spin_unlock', 'raw_spin_unlock_bh', 'raw_spin_unlock_irq', 'raw_spin_unlock_irqrestore'].map((name) => ({ name, class: 'raw_spin' as const, lockArg: 0 })),
@@ -107,6 +145,12 @@ export const SECTION_CLOSERS = [
   { name: 'preempt_enable', class: 'preempt' },
   { name: 'preempt_enable_no_resched', class: 'preempt' },
   { name: 'preempt_enable_notrace', class: 'preempt' },
+  // `preempt_enable_no_resched()` is `sched_preempt_enable_no_resched()`: barrier(); preempt_count_dec()
+  // (include/linux/preempt.h, 6.1; kernel/sched/core.c do_sched_yield() uses it before schedule()).
+  { name: 'sched_preempt_enable_no_resched', class: 'preempt' },
+  { name: 'preempt_enable_no_resched_notrace', class: 'preempt' },
+  { name: 'preempt_count_dec', class: 'preempt' },
+  { name: '__preempt_count_dec', class: 'preempt' },
   { name: 'put_cpu', class: 'preempt' },
   { name: 'put_cpu_var', class: 'preempt' },
   { name: 'put_cpu_ptr', class: 'preempt' },
@@ -116,6 +160,8 @@ export const SECTION_CLOSERS = [
   { name: 'local_unlock', class: 'local_lock', lockArg: 0 },
   { name: 'local_unlock_irq', class: 'local_lock', lockArg: 0 },
   { name: 'local_unlock_irqrestore', class: 'local_lock', lockArg: 0 },
+  // `#define pte_unmap_unlock(pte, ptl) do { spin_unlock(ptl); pte_unmap(pte); } while (0)` (include/linux/mm.h, 6.1).
+  { name: 'pte_unmap_unlock', class: 'spin', lockArg: 1 },
   ...[...new Set(FPU_SECTIONS.map((row) => row.closer))].map((name) => ({ name, class: 'fpu' as const })),
 ] as const satisfies readonly SectionCall[];
 

@@ -4,13 +4,13 @@
 // Bodies the parser did not understand (ERROR nodes, missing tokens outside the iterator-macro
 // pattern) get no lock facts at all: silence rather than a guess.
 import type { Node } from 'web-tree-sitter';
-import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, lockDroppingWait, sectionCloser, sectionOpener } from '../../model/contexts';
+import { ATOMIC_GUARDS, CONTEXT_QUERIES, SectionCall, SectionClass, closerIrqs, irqFlagsArgument, lockDroppingWait, openerDisablesIrqs, sectionCloser, sectionOpener } from '../../model/contexts';
 import { BUSY_WAITS, SLEEP_WAITS } from '../../model/sleepers';
 import { bodyUnderstood, iteratorHead } from '../../parsing/bodyUnderstood';
 import { callArguments, calleeName, namedChildren, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
-import { NO_PATH_CONDITIONS, PathConditions } from '../paths/pathConditions';
+import { NO_PATH_CONDITIONS, PathConditions, definitionCompiled } from '../paths/pathConditions';
 
 /** One atomic section held at a point. */
 export interface HeldSection {
@@ -73,6 +73,14 @@ function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
 }
 
+/** The key of the lock a section call names: `pte_offset_map_lock(…, &vmf->ptl)` takes `vmf->ptl`. */
+function sectionKey(call: Node, section: SectionCall): string {
+  const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
+  if (!lock || !section.lockThroughPointer) return lockKey(section.class, lock);
+  const text = unwrapExpression(lock).text.trim();
+  return lockKeyOfText(section.class, text.startsWith('&') ? text.slice(1) : `*${text}`);
+}
+
 /** The state without any section of the given classes. */
 function withoutClasses(state: ReadonlyMap<string, HeldSection>, classes: readonly SectionClass[]): Map<string, HeldSection> {
   const next = new Map(state);
@@ -87,6 +95,27 @@ function withoutSpinlock(state: ReadonlyMap<string, HeldSection>, lock: Node | u
   const next = new Map(state);
   if (key && next.delete(key)) return next;
   return withoutClasses(state, ['spin']);
+}
+
+/** Flags text without spaces and outer parentheses. */
+function flagsText(text: string): string {
+  return lockKeyOfText('irq', text).slice('irq:'.length);
+}
+
+/**
+ * Whether an IRQ-off section saved its state in `flags`: `local_irq_save(flags)` or
+ * `spin_lock_irqsave(&l, flags)` with the same text, or a helper that took it (`k = krc_lock(&flags)`)
+ * called with that variable. Other flags, or none (`local_irq_disable()`): not this section.
+ */
+function savedIn(index: SyntaxIndex, held: HeldSection, flags: Node): boolean {
+  if (held.opener.type !== 'call_expression') return false;
+  const name = index.calleeName(held.opener) ?? '';
+  const args = callArguments(held.opener);
+  const position = irqFlagsArgument(name);
+  if (position !== undefined) return !!args[position] && flagsText(args[position].text) === flagsText(flags.text);
+  if (!held.key.includes(' via ')) return false;
+  const variable = (text: string): string => flagsText(text).replace(/^[&*]+/, '');
+  return args.some((argument) => variable(argument.text) === variable(flags.text));
 }
 
 function labelOf(call: Node, name: string, section: SectionCall): string {
@@ -477,8 +506,7 @@ class Walker {
 
   private open(call: Node, name: string, section: SectionCall, state: LockState): LockState {
     if (state === null) return null;
-    const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
-    const key = lockKey(section.class, lock);
+    const key = sectionKey(call, section);
     const next = new Map(state);
     const held = next.get(key);
     next.set(key, held ? { ...held, count: held.count + 1 } : { key, class: section.class, count: 1, opener: call, label: labelOf(call, name, section) });
@@ -487,8 +515,7 @@ class Walker {
 
   private close(call: Node, section: SectionCall, state: LockState): LockState {
     if (state === null) return null;
-    const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
-    const key = lockKey(section.class, lock);
+    const key = sectionKey(call, section);
     const next = new Map(state);
     const held = next.get(key);
     if (held) {
@@ -496,11 +523,48 @@ class Walker {
       if (held.opener.type === 'function_definition') this.dropsCallerLock(call, section.class);
       if (held.count > 1) next.set(key, { ...held, count: held.count - 1 });
       else next.delete(key);
-      return next;
+      return this.irqsAfterUnlock(call, held, held.opener.type === 'function_definition', next);
     }
     // The lock was named differently (an alias), or the caller holds it: forget every section of
     // this class, the direction that can only make the analysis quieter.
-    return this.dropClasses(call, state, [section.class]);
+    const callers = ![...state.values()].some((other) => other.class === section.class);
+    return this.irqsAfterUnlock(call, undefined, callers, this.dropClasses(call, state, [section.class]));
+  }
+
+  /**
+   * A lock closer's effect on local IRQs (model/contexts.ts closerIrqs()): `_irqrestore(l, flags)`
+   * ends the IRQ-off section saved in the same `flags`, `_irq` ends every one, and a plain unlock of
+   * a lock taken with IRQs disabled leaves them disabled, an IRQ-off section of its own.
+   */
+  private irqsAfterUnlock(call: Node, released: HeldSection | undefined, callersLock: boolean, state: LockState): LockState {
+    const effect = state === null ? undefined : closerIrqs(this.index.calleeName(call) ?? '');
+    if (state === null || !effect) return state;
+    if (effect === 'keeps') {
+      const openerName = released?.opener.type === 'call_expression' ? (this.index.calleeName(released.opener) ?? '') : '';
+      if (!released || released.count > 1 || !openerDisablesIrqs(openerName)) return state;
+      const next = new Map(state);
+      const irq = next.get('irq');
+      next.set('irq', irq ? { ...irq, count: irq.count + 1 } : { ...released, key: 'irq', class: 'irq', count: 1, label: `${released.label} (IRQs stay off after ${this.index.calleeName(call)}())` });
+      return next;
+    }
+    const irqSections = [...state.values()].filter((held) => held.class === 'irq');
+    if (effect === 'enables') return irqSections.length > 0 ? withoutClasses(state, ['irq']) : state;
+    const flags = callArguments(call)[effect.restoresFlagsArg];
+    if (!flags) return state;
+    // Nothing of IRQs is saved here and the lock is the caller's: the caller's flags are restored
+    // (krc_this_cpu_unlock(krcp, flags) after krc_this_cpu_lock(&flags)). A summary holds classes,
+    // not flags, so that caller drops its IRQ-off sections as for a local_irq_restore() helper.
+    if (irqSections.length === 0) {
+      if (callersLock) this.dropsCallerLock(call, 'irq');
+      return state;
+    }
+    const next = new Map(state);
+    for (const held of irqSections) {
+      if (!savedIn(this.index, held, flags)) continue;
+      if (held.count > 1) next.set(held.key, { ...held, count: held.count - 1 });
+      else next.delete(held.key);
+    }
+    return next;
   }
 
   /** Drops every section of these classes; when none is held (and `callers`), the function drops its caller's. */
@@ -733,6 +797,8 @@ export function analyzeFunctionLocks(
     releasedCallerClasses: [],
   };
   if (!result.understood) return result;
+  // A definition in a dead `#if` branch is not compiled: none of its calls is reached.
+  if (!definitionCompiled(fn.node, paths)) return result;
   result.queriesContext = findContextQuery(index, fn.body);
   const walker = new Walker(index, callees, paths);
   // Backward gotos (retry loops) need the states of a previous pass; repeat until labels settle.

@@ -1,9 +1,10 @@
 // What decides which paths of a body exist besides its own code: calls that never return
 // (model/noreturn.ts, and functions the driver marks `__noreturn`) and `#if`/`#ifdef` groups whose
-// branch is known. `#ifdef X` is not compiled when X is a switch of the driver's own that nothing
-// turns on: no file of the folder defines it, the folder defines other macros of its prefix
-// (`BNX2X_STOP_ON_ERROR` beside `BNX2X_*`: the driver's namespace, not a kernel header's), and the
-// build or the kernel headers are not known to define it (model/buildMacros.ts). With the tree's
+// branch is known. `#ifdef X` (and `defined(X)` in `#if`/`#elif`) is not compiled when X is a switch of the
+// driver's own that nothing turns on: no file of the folder defines it, the folder defines other
+// macros of its prefix (`BNX2X_STOP_ON_ERROR` beside `BNX2X_*`: the driver's namespace, not a kernel
+// header's) or a file has the `#define X` commented out, and the build or the kernel headers are
+// not known to define it (model/buildMacros.ts). With the tree's
 // .config options known, `CONFIG_` tests are evaluated too. Anything else stays unknown and the
 // lock walk joins both branches, as it always did.
 import type { Node } from 'web-tree-sitter';
@@ -15,6 +16,8 @@ import { namedChildren } from '../../parsing/syntax';
 export interface FilePathNames {
   defined: readonly string[];
   noReturn: readonly string[];
+  /** Names of `#define` lines commented out (`/* #define BENCH_FORK *\/`): switches the file offers, turned off. */
+  switchedOff: readonly string[];
 }
 
 /** The same, over a file and its folder. */
@@ -23,6 +26,8 @@ export interface FolderPathFacts {
   /** Prefixes (`BNX2X_`) of the defined names (macroPrefix). */
   prefixes: ReadonlySet<string>;
   noReturn: ReadonlySet<string>;
+  /** Commented-out `#define`s of the folder's files (FilePathNames.switchedOff). */
+  switchedOff: ReadonlySet<string>;
   /** Kconfig options of the tree's .config (`CONFIG_X` → `y`, `m`, a value), when known. */
   kconfig?: ReadonlyMap<string, string>;
   key: string;
@@ -32,6 +37,8 @@ const NORETURN_BEFORE = /\b(?:__noreturn\b|__attribute__\s*\(\(\s*_*noreturn_*\s
 const NORETURN_AFTER = /\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*(?:__\w+\s*)*?(?:__noreturn\b|__attribute__\s*\(\(\s*_*noreturn_*\s*\)\))/g;
 /** Preprocessor lines (`#define __noreturn __attribute__((noreturn))`), blanked before the scan. */
 const DIRECTIVE = /^[ \t]*#.*$/gm;
+/** A line that is a commented-out `#define NAME` (`// #define X`, `/* #define X 1 *\/`). */
+const COMMENTED_DEFINE = /^[ \t]*(?:\/\/|\/\*)[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\b/gm;
 
 /** The names a file contributes: its #defines (from its macro table) and the functions it declares `__noreturn`. */
 export function filePathNames(macros: ReadonlyMap<string, unknown>, text: string): FilePathNames {
@@ -42,7 +49,8 @@ export function filePathNames(macros: ReadonlyMap<string, unknown>, text: string
       for (const match of code.matchAll(pattern)) if (!match[1].startsWith('__attribute')) noReturn.add(match[1]);
     }
   }
-  return { defined: [...macros.keys()], noReturn: [...noReturn].sort() };
+  const switchedOff = text.includes('define') ? [...text.matchAll(COMMENTED_DEFINE)].map((match) => match[1]) : [];
+  return { defined: [...macros.keys()], noReturn: [...noReturn].sort(), switchedOff: [...new Set(switchedOff)].sort() };
 }
 
 /** A macro's namespace: its first word and underscore (`BNX2X_` of `BNX2X_STOP_ON_ERROR`), if that is at least two characters. */
@@ -54,6 +62,11 @@ export function macroPrefix(name: string): string | undefined {
 /** The key a summary's dependencies record the folder's prefix lookup under. */
 export function prefixKey(prefix: string): string {
   return `prefix:${prefix}`;
+}
+
+/** The key a summary's dependencies record the lookup of a commented-out `#define` under. */
+export function switchedOffKey(name: string): string {
+  return `off:${name}`;
 }
 
 /** What the analysis asks about a function's paths; answers about the folder are recorded for its summary. */
@@ -80,10 +93,14 @@ function definedness(name: string, folder: FolderPathFacts, record: (name: strin
   record(name, defined);
   if (defined || mayBeDefinedOutside(name)) return undefined;
   const prefix = macroPrefix(name);
-  if (!prefix) return undefined;
-  const owned = folder.prefixes.has(prefix);
-  record(prefixKey(prefix), owned);
-  return owned ? false : undefined;
+  const owned = prefix !== undefined && folder.prefixes.has(prefix);
+  if (prefix) record(prefixKey(prefix), owned);
+  if (owned) return false;
+  // The file offers the switch and leaves it off (lib/test_maple_tree.c `/* #define BENCH_FORK */`
+  // before `#if defined(BENCH_FORK)`, 6.1): the name is the file's own, and nothing defines it.
+  const off = folder.switchedOff.has(name);
+  record(switchedOffKey(name), off);
+  return off ? false : undefined;
 }
 
 type Truth = boolean | undefined;
@@ -147,6 +164,24 @@ export function compiledBranch(node: Node, folder: FolderPathFacts, record: (nam
   return condition ? evaluate(condition, folder, record) : undefined;
 }
 
+const GROUPS: ReadonlySet<string> = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
+
+/**
+ * Whether a definition is compiled by the `#if`/`#ifdef` groups around it: false when it lies in a
+ * branch the path conditions know is dead (lib/test_maple_tree.c bench_forking() inside
+ * `#if defined(BENCH_FORK)`, 6.1), true otherwise (unknown counts as compiled).
+ */
+export function definitionCompiled(definition: Node, paths: PathConditions): boolean {
+  let inner: Node = definition;
+  for (let group = definition.parent; group; inner = group, group = group.parent) {
+    if (!GROUPS.has(group.type)) continue;
+    const inAlternative = group.childForFieldName('alternative')?.id === inner.id;
+    const compiled = paths.compiled(group);
+    if (inAlternative ? compiled === true : compiled === false) return false;
+  }
+  return true;
+}
+
 /** Path conditions over a folder's facts; `record` hears every macro looked up in the folder. */
 export function pathConditions(folder: FolderPathFacts, record: (name: string, defined: boolean) => void): PathConditions {
   return {
@@ -157,6 +192,7 @@ export function pathConditions(folder: FolderPathFacts, record: (name: string, d
 
 /** A recorded lookup, answered again: a macro name, or a prefix (prefixKey) the folder's names use. */
 export function folderDefines(folder: FolderPathFacts, key: string): boolean {
+  if (key.startsWith('off:')) return folder.switchedOff.has(key.slice('off:'.length));
   return key.startsWith('prefix:') ? folder.prefixes.has(key.slice('prefix:'.length)) : folder.defined.has(key);
 }
 
