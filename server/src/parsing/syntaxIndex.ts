@@ -89,6 +89,8 @@ export class SyntaxIndex {
   private readonly endIndexes = new Map<number, number>();
   private readonly callees = new Map<number, { node: Node; type: string } | undefined>();
   private readonly calleeNames = new Map<number, string | undefined>();
+  private readonly parents = new Map<number, Node | null>();
+  private readonly fields = new Map<string, Node | null>();
 
   constructor(private readonly root: Node) {}
 
@@ -108,6 +110,35 @@ export class SyntaxIndex {
     const name = callee?.type === 'identifier' ? callee.node.text : undefined;
     this.calleeNames.set(call.id, name);
     return name;
+  }
+
+  /**
+   * `node.parent`, read once per node: the path analyses walk from every call up to the body, and
+   * the calls of one statement share most of that way.
+   */
+  parent(node: Node): Node | null {
+    let parent = this.parents.get(node.id);
+    if (parent === undefined) {
+      parent = node.parent;
+      this.parents.set(node.id, parent);
+    }
+    return parent;
+  }
+
+  /** `node.childForFieldName(field)`, read once per node and field. */
+  field(node: Node, field: string): Node | null {
+    const key = `${node.id}:${field}`;
+    let child = this.fields.get(key);
+    if (child === undefined) {
+      child = node.childForFieldName(field);
+      this.fields.set(key, child);
+    }
+    return child;
+  }
+
+  /** Whether `inner` lies inside `outer` (both inside the root), with each end offset read once. */
+  contains(outer: Node, inner: Node): boolean {
+    return inner.startIndex >= outer.startIndex && this.endOf(inner) <= this.endOf(outer);
   }
 
   /** `node.endIndex`, read once per node. */
