@@ -10,6 +10,7 @@
 // larger cost, so one walk per type was slower), reads each end offset once, and marshals names
 // only inside the nodes asked about.
 import type { Node } from 'web-tree-sitter';
+import { callArguments, namedChildren } from './syntax';
 
 /**
  * The structural node types the function analyses ask about (locks/lockRegions.ts, summaries/,
@@ -91,6 +92,9 @@ export class SyntaxIndex {
   private readonly calleeNames = new Map<number, string | undefined>();
   private readonly parents = new Map<number, Node | null>();
   private readonly fields = new Map<string, Node | null>();
+  private readonly childLists = new Map<number, Node[]>();
+  private readonly namedLists = new Map<number, Node[]>();
+  private readonly argumentLists = new Map<number, Node[]>();
 
   constructor(private readonly root: Node) {}
 
@@ -134,6 +138,39 @@ export class SyntaxIndex {
       this.fields.set(key, child);
     }
     return child;
+  }
+
+  /**
+   * namedChildren() of parsing/syntax.ts (comments left out), read once per node: the lock walk
+   * visits a loop's body once per round and the whole body once per goto pass. Do not change the list.
+   */
+  children(node: Node): readonly Node[] {
+    let children = this.childLists.get(node.id);
+    if (!children) {
+      children = namedChildren(node);
+      this.childLists.set(node.id, children);
+    }
+    return children;
+  }
+
+  /** callArguments() of parsing/syntax.ts, read once per call. Do not change the list. */
+  arguments(call: Node): readonly Node[] {
+    let args = this.argumentLists.get(call.id);
+    if (!args) {
+      args = callArguments(call);
+      this.argumentLists.set(call.id, args);
+    }
+    return args;
+  }
+
+  /** `node.namedChildren` (comments included), read once per node. Do not change the list. */
+  namedChildren(node: Node): readonly Node[] {
+    let children = this.namedLists.get(node.id);
+    if (!children) {
+      children = node.namedChildren.filter((child): child is Node => !!child);
+      this.namedLists.set(node.id, children);
+    }
+    return children;
   }
 
   /** Whether `inner` lies inside `outer` (both inside the root), with each end offset read once. */
