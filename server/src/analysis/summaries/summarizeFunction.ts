@@ -9,7 +9,7 @@ import { SectionClass, TIMER_ARMS, sectionOpener, sleepingUnlock } from '../../m
 import { GfpValue, gfpAllowsBlocking } from '../../model/gfp';
 import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
 import { gfpTaker, sleeper } from '../../model/sleepers';
-import { Span, callArguments, calleeName, unwrapExpression } from '../../parsing/syntax';
+import { Span, calleeName, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
@@ -141,7 +141,7 @@ export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): Function
     called.add(name);
     const opener = sectionOpener(name);
     if (!opener || opener.lockArg === undefined) continue;
-    const lock = callArguments(call)[opener.lockArg];
+    const lock = index.arguments(call)[opener.lockArg];
     if (lock) spinningLocks.push({ lock: lockKeyOfText('spin', lock.text).slice('spin:'.length), class: opener.class, opener: name });
   }
   const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
@@ -253,7 +253,7 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
+  localSleep(name: string | undefined, args: readonly Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -377,7 +377,7 @@ class SummaryBuilder {
   }
 
   /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
-  private macroSleepOf(name: string, args: Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
     const { macros } = this.inputs;
     const constant = (text: string): number | undefined => this.values.integer(text);
     const truth = (position: number): boolean | undefined => {
@@ -467,7 +467,7 @@ class SummaryBuilder {
     const ownName = (name: string) => parameterList.includes(name) || (locals ??= localNames(index.within(fn.body, ['declaration']))).has(name);
     for (const call of callNodes) {
       const name = index.calleeName(call);
-      const args = callArguments(call);
+      const args = index.arguments(call);
       const held = locks.heldAt.get(call.id);
       const local = this.localSleep(name, args, call);
       const fact: CallFact = {
