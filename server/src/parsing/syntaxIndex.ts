@@ -10,6 +10,7 @@
 // larger cost, so one walk per type was slower), reads each end offset once, and marshals names
 // only inside the nodes asked about.
 import type { Node } from 'web-tree-sitter';
+import { callArguments, namedChildren } from './syntax';
 
 /**
  * The structural node types the function analyses ask about (locks/lockRegions.ts, summaries/,
@@ -89,6 +90,11 @@ export class SyntaxIndex {
   private readonly endIndexes = new Map<number, number>();
   private readonly callees = new Map<number, { node: Node; type: string } | undefined>();
   private readonly calleeNames = new Map<number, string | undefined>();
+  private readonly parents = new Map<number, Node | null>();
+  private readonly fields = new Map<string, Node | null>();
+  private readonly childLists = new Map<number, Node[]>();
+  private readonly namedLists = new Map<number, Node[]>();
+  private readonly argumentLists = new Map<number, Node[]>();
 
   constructor(private readonly root: Node) {}
 
@@ -108,6 +114,68 @@ export class SyntaxIndex {
     const name = callee?.type === 'identifier' ? callee.node.text : undefined;
     this.calleeNames.set(call.id, name);
     return name;
+  }
+
+  /**
+   * `node.parent`, read once per node: the path analyses walk from every call up to the body, and
+   * the calls of one statement share most of that way.
+   */
+  parent(node: Node): Node | null {
+    let parent = this.parents.get(node.id);
+    if (parent === undefined) {
+      parent = node.parent;
+      this.parents.set(node.id, parent);
+    }
+    return parent;
+  }
+
+  /** `node.childForFieldName(field)`, read once per node and field. */
+  field(node: Node, field: string): Node | null {
+    const key = `${node.id}:${field}`;
+    let child = this.fields.get(key);
+    if (child === undefined) {
+      child = node.childForFieldName(field);
+      this.fields.set(key, child);
+    }
+    return child;
+  }
+
+  /**
+   * namedChildren() of parsing/syntax.ts (comments left out), read once per node: the lock walk
+   * visits a loop's body once per round and the whole body once per goto pass. Do not change the list.
+   */
+  children(node: Node): readonly Node[] {
+    let children = this.childLists.get(node.id);
+    if (!children) {
+      children = namedChildren(node);
+      this.childLists.set(node.id, children);
+    }
+    return children;
+  }
+
+  /** callArguments() of parsing/syntax.ts, read once per call. Do not change the list. */
+  arguments(call: Node): readonly Node[] {
+    let args = this.argumentLists.get(call.id);
+    if (!args) {
+      args = callArguments(call);
+      this.argumentLists.set(call.id, args);
+    }
+    return args;
+  }
+
+  /** `node.namedChildren` (comments included), read once per node. Do not change the list. */
+  namedChildren(node: Node): readonly Node[] {
+    let children = this.namedLists.get(node.id);
+    if (!children) {
+      children = node.namedChildren.filter((child): child is Node => !!child);
+      this.namedLists.set(node.id, children);
+    }
+    return children;
+  }
+
+  /** Whether `inner` lies inside `outer` (both inside the root), with each end offset read once. */
+  contains(outer: Node, inner: Node): boolean {
+    return inner.startIndex >= outer.startIndex && this.endOf(inner) <= this.endOf(outer);
   }
 
   /** `node.endIndex`, read once per node. */

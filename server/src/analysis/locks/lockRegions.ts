@@ -216,6 +216,17 @@ class Walker {
     private readonly paths: PathConditions,
   ) {}
 
+  /** iteratorHead() of each statement and stripCondition() of each condition, read once: a loop's body is walked once per round, the body once per goto pass. */
+  private readonly heads = new Map<number, Node | undefined>();
+  private readonly conditions = new Map<number, Node>();
+
+  private iteratorHead(statement: Node): Node | undefined {
+    if (this.heads.has(statement.id)) return this.heads.get(statement.id);
+    const head = iteratorHead(statement);
+    this.heads.set(statement.id, head);
+    return head;
+  }
+
   run(body: Node, entry: LockState): void {
     this.heldAt.clear();
     this.gotoStates = new Map();
@@ -225,10 +236,10 @@ class Walker {
 
   block(node: Node, state: LockState, jumps: Jumps): LockState {
     const guards: string[] = [];
-    const children = namedChildren(node);
+    const children = this.index.children(node);
     for (let index = 0; index < children.length; index++) {
       const child = children[index];
-      const head = child.type === 'expression_statement' ? iteratorHead(child) : undefined;
+      const head = child.type === 'expression_statement' ? this.iteratorHead(child) : undefined;
       if (head) {
         const body = children[++index];
         state = this.macroBlock(head, body, state, jumps);
@@ -252,7 +263,7 @@ class Walker {
   private macroBlock(head: Node, body: Node, state: LockState, jumps: Jumps): LockState {
     const name = calleeName(head)!;
     if (name === 'scoped_guard') {
-      const [kind, lock] = callArguments(head);
+      const [kind, lock] = this.index.arguments(head);
       const cls = kind ? ATOMIC_GUARDS[kind.text] : undefined;
       state = this.expression(head, state);
       if (!cls || state === null) return this.statement(body, state, jumps);
@@ -290,7 +301,7 @@ class Walker {
       case 'declaration':
         return this.expression(node, state);
       case 'attributed_statement': {
-        const inner = namedChildren(node).find((child) => child.type !== 'attribute_declaration');
+        const inner = this.index.children(node).find((child) => child.type !== 'attribute_declaration');
         return inner ? this.statement(inner, state, jumps) : state;
       }
       case 'return_statement':
@@ -303,14 +314,14 @@ class Walker {
         jumps.continues.push(state);
         return null;
       case 'goto_statement': {
-        const label = node.childForFieldName('label')?.text;
+        const label = this.index.field(node, 'label')?.text;
         if (label) this.gotoStates.set(label, joinStates(this.gotoStates.get(label) ?? null, state));
         return null;
       }
       case 'labeled_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
+        const label = this.index.field(node, 'label')?.text ?? '';
         const incoming = joinAll([state, this.gotoStates.get(label) ?? null, this.previousGotoStates.get(label) ?? null]);
-        const inner = namedChildren(node).find((child) => child.type !== 'statement_identifier');
+        const inner = this.index.children(node).find((child) => child.type !== 'statement_identifier');
         return inner ? this.statement(inner, incoming, jumps) : incoming;
       }
       case 'if_statement':
@@ -318,8 +329,8 @@ class Walker {
       case 'switch_statement':
         return this.switchStatement(node, state, jumps);
       case 'while_statement': {
-        const condition = node.childForFieldName('condition')!;
-        const body = node.childForFieldName('body');
+        const condition = this.index.field(node, 'condition')!;
+        const body = this.index.field(node, 'body');
         const infinite = /^\(\s*(1|true)\s*\)$/.test(condition.text);
         let exit: LockState = null;
         const result = this.loop(
@@ -334,8 +345,8 @@ class Walker {
         return joinStates(result, exit);
       }
       case 'do_statement': {
-        const condition = node.childForFieldName('condition');
-        const body = node.childForFieldName('body');
+        const condition = this.index.field(node, 'condition');
+        const body = this.index.field(node, 'body');
         const once = !!condition && /^\(\s*(0|false)\s*\)$/.test(condition.text);
         const loopJumps: Jumps = { breaks: [], continues: [] };
         if (once) {
@@ -359,10 +370,10 @@ class Walker {
         return joinStates(result, exit);
       }
       case 'for_statement': {
-        const initializer = node.childForFieldName('initializer');
-        const condition = node.childForFieldName('condition');
-        const update = node.childForFieldName('update');
-        const body = node.childForFieldName('body');
+        const initializer = this.index.field(node, 'initializer');
+        const condition = this.index.field(node, 'condition');
+        const update = this.index.field(node, 'update');
+        const body = this.index.field(node, 'body');
         const entry = initializer ? this.expression(initializer, state) : state;
         let exit: LockState = null;
         const result = this.loop(
@@ -405,9 +416,9 @@ class Walker {
    * (analysis/paths/pathConditions.ts), only that one is walked; otherwise both are joined.
    */
   private preprocessor(node: Node, state: LockState, jumps: Jumps): LockState {
-    const alternative = node.childForFieldName('alternative');
-    const skip = new Set([alternative?.id, node.childForFieldName('condition')?.id, node.childForFieldName('name')?.id]);
-    const ownStatements = namedChildren(node).filter((child) => !skip.has(child.id) && child.type !== 'preproc_arg');
+    const alternative = this.index.field(node, 'alternative');
+    const skip = new Set([alternative?.id, this.index.field(node, 'condition')?.id, this.index.field(node, 'name')?.id]);
+    const ownStatements = this.index.children(node).filter((child) => !skip.has(child.id) && child.type !== 'preproc_arg');
     const compiled = this.paths.compiled(node);
     let out = state;
     if (compiled !== false) for (const child of ownStatements) out = this.statement(child, out, jumps);
@@ -437,29 +448,29 @@ class Walker {
   }
 
   private ifStatement(node: Node, state: LockState, jumps: Jumps): LockState {
-    const condition = node.childForFieldName('condition')!;
-    const consequence = node.childForFieldName('consequence');
-    const alternative = node.childForFieldName('alternative');
+    const condition = this.index.field(node, 'condition')!;
+    const consequence = this.index.field(node, 'consequence');
+    const alternative = this.index.field(node, 'alternative');
     const branches = this.branch(condition, state);
     const thenOut = consequence ? this.statement(consequence, branches.whenTrue, jumps) : branches.whenTrue;
-    const elseBody = alternative ? namedChildren(alternative).find((child) => child.type !== 'else') : undefined;
+    const elseBody = alternative ? this.index.children(alternative).find((child) => child.type !== 'else') : undefined;
     const elseOut = elseBody ? this.statement(elseBody, branches.whenFalse, jumps) : branches.whenFalse;
     return joinStates(thenOut, elseOut);
   }
 
   private switchStatement(node: Node, state: LockState, jumps: Jumps): LockState {
-    const condition = node.childForFieldName('condition');
+    const condition = this.index.field(node, 'condition');
     const entry = condition ? this.expression(condition, state) : state;
-    const body = node.childForFieldName('body');
+    const body = this.index.field(node, 'body');
     const switchJumps: Jumps = { breaks: [], continues: jumps.continues };
     let fallthrough: LockState = null;
     let hasDefault = false;
-    for (const child of body ? namedChildren(body) : []) {
+    for (const child of body ? this.index.children(body) : []) {
       if (child.type === 'case_statement') {
-        const value = child.childForFieldName('value');
+        const value = this.index.field(child, 'value');
         if (!value) hasDefault = true;
         let inCase = joinStates(entry, fallthrough);
-        for (const statement of namedChildren(child)) {
+        for (const statement of this.index.children(child)) {
           if (statement.id !== value?.id) inCase = this.statement(statement, inCase, switchJumps);
         }
         fallthrough = inCase;
@@ -472,16 +483,17 @@ class Walker {
 
   /** Lock states where a condition is true and where it is false (trylocks, `!`, `&&`, `||`). */
   branch(condition: Node, state: LockState): { whenTrue: LockState; whenFalse: LockState } {
-    const node = stripCondition(condition);
     if (state === null) return { whenTrue: null, whenFalse: null };
-    if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
-      const inner = this.branch(node.childForFieldName('argument')!, state);
+    let node = this.conditions.get(condition.id);
+    if (!node) this.conditions.set(condition.id, (node = stripCondition(condition)));
+    if (node.type === 'unary_expression' && this.index.field(node, 'operator')?.text === '!') {
+      const inner = this.branch(this.index.field(node, 'argument')!, state);
       return { whenTrue: inner.whenFalse, whenFalse: inner.whenTrue };
     }
     if (node.type === 'binary_expression') {
-      const operator = node.childForFieldName('operator')?.text;
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
+      const operator = this.index.field(node, 'operator')?.text;
+      const left = this.index.field(node, 'left');
+      const right = this.index.field(node, 'right');
       if ((operator === '&&' || operator === '||') && left && right) {
         const first = this.branch(left, state);
         if (operator === '&&') {
@@ -577,7 +589,7 @@ class Walker {
   /** `p->ops->unlock(…)` where the field's targets are annotated `__releases()`: what they release is not held after it. */
   private fieldCall(call: Node, state: ReadonlyMap<string, HeldSection>): LockState {
     const callee = this.index.callee(call);
-    const field = callee?.type === 'field_expression' ? callee.node.childForFieldName('field')?.text : undefined;
+    const field = callee?.type === 'field_expression' ? this.index.field(callee.node, 'field')?.text : undefined;
     const dropped = field ? this.callees.releasesThroughField?.(field) : undefined;
     return dropped ? this.dropClasses(call, state, dropped) : state;
   }
@@ -603,7 +615,7 @@ class Walker {
       if (wait) {
         // wait_event_lock_irq_cmd(wq, cond, lock, cmd): cmd runs with `lock` dropped, and the
         // lock is held again after the wait, so only the command sees the state without it.
-        const args = callArguments(inner);
+        const args = this.index.arguments(inner);
         args.forEach((argument, index) => {
           if (index !== wait.commandArg) visit(argument);
         });
@@ -616,8 +628,8 @@ class Walker {
         current = this.call(inner, current);
         return;
       }
-      const conditional = inner.type === 'conditional_expression' || (inner.type === 'binary_expression' && ['&&', '||'].includes(inner.childForFieldName('operator')?.text ?? ''));
-      const children = inner.namedChildren.filter((child): child is Node => !!child);
+      const conditional = inner.type === 'conditional_expression' || (inner.type === 'binary_expression' && ['&&', '||'].includes(this.index.field(inner, 'operator')?.text ?? ''));
+      const children = this.index.namedChildren(inner);
       children.forEach((child, index) => {
         const enters = conditional && index > 0;
         if (enters) this.conditionalDepth++;
@@ -636,10 +648,10 @@ class Walker {
     const callee = this.index.callee(call);
     // guard(spinlock)(&lock): held to the end of the enclosing block.
     if (callee?.type === 'call_expression' && this.index.calleeName(callee.node) === 'guard' && this.conditionalDepth === 0) {
-      const kind = callArguments(callee.node)[0]?.text;
+      const kind = this.index.arguments(callee.node)[0]?.text;
       const cls = kind ? ATOMIC_GUARDS[kind] : undefined;
       if (!cls) return state;
-      const lock = callArguments(call)[0];
+      const lock = this.index.arguments(call)[0];
       const key = `guard ${lockKey(cls, lock)}`;
       const next = new Map(state);
       next.set(key, { key, class: cls, count: 1, opener: call, label: `guard(${kind})(${lock?.text ?? ''})` });

@@ -95,10 +95,6 @@ function atomsOf(condition: Node, holds: boolean, types: ReadonlyMap<string, str
   return path ? [{ key: path, holds }] : [];
 }
 
-function within(node: Node, outer: Node | null): boolean {
-  return !!outer && node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
-}
-
 /** A statement that always leaves: `return …;`, `goto l;`, or a block ending in one. The goto label, if any. */
 function exitOf(statement: Node | null): { label?: string } | undefined {
   if (!statement) return undefined;
@@ -157,6 +153,8 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
     if (conditions.length > 0) exits.push({ after: statement.endIndex, until, conditions, block: statement.parent });
   }
 
+  // A condition's field tests, read once per sense: every call under it asks.
+  const atomsRead = new Map<string, PathCondition[]>();
   return {
     fieldKey(node: Node): string | undefined {
       let inner = strip(node);
@@ -165,27 +163,35 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
     },
     assignedField(call: Node): string | undefined {
       let value = call;
-      while (value.parent && (value.parent.type === 'parenthesized_expression' || value.parent.type === 'cast_expression')) value = value.parent;
-      const assignment = value.parent;
-      if (assignment?.type !== 'assignment_expression' || assignment.childForFieldName('operator')?.text !== '=' || assignment.childForFieldName('right')?.id !== value.id) return undefined;
-      const left = assignment.childForFieldName('left');
+      for (let parent = index.parent(value); parent && (parent.type === 'parenthesized_expression' || parent.type === 'cast_expression'); parent = index.parent(value)) value = parent;
+      const assignment = index.parent(value);
+      if (assignment?.type !== 'assignment_expression' || index.field(assignment, 'operator')?.text !== '=' || index.field(assignment, 'right')?.id !== value.id) return undefined;
+      const left = index.field(assignment, 'left');
       return left ? fieldPath(strip(left), types) : undefined;
     },
     at(node: Node): PathCondition[] {
       const found: PathCondition[] = [];
-      for (let child = node, parent = node.parent; parent && child.id !== fn.body.id; child = parent, parent = parent.parent) {
+      // Nodes, fields and end offsets through the index: the calls of one statement share their way up.
+      const within = (outer: Node | null) => !!outer && index.contains(outer, node);
+      const atoms = (condition: Node, holds: boolean) => {
+        const key = `${condition.id}:${holds}`;
+        let known = atomsRead.get(key);
+        if (!known) atomsRead.set(key, (known = atomsOf(condition, holds, types)));
+        return known;
+      };
+      for (let child = node, parent = index.parent(node); parent && child.id !== fn.body.id; child = parent, parent = index.parent(parent)) {
         if (parent.type === 'if_statement' || parent.type === 'conditional_expression') {
-          const condition = parent.childForFieldName('condition');
-          if (!condition || within(node, condition)) continue;
-          if (within(node, parent.childForFieldName('consequence'))) found.push(...unwritten(atomsOf(condition, true, types), condition.endIndex, node.startIndex));
-          else if (within(node, parent.childForFieldName('alternative'))) found.push(...unwritten(atomsOf(condition, false, types), condition.endIndex, node.startIndex));
+          const condition = index.field(parent, 'condition');
+          if (!condition || within(condition)) continue;
+          if (within(index.field(parent, 'consequence'))) found.push(...unwritten(atoms(condition, true), index.endOf(condition), node.startIndex));
+          else if (within(index.field(parent, 'alternative'))) found.push(...unwritten(atoms(condition, false), index.endOf(condition), node.startIndex));
         } else if (parent.type === 'while_statement' || parent.type === 'for_statement') {
-          const condition = parent.childForFieldName('condition');
+          const condition = index.field(parent, 'condition');
           // The body may write the field for the next test anywhere in it.
-          if (condition && within(node, parent.childForFieldName('body'))) found.push(...unwritten(atomsOf(condition, true, types), parent.startIndex, parent.endIndex));
+          if (condition && within(index.field(parent, 'body'))) found.push(...unwritten(atoms(condition, true), parent.startIndex, index.endOf(parent)));
         }
       }
-      for (const exit of exits) if (node.startIndex >= exit.after && node.endIndex <= exit.until && within(node, exit.block)) found.push(...unwritten(exit.conditions, exit.after, node.startIndex));
+      for (const exit of exits) if (node.startIndex >= exit.after && index.endOf(node) <= exit.until && within(exit.block)) found.push(...unwritten(exit.conditions, exit.after, node.startIndex));
       const byKey = new Map<string, boolean | 'both'>();
       for (const condition of found) {
         const known = byKey.get(condition.key);

@@ -95,9 +95,10 @@ export class ParameterConditions {
     if (!changes) return true;
     if (changes.some((change) => change.startIndex < at.startIndex)) return false;
     if (this.labels.some((label) => label.startIndex < at.startIndex)) return false;
-    for (let node = at.parent; node; node = node.parent) {
+    for (let node = this.index.parent(at); node; node = this.index.parent(node)) {
       if (node.type === 'while_statement' || node.type === 'for_statement' || node.type === 'do_statement') {
-        if (changes.some((change) => contains(node!, change))) return false;
+        const loop = node;
+        if (changes.some((change) => this.index.contains(loop, change))) return false;
       }
     }
     return true;
@@ -213,10 +214,6 @@ function elseBodyOf(node: Node): Node | null {
   return (alternative ? namedChildren(alternative).find((child) => child.type !== 'else') : undefined) ?? null;
 }
 
-function contains(outer: Node, inner: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
-
 /**
  * The guard of every call of a body that depends on a parameter test (by call node id). `exitTests`
  * are the statements from whose offset `from` on lockRegions' parameterGuardedCalls() counts every
@@ -234,6 +231,16 @@ export function parameterGuards(
   const guards = new Map<number, ParameterGuard>();
   // Per block: its `if` statements that contain an exit, found once.
   const exitIfs = new Map<number, Node[]>();
+  // Whether each branch of an exit `if` always leaves, read once per statement.
+  const leaves = new Map<number, { then: boolean; else: boolean }>();
+  const leavesOf = (statement: Node) => {
+    let known = leaves.get(statement.id);
+    if (!known) {
+      known = { then: alwaysLeaves(statement.childForFieldName('consequence'), noReturn), else: alwaysLeaves(elseBodyOf(statement), noReturn) };
+      leaves.set(statement.id, known);
+    }
+    return known;
+  };
   const exitIfsOf = (block: Node): Node[] => {
     let found = exitIfs.get(block.id);
     if (!found) {
@@ -247,14 +254,16 @@ export function parameterGuards(
     let complete = true;
     const accounted = new Set<number>();
     let child: Node = call;
-    for (let node = call.parent; node && child.id !== body.id; child = node, node = node.parent) {
+    // Nodes, fields and end offsets through the index: the calls of one statement share their way up.
+    const contains = (outer: Node, inner: Node) => index.contains(outer, inner);
+    for (let node = index.parent(call); node && child.id !== body.id; child = node, node = index.parent(node)) {
       switch (node.type) {
         case 'if_statement':
         case 'conditional_expression': {
-          const condition = node.childForFieldName('condition');
+          const condition = index.field(node, 'condition');
           if (!condition || contains(condition, call)) break;
           const tests = conditions.tests(condition);
-          const consequence = node.childForFieldName('consequence');
+          const consequence = index.field(node, 'consequence');
           const inThen = consequence ? contains(consequence, call) : false;
           requires.push(...(inThen ? tests.whenTrue : tests.whenFalse));
           complete &&= inThen ? tests.trueComplete : tests.falseComplete;
@@ -262,9 +271,9 @@ export function parameterGuards(
         }
         case 'while_statement':
         case 'for_statement': {
-          const condition = node.childForFieldName('condition');
+          const condition = index.field(node, 'condition');
           if (!condition || contains(condition, call)) break;
-          const initializer = node.childForFieldName('initializer');
+          const initializer = index.field(node, 'initializer');
           if (initializer && contains(initializer, call)) break;
           const tests = conditions.tests(condition);
           requires.push(...tests.whenTrue);
@@ -273,7 +282,7 @@ export function parameterGuards(
         }
         case 'do_statement':
         case 'switch_statement': {
-          const condition = node.childForFieldName('condition');
+          const condition = index.field(node, 'condition');
           if (condition && !contains(condition, call) && conditions.mentionsScalar(condition)) complete = false;
           break;
         }
@@ -282,11 +291,11 @@ export function parameterGuards(
           // Earlier statements of this block that leave it when a test holds.
           for (const sibling of exitIfsOf(node)) {
             if (sibling.startIndex >= child.startIndex) break;
-            const condition = sibling.childForFieldName('condition')!;
+            const condition = index.field(sibling, 'condition')!;
             // A label between the test and the call: a goto may reach the call without the test.
-            if (labels.some((label) => label.startIndex >= sibling.endIndex && label.startIndex < call.startIndex)) continue;
-            const leavesThen = alwaysLeaves(sibling.childForFieldName('consequence'), noReturn);
-            const leavesElse = alwaysLeaves(elseBodyOf(sibling), noReturn);
+            const siblingEnd = index.endOf(sibling);
+            if (labels.some((label) => label.startIndex >= siblingEnd && label.startIndex < call.startIndex)) continue;
+            const { then: leavesThen, else: leavesElse } = leavesOf(sibling);
             if (leavesThen === leavesElse) continue;
             const tests = conditions.tests(condition);
             requires.push(...(leavesThen ? tests.whenFalse : tests.whenTrue));

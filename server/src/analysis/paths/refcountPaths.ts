@@ -6,7 +6,7 @@
 // `foo_get()`/`foo_put()` (or `foo_hold()`/`foo_put()`) pair by name. Answers are data.
 import type { Node } from 'web-tree-sitter';
 import { refcountPut } from '../../model/refcounts';
-import { callArguments, calleeName, unwrapExpression } from '../../parsing/syntax';
+import { callArguments, unwrapExpression } from '../../parsing/syntax';
 import type { SyntaxIndex } from '../../parsing/syntaxIndex';
 import type { FunctionFacts } from '../fileFacts';
 
@@ -56,16 +56,17 @@ function resultTarget(statement: Node, call: Node): string | undefined {
 
 export function refcountPaths(index: SyntaxIndex, fn: FunctionFacts, calls: readonly Node[]): RefcountPaths {
   const labels = index.within(fn.body, ['labeled_statement']);
+  // Callee names through the index: the summary has read them already, and every put scans the calls before it.
   return {
     afterGet(call: Node): boolean {
-      const name = calleeName(call);
+      const name = index.calleeName(call);
       const put = name ? putOf(name) : undefined;
       const object = put ? objectText(callArguments(call)[put.object]) : undefined;
       if (!put || !object) return false;
-      for (let index = calls.length - 1; index >= 0; index--) {
-        const get = calls[index];
+      for (let position = calls.length - 1; position >= 0; position--) {
+        const get = calls[position];
         if (get.startIndex >= call.startIndex) continue;
-        const getName = calleeName(get);
+        const getName = index.calleeName(get);
         if (!getName || !put.gets.includes(getName)) continue;
         const statement = unconditionalStatement(get);
         const block = statement?.parent;
@@ -73,7 +74,7 @@ export function refcountPaths(index: SyntaxIndex, fn: FunctionFacts, calls: read
         if (objectText(callArguments(get)[put.object]) !== object && resultTarget(statement, get) !== object) continue;
         // A label between lets a path skip the get; another put of the object between may drop the reference it took.
         if (labels.some((label) => label.startIndex > statement.endIndex && label.startIndex < call.startIndex)) return false;
-        const between = calls.filter((other) => other.startIndex > statement.endIndex && other.startIndex < call.startIndex && calleeName(other) === name);
+        const between = calls.filter((other) => other.startIndex > statement.endIndex && other.startIndex < call.startIndex && index.calleeName(other) === name);
         if (between.some((other) => objectText(callArguments(other)[put.object]) === object)) return false;
         return true;
       }

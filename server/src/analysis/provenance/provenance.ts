@@ -189,6 +189,8 @@ export class FileProvenance {
   private outside = 0;
   private identifiers?: Map<string, Node[]>;
   private fields?: Map<string, Node[]>;
+  private functionRanges?: Int32Array;
+  private globals?: Map<string, FileScopeDeclaration | undefined>;
 
   constructor(readonly facts: FileFacts) {}
 
@@ -476,7 +478,7 @@ export class FileProvenance {
   /** A file-scope variable: every assignment to it in the file, plus its initializer. */
   private ofGlobal(name: string, depth: number): SymbolicProvenance {
     this.outside++;
-    const declaration = fileScopeDeclaration(this.facts, name);
+    const declaration = this.fileScopeDeclaration(name);
     if (!declaration) return UNKNOWN;
     if (declaration.array) return UNKNOWN; // static storage: not stack, not heap
     const parts: SymbolicProvenance[] = [];
@@ -534,7 +536,7 @@ export class FileProvenance {
       case 'identifier': {
         const variable = this.variableAt(node);
         if (!variable) this.outside++;
-        return { type: variable?.type ?? fileScopeDeclaration(this.facts, node.text)?.type, members: [] };
+        return { type: variable?.type ?? this.fileScopeDeclaration(node.text)?.type, members: [] };
       }
       case 'field_expression': {
         const outer = this.ownerRef(node.childForFieldName('argument')!);
@@ -556,6 +558,13 @@ export class FileProvenance {
     }
   }
 
+  /** fileScopeDeclaration() of a name, once per name per engine (each asks every file-scope declarator). */
+  private fileScopeDeclaration(name: string): FileScopeDeclaration | undefined {
+    this.globals ??= new Map();
+    if (!this.globals.has(name)) this.globals.set(name, fileScopeDeclaration(this.facts, name));
+    return this.globals.get(name);
+  }
+
   private identifiersNamed(name: string): Node[] {
     if (!this.identifiers) {
       const identifiers = new Map<string, Node[]>();
@@ -571,8 +580,13 @@ export class FileProvenance {
 
   /** Index in FileFacts.functions of the definition holding `node`. */
   functionIndexOf(node: Node): number | undefined {
-    const index = this.facts.functions.findIndex((candidate) => contains(candidate.node, node));
-    return index < 0 ? undefined : index;
+    // Each definition's range read once per engine: every answer asks this, and each `endIndex`
+    // is a call into WebAssembly (a scan of the definitions per question made it quadratic).
+    const ranges = (this.functionRanges ??= Int32Array.from(this.facts.functions.flatMap((fn) => [fn.node.startIndex, fn.node.endIndex])));
+    const start = node.startIndex;
+    const end = node.endIndex;
+    for (let index = 0; index < ranges.length; index += 2) if (start >= ranges[index] && end <= ranges[index + 1]) return index / 2;
+    return undefined;
   }
 
   /**
@@ -749,7 +763,14 @@ function insideCondition(node: Node): boolean {
   return false;
 }
 
-function fileScopeDeclaration(facts: FileFacts, name: string): { value?: Node; array: boolean; isStatic: boolean; type: string } | undefined {
+interface FileScopeDeclaration {
+  value?: Node;
+  array: boolean;
+  isStatic: boolean;
+  type: string;
+}
+
+function fileScopeDeclaration(facts: FileFacts, name: string): FileScopeDeclaration | undefined {
   for (const declaration of namedChildren(facts.tree.rootNode)) {
     if (declaration.type !== 'declaration') continue;
     for (const declarator of declaration.childrenForFieldName('declarator')) {

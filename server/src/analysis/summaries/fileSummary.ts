@@ -23,6 +23,7 @@ import {
   mustHoldDependency,
   releasingAnswer,
   summarizeFunction,
+  TextValues,
 } from './summarizeFunction';
 import { ReleasingItemFacts, releasingCallees, releasingItemFacts } from '../paths/releasingCallees';
 import { OpsStore, OpsTypes, flagsSetIn, opsStoresIn, opsTypesIn } from '../locks/opsFields';
@@ -311,6 +312,7 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     spinningLock: (lock) => spinning.get(lock),
     paths: inputs.paths,
     releasing,
+    values: new TextValues(inputs.config, inputs.macros),
   };
   const stillValid = (summary: FunctionSummary): boolean => {
     const deps = summary.dependencies;

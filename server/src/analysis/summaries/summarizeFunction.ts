@@ -6,10 +6,10 @@ import type { Node } from 'web-tree-sitter';
 import { allocApi, argIndex, freeApi } from '../../model/apis';
 import type { ModelConfig } from '../../model/config';
 import { SectionClass, TIMER_ARMS, sectionOpener, sleepingUnlock } from '../../model/contexts';
-import { gfpAllowsBlocking } from '../../model/gfp';
+import { GfpValue, gfpAllowsBlocking } from '../../model/gfp';
 import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
 import { gfpTaker, sleeper } from '../../model/sleepers';
-import { Span, callArguments, calleeName, unwrapExpression } from '../../parsing/syntax';
+import { Span, calleeName, unwrapExpression } from '../../parsing/syntax';
 import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
@@ -54,6 +54,41 @@ export interface SummaryInputs {
   paths: FolderPathFacts;
   /** Names and ops fields the file annotates `__releases()`. */
   releasing: ReleasingCallees;
+  /** The file's evaluations of mask and constant texts (one per file summary; made here when absent). */
+  values?: TextValues;
+}
+
+/**
+ * What mask and constant texts stand for under one file's macro table: every helper call's
+ * arguments are evaluated, and the same texts (`GFP_KERNEL`, `0`, `dev`) recur in every function of
+ * the file. Answers are never changed by their readers (a mask with added bits is a new object).
+ */
+export class TextValues {
+  private readonly masks = new Map<string, GfpValue | undefined>();
+  private readonly integers = new Map<string, number | undefined>();
+  private scope?: ReturnType<typeof createScope>;
+
+  constructor(
+    private readonly config: ModelConfig,
+    private readonly macros: ReadonlyMap<string, MacroDefinition>,
+  ) {}
+
+  /** evaluateGfpText() of the text. */
+  mask(text: string): GfpValue | undefined {
+    if (this.masks.has(text)) return this.masks.get(text);
+    const value = evaluateGfpText(text, this.config, this.macros);
+    this.masks.set(text, value);
+    return value;
+  }
+
+  /** The value evaluateText() gives the text in the file's constant scope. */
+  integer(text: string): number | undefined {
+    if (this.integers.has(text)) return this.integers.get(text);
+    this.scope ??= createScope(this.config, this.macros);
+    const value = evaluateText(text, this.scope)?.value;
+    this.integers.set(text, value);
+    return value;
+  }
 }
 
 const UNLOCK_HELPER = /(^|_)unlock(_|$)/;
@@ -106,7 +141,7 @@ export function functionPrelude(fn: FunctionFacts, index: SyntaxIndex): Function
     called.add(name);
     const opener = sectionOpener(name);
     if (!opener || opener.lockArg === undefined) continue;
-    const lock = callArguments(call)[opener.lockArg];
+    const lock = index.arguments(call)[opener.lockArg];
     if (lock) spinningLocks.push({ lock: lockKeyOfText('spin', lock.text).slice('spin:'.length), class: opener.class, opener: name });
   }
   const head = fn.node.text.slice(0, fn.body.startIndex - fn.node.startIndex);
@@ -146,6 +181,7 @@ class SummaryBuilder {
   private readonly parameters: string[];
   private readonly row: number;
   private definitions?: Map<string, Node[]>;
+  private readonly values: TextValues;
 
   constructor(
     private readonly fn: FunctionFacts,
@@ -155,6 +191,7 @@ class SummaryBuilder {
   ) {
     this.parameters = parametersOf(fn).map((parameter) => parameter.name);
     this.row = fn.node.startPosition.row;
+    this.values = inputs.values ?? new TextValues(inputs.config, inputs.macros);
   }
 
   span(node: Node): Span {
@@ -175,19 +212,18 @@ class SummaryBuilder {
   /** The mask an expression stands for: a constant, or a local variable assigned exactly once. */
   maskOf(node: Node): MaskFact | { parameter: number } | undefined {
     const expression = unwrapExpression(node);
-    const { config, macros } = this.inputs;
     if (expression.type === 'identifier') {
-      const direct = evaluateGfpText(expression.text, config, macros);
+      const direct = this.values.mask(expression.text);
       if (direct) return this.maskFact(expression, direct);
       const parameter = this.parameters.indexOf(expression.text);
       if (parameter >= 0) return { parameter };
       this.definitions ??= localDefinitions(this.index, this.fn.body);
       const definitions = this.definitions.get(expression.text) ?? [];
       if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
-      const value = evaluateGfpText(definitions[0].text, config, macros);
+      const value = this.values.mask(definitions[0].text);
       return value ? this.maskFact(definitions[0], value, expression.text) : undefined;
     }
-    const value = evaluateGfpText(expression.text, config, macros);
+    const value = this.values.mask(expression.text);
     return value ? this.maskFact(expression, value) : undefined;
   }
 
@@ -217,7 +253,7 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
+  localSleep(name: string | undefined, args: readonly Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -228,7 +264,7 @@ class SummaryBuilder {
       if (api.sleeps === 'always') return { sleep: { kind: 'allocation', api: api.name }, maskParameter, catalogued: true };
       if (api.sleeps !== 'gfp') return { maskParameter, catalogued: true };
       if (!gfpNode) {
-        const implied = api.defaultGfp ? evaluateGfpText(api.defaultGfp, this.inputs.config, this.inputs.macros) : undefined;
+        const implied = api.defaultGfp ? this.values.mask(api.defaultGfp) : undefined;
         const bits = implied && api.addsGfp ? { ...implied, bits: new Set([...implied.bits, ...api.addsGfp]) } : implied;
         return { sleep: bits && gfpAllowsBlocking(bits) ? { kind: 'allocation', api: api.name } : undefined, maskParameter, catalogued: true };
       }
@@ -265,16 +301,13 @@ class SummaryBuilder {
     return { catalogued: false };
   }
 
-  private constantScope?: ReturnType<typeof createScope>;
-
   /** The integer an expression of constants stands for (`0`, `FOO_NOWAIT`, `BIT(2) | FOO_X`). */
   integerConstant(node: Node): number | undefined {
     const text = node.text;
     if (text === 'true' || text === 'false') return text === 'true' ? 1 : 0;
     // Only what can be a constant: a literal, a macro, an operator on those (never `p->x`, never a call of a function).
     if (text.length > 64 || !/^[\d(A-Z~]/.test(text) || !/^[\w\s|&()~<>]+$/.test(text)) return undefined;
-    this.constantScope ??= createScope(this.inputs.config, this.inputs.macros);
-    return evaluateText(text, this.constantScope)?.value;
+    return this.values.integer(text);
   }
 
   /**
@@ -297,9 +330,8 @@ class SummaryBuilder {
     const alternative = expression.childForFieldName('alternative');
     const test = condition ? this.parameterTest(condition) : undefined;
     if (!test || !consequence || !alternative) return undefined;
-    const { config, macros } = this.inputs;
-    const set = evaluateGfpText(consequence.text, config, macros);
-    const clear = evaluateGfpText(alternative.text, config, macros);
+    const set = this.values.mask(consequence.text);
+    const clear = this.values.mask(alternative.text);
     if (!set || !clear) return undefined;
     const whenSet = this.maskFact(consequence, set, variable);
     const whenClear = this.maskFact(alternative, clear, variable);
@@ -345,12 +377,9 @@ class SummaryBuilder {
   }
 
   /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
-  private macroSleepOf(name: string, args: Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
-    const { config, macros } = this.inputs;
-    const constant = (text: string): number | undefined => {
-      this.constantScope ??= createScope(config, macros);
-      return evaluateText(text, this.constantScope)?.value;
-    };
+  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+    const { macros } = this.inputs;
+    const constant = (text: string): number | undefined => this.values.integer(text);
     const truth = (position: number): boolean | undefined => {
       const argument = args[position];
       if (!argument) return undefined;
@@ -438,7 +467,7 @@ class SummaryBuilder {
     const ownName = (name: string) => parameterList.includes(name) || (locals ??= localNames(index.within(fn.body, ['declaration']))).has(name);
     for (const call of callNodes) {
       const name = index.calleeName(call);
-      const args = callArguments(call);
+      const args = index.arguments(call);
       const held = locks.heldAt.get(call.id);
       const local = this.localSleep(name, args, call);
       const fact: CallFact = {
