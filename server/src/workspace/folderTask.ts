@@ -48,7 +48,8 @@ export interface FolderTaskContext {
 export function runFolderTask(task: FolderTask, context: FolderTaskContext, post: (message: WorkerMessage) => void): TreeWork {
   // One database per task (a driver folder): its summaries are built once and read by all its
   // files, and nothing outlives the folder, so a worker's memory stays that of one folder.
-  const db = new AnalysisDatabase();
+  // Its files share one member set (past MAX_FOLDER_FILES each file has its own): one composition.
+  const db = new AnalysisDatabase({ compositions: 1 });
   db.setKernelFacts(context.kernelFacts);
   const step = (file: string) => post({ type: 'step', id: task.id, file });
   const cache = new FolderFactsCache(context.parser, context.maxFileSize, {
