@@ -41,7 +41,7 @@
 //                 whose text changed. Bounded (LATEST_GLOBALS_LIMIT: the files being typed in).
 // - `compositions` folder key (paths and semantic keys of the members, the kernel facts generation) → AtomicComposition. A body
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
-//                 (COMPOSITION_LIMIT entries).
+//                 (COMPOSITION_LIMIT entries, or the `compositions` option: a CLI task keeps one).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
 // - `kernel`      the kernel tree's derived sleep facts (index/kernelFacts.ts), set whole by
 //                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
@@ -126,7 +126,18 @@ export interface AtomicView extends ComposedFiles {
   readonly kernel?: KernelView;
 }
 
+export interface DatabaseOptions {
+  /**
+   * Folder compositions kept (COMPOSITION_LIMIT by default). A composition over a large folder
+   * holds tens of MB; a CLI folder task reuses one member set at a time, and each of its files past
+   * MAX_FOLDER_FILES has a member set of its own that no other file reads.
+   */
+  compositions?: number;
+}
+
 export class AnalysisDatabase {
+  constructor(private readonly options: DatabaseOptions = {}) {}
+
   private readonly tables: RegistrationTables = registrationTables();
   private readonly summaries = new WeakMap<FileFacts, FileSummary>();
   private readonly latest = new Map<string, FileSummary>();
@@ -554,7 +565,7 @@ export class AnalysisDatabase {
       this.compositions.delete(key);
     } else {
       composition = composeAtomic(files, this.kernel);
-      if (this.compositions.size >= COMPOSITION_LIMIT) this.compositions.delete(this.compositions.keys().next().value!);
+      if (this.compositions.size >= (this.options.compositions ?? COMPOSITION_LIMIT)) this.compositions.delete(this.compositions.keys().next().value!);
     }
     this.compositions.set(key, composition);
     const lookup = this.kernel;
