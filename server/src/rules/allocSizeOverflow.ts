@@ -327,7 +327,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.",
+      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -373,7 +373,9 @@ export const allocSizeOverflow: Rule = {
           const unknownOperands = 'unknown' in verdict ? [] : operandsIn(wrapScope(verdict.wrap, argument.node), range).filter((operand) => !knownRange(operand));
           const unseen = 'unknown' in verdict ? verdict.unknown : range.unknown;
           const through = unknownOperands.length > 0 || !unseen ? unknownOperands.map((operand) => quote(operand.text)) : [quote(unseen.text)];
-          const intent = whole ? `${counted} states the intent and fails cleanly if it ever does` : `${fix ? helper : 'struct_size() or size_add() with array_size()'} state the intent and saturate at SIZE_MAX if it ever does`;
+          const intent = whole
+            ? `${counted} states the intent and fails cleanly if it ever does`
+            : `${fix ? helper : 'struct_size() or size_add() with array_size()'} state the intent and saturate at SIZE_MAX if it ever does`;
           findings.push({
             span: spanOf(term),
             message: `${written} could overflow only through ${through.join(' or ')}, whose range is not known here${'unknown' in verdict ? '' : ` — ${whyItCanWrap(verdict, term, range, sizeBits)}`}; nothing here shows such a value, and ${intent} (Documentation/process/deprecated.rst).`,

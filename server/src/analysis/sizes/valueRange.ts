@@ -755,7 +755,8 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     } else bound = boundsFrom(check.condition, check.truth, key, value.type, context);
     const line = check.condition.startPosition.row;
     for (const side of ['min', 'max'] as const) {
-      if (bound[side === 'min' ? 'unknownMin' : 'unknownMax'] && !sources.some((source) => source.kind === 'unknown-bound' && source.side === side)) sources.push({ kind: 'unknown-bound', line, side });
+      if (bound[side === 'min' ? 'unknownMin' : 'unknownMax'] && !sources.some((source) => source.kind === 'unknown-bound' && source.side === side))
+        sources.push({ kind: 'unknown-bound', line, side });
     }
     const min = bound.min !== undefined && bound.min > current.min ? bound.min : current.min;
     const max = bound.max !== undefined && bound.max < current.max ? bound.max : current.max;
