@@ -144,10 +144,10 @@ static void rb_batch_work(struct work_struct *work)
 	kfree(scratch);
 }
 
-static int rb_alloc_slots(struct rb_priv *priv, size_t count)
+static int rb_alloc_slots(struct rb_priv *priv, u32 count, u32 words)
 {
-	/* Open-coded n * size: a size_t count wraps the product silently when large. */
-	priv->slot_state = kmalloc(count * sizeof(u32), GFP_KERNEL); // expect: alloc-size-overflow(warning)
+	/* Open-coded n * size: count * words is computed in u32 and wraps before the widening to size_t. */
+	priv->slot_state = kmalloc(count * words * sizeof(u32), GFP_KERNEL); // expect: alloc-size-overflow(warning)
 	if (!priv->slot_state)
 		return -ENOMEM;
 	priv->nr_slots = count;
@@ -201,7 +201,7 @@ static int rb_probe(struct platform_device *pdev)
 	if (!priv->ring)
 		return -ENOMEM;
 
-	ret = rb_alloc_slots(priv, RB_DESC_COUNT);
+	ret = rb_alloc_slots(priv, RB_DESC_COUNT, 1);
 	if (ret)
 		return ret;
 

@@ -17,12 +17,12 @@ const TEXT = [
   'static DEFINE_SPINLOCK(lock);',
   'static struct item *table;',
   'static void *buf;',
-  'int setup(size_t n)',
+  'int setup(u32 n, u32 m)',
   '{',
-  '\ttable = kmalloc(n * sizeof(*table), GFP_KERNEL);',
+  '\ttable = kmalloc(n * m, GFP_KERNEL);',
   '\tif (!table)',
   '\t\treturn -ENOMEM;',
-  '\tmemset(table, 0, n * sizeof(*table));',
+  '\tmemset(table, 0, n * m);',
   '\treturn 0;',
   '}',
   'void refill(void)',
@@ -73,7 +73,7 @@ describe('rule links, plain-text messages and fix-all', () => {
 
   test('messages are plain text: code the rule quotes is in quotes, never in Markdown backticks', () => {
     const overflow = published.diagnostics.find((d) => d.code === 'alloc-size-overflow');
-    assert.match(overflow.message, /^Open-coded multiplication 'n \* sizeof\(\*table\)' in the size of kmalloc\(\)/);
+    assert.match(overflow.message, /^Open-coded multiplication 'n \* m' in the size of kmalloc\(\)/);
     for (const diagnostic of published.diagnostics) {
       assert.doesNotMatch(diagnostic.message, /`/, diagnostic.message);
       for (const related of diagnostic.relatedInformation ?? []) assert.doesNotMatch(related.message, /`/, related.message);
@@ -113,7 +113,7 @@ describe('rule links, plain-text messages and fix-all', () => {
     // source order (kzalloc, its span starts at the call) wins, the other waits for the next run.
     assert.deepEqual(action.diagnostics.map((d: Json) => d.code).sort(), ['gfp-sleep-in-atomic', 'kzalloc-open-coded']);
     const fixed = applyLspEdits(text, action.edit.changes[uri]);
-    assert.match(fixed, /\ttable = kzalloc\(n \* sizeof\(\*table\), GFP_KERNEL\);\n\tif/);
+    assert.match(fixed, /\ttable = kzalloc\(n \* m, GFP_KERNEL\);\n\tif/);
     assert.doesNotMatch(fixed, /memset/);
     assert.match(fixed, /\tbuf = kmalloc\(64, GFP_ATOMIC\);/);
     const after = await replaceText(fixed);
@@ -123,7 +123,7 @@ describe('rule links, plain-text messages and fix-all', () => {
   test('the next fix-all takes the fix left out, and then there is nothing to fix', async () => {
     const [action] = await codeActions([FIX_ALL]);
     const fixed = applyLspEdits(text, action.edit.changes[uri]);
-    assert.match(fixed, /\ttable = kcalloc\(n, sizeof\(\*table\), GFP_KERNEL\);/);
+    assert.match(fixed, /\ttable = kcalloc\(n, m, GFP_KERNEL\);/);
     assert.deepEqual((await replaceText(fixed)).diagnostics, []);
     assert.deepEqual(await codeActions([FIX_ALL]), [], 'no action when nothing is fixable');
   });

@@ -11,6 +11,7 @@ import { createScope, evaluateText } from '../../server/src/analysis/sizes/const
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { allocationCard } from '../../server/src/features/cards';
 import { Arch } from '../../server/src/model/config';
+import { kernelLimit } from '../../server/src/model/limits';
 import { kmallocRoute } from '../../server/src/model/slab';
 import { FolderFactsCache } from '../../server/src/workspace/folderFacts';
 import { applyEdits, findingAt, fixAt } from '../support/findings';
@@ -192,7 +193,8 @@ test('alloc-size-overflow sums: struct_size() or size_add(), never array_size() 
   const apply = (at: number) => lineOf(applyEdits(text, fixAt(findings, at, 'alloc-size-overflow').edits), at).replace(/ \/\/ expect.*$/, '');
   const flexible = line('sizeof(*t) + ni * sizeof(struct ring)');
   assert.equal(apply(flexible), '\tt = kmalloc(struct_size(t, rings, ni), GFP_KERNEL);');
-  assert.equal(fixAt(findings, flexible, 'alloc-size-overflow').preferred, true, 'a warning fix is preferred');
+  // `ni` is any int: a hint (issue 12), whose fix fix-all does not apply.
+  assert.equal(fixAt(findings, flexible, 'alloc-size-overflow').preferred, false, 'a hint fix is not preferred');
   const other = line('MAX_LEN + nz * sizeof(*r)');
   assert.equal(apply(other), '\tp = kmalloc(size_add(MAX_LEN, array_size(nz, sizeof(*r))), GFP_KERNEL);');
   assert.deepEqual(findingAt(findings, line('nz * sizeof(*r) - 1'), 'alloc-size-overflow').fixes, [], 'no saturating form of a subtraction is offered');
@@ -214,7 +216,10 @@ test('alloc-size-overflow messages say which range was found and why it can or c
   const line = (needle: string) => text.split('\n').findIndex((row) => row.includes(needle)) + 1;
   const message = (needle: string) => findingAt(findings, line(needle), 'alloc-size-overflow').message;
   assert.match(message('kmalloc(n16 * sizeof(*r)'), /cannot overflow here: `n16` is any u16, so the size is at most 1048560 bytes; kmalloc_array\(\) still states the intent/);
-  assert.match(message('kmalloc(nz * sizeof(*r), GFP'), /`nz \* sizeof\(\*r\)` is computed in `size_t` and can exceed SIZE_MAX: `nz` is any size_t; use kmalloc_array\(\)/);
+  assert.match(
+    message('kmalloc(nz * sizeof(*r), GFP'),
+    /could overflow only through `nz`, whose range is not known here — `nz \* sizeof\(\*r\)` is computed in `size_t` and can exceed SIZE_MAX: `nz` is any size_t; nothing here shows such a value, and kmalloc_array\(\) states the intent/,
+  );
   assert.match(message('kmalloc(ni * n16'), /`ni \* n16` is computed in `int` and can exceed INT_MAX/);
   assert.match(
     message('kmalloc(ni * sizeof(*r)'),
@@ -234,8 +239,73 @@ test('alloc-size-overflow messages say which range was found and why it can or c
   const ilp32Line = ilp32Text.split('\n').findIndex((row) => row.includes('kmalloc(ni * sizeof(*r)')) + 1;
   assert.match(
     findingAt(await analyzeFixture(ilp32, optionsOf(ilp32)), ilp32Line, 'alloc-size-overflow').message,
-    /— `ni` can be negative and wraps when converted to `size_t`: `ni` is any int; use kmalloc_array\(\)/,
+    /could overflow only through `ni`, whose range is not known here — `ni` can be negative and wraps when converted to `size_t`: `ni` is any int; nothing here shows such a value/,
   );
+});
+
+test('alloc-size-overflow after sample 4: unknown ranges and unevaluated bounds are hints that say so; evidence stays a warning', async () => {
+  const file = path.join(DIR, 'overflow_evidence.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const rows = text.split('\n');
+  const line = (needle: string, after = 0) => rows.findIndex((row, index) => index >= after && row.includes(needle)) + 1;
+  const finding = (at: number) => findingAt(findings, at, 'alloc-size-overflow');
+  // kernel/kcov.c:713 of 6.1: INT_MAX is evaluated, so the check bounds both ends.
+  const kcov = line('if (size < 2 || size > INT_MAX');
+  assert.match(finding(line('vmalloc_user(size')).message, new RegExp(`cannot overflow here: \`size\` 2 to 268435455 \\(unsigned long; the check on line ${kcov}\\)`));
+  // A bound the analysis cannot evaluate bounds the value all the same.
+  const unevaluated = line('if (a > o->max_a');
+  assert.match(
+    finding(unevaluated + 2).message,
+    new RegExp(`could overflow only through \`a\` or \`b\`, whose range is not known here — .*\`a\` at most a bound not evaluated here \\(u32; the check on line ${unevaluated}\\)`),
+  );
+  assert.match(finding(line('n = o->limit;') + 1).message, /`n` at most a bound not evaluated here \(size_t; the check on line \d+\)/);
+  // SIZE_MAX is exact (bigint): the header added after the check still wraps, the check that leaves room does not.
+  assert.match(finding(line('kmalloc(n * sizeof(struct item) + 16')).message, /if it overflows, .*`n` at most 1152921504606846975 \(size_t; the check on line \d+\)/);
+  assert.match(finding(line('kmalloc(16 + n * sizeof(struct item)')).message, /cannot overflow here: `n` at most 1152921504606846974/);
+  // The sample's shapes: a header field that is any int, a layout assumed below 4 GiB.
+  assert.match(finding(line('sizeof(struct item) * c->count,')).message, /could overflow only through `c->count`, whose range is not known here — .*`c->count` is any int/);
+  assert.match(finding(line('sizeof(struct opaque) * n')).message, /through `sizeof\(struct opaque\)` or `n`, .*layout unknown: assumed below 4 GiB/);
+  assert.match(finding(line('o->count * 8 + 16')).message, /could overflow only through `o->count`, whose range is not known here; nothing here shows such a value/);
+  // u8/u16 types are ranges: (len + 1) * 8 cannot wrap, and len - 4 can go negative inside a sum.
+  assert.match(finding(line('(c->len8 + 1) * 8')).message, /cannot overflow here: `c->len8` at most 255|cannot overflow here: `c->len8` is any u8/);
+  const negative = finding(line('(c->len8 - 4) * sizeof(struct item)'));
+  assert.equal(negative.severity, 'warning');
+  assert.match(negative.message, /if it overflows, a smaller buffer is allocated/);
+  assert.equal(negative.fixes[0]?.preferred, true, 'a warning fix is preferred');
+  assert.equal(finding(line('vmalloc((n + 1) * PAGE_SIZE)')).fixes[0]?.title, 'Use vmalloc_array(n + 1, PAGE_SIZE, …)', 'a hint keeps its fix');
+  assert.equal(finding(line('vmalloc((n + 1) * PAGE_SIZE)')).fixes[0]?.preferred, false);
+});
+
+test('alloc-size-overflow: a fact the code invalidates leaves an unknown range, not "cannot overflow"', async () => {
+  const file = path.join(DIR, 'overflow_ranges.c');
+  const rows = fs.readFileSync(file, 'utf8').split('\n');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const start = rows.findIndex((row) => row.startsWith('static int invalidated('));
+  const end = rows.findIndex((row) => row.startsWith('static int jumped('));
+  const end2 = rows.findIndex((row, index) => index > end && row.startsWith('}'));
+  let checked = 0;
+  for (let index = start; index < end2; index++) {
+    if (!rows[index].includes('expect: alloc-size-overflow(hint)')) continue;
+    const message = findingAt(findings, index + 1, 'alloc-size-overflow').message;
+    const holds = rows[index].includes('h->words * h->words') || rows[index - 1].includes('case 2:');
+    assert.match(message, holds ? /cannot overflow here/ : /could overflow only through/, `line ${index + 1}: ${message}`);
+    checked++;
+  }
+  assert.equal(checked, 11);
+});
+
+test('the limit macros of include/vdso/limits.h and include/linux/limits.h are model constants', () => {
+  assert.equal(kernelLimit('SIZE_MAX', configOf())?.value, 2n ** 64n - 1n);
+  assert.equal(kernelLimit('LONG_MAX', configOf({ arch: 'arm' }))?.value, 2n ** 31n - 1n, 'long is 32 bits on arm');
+  assert.equal(kernelLimit('S16_MIN', configOf())?.value, -32768n);
+  assert.equal(kernelLimit('PHYS_ADDR_MAX', configOf()), undefined, 'phys_addr_t depends on the configuration');
+  const scope = createScope(configOf(), new Map());
+  assert.equal(evaluateText('INT_MAX / 8', scope)?.value, 268435455);
+  assert.equal(evaluateText('U16_MAX + 1', scope)?.value, 65536);
+  assert.equal(evaluateText('ULONG_MAX >> 40', scope), undefined, 'a 64-bit limit is never rounded into a double');
+  const own = createScope(configOf(), new Map([['INT_MAX', { name: 'INT_MAX', body: '100', line: 0 }]]));
+  assert.equal(evaluateText('INT_MAX', own)?.value, 100, "a file's own #define wins");
 });
 
 test('kzalloc-open-coded fix renames the call and removes the memset line cleanly', async () => {

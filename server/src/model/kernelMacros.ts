@@ -1,6 +1,7 @@
 // Kernel constants a size argument may name, for the configured kernel: include/asm-generic/page.h,
 // include/linux/sizes.h, include/linux/slab.h (6.1). Code evaluates these; it never restates them.
 import { ModelConfig, kernelConstants, pointerSize } from './config';
+import { exactLimitValues } from './limits';
 import { getOrder } from './slab';
 
 export function kernelMacroValues(config: ModelConfig): Map<string, number> {
@@ -16,6 +17,9 @@ export function kernelMacroValues(config: ModelConfig): Map<string, number> {
     // include/asm-generic/bitsperlong.h, include/linux/bits.h (6.1).
     ['BITS_PER_LONG', pointerSize(config) * 8],
     ['BITS_PER_BYTE', 8],
+    // INT_MAX, U32_MAX, … (model/limits.ts); the 64-bit ones are beyond a double's exact range and
+    // are evaluated by the value-range analysis, which works in bigint.
+    ...exactLimitValues(config),
   ]);
   // include/linux/sizes.h: SZ_1 … SZ_2G, and SZ_4G on every supported release.
   const units: [string, number][] = [['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]];

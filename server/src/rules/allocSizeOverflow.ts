@@ -3,9 +3,13 @@
 // (Documentation/process/deprecated.rst, "open-coded arithmetic in allocator arguments";
 // checkpatch ALLOC_WITH_MULTIPLY). The counted APIs return NULL on overflow instead.
 // A product whose factors are all constants (`sizeof(x) * CONST`) is not reported. Whether the
-// product (and the sum around it) can wrap is decided by analysis/sizes/valueRange.ts: where it
-// can, it is a warning; where an operand's range is unknown, information (no evidence either
-// way); where the ranges found prove it cannot, a hint with the same advice, worded as style.
+// product (and the sum around it) can wrap is decided from the ranges of analysis/sizes/valueRange.ts,
+// and only evidence makes a warning (issue 12, precision sample 4: 0 of 20 findings resting on
+// unknown ranges were real): the wrap follows from ranges the analysis knows (constants, checks,
+// clamps, assignments, a type narrower than int), or from a product of two unbounded 32-bit
+// operands computed before any widening. A wrap that needs an operand of unknown range (any int or
+// size_t, a field of a header struct, a layout assumed below 4 GiB, a bound not evaluated) to be
+// large or negative is a hint, as is a product the ranges show cannot wrap; both keep the fix.
 import type { Node } from 'web-tree-sitter';
 import type { AllocationSite } from '../analysis/allocationSites';
 import { allocationTarget } from '../analysis/provenance/allocationTarget';
@@ -194,12 +198,53 @@ const within = (node: Node, outer: Node) => node.startIndex >= outer.startIndex 
 type Verdict = { wrap: WrapPoint } | { unknown: Node } | undefined;
 
 function verdictFor(term: Node, argument: Node, range: SizeRange): Verdict {
-  if (range.unknown) return { unknown: range.unknown };
   // A wrap inside the product, or in the sum around it (a wrapped term makes the sum wrap too).
   const inTerm = range.wraps.find((wrap) => within(wrap.node, term));
   if (inTerm) return { wrap: inTerm };
+  if (range.unknown) return { unknown: range.unknown };
   const around = range.wraps.find((wrap) => within(term, wrap.node) && within(wrap.node, argument));
   return around ? { wrap: around } : undefined;
+}
+
+/**
+ * Whether an operand's range is evidence: a range the analysis found (a constant, a check, a clamp,
+ * the assignments) or a type narrower than int (`u8`, `u16`: every value of it is a value the
+ * code can meet). The whole range of a 32- or 64-bit type is only what the declaration allows:
+ * nothing says the value is ever negative or large, and a bound the analysis could not evaluate
+ * leaves it so. A layout assumed below 4 GiB is no evidence either.
+ */
+function knownRange(operand: OperandRange): boolean {
+  if (operand.sources.some((source) => source.kind === 'assumed-sizeof')) return false;
+  if (operand.type.bits < 32) return true;
+  const limits = typeLimits(operand.type);
+  return operand.max < limits.max && (!operand.type.signed || operand.min > limits.min);
+}
+
+/** The operation a wrap happens in: the wrapping operation, or for an operand converted to another type, the operation it is converted for. */
+function wrapScope(wrap: WrapPoint, argument: Node): Node {
+  if (!wrap.conversion || wrap.node.id === argument.id) return wrap.node;
+  let parent = wrap.node.parent;
+  while (parent && parent.type === 'parenthesized_expression') parent = parent.parent;
+  return parent && within(parent, argument) ? parent : wrap.node;
+}
+
+/**
+ * Whether a wrap is evidence of an overflow (a warning) rather than a possibility that rests on an
+ * operand of unknown range (a hint): every operand of the operation has a known range, or the
+ * operation is a product of two non-constant operands computed in 32 bits (`u32 * u32`, `int * int`),
+ * which wraps with values a few tens of thousands each, before any widening to `size_t`.
+ */
+function isEvidence(wrap: WrapPoint, argument: Node, range: SizeRange): boolean {
+  const scope = wrapScope(wrap, argument);
+  if (range.unknown && within(range.unknown, scope)) return false;
+  const operands = occurrencesIn(scope, range);
+  if (operands.every(knownRange)) return true;
+  if (wrap.conversion || wrap.type.bits > 32 || operator(wrap.node) !== '*') return false;
+  // A bound not evaluated is a bound all the same: not "unbounded".
+  if (operands.some((operand) => !knownRange(operand) && operand.sources.some((source) => source.kind === 'assumed-sizeof' || source.kind === 'unknown-bound'))) return false;
+  const left = wrap.node.childForFieldName('left');
+  const right = wrap.node.childForFieldName('right');
+  return !!left && !!right && [left, right].every((side) => operands.some((operand) => within(operand.node, side)));
 }
 
 const quote = (text: string) => `\`${text.replace(/\s+/g, ' ')}\``;
@@ -216,6 +261,8 @@ function sourceText(source: RangeSource): string | undefined {
       return `${source.callee}()`;
     case 'assumed-sizeof':
       return 'layout unknown: assumed below 4 GiB';
+    case 'unknown-bound':
+      return `the check on line ${source.line + 1}`;
     default:
       return undefined;
   }
@@ -240,17 +287,28 @@ function describeOperand(operand: OperandRange): string {
   const typeName = typeSource?.kind === 'type' ? typeSource.type : undefined;
   const extra = operand.sources.map(sourceText).filter((text): text is string => !!text);
   if (operand.min === limits.min && operand.max === limits.max && typeName && extra.length === 0) return `${quote(operand.text)} is any ${typeName}`;
-  const value = operand.min === operand.max ? `= ${operand.min}` : operand.min === 0n || operand.min === limits.min ? `at most ${operand.max}` : `${operand.min} to ${operand.max}`;
+  // A side bounded only by a check the analysis could not evaluate reads as that, not as the type's limit.
+  const unevaluated = (side: 'min' | 'max') => operand.sources.some((source) => source.kind === 'unknown-bound' && source.side === side) && operand[side] === limits[side];
+  const low = operand.min === 0n || operand.min === limits.min ? undefined : `${operand.min}`;
+  let value: string;
+  if (unevaluated('max') && unevaluated('min') && operand.type.signed) value = 'between bounds not evaluated here';
+  else if (unevaluated('max')) value = low ? `${low} to a bound not evaluated here` : 'at most a bound not evaluated here';
+  else if (unevaluated('min') && operand.type.signed) value = `at least a bound not evaluated here, at most ${operand.max}`;
+  else value = operand.min === operand.max ? `= ${operand.min}` : low ? `${low} to ${operand.max}` : `at most ${operand.max}`;
   const notes = [...(typeName ? [typeName] : []), ...extra];
   return `${quote(operand.text)} ${value}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
 /** The operands inside a term, outermost only (a clamp, not the variable it clamps), each once. */
 function operandsIn(term: Node, range: SizeRange): OperandRange[] {
-  const inside = range.operands.filter((operand) => within(operand.node, term) && !operand.sources.every((source) => source.kind === 'constant'));
-  const outermost = inside.filter((operand) => !inside.some((other) => other !== operand && other.node.id !== operand.node.id && within(operand.node, other.node)));
   const seen = new Set<string>();
-  return outermost.filter((operand) => !seen.has(operand.text) && seen.add(operand.text));
+  return occurrencesIn(term, range).filter((operand) => !seen.has(operand.text) && seen.add(operand.text));
+}
+
+/** The outermost non-constant operands inside a node, every occurrence (`n * n` has two). */
+function occurrencesIn(node: Node, range: SizeRange): OperandRange[] {
+  const inside = range.operands.filter((operand) => within(operand.node, node) && !operand.sources.every((source) => source.kind === 'constant'));
+  return inside.filter((operand) => !inside.some((other) => other !== operand && other.node.id !== operand.node.id && within(operand.node, other.node)));
 }
 
 function whyItCanWrap(verdict: NonNullable<Verdict>, term: Node, range: SizeRange, sizeBits: number): string {
@@ -269,7 +327,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      "An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. Where the operands' C types, constants and the checks before the call show that the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint; where an operand's range is not known (a field of a struct or a function the analysis cannot see), it is information.",
+      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -289,28 +347,41 @@ export const allocSizeOverflow: Rule = {
         if (evaluateText(term.text, scope) !== undefined) continue;
         range ??= sizeArgumentRange(argument.node, site.call, scope);
         const verdict = verdictFor(term, argument.node, range);
+        // Only a wrap the known ranges make possible is a warning, and only its fix is the one
+        // fix-all applies; a wrap through an operand of unknown range is a hint with the same fix.
+        const evidence = !!verdict && 'wrap' in verdict && isEvidence(verdict.wrap, argument.node, range);
         const whole = term.id === top.id;
-        const fix = fixFor(site, argument, term, product, scope, whole, verdict !== undefined);
+        const fix = fixFor(site, argument, term, product, scope, whole, evidence);
         const counted = COUNTED[site.api.name] && allocApi(COUNTED[site.api.name], facts.config) ? `${COUNTED[site.api.name]}()` : 'array_size()';
         const helper = whole ? counted : fix?.title.startsWith('Use struct_size') ? 'struct_size()' : 'size_add() with array_size()';
         const written = `Open-coded multiplication ${quote(term.text)} in the size of ${site.api.name}()`;
         const sizeBits = sizeArgumentBits(scope);
-        if (verdict) {
+        if (verdict && evidence) {
           const advice = whole
             ? `use ${counted}, which fails cleanly on overflow`
             : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
-          // An operand whose range is not known (a field of a struct declared in a kernel header, a
-          // function declared elsewhere) is no evidence that the product can wrap: the finding says
-          // so at information, never as a warning (prefer silence to a guess).
-          const unknown = 'unknown' in verdict;
           findings.push({
             span: spanOf(term),
-            message: unknown
-              ? `${written}: whether it can overflow is not known here — ${whyItCanWrap(verdict, term, range, sizeBits)}; if it can, a smaller buffer is allocated than the code uses: ${advice} (Documentation/process/deprecated.rst).`
-              : `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
+            message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
             related: [],
             fixes: fix ? [fix] : [],
-            ...(unknown ? { atMost: 'information' as const } : {}),
+          });
+        } else if (verdict) {
+          // An operand whose range is not known (any int, a field of a struct declared in a kernel
+          // header, a function declared elsewhere, a bound not evaluated) is no evidence that the
+          // product wraps: a hint that says through which operand it could (prefer silence to a guess).
+          const unknownOperands = 'unknown' in verdict ? [] : operandsIn(wrapScope(verdict.wrap, argument.node), range).filter((operand) => !knownRange(operand));
+          const unseen = 'unknown' in verdict ? verdict.unknown : range.unknown;
+          const through = unknownOperands.length > 0 || !unseen ? unknownOperands.map((operand) => quote(operand.text)) : [quote(unseen.text)];
+          const intent = whole
+            ? `${counted} states the intent and fails cleanly if it ever does`
+            : `${fix ? helper : 'struct_size() or size_add() with array_size()'} state the intent and saturate at SIZE_MAX if it ever does`;
+          findings.push({
+            span: spanOf(term),
+            message: `${written} could overflow only through ${through.join(' or ')}, whose range is not known here${'unknown' in verdict ? '' : ` — ${whyItCanWrap(verdict, term, range, sizeBits)}`}; nothing here shows such a value, and ${intent} (Documentation/process/deprecated.rst).`,
+            related: [],
+            fixes: fix ? [fix] : [],
+            atMost: 'hint',
           });
         } else {
           const operands = operandsIn(term, range).map(describeOperand);

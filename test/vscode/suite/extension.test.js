@@ -105,7 +105,7 @@ describe('Kernel Alloc Lens in VS Code', () => {
     const root = vscode.extensions.getExtension(EXTENSION_ID).extensionPath;
     const example = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'ringbuf-drv', 'ringbuf.c')));
     const overflow = await eventually(() => ours(example.uri).find((d) => ruleOf(d) === 'alloc-size-overflow'), 'the alloc-size-overflow finding');
-    assert.match(overflow.message, /^Open-coded multiplication 'count \* sizeof\(u32\)' in the size of kmalloc\(\)/);
+    assert.match(overflow.message, /^Open-coded multiplication 'count \* words \* sizeof\(u32\)' in the size of kmalloc\(\)/);
     for (const diagnostic of ours(example.uri)) {
       assert.equal(typeof diagnostic.code, 'object', 'the code carries a link');
       assert.equal(diagnostic.code.target.toString(true), `${RULE_DOCS}${diagnostic.code.value}`);

@@ -5,6 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import { ModelConfig } from '../../model/config';
 import { integerType, isKnownTypeWord } from '../../model/ctypes';
 import { KERNEL_INTEGER_FUNCTIONS, kernelIntegerFunctions, kernelMacroValues } from '../../model/kernelMacros';
+import { kernelLimit } from '../../model/limits';
 import { descendantsOfType } from '../../parsing/syntax';
 import type { TypeRef } from '../../parsing/typeDeclarations';
 import { Expr, parseExpression, printExpr } from './expressions';
@@ -274,6 +275,11 @@ function integerTypeOf(expr: Expr, scope: ConstantScope, depth: number): Integer
     case 'name': {
       const macro = scope.macros.get(expr.name);
       const inner = macro && !macro.params ? parseExpression(macro.body, typeNames(scope)) : undefined;
+      if (!macro) {
+        // INT_MAX, U16_MAX, SIZE_MAX…: the type of the limit (model/limits.ts).
+        const limit = kernelLimit(expr.name, scope.config);
+        return limit && integerType(limit.type, scope.config);
+      }
       return inner ? integerTypeOf(inner, scope, depth + 1) : undefined;
     }
     default:

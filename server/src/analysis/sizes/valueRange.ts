@@ -11,6 +11,7 @@
 import type { Node } from 'web-tree-sitter';
 import { integerType } from '../../model/ctypes';
 import { ASSUMED_MAX_TYPE_SIZE, CLAMPS, CONDITION_WRAPPERS, FIXED_RESULT_TYPES, KERNEL_CONSTANT_TYPES, isAssigningMacro } from '../../model/integerHelpers';
+import { kernelLimit } from '../../model/limits';
 import { calleeName, callArguments, descendantsOfType, enclosingFunction } from '../../parsing/syntax';
 import { ConstantScope, constantIntegerType, evaluateText } from './constants';
 import { parseExpression } from './expressions';
@@ -34,7 +35,12 @@ export type RangeSource =
   | { kind: 'check'; line: number }
   /** The last assignment before the call (`n = min(n, MAX);`, 0-based line). */
   | { kind: 'assignment'; line: number }
-  | { kind: 'clamp'; callee: string };
+  | { kind: 'clamp'; callee: string }
+  /**
+   * A check before the call bounds the value by an expression the analysis cannot evaluate
+   * (`if (n > dev->max) return …;`): bounded on that side, the bound not known (0-based line).
+   */
+  | { kind: 'unknown-bound'; line: number; side: 'min' | 'max' };
 
 export interface OperandRange {
   node: Node;
@@ -228,6 +234,10 @@ function record(node: Node, value: Value, sources: RangeSource[], context: Conte
 /** A constant (literal, macro, enum constant, sizeof with a known layout), typed as C types it. */
 function constantValue(node: Node, context: Context): Value | undefined {
   if (!['number_literal', 'char_literal', 'identifier', 'sizeof_expression', 'call_expression', 'binary_expression', 'cast_expression'].includes(node.type)) return undefined;
+  // INT_MAX, SIZE_MAX…: exact in bigint, with the limit's own type (model/limits.ts).
+  const limit = node.type === 'identifier' && !context.scope.macros.has(node.text) ? kernelLimit(node.text, context.scope.config) : undefined;
+  const limitType = limit && typeNamed(limit.type, context.scope);
+  if (limit && limitType) return record(node, { min: limit.value, max: limit.value, type: limitType }, [{ kind: 'constant' }], context);
   const evaluation = evaluateText(node.text, context.scope);
   if (!evaluation) return undefined;
   const value = BigInt(evaluation.value);
@@ -611,7 +621,8 @@ function ancestorsOf(node: Node, fn: Node): Node[] {
   return found;
 }
 
-type Bound = { min?: bigint; max?: bigint };
+/** `unknownMin`/`unknownMax`: the value is bounded on that side by something not evaluated. */
+type Bound = { min?: bigint; max?: bigint; unknownMin?: true; unknownMax?: true };
 
 /** What a condition with the given truth value says about `key` of type `type`. */
 function boundsFrom(condition: Node, truth: boolean, key: string, type: IntegerType, context: Context): Bound {
@@ -636,11 +647,12 @@ function boundsFrom(condition: Node, truth: boolean, key: string, type: IntegerT
     other = left;
     relation = mirrored[op];
   } else return {};
+  if (!truth) relation = { '<': '>=', '>': '<=', '<=': '>', '>=': '<', '==': '!=', '!=': '==' }[relation]!;
   // The other side's range, without flow narrowing (a constant, a typed field).
   const inner: Context = { ...forked(context), depth: MAX_DEPTH };
   const limit = evaluateNode(other, inner);
-  if (!limit || inner.unknown) return {};
-  if (!truth) relation = { '<': '>=', '>': '<=', '<=': '>', '>=': '<', '==': '!=', '!=': '==' }[relation]!;
+  // Bounded by what the analysis cannot evaluate: bounded on that side all the same, never "unbounded".
+  if (!limit || inner.unknown) return relation === '!=' ? {} : flags(relation !== '<' && relation !== '<=', relation !== '>' && relation !== '>=');
   const compared = commonType(type, limit.type);
   // The comparison is done in the common type: converting the other side must not change it.
   if (!fits(limit, compared)) return {};
@@ -686,13 +698,20 @@ function assignedBound(value: Node, type: IntegerType, context: Context): Bound 
 function join(a: Bound, b: Bound): Bound {
   const min = a.min !== undefined && b.min !== undefined ? (a.min < b.min ? a.min : b.min) : undefined;
   const max = a.max !== undefined && b.max !== undefined ? (a.max > b.max ? a.max : b.max) : undefined;
-  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  // Bounded either way, by a bound not evaluated on at least one of them.
+  const unknownMin = (a.unknownMin || b.unknownMin) && (a.unknownMin || a.min !== undefined) && (b.unknownMin || b.min !== undefined);
+  const unknownMax = (a.unknownMax || b.unknownMax) && (a.unknownMax || a.max !== undefined) && (b.unknownMax || b.max !== undefined);
+  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...flags(!!unknownMin, !!unknownMax) };
+}
+
+function flags(unknownMin: boolean, unknownMax: boolean): Pick<Bound, 'unknownMin' | 'unknownMax'> {
+  return { ...(unknownMin ? { unknownMin: true as const } : {}), ...(unknownMax ? { unknownMax: true as const } : {}) };
 }
 
 function meet(a: Bound, b: Bound): Bound {
   const min = a.min === undefined ? b.min : b.min === undefined ? a.min : a.min > b.min ? a.min : b.min;
   const max = a.max === undefined ? b.max : b.max === undefined ? a.max : a.max < b.max ? a.max : b.max;
-  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...flags(!!(a.unknownMin || b.unknownMin), !!(a.unknownMax || b.unknownMax)) };
 }
 
 /** Narrows a variable's type range by the function's assignments and checks before the call. */
@@ -728,13 +747,22 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     if (!holdsAtCall(check, found, isName, context.call, fn)) continue;
     let bound: Bound;
     if (check.assigned) bound = assignedBound(check.condition, value.type, context);
-    else if (check.clampedTo) bound = join(boundsFrom(check.condition, false, key, value.type, context), assignedBound(check.clampedTo.value, value.type, context));
-    else bound = boundsFrom(check.condition, check.truth, key, value.type, context);
+    else if (check.clampedTo) {
+      // `if (n > lim) n = lim;` with `lim` not evaluated: n is bounded by it either way.
+      const assigned = assignedBound(check.clampedTo.value, value.type, context);
+      const same = assigned.min === undefined && assigned.max === undefined && normalized(check.condition.text).includes(normalized(check.clampedTo.value.text));
+      bound = join(boundsFrom(check.condition, false, key, value.type, context), same ? { unknownMin: true, unknownMax: true } : assigned);
+    } else bound = boundsFrom(check.condition, check.truth, key, value.type, context);
+    const line = check.condition.startPosition.row;
+    for (const side of ['min', 'max'] as const) {
+      if (bound[side === 'min' ? 'unknownMin' : 'unknownMax'] && !sources.some((source) => source.kind === 'unknown-bound' && source.side === side))
+        sources.push({ kind: 'unknown-bound', line, side });
+    }
     const min = bound.min !== undefined && bound.min > current.min ? bound.min : current.min;
     const max = bound.max !== undefined && bound.max < current.max ? bound.max : current.max;
     if (min > max || (min === current.min && max === current.max)) continue;
     current = { min, max, type: value.type };
-    sources.push({ kind: check.assigned ? 'assignment' : 'check', line: check.condition.startPosition.row });
+    sources.push({ kind: check.assigned ? 'assignment' : 'check', line });
   }
   return { value: current, sources };
 }
