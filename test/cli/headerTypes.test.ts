@@ -100,7 +100,9 @@ describe('kernel-header types from the index', () => {
     const configured = tables.find((entry) => entry.root === tree('configured'))!.table;
     const plain = tables.find((entry) => entry.root === tree('plain'))!.table;
     assert.ok(configured.kconfigKey && plain.kconfigKey === undefined);
-    assert.deepEqual(configured.records.map((record) => `${record.name} ${record.file}`).sort(), [
+    // The fixture tree's other headers (other tests' cases) are not this test's subject.
+    const own = (record: { file?: string }) => /\/hdr_[a-z_]+\.h$/.test(record.file ?? '');
+    assert.deepEqual(configured.records.filter(own).map((record) => `${record.name} ${record.file}`).sort(), [
       'hdr_mutex include/linux/hdr_lock.h',
       'hdr_raw_spinlock include/linux/hdr_spinlock_types.h',
       'hdr_ring include/linux/hdr_ring.h',
@@ -113,7 +115,7 @@ describe('kernel-header types from the index', () => {
       ['hdr_spinlock_t'],
     );
     // Without the .config: hdr_spinlock_t has two definitions and struct hdr_mutex an undecided member.
-    assert.deepEqual(plain.records.map((record) => record.name).sort(), ['hdr_ring', 'hdr_spin_queue']);
+    assert.deepEqual(plain.records.filter(own).map((record) => record.name).sort(), ['hdr_ring', 'hdr_spin_queue']);
     assert.deepEqual(plain.typedefs, []);
   });
 
