@@ -424,7 +424,7 @@ export class AnalysisDatabase {
     if (!names) {
       names = filePathNames(facts.macros, facts.text);
       const previous = this.latestPathNames.get(facts.path);
-      if (previous && sameStrings(previous.defined, names.defined) && sameStrings(previous.noReturn, names.noReturn)) names = previous;
+      if (previous && sameStrings(previous.defined, names.defined) && sameStrings(previous.noReturn, names.noReturn) && sameStrings(previous.switchedOff, names.switchedOff)) names = previous;
       else this.pathNamesIds.set(names, this.nextPathNamesId++);
       this.pathNames.set(facts, names);
       this.latestPathNames.delete(facts.path);

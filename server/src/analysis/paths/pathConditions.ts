@@ -171,6 +171,21 @@ const GROUPS: ReadonlySet<string> = new Set(['preproc_if', 'preproc_ifdef', 'pre
  * branch the path conditions know is dead (lib/test_maple_tree.c bench_forking() inside
  * `#if defined(BENCH_FORK)`, 6.1), true otherwise (unknown counts as compiled).
  */
+/**
+ * The `#if` conditions a definition sits under, as text: part of what a reused summary is keyed by,
+ * since definitionCompiled() reads them and they lie outside the definition's own text.
+ */
+export function definitionConditionsKey(definition: Node): string {
+  let key = '';
+  let inner: Node = definition;
+  for (let group = definition.parent; group; inner = group, group = group.parent) {
+    if (!GROUPS.has(group.type)) continue;
+    const condition = group.childForFieldName('condition') ?? group.childForFieldName('name');
+    key += `${group.type}(${condition?.text ?? ''})${group.childForFieldName('alternative')?.id === inner.id ? 'else' : ''};`;
+  }
+  return key;
+}
+
 export function definitionCompiled(definition: Node, paths: PathConditions): boolean {
   let inner: Node = definition;
   for (let group = definition.parent; group; inner = group, group = group.parent) {

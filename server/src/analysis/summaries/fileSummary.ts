@@ -12,7 +12,7 @@ import { SyntaxIndex } from '../../parsing/syntaxIndex';
 import { RegistrationTables, macroRegistrations, registrationsIn } from '../locks/callbacks';
 import type { MacroDefinition } from '../sizes/constants';
 import { FunctionSummary, RegistrationFact, lockInterfaceKey, placed } from './functionSummary';
-import { FolderPathFacts, folderDefines, noReturnDependency } from '../paths/pathConditions';
+import { FolderPathFacts, definitionConditionsKey, folderDefines, noReturnDependency } from '../paths/pathConditions';
 import {
   CalleeInterface,
   FunctionPrelude,
@@ -240,7 +240,8 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
       items.push({ node, rootChild: false });
       continue;
     }
-    const key = `${node.startPosition.column}:${node.text}`;
+    // The enclosing #if conditions too: they decide whether the definition is compiled at all.
+    const key = `${node.startPosition.column}:${definitionConditionsKey(node)}:${node.text}`;
     const previous = previousEntries.get(key);
     if (previous) {
       pending.push({ node, body, name, key, prelude: previous.prelude, previous });
