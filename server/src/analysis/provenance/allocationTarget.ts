@@ -23,7 +23,8 @@ function declaresName(scope: Node, name: string): boolean {
     const parent = declarator.parent;
     if (!parent) return false;
     if (parent.type === 'init_declarator') return parent.childForFieldName('declarator')?.id === declarator.id;
-    return (parent.type === 'declaration' || parent.type === 'parameter_declaration') && parent.childForFieldName('declarator')?.id === declarator.id;
+    // `void *a, *b;`: every declarator of the declaration, not only the first.
+    return (parent.type === 'declaration' || parent.type === 'parameter_declaration') && parent.childrenForFieldName('declarator').some((child) => child?.id === declarator.id);
   });
 }
 
