@@ -53,7 +53,14 @@ async function main() {
   if (bench) {
     builds.push({
       ...common,
-      entryPoints: { run: 'bench/run.ts', quickFixes: 'bench/quickFixes.ts', precisionSample: 'bench/precisionSample.ts', kernelFactsSize: 'bench/kernelFactsSize.ts', recall: 'bench/recall/run.ts', headerTypes: 'bench/headerTypes.ts' },
+      entryPoints: {
+        run: 'bench/run.ts',
+        quickFixes: 'bench/quickFixes.ts',
+        precisionSample: 'bench/precisionSample.ts',
+        kernelFactsSize: 'bench/kernelFactsSize.ts',
+        recall: 'bench/recall/run.ts',
+        headerTypes: 'bench/headerTypes.ts',
+      },
       outdir: 'out/bench/run',
       external: ['tree-sitter', 'tree-sitter-c'],
     });

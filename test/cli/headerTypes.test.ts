@@ -102,12 +102,13 @@ describe('kernel-header types from the index', () => {
     assert.ok(configured.kconfigKey && plain.kconfigKey === undefined);
     // The fixture tree's other headers (other tests' cases) are not this test's subject.
     const own = (record: { file?: string }) => /\/hdr_[a-z_]+\.h$/.test(record.file ?? '');
-    assert.deepEqual(configured.records.filter(own).map((record) => `${record.name} ${record.file}`).sort(), [
-      'hdr_mutex include/linux/hdr_lock.h',
-      'hdr_raw_spinlock include/linux/hdr_spinlock_types.h',
-      'hdr_ring include/linux/hdr_ring.h',
-      'hdr_spin_queue include/linux/hdr_lock.h',
-    ]);
+    assert.deepEqual(
+      configured.records
+        .filter(own)
+        .map((record) => `${record.name} ${record.file}`)
+        .sort(),
+      ['hdr_mutex include/linux/hdr_lock.h', 'hdr_raw_spinlock include/linux/hdr_spinlock_types.h', 'hdr_ring include/linux/hdr_ring.h', 'hdr_spin_queue include/linux/hdr_lock.h'],
+    );
     // linux/hdr_spinlock_types_up.h is included only under !CONFIG_SMP: left out, so hdr_spinlock_t is defined once.
     assert.equal(configured.leftOut, 1);
     assert.deepEqual(
@@ -115,7 +116,13 @@ describe('kernel-header types from the index', () => {
       ['hdr_spinlock_t'],
     );
     // Without the .config: hdr_spinlock_t has two definitions and struct hdr_mutex an undecided member.
-    assert.deepEqual(plain.records.filter(own).map((record) => record.name).sort(), ['hdr_ring', 'hdr_spin_queue']);
+    assert.deepEqual(
+      plain.records
+        .filter(own)
+        .map((record) => record.name)
+        .sort(),
+      ['hdr_ring', 'hdr_spin_queue'],
+    );
     assert.deepEqual(plain.typedefs, []);
   });
 
