@@ -26,6 +26,7 @@ import { DerivedOpsContext, deriveOpsContexts } from './opsContexts';
 import type { CallFact, FunctionSummary } from '../summaries/functionSummary';
 import { DmaBufferFacts, DmaBufferFlows, deriveTreeDmaBuffers } from './provenanceIndex';
 import type { HeaderTypeTable } from './headerTypes';
+import { stringTable } from '../stringTable';
 
 /** The call that sleeps by itself, as the finding names it: `mutex_lock`, `kmalloc` with `GFP_KERNEL`. */
 export interface SleepingPrimitive {
@@ -196,17 +197,7 @@ function primitiveOf(fact: CallFact): SleepingPrimitive | undefined {
 
 /** The compact per-file data of a file summary. */
 export function indexedFileOf(summary: FileSummary): IndexedFile {
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string): number => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = strings.length;
-      strings.push(text);
-      stringIndex.set(text, index);
-    }
-    return index;
-  };
+  const { strings, intern } = stringTable();
   const extras: IndexedCallExtra[] = [];
   const extraIndex = new Map<string, number>();
   const functions = summary.functions.map((entry): IndexedFunction => {

@@ -20,6 +20,7 @@ import { OPS_FIELD_CONTEXTS } from '../../model/contexts';
 import { ComposedFiles, FunctionRef, atomicContextAt, earliestHeld, refKey, registrationAt, summaryAt } from '../locks/atomicEntry';
 import { functionSlots } from '../locks/opsFields';
 import type { IndexedFile } from './kernelFacts';
+import { stringTable } from '../stringTable';
 
 /** How a call through a field is atomic, when it is. */
 export type OpsCallContext =
@@ -143,17 +144,7 @@ export function indexedOpsCallsOf(view: ComposedFiles & { self: number }): Pick<
   if (!file.functions.some((entry) => entry.summary.calls.some((call) => call.throughField))) return { opsCalls: [] };
   const slotOf = functionSlots(view.files);
   const escaping = escapingNames(view);
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string): number => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = strings.length;
-      strings.push(text);
-      stringIndex.set(text, index);
-    }
-    return index;
-  };
+  const { strings, intern } = stringTable();
   // One row per slot: the first non-atomic call, else the first atomic one.
   const rows = new Map<string, number[]>();
   file.functions.forEach((entry, fn) => {

@@ -14,6 +14,7 @@ import { contiguousSink } from '../../model/contiguousSinks';
 import { callArguments, calleeName, namedChildren } from '../../parsing/syntax';
 import type { ContiguousUse } from './contiguousUses';
 import type { FileProvenance } from './provenance';
+import { stringTable } from '../stringTable';
 
 const MEMORY_TESTS = /\b(?:is_vmalloc_addr|object_is_on_stack|virt_addr_valid)\s*\(/;
 
@@ -81,17 +82,7 @@ const NOT_CALLS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', '
  */
 export function dmaBufferFlowsOf(engine: FileProvenance, uses: readonly ContiguousUse[]): DmaBufferFlows | undefined {
   const facts = engine.facts;
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string) => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = strings.length;
-      strings.push(text);
-      stringIndex.set(text, index);
-    }
-    return index;
-  };
+  const { strings, intern } = stringTable();
   const testsMemory = MEMORY_TESTS.test(facts.text);
   const decides = (fn: number) => testsMemory && MEMORY_TESTS.test(facts.text.slice(facts.functions[fn].node.startIndex, facts.functions[fn].node.endIndex));
   const sinks = new Map<number, number[]>();
