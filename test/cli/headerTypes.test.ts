@@ -10,19 +10,12 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { FIXTURES } from '../support/paths';
 import { kalloc } from './run';
+import { firstLineWith } from '../support/fixtureText';
 
 const FIXTURE_TREE = path.join(FIXTURES, 'kernel-tree');
 const DOT_CONFIG = ['CONFIG_X86_64=y', 'CONFIG_64BIT=y', 'CONFIG_SMP=y', 'CONFIG_HDR_MUTEX_SPIN_ON_OWNER=y', '# CONFIG_HDR_DEBUG_SPINLOCK is not set', ''].join('\n');
 
-/** Line of `text` in the fixture driver (1-based), so the assertions follow the file. */
-function lineOf(file: string, text: string): number {
-  const index = fs
-    .readFileSync(path.join(FIXTURE_TREE, file), 'utf8')
-    .split('\n')
-    .findIndex((line) => line.includes(text));
-  assert.ok(index >= 0, `${text} in ${file}`);
-  return index + 1;
-}
+const lineOf = (file: string, needle: string): number => firstLineWith(FIXTURE_TREE, file, needle);
 
 const SLOTS = lineOf('drivers/hdrdemo/hdr_demo.c', 'kzalloc(1024 * sizeof(*demo->slots)');
 const RINGS = lineOf('drivers/hdrdemo/hdr_demo.c', 'kcalloc(64, sizeof(struct hdr_ring)');

@@ -2,6 +2,7 @@
 // than by hard-coded line numbers (so the fixture can grow without renumbering the tests).
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
 
 export interface FixtureText {
   text: string;
@@ -19,4 +20,22 @@ export function fixtureText(file: string): FixtureText {
     return found[0];
   };
   return { text, lines, lineOf };
+}
+
+/** The 1-based number of the first line of `root/file` that contains `needle`; fails when none does. */
+export function firstLineWith(root: string, file: string, needle: string): number {
+  const index = fs
+    .readFileSync(path.join(root, file), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(needle));
+  assert.ok(index >= 0, `${needle} in ${file}`);
+  return index + 1;
+}
+
+/** The .c files below `dir`, in name order, folders walked depth first. */
+export function cFilesBelow(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((entry) => (entry.isDirectory() ? cFilesBelow(path.join(dir, entry.name)) : entry.name.endsWith('.c') ? [path.join(dir, entry.name)] : []));
 }

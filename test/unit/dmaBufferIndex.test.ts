@@ -13,17 +13,13 @@ import { indexedDmaBufferFlows } from '../../server/src/analysis/index/provenanc
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { analyzeFixture, checkFixture, parseText, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
+import { cFilesBelow, firstLineWith } from '../support/fixtureText';
 
 const TREE = path.join(FIXTURES, 'kernel-tree');
 const DRIVER = path.join(TREE, 'drivers', 'bufidxdrv', 'bid_main.c');
 const RULES = ['noncontiguous-dma'];
 
-function cFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((entry) => (entry.isDirectory() ? cFiles(path.join(dir, entry.name)) : entry.name.endsWith('.c') ? [path.join(dir, entry.name)] : []));
-}
+const cFiles = cFilesBelow;
 
 /** The tree's .c files as the index worker makes them (paths relative to the root), but for the excluded folders. */
 async function indexedTree(excluded: readonly string[]): Promise<IndexedFile[]> {
@@ -43,15 +39,7 @@ async function treeFacts(excluded: readonly string[] = ['drivers/bufidxdrv/']): 
   return deriveKernelFacts(await indexedTree(excluded), { root: TREE, version: '6.1.0' });
 }
 
-/** 1-based line of the first line of a fixture file containing `needle`. */
-function lineOf(file: string, needle: string): number {
-  const index = fs
-    .readFileSync(path.join(TREE, file), 'utf8')
-    .split('\n')
-    .findIndex((line) => line.includes(needle));
-  assert.ok(index >= 0, `${needle} in ${file}`);
-  return index + 1;
-}
+const lineOf = (file: string, needle: string): number => firstLineWith(TREE, file, needle);
 
 const XFER = 'drivers/bufidxcore/bic_xfer.c';
 const DESC = 'drivers/bufidxcore/bic_desc.c';

@@ -16,17 +16,13 @@ import { hoverAt } from '../../server/src/features/hover';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { checkFixture, fixtureFacts, parseText, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
+import { cFilesBelow, firstLineWith } from '../support/fixtureText';
 
 const TREE = path.join(FIXTURES, 'kernel-tree');
 const DRIVER = path.join(TREE, 'drivers', 'sleepdrv', 'sd_main.c');
 const RULES = ['gfp-sleep-in-atomic', 'sleep-in-atomic'];
 
-function cFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((entry) => (entry.isDirectory() ? cFiles(path.join(dir, entry.name)) : entry.name.endsWith('.c') ? [path.join(dir, entry.name)] : []));
-}
+const cFiles = cFilesBelow;
 
 /** The tree's .c files as the index summarises them (paths relative to the root), but for the excluded folders. */
 async function indexedTree(excluded: readonly string[] = ['drivers/sleepdrv/']): Promise<IndexedFile[]> {
@@ -46,15 +42,7 @@ async function treeFacts(excluded?: readonly string[]): Promise<KernelFacts> {
   return deriveKernelFacts(await indexedTree(excluded), { root: TREE, version: '6.1.0' });
 }
 
-/** 1-based line of the first line of a fixture file containing `needle`. */
-function lineOf(file: string, needle: string): number {
-  const index = fs
-    .readFileSync(path.join(TREE, file), 'utf8')
-    .split('\n')
-    .findIndex((line) => line.includes(needle));
-  assert.ok(index >= 0, `${needle} in ${file}`);
-  return index + 1;
-}
+const lineOf = (file: string, needle: string): number => firstLineWith(TREE, file, needle);
 
 test('a core function three calls deep that takes a mutex: the exported entry may sleep, with the chain to mutex_lock()', async () => {
   const facts = await treeFacts();

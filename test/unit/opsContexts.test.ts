@@ -17,17 +17,13 @@ import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { checkFixture, fixtureFacts, parseText, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
 import { treeHeaderFieldCalls } from '../../server/src/workspace/headerFieldCalls';
+import { cFilesBelow, firstLineWith } from '../support/fixtureText';
 
 const TREE = path.join(FIXTURES, 'kernel-tree');
 const DRIVER = path.join(TREE, 'drivers', 'fxdrv', 'fx_drv.c');
 const RULES = ['gfp-sleep-in-atomic', 'sleep-in-atomic'];
 
-function cFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((entry) => (entry.isDirectory() ? cFiles(path.join(dir, entry.name)) : entry.name.endsWith('.c') ? [path.join(dir, entry.name)] : []));
-}
+const cFiles = cFilesBelow;
 
 /** One file of a tree as the index worker makes it: its summary's data and its ops-call rows, with its folder. */
 async function indexedFile(root: string, relative: string, text?: string): Promise<IndexedFile> {
@@ -46,14 +42,7 @@ async function treeFacts(): Promise<{ files: IndexedFile[]; facts: KernelFacts }
   return { files, facts: deriveKernelFacts(files, { root: TREE, version: '6.1.0', headerFieldCalls }) };
 }
 
-function lineOf(file: string, needle: string): number {
-  const index = fs
-    .readFileSync(path.join(TREE, file), 'utf8')
-    .split('\n')
-    .findIndex((line) => line.includes(needle));
-  assert.ok(index >= 0, `${needle} in ${file}`);
-  return index + 1;
-}
+const lineOf = (file: string, needle: string): number => firstLineWith(TREE, file, needle);
 
 test('each file records its calls through struct fields by slot, with the context at the call', async () => {
   const { files } = await treeFacts();
