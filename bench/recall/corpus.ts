@@ -65,8 +65,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
       { search: '\tfor (i = 0; i < num_eps; i++)\n\t\txhci_free_stream_info(xhci, stream_info[i]);\n\n', replace: '' },
     ],
     expect: { rule: 'sleep-in-atomic', line: 3799, at: 'flags);\n\tfor (i = 0; i < num_eps; i++) {\n\t\tep_index = xhci_get_endpoint_index(&eps[i]->desc);\n\t\txhci_free_stream_info(' },
-    missClass: 'sleeper-not-modelled',
-    why: 'The model marks dma_free_coherent() as needing IRQs enabled, but the atomic rules do not report it, not even when called directly under spin_lock_irqsave() (checked on a small fixture).',
     note: 'under xhci->lock (spin_lock_irqsave); xhci_free_stream_info() in xhci-mem.c calls dma_free_coherent().',
   },
   {
@@ -331,8 +329,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
       { search: 'out_free:\n\tkfree(rxcmd);\n', replace: 'out_free:\n' },
     ],
     expect: { rule: 'noncontiguous-dma', line: 540, at: 'status = bulk_immediate(port, &rxcmd, 1);' },
-    missClass: 'buffer-through-helpers',
-    why: "bulk_immediate() also gets kmalloc() buffers from its other callers, and the rule's mixedElsewhere() guard (rules/noncontiguousDma.ts) stays silent whenever sources mixed behind a helper parameter are not all local, even when the bad one is a stack buffer, which no run-time choice makes right.",
     note: 'the stack byte rxcmd goes to bulk_immediate() (same file), which passes it to usb_bulk_msg(); the runner also accepts the finding at the usb_bulk_msg() in bulk_immediate() when this call is in its chain.',
   },
   {
@@ -373,8 +369,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
       { search: '\t\t\t     buf, 1);\n\tif (!ret)\n\t\t*input = *buf - 1;\n\n\tkfree(buf);\n', replace: '\t\t\t     &i, 1);\n\tif (!ret)\n\t\t*input = i - 1;\n' },
     ],
     expect: { rule: 'noncontiguous-dma', line: 934, at: '\tret = uvc_query_ctrl(chain->dev, UVC_GET_CUR, chain->selector->id,' },
-    missClass: 'buffer-through-helpers',
-    why: '__uvc_query_ctrl() (uvc_video.c) is reached with kmalloc() buffers from its other callers, so the mixedElsewhere() guard silences the stack source too (as in iuu-phoenix-uart-flush).',
     note: 'the stack byte i goes to uvc_query_ctrl() -> __uvc_query_ctrl() (uvc_video.c), which passes it to usb_control_msg().',
   },
   {
