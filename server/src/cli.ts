@@ -77,36 +77,34 @@ tree or the cache cannot be written, 130/143 interrupted (the files summarised s
 
 class UsageError extends Error {}
 
-interface CliOptions {
-  format: 'text' | 'json' | 'sarif';
+/** What `kalloc check` and `kalloc index` both take: the model, the workers, the bounds, progress. */
+interface RunOptions {
   settings: RawSettings;
-  paths: string[];
-  excludes: string[];
   jobs: number;
-  shard?: Shard;
   fileTimeoutMs: number;
   maxFileSize?: number;
+  progress: 'auto' | 'always' | 'never';
+  progressIntervalMs: number;
+}
+
+interface CliOptions extends RunOptions {
+  format: 'text' | 'json' | 'sarif';
+  paths: string[];
+  excludes: string[];
+  shard?: Shard;
   allowSkipped: boolean;
   stats: boolean;
   /** List hint-level findings; off by default, so CI logs hold what can go wrong. */
   hints: boolean;
-  progress: 'auto' | 'always' | 'never';
-  progressIntervalMs: number;
   /** --kernel-dir: the tree the files build against (model detection and its index). */
   kernelDir?: string;
   /** --no-index */
   noIndex: boolean;
 }
 
-interface IndexOptions {
-  settings: RawSettings;
+interface IndexOptions extends RunOptions {
   /** KDIR or --kernel-dir; else detected from the current folder. */
   kernelDir?: string;
-  jobs: number;
-  fileTimeoutMs: number;
-  maxFileSize?: number;
-  progress: 'auto' | 'always' | 'never';
-  progressIntervalMs: number;
 }
 
 function parsePositiveInteger(flag: string, text: string): number {
@@ -151,6 +149,39 @@ function* commandLine(rest: readonly string[]): Generator<{ arg: string; flag: s
   }
 }
 
+/** Reads an option both commands take into `options`; false when `flag` is not one of them. */
+function parseRunOption(flag: string, value: () => string, options: RunOptions): boolean {
+  switch (flag) {
+    case '--kernel-version':
+      options.settings.kernelVersion = value();
+      return true;
+    case '--arch':
+      options.settings.arch = value();
+      return true;
+    case '--page-size':
+      options.settings.pageSize = value();
+      return true;
+    case '--jobs':
+    case '-j':
+      options.jobs = parsePositiveInteger('--jobs', value());
+      return true;
+    case '--file-timeout':
+      options.fileTimeoutMs = parseSeconds('--file-timeout', value());
+      return true;
+    case '--max-file-size':
+      options.maxFileSize = parseSize(value());
+      return true;
+    case '--progress':
+      options.progress = parseProgress(value());
+      return true;
+    case '--progress-interval':
+      options.progressIntervalMs = parseSeconds('--progress-interval', value());
+      return true;
+    default:
+      return false;
+  }
+}
+
 function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help' | 'version' {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return 'help';
@@ -178,6 +209,7 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
   };
   const rules: Record<string, string> = {};
   for (const { arg, flag, inlineValue, value } of commandLine(rest)) {
+    if (parseRunOption(flag, value, options)) continue;
     switch (flag) {
       case '-h':
       case '--help':
@@ -188,15 +220,6 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
         options.format = format;
         break;
       }
-      case '--kernel-version':
-        options.settings.kernelVersion = value();
-        break;
-      case '--arch':
-        options.settings.arch = value();
-        break;
-      case '--page-size':
-        options.settings.pageSize = value();
-        break;
       case '--rule': {
         const [id, severity] = value().split('=');
         if (!RULES.some((rule) => rule.id === id)) throw new UsageError(`--rule: unknown rule "${id}"`);
@@ -207,10 +230,6 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
       case '--exclude':
         options.excludes.push(value());
         break;
-      case '--jobs':
-      case '-j':
-        options.jobs = parsePositiveInteger('--jobs', value());
-        break;
       case '--shard': {
         const text = value();
         const shard = parseShard(text);
@@ -218,12 +237,6 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
         options.shard = shard;
         break;
       }
-      case '--file-timeout':
-        options.fileTimeoutMs = parseSeconds('--file-timeout', value());
-        break;
-      case '--max-file-size':
-        options.maxFileSize = parseSize(value());
-        break;
       case '--allow-skipped':
         if (inlineValue !== undefined) throw new UsageError('--allow-skipped takes no value');
         options.allowSkipped = true;
@@ -235,12 +248,6 @@ function parseArgs(argv: string[]): CliOptions | { index: IndexOptions } | 'help
       case '--stats':
         if (inlineValue !== undefined) throw new UsageError('--stats takes no value');
         options.stats = true;
-        break;
-      case '--progress':
-        options.progress = parseProgress(value());
-        break;
-      case '--progress-interval':
-        options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
       case '--kernel-dir':
         options.kernelDir = value();
@@ -264,37 +271,13 @@ function parseIndexArgs(rest: string[]): IndexOptions | 'help' {
   const options: IndexOptions = { settings: {}, jobs: os.availableParallelism(), fileTimeoutMs: 60_000, progress: 'auto', progressIntervalMs: 30_000 };
   const positional: string[] = [];
   for (const { arg, flag, value } of commandLine(rest)) {
+    if (parseRunOption(flag, value, options)) continue;
     switch (flag) {
       case '-h':
       case '--help':
         return 'help';
       case '--kernel-dir':
         positional.push(value());
-        break;
-      case '--kernel-version':
-        options.settings.kernelVersion = value();
-        break;
-      case '--arch':
-        options.settings.arch = value();
-        break;
-      case '--page-size':
-        options.settings.pageSize = value();
-        break;
-      case '--jobs':
-      case '-j':
-        options.jobs = parsePositiveInteger('--jobs', value());
-        break;
-      case '--file-timeout':
-        options.fileTimeoutMs = parseSeconds('--file-timeout', value());
-        break;
-      case '--max-file-size':
-        options.maxFileSize = parseSize(value());
-        break;
-      case '--progress':
-        options.progress = parseProgress(value());
-        break;
-      case '--progress-interval':
-        options.progressIntervalMs = parseSeconds('--progress-interval', value());
         break;
       default:
         if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag} for kalloc index`);
