@@ -5,27 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
-import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
-import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
-import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { composeAtomic, refKey } from '../../server/src/analysis/locks/atomicEntry';
-import { DEFAULT_CONFIG } from '../../server/src/model/config';
-import { parseText, sharedParser } from '../support/fixtures';
-
-async function factsOf(text: string, path = '/drv/a.c'): Promise<FileFacts> {
-  const parser = await sharedParser();
-  return collectFileFacts(path, text, parseText(parser, text), DEFAULT_CONFIG);
-}
-
-async function summaryOf(text: string, db = new AnalysisDatabase(), path = '/drv/a.c'): Promise<FileSummary> {
-  return db.fileSummary(await factsOf(text, path), []);
-}
-
-function fn(file: FileSummary, name: string): FunctionSummary {
-  const entry = file.functions.find((candidate) => candidate.name === name);
-  assert.ok(entry, `summary of ${name}()`);
-  return entry.summary;
-}
+import { factsOf, fn, summaryOf } from '../support/summaries';
 
 const DECLARATIONS = `
 struct x_hw;

@@ -16,16 +16,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeFixture, sharedParser } from '../support/fixtures';
 import { FIXTURES } from '../support/paths';
+import { fn } from '../support/summaries';
 
 async function summaryOf(text: string, db = new AnalysisDatabase()): Promise<FileSummary> {
   const parser = await sharedParser();
   return db.fileSummary(collectFileFacts('/drv/a.c', text, parser.parse(text) as Tree, DEFAULT_CONFIG), []);
-}
-
-function fn(file: FileSummary, name: string): FunctionSummary {
-  const entry = file.functions.find((candidate) => candidate.name === name);
-  assert.ok(entry, `summary of ${name}()`);
-  return entry.summary;
 }
 
 function conditionsOf(summary: FunctionSummary, callee: string, nth = 0) {

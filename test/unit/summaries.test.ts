@@ -8,29 +8,14 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { collectMacros } from '../../server/src/analysis/sizes/constants';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
-import { FileFacts, collectFileFacts } from '../../server/src/analysis/fileFacts';
+import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
-import type { FunctionSummary } from '../../server/src/analysis/summaries/functionSummary';
 import { analyzeFile } from '../../server/src/analyzeFile';
 import { FolderPathFacts, compiledBranch, filePathNames } from '../../server/src/analysis/paths/pathConditions';
 import { DEFAULT_CONFIG } from '../../server/src/model/config';
 import { parseText, sharedParser } from '../support/fixtures';
 import { EXAMPLES, FIXTURES } from '../support/paths';
-
-async function factsOf(text: string, path = '/drv/a.c'): Promise<FileFacts> {
-  const parser = await sharedParser();
-  return collectFileFacts(path, text, parseText(parser, text), DEFAULT_CONFIG);
-}
-
-async function summaryOf(text: string, db = new AnalysisDatabase(), path = '/drv/a.c'): Promise<FileSummary> {
-  return db.fileSummary(await factsOf(text, path), []);
-}
-
-function fn(file: FileSummary, name: string): FunctionSummary {
-  const entry = file.functions.find((candidate) => candidate.name === name);
-  assert.ok(entry, `summary of ${name}()`);
-  return entry.summary;
-}
+import { fn, summaryOf } from '../support/summaries';
 
 test('held sections per call, with relative rows, and trylocks held only where they succeeded', async () => {
   const file = await summaryOf(`
