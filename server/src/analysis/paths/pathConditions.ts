@@ -164,7 +164,8 @@ export function compiledBranch(node: Node, folder: FolderPathFacts, record: (nam
   return condition ? evaluate(condition, folder, record) : undefined;
 }
 
-const GROUPS: ReadonlySet<string> = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
+/** The nodes of a preprocessor conditional group and of its `#elif`/`#else` chain. */
+export const PREPROCESSOR_GROUPS: ReadonlySet<string> = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
 
 /**
  * Whether a definition is compiled by the `#if`/`#ifdef` groups around it: false when it lies in a
@@ -179,7 +180,7 @@ export function definitionConditionsKey(definition: Node): string {
   let key = '';
   let inner: Node = definition;
   for (let group = definition.parent; group; inner = group, group = group.parent) {
-    if (!GROUPS.has(group.type)) continue;
+    if (!PREPROCESSOR_GROUPS.has(group.type)) continue;
     const condition = group.childForFieldName('condition') ?? group.childForFieldName('name');
     key += `${group.type}(${condition?.text ?? ''})${group.childForFieldName('alternative')?.id === inner.id ? 'else' : ''};`;
   }
@@ -189,7 +190,7 @@ export function definitionConditionsKey(definition: Node): string {
 export function definitionCompiled(definition: Node, paths: PathConditions): boolean {
   let inner: Node = definition;
   for (let group = definition.parent; group; inner = group, group = group.parent) {
-    if (!GROUPS.has(group.type)) continue;
+    if (!PREPROCESSOR_GROUPS.has(group.type)) continue;
     const inAlternative = group.childForFieldName('alternative')?.id === inner.id;
     const compiled = paths.compiled(group);
     if (inAlternative ? compiled === true : compiled === false) return false;

@@ -13,6 +13,7 @@ import { gfpAllowsBlocking } from '../../model/gfp';
 import { VMALLOC_ONLY_USES } from '../../model/contiguousSinks';
 import { calleeName, calleeNames, callArguments, descendantsOfType, namedChildren, spanOf } from '../../parsing/syntax';
 import { AllocationSite } from '../allocationSites';
+import { PREPROCESSOR_GROUPS } from '../paths/pathConditions';
 import type { FileFacts, FunctionFacts } from '../fileFacts';
 import { FieldRead, FieldWriteFact, NOTHING, OwnerRef, PointerSource, SymbolicProvenance, UNKNOWN, mergeSymbolic, taggedSymbolic } from './provenanceFacts';
 
@@ -87,8 +88,6 @@ export function isStaticFunction(definition: Node): boolean {
   return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
 }
 
-const PREPROCESSOR_CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
-
 /**
  * The `#if` groups a node sits in, innermost first, as `group:branch`: the group's start offset in
  * this file version and the branch's place in its `#elif`/`#else` chain.
@@ -96,10 +95,10 @@ const PREPROCESSOR_CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'prepr
 export function preprocessorBranchesOf(node: Node): string[] {
   const branches: string[] = [];
   for (let current = node.parent; current; current = current.parent) {
-    if (!PREPROCESSOR_CONDITIONALS.has(current.type)) continue;
+    if (!PREPROCESSOR_GROUPS.has(current.type)) continue;
     let head = current;
     let index = 0;
-    while (head.parent && PREPROCESSOR_CONDITIONALS.has(head.parent.type) && head.parent.childForFieldName('alternative')?.id === head.id) {
+    while (head.parent && PREPROCESSOR_GROUPS.has(head.parent.type) && head.parent.childForFieldName('alternative')?.id === head.id) {
       head = head.parent;
       index++;
     }
