@@ -73,9 +73,12 @@ function lockKey(cls: SectionClass, lock: Node | undefined): string {
   return lock ? lockKeyOfText(cls, unwrapExpression(lock).text) : cls;
 }
 
-/** The key of the lock a section call names: `pte_offset_map_lock(…, &vmf->ptl)` takes `vmf->ptl`. */
-function sectionKey(call: Node, section: SectionCall): string {
-  const lock = section.lockArg === undefined ? undefined : callArguments(call)[section.lockArg];
+/**
+ * The key of the lock a section call names: `pte_offset_map_lock(…, &vmf->ptl)` takes `vmf->ptl`.
+ * `args` are the call's arguments, read through the function's SyntaxIndex.
+ */
+function sectionKey(args: readonly Node[], section: SectionCall): string {
+  const lock = section.lockArg === undefined ? undefined : args[section.lockArg];
   if (!lock || !section.lockThroughPointer) return lockKey(section.class, lock);
   const text = unwrapExpression(lock).text.trim();
   return lockKeyOfText(section.class, text.startsWith('&') ? text.slice(1) : `*${text}`);
@@ -518,7 +521,7 @@ class Walker {
 
   private open(call: Node, name: string, section: SectionCall, state: LockState): LockState {
     if (state === null) return null;
-    const key = sectionKey(call, section);
+    const key = sectionKey(this.index.arguments(call), section);
     const next = new Map(state);
     const held = next.get(key);
     next.set(key, held ? { ...held, count: held.count + 1 } : { key, class: section.class, count: 1, opener: call, label: labelOf(call, name, section) });
@@ -527,7 +530,7 @@ class Walker {
 
   private close(call: Node, section: SectionCall, state: LockState): LockState {
     if (state === null) return null;
-    const key = sectionKey(call, section);
+    const key = sectionKey(this.index.arguments(call), section);
     const next = new Map(state);
     const held = next.get(key);
     if (held) {
