@@ -4,7 +4,8 @@
 // (server RSS after indexing drivers/net), frontend (function bodies understood, parse only, bench/
 // frontend.ts), kernel-index (`kalloc index` of drivers/net vs its parse, size on disk, load time
 // and server RSS with it loaded). `npm run bench -- editor index` runs only those. tree-parse (the
-// one-thread parse of every .c `kalloc index` reads, bench/treeParse.ts) runs only when named.
+// one-thread parse of every .c `kalloc index` reads, bench/treeParse.ts) and tree-index (the index
+// `kalloc index` left in the cache, loaded by the server) run only when named.
 // Never part of npm test: it takes minutes and its figures depend on the machine.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -25,7 +26,7 @@ import { LspClient } from '../test/support/lspClient';
 import { DIST, ROOT } from '../test/support/paths';
 import { ensureCorpus, machine, sourceFiles } from './corpus';
 import { frontendStats } from './frontend';
-import { treeParse } from './treeParse';
+import { treeIndexServer, treeParse } from './treeParse';
 
 const MAX_FILE_SIZE = 4 * 1024 * 1024;
 /** Edits replayed in the editor section (200; fewer only when profiling). */
@@ -519,6 +520,7 @@ async function main(): Promise<void> {
   if (run('kernel-index')) await kernelIndex(kernel);
   // Only when asked for: it parses the whole tree (minutes).
   if (wanted.includes('tree-parse')) treeParse(kernel, await createParser(DIST), out, log);
+  if (wanted.includes('tree-index')) await treeIndexServer(kernel, out);
   out(
     `Load average at the end: ${os
       .loadavg()

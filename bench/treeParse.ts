@@ -6,9 +6,12 @@
 // neither counts waiting), and its wall time over half this CPU time is the two-core ratio.
 // A whole-tree index takes an hour, so it is not rebuilt here; KALLOC_BENCH_TREE_DIR=drivers/net
 // limits both to a subtree for a quick look.
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { kernelTreeSources } from '../server/src/workspace/kernelIndex';
+import { indexDirOf, kernelTreeAt, kernelTreeSources, readKernelFacts } from '../server/src/workspace/kernelIndex';
+import { LspClient } from '../test/support/lspClient';
 import { readSourceFile } from '../server/src/workspace/sourceText';
 
 const MAX_FILE_SIZE = 4 * 1024 * 1024;
@@ -46,5 +49,70 @@ export function treeParse(kernel: string, parser: Parser, out: (line?: string) =
   out(`| characters parsed | ${(bytes / 1e6).toFixed(1)} M |`);
   out(`| web-tree-sitter parse, one thread: wall | ${(wallMs / 1000).toFixed(1)} s |`);
   out(`| web-tree-sitter parse, one thread: CPU (user+sys, includes reading) | ${cpu.toFixed(1)} s |`);
+  out();
+}
+
+/** VmRSS / VmHWM of a process, in bytes. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+
+/**
+ * `npm run bench -- tree-index`: the whole-tree index as `kalloc index` left it in the user's cache
+ * folder (XDG_CACHE_HOME), not rebuilt: its account (index.json), its size on disk, reading it
+ * back, and the language server with it: open a file of the tree, wait until the status says the
+ * index is loaded, then the server's RSS (target < 400 MB) and the first diagnostics.
+ */
+export async function treeIndexServer(corpus: string, out: (line?: string) => void): Promise<void> {
+  // KALLOC_BENCH_TREE_ROOT: another tree's index (the fixture tree, to try the section quickly).
+  const kernel = process.env.KALLOC_BENCH_TREE_ROOT ?? corpus;
+  const tree = kernelTreeAt(kernel);
+  if ('problem' in tree) throw new Error(tree.problem);
+  const dir = indexDirOf(tree, process.env);
+  const account = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as { complete: boolean; files: number; indexed: number; failed: unknown[]; elapsedMs: number };
+  const sizes = fs.readdirSync(dir).map((name) => `${name} ${(fs.statSync(path.join(dir, name)).size / 1024 / 1024).toFixed(1)} MiB`);
+  let started = performance.now();
+  const facts = readKernelFacts(dir, tree);
+  const factsMs = performance.now() - started;
+  if (!('value' in facts)) throw new Error(`the index in ${dir} cannot be read: ${'problem' in facts ? facts.problem : 'facts.v8 is missing (an interrupted build)'}`);
+
+  const client = new LspClient();
+  await client.initialize();
+  const file = path.join(kernel, process.env.KALLOC_BENCH_TREE_FILE ?? 'drivers/net/ethernet/intel/e1000e/netdev.c');
+  const uri = LspClient.uriOf(file);
+  started = performance.now();
+  const opened = client.open(uri, fs.readFileSync(file, 'utf8'));
+  const firstDiagnostics = await opened;
+  const firstMs = performance.now() - started;
+  let model = await client.request('kernelAllocLens/modelInUse', { uri });
+  while (model?.index?.state === 'loading') {
+    await client.waitFor((message) => message.method === 'kernelAllocLens/modelChanged', 300_000);
+    model = await client.request('kernelAllocLens/modelInUse', { uri });
+  }
+  const loadedMs = performance.now() - started;
+  const pid = (client as unknown as { child: { pid: number } }).child.pid;
+  const rss = statusBytes(pid, 'VmRSS');
+  const peak = statusBytes(pid, 'VmHWM');
+  await client.shutdown();
+
+  out(`## Whole-tree index in the cache (${path.relative(os.homedir(), dir)})`);
+  out();
+  out('| | |');
+  out('|---|---|');
+  out(
+    `| account | ${account.complete ? 'complete' : 'INCOMPLETE'}: ${account.indexed} of ${account.files} .c files indexed, ${account.failed.length} left out, built in ${(account.elapsedMs / 60000).toFixed(1)} min |`,
+  );
+  out(`| on disk | ${sizes.join(', ')} |`);
+  out(`| read facts.v8 back (this process) | ${factsMs.toFixed(0)} ms |`);
+  out(`| server: open ${path.relative(kernel, file)}, first diagnostics | ${firstMs.toFixed(0)} ms (${firstDiagnostics.diagnostics.length} diagnostics) |`);
+  out(`| server: index state ${model?.index?.state ?? 'not reported'} after | ${loadedMs.toFixed(0)} ms |`);
+  out(`| server RSS with the index loaded (target < 400 MB) | ${mib(rss)} (peak ${mib(peak)}) |`);
   out();
 }
