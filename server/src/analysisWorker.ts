@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { createParser } from './parsing/parser';
 import { readSettings } from './settings';
 import { runFolderTask } from './workspace/folderTask';
+import { currentThreadStatFile } from './workspace/threadClock';
 import { detectKernelDir, resolveConfig } from './workspace/kernelConfig';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workspace/workerProtocol';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     runFolderTask(task, { parser, config, severities: settings.severities, maxFileSize: init.maxFileSize, kind: init.kind, kernelFacts: init.kernelFacts, indexRoot: init.indexRoot }, post);
     post({ type: 'done', id: task.id });
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', cpuClock: currentThreadStatFile() });
 }
 
 void main();

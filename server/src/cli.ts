@@ -37,8 +37,9 @@ options:
   --jobs N                   worker threads (default: the number of cores)
   --shard K/N                analyse only the K-th of N stable slices of the files (whole
                              driver folders per slice), for a CI matrix
-  --file-timeout SECONDS     skip a file whose own reading, parsing and analysis takes longer
-                             (default: 60)
+  --file-timeout SECONDS     skip a file whose own reading, parsing and analysis takes more
+                             CPU time (wall time where the OS does not tell a thread's CPU
+                             time, i.e. off Linux) (default: 60)
   --max-file-size BYTES      skip larger files; K and M suffixes allowed (default: 4M)
   --allow-skipped            skipped files do not change the exit status
   --hints                    also report hint-level findings (style advice where nothing can go

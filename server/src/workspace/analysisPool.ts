@@ -8,10 +8,18 @@ import type { IndexedFile, KernelFacts } from '../analysis/index/kernelFacts';
 import type { BodyCensus } from '../parsing/bodyUnderstood';
 import type { Finding } from '../rules/rule';
 import type { RawSettings } from '../settings';
+import { threadCpuMs } from './threadClock';
 import type { FolderTask, WorkerInit, WorkerMessage } from './workerProtocol';
 
 /** The young generation of each analysis worker's heap, in MB. */
 const WORKER_YOUNG_GENERATION_MB = 8;
+/**
+ * Where a worker's CPU time is known, the bound counts it, and wall time only backs it up: a step
+ * that has not used its CPU allowance but has been running this many times the bound in wall time
+ * is stuck outside the CPU (a hung read of a network file system), not slow. At load 20 a step
+ * runs 20× its CPU time, so the backstop is set above that.
+ */
+const WALL_BACKSTOP_FACTOR = 30;
 
 export type FileOutcome =
   | { kind: 'analysed'; findings: Finding[]; failures: { rule: string; message: string }[]; census?: BodyCensus }
@@ -44,6 +52,10 @@ interface Slot {
   task?: { task: FolderTask; pending: Set<string> };
   stepFile?: string;
   stepSince: number;
+  /** The worker thread's CPU clock (workspace/threadClock.ts), once it has said it is ready; Linux only. */
+  cpuClock?: string;
+  /** The thread's CPU time when the current step began, ms. */
+  stepCpuMs?: number;
   retired: boolean;
 }
 
@@ -101,6 +113,22 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
       options.onOutcome?.(file, outcome, outcomes.size, total);
     };
 
+    const startStep = (slot: Slot) => {
+      slot.stepSince = Date.now();
+      slot.stepCpuMs = slot.cpuClock === undefined ? undefined : threadCpuMs(slot.cpuClock);
+    };
+
+    /** Why the slot's current step is over its bound, or undefined: CPU time where known, else wall time. */
+    const overdue = (slot: Slot, now: number): string | undefined => {
+      const bound = options.fileTimeoutMs;
+      const wall = now - slot.stepSince;
+      const cpu = slot.cpuClock === undefined || slot.stepCpuMs === undefined ? undefined : threadCpuMs(slot.cpuClock);
+      if (cpu === undefined || slot.stepCpuMs === undefined) return wall > bound ? `analysis took longer than ${bound / 1000}s (--file-timeout)` : undefined;
+      if (cpu - slot.stepCpuMs > bound) return `analysis took longer than ${bound / 1000}s of CPU time (--file-timeout)`;
+      if (wall > bound * WALL_BACKSTOP_FACTOR) return `analysis made no progress for ${(bound * WALL_BACKSTOP_FACTOR) / 1000}s (${WALL_BACKSTOP_FACTOR} × --file-timeout of wall time)`;
+      return undefined;
+    };
+
     const dispatch = () => {
       for (const slot of slots) {
         if (!slot.ready || slot.task || slot.retired) continue;
@@ -109,7 +137,7 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
         const task: FolderTask = { type: 'task', id: nextId++, files: next.files, exclude: next.exclude };
         slot.task = { task, pending: new Set(next.files) };
         slot.stepFile = undefined;
-        slot.stepSince = Date.now();
+        startStep(slot);
         slot.worker.postMessage(task);
       }
       if (queue.length === 0 && slots.every((slot) => !slot.task)) settle();
@@ -150,11 +178,12 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
         switch (message.type) {
           case 'ready':
             slot.ready = true;
+            slot.cpuClock = message.cpuClock;
             dispatch();
             break;
           case 'step':
             slot.stepFile = message.file;
-            slot.stepSince = Date.now();
+            startStep(slot);
             break;
           case 'result':
             slot.task?.pending.delete(message.file);
@@ -183,9 +212,9 @@ export function analyseFiles(files: readonly string[], options: PoolOptions): Pr
       () => {
         const now = Date.now();
         for (const slot of [...slots]) {
-          if (slot.task && !slot.retired && now - slot.stepSince > options.fileTimeoutMs) {
-            fail(slot, `analysis took longer than ${options.fileTimeoutMs / 1000}s (--file-timeout)`);
-          }
+          if (!slot.task || slot.retired) continue;
+          const reason = overdue(slot, now);
+          if (reason) fail(slot, reason);
         }
       },
       Math.min(250, Math.max(10, options.fileTimeoutMs / 4)),

@@ -28,7 +28,8 @@ export interface FolderTask {
 }
 
 export type WorkerMessage =
-  | { type: 'ready' }
+  /** cpuClock: the worker thread's stat file (workspace/threadClock.ts), so the bound counts its CPU time; Linux only. */
+  | { type: 'ready'; cpuClock?: string }
   /** The worker starts reading, parsing or analysing `file`: the time bound restarts. */
   | { type: 'step'; id: number; file: string }
   | { type: 'result'; id: number; file: string; findings: Finding[]; failures: { rule: string; message: string }[]; census: BodyCensus }
