@@ -401,3 +401,65 @@ test('incremental analysis equals a from-scratch analysis when only what a funct
   store.close(uri);
   siblingFacts.tree.delete();
 });
+
+test('incremental analysis equals a from-scratch analysis when a helper that hands a buffer on to a DMA sink moves or is edited (reused DMA passes)', async () => {
+  const parser = await sharedParser();
+  const file = '/virtual/rulecache/rc_dma.c';
+  const text = [
+    '#include <linux/usb.h>',
+    '#include <linux/slab.h>',
+    '',
+    'static int __rc_send(struct usb_device *udev, void *data, u16 size)',
+    '{',
+    '\treturn usb_control_msg(udev, usb_sndctrlpipe(udev, 0), 1, USB_DIR_OUT | USB_TYPE_VENDOR, 0, 0, data, size, 1000);',
+    '}',
+    '',
+    'int rc_send(struct usb_device *udev, void *data, u16 size)',
+    '{',
+    '\treturn __rc_send(udev, data, size);',
+    '}',
+    '',
+    'int rc_setup(struct usb_device *udev)',
+    '{',
+    '\tu8 status;',
+    '',
+    '\treturn rc_send(udev, &status, 1);',
+    '}',
+    '',
+  ].join('\n');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  const at = (current: string, needle: string) => {
+    const index = current.indexOf(needle);
+    assert.ok(index >= 0, `${needle} is in the text`);
+    return index;
+  };
+  const pass = '\treturn __rc_send(udev, data, size);';
+  const edits = [
+    // Every definition moves a line down with its text unchanged: their passes are reused, at the new rows.
+    (current: string) => change(current, at(current, '\nstatic int'), at(current, '\nstatic int'), '\n'),
+    // rc_send()'s text changes and its call to __rc_send() moves: its passes are made again.
+    (current: string) => change(current, at(current, pass), at(current, pass), '\t/* forward */\n'),
+    // rc_send() hands on a copy: it passes nothing on any more.
+    (current: string) => change(current, at(current, pass), at(current, pass) + pass.length, '\tvoid *copy = kmemdup(data, size, GFP_KERNEL);\n\n\treturn __rc_send(udev, copy, size);'),
+  ];
+  let previous: string | undefined;
+  let differed = 0;
+  for (let step = 0; step <= edits.length; step++) {
+    if (step > 0) store.change(uri, step + 1, [edits[step - 1](store.get(uri)!.text)]);
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [], true);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [], true);
+    self.tree.delete();
+    assert.deepEqual(incremental, scratch, `step ${step}: incremental and from-scratch analyses differ`);
+    const findings = JSON.stringify(scratch.findings);
+    if (step === 0) assert.match(findings, /passes it to `usb_control_msg\(\)` at rc_dma\.c:6 via __rc_send\(\)/);
+    if (previous !== undefined && findings !== previous) differed++;
+    previous = findings;
+  }
+  assert.equal(differed, edits.length, `the findings changed at ${differed} of ${edits.length} steps`);
+  store.close(uri);
+});

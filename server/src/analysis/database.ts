@@ -53,6 +53,10 @@
 //                 is unchanged, so a keystroke re-runs the rules of the edited function only (and of
 //                 those whose chain reads it). Bounded (FUNCTION_RESULTS_LIMIT entries, least
 //                 recently used dropped).
+// - `latestDmaPasses` path → the DMA passes (a parameter handed to a callee, provenance/parameterSinks.ts)
+//                 of each definition of the file's last analysed version, by start column and text:
+//                 the next version's FolderProvenance reuses them for unchanged definitions whose
+//                 passes read nothing outside them. Bounded (LATEST_GLOBALS_LIMIT: the files being typed in).
 // - `kernel`      the kernel tree's derived sleep facts (index/kernelFacts.ts), set whole by
 //                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
 // - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
@@ -80,6 +84,7 @@ import { FileProvenance } from './provenance/provenance';
 import { summarizeProvenance } from './provenance/provenanceSummary';
 import { FolderProvenance } from './provenance/folderProvenance';
 import type { ProvenanceSummary } from './provenance/provenanceFacts';
+import type { DmaPasses } from './provenance/parameterSinks';
 import { DeclaredVariables, bindSizeScope } from './sizes/sizeScope';
 import { MacroTable, SizeData, fileMacroTable, includedHeaders, mergeHeaderMacros } from './sizes/sizeData';
 import { TypeLayer, typeLayer } from './sizes/structLayout';
@@ -185,6 +190,7 @@ export class AnalysisDatabase {
   private kernelDmaBufferLookup?: DmaBufferLookup;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly functionResultTables = new Map<string, FunctionResultTable>();
+  private readonly latestDmaPasses = new Map<string, DmaPasses>();
   /** How often per-function results were computed rather than reused (tests and benches read it). */
   readonly functionWork = { computed: 0, reused: 0 };
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
@@ -347,7 +353,12 @@ export class AnalysisDatabase {
     const cached = this.provenanceViews.get(facts);
     if (cached && sameMembers(cached.folder, folder)) return cached.composition;
     const siblings = folder.filter((other) => other.path !== facts.path).map((other) => this.provenanceSummary(other));
-    const composition = new FolderProvenance(facts, this.provenanceEngine(facts), this.typeDeclarations(facts), siblings, folder.length);
+    const filePath = (facts.base ?? facts).path;
+    const dmaPasses = { previous: this.latestDmaPasses.get(filePath), next: new Map<string, readonly (string | number)[]>() };
+    this.latestDmaPasses.delete(filePath);
+    this.latestDmaPasses.set(filePath, dmaPasses.next);
+    if (this.latestDmaPasses.size > LATEST_GLOBALS_LIMIT) this.latestDmaPasses.delete(this.latestDmaPasses.keys().next().value!);
+    const composition = new FolderProvenance(facts, this.provenanceEngine(facts), this.typeDeclarations(facts), siblings, folder.length, dmaPasses);
     this.provenanceViews.set(facts, { folder, composition });
     return composition;
   }
