@@ -9,6 +9,7 @@
 // Never part of npm test: it takes minutes and its figures depend on the machine.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as inspector from 'inspector';
 import * as os from 'os';
 import * as path from 'path';
 import { AnalysisDatabase } from '../server/src/analysis/database';
@@ -339,6 +340,8 @@ async function keystroke(kernel: string): Promise<void> {
     // The edits are on one line and insert no line break: the points follow from the range.
     let baseText = target.text;
     let baseTree = parser.parse(baseText)!;
+    // KALLOC_BENCH_CPU_PROFILE=dir: a CPU profile of the edits alone (not the first analysis), one per file.
+    const profiler = process.env.KALLOC_BENCH_CPU_PROFILE ? await startProfile() : undefined;
     for (const [index, change] of seededEdits(target.text.split('\n').length).entries()) {
       const { start, end } = rangeOffsets(baseText, change.range);
       const nextText = baseText.slice(0, start) + change.text + baseText.slice(end);
@@ -364,6 +367,7 @@ async function keystroke(kernel: string): Promise<void> {
       analysisMs.push(performance.now() - analysed);
     }
     baseTree.delete();
+    if (profiler) await stopProfile(profiler, path.join(process.env.KALLOC_BENCH_CPU_PROFILE!, `keystroke-${path.basename(target.file, '.c')}.cpuprofile`));
     frontEnds.push(`${target.label}: ${percentile(frontEndMs, 50).toFixed(1)} / ${percentile(frontEndMs, 99).toFixed(1)} ms`);
     const ratio = (p: number) => (percentile(analysisMs, p) / percentile(parseMs, p)).toFixed(1);
     out(
@@ -375,6 +379,23 @@ async function keystroke(kernel: string): Promise<void> {
   out();
   out(`Of "analysis", DocumentStore.change alone (p50 / p99): ${frontEnds.join('; ')}.`);
   out();
+}
+
+async function startProfile(): Promise<inspector.Session> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) => new Promise<void>((resolve, reject) => session.post(method, (error) => (error ? reject(error) : resolve())));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: inspector.Session, file: string): Promise<void> {
+  const profile = await new Promise<unknown>((resolve, reject) => session.post('Profiler.stop', (error, result) => (error ? reject(error) : resolve(result.profile))));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  log(`CPU profile of the edits: ${file}`);
 }
 
 /** 4. Server RSS after indexing drivers/net with kernelAllocLens.indexWholeWorkspace. */

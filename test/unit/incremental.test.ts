@@ -288,3 +288,178 @@ test('incremental analysis equals a from-scratch analysis when a global variable
   assert.equal(seen[0], seen[2]);
   store.close(uri);
 });
+
+test('incremental analysis equals a from-scratch analysis when only what a function reads elsewhere changes (per-function rule results)', async () => {
+  const parser = await sharedParser();
+  const file = '/virtual/rulecache/rc_main.c';
+  const sibling = '/virtual/rulecache/rc_irq.c';
+  // rc_fill() is atomic through rc_update()'s lock (its chain cites that call), rc_report()
+  // through rc_irq.c's handler; rc_lock_it() is a lock wrapper rc_wrapped() relies on. Each step
+  // leaves some function's text as it was while what its findings cite moves or changes.
+  const text = [
+    '#include <linux/spinlock.h>',
+    '#include <linux/slab.h>',
+    '#include <linux/delay.h>',
+    '',
+    'struct rc_priv { spinlock_t lock; void *buf; };',
+    'static DEFINE_SPINLOCK(rc_lock);',
+    '',
+    'static void *rc_fill(void)',
+    '{',
+    '\treturn kmalloc(64, GFP_KERNEL);',
+    '}',
+    '',
+    'void rc_report(void)',
+    '{',
+    '\tmsleep(1);',
+    '}',
+    '',
+    'static void rc_lock_it(struct rc_priv *p) __acquires(&p->lock)',
+    '{',
+    '\tspin_lock(&p->lock);',
+    '}',
+    '',
+    'void rc_wrapped(struct rc_priv *p)',
+    '{',
+    '\trc_lock_it(p);',
+    '\tp->buf = kzalloc(32, GFP_KERNEL);',
+    '\tspin_unlock(&p->lock);',
+    '}',
+    '',
+    'void rc_update(void)',
+    '{',
+    '\tspin_lock(&rc_lock);',
+    '\trc_fill();',
+    '\tspin_unlock(&rc_lock);',
+    '}',
+    '',
+  ].join('\n');
+  const siblingText = [
+    '#include <linux/interrupt.h>',
+    '',
+    'void rc_report(void);',
+    '',
+    'static irqreturn_t rc_irq(int irq, void *data)',
+    '{',
+    '\trc_report();',
+    '\treturn IRQ_HANDLED;',
+    '}',
+    '',
+    'int rc_probe(struct device *dev, int irq)',
+    '{',
+    '\treturn request_irq(irq, rc_irq, 0, "rc", dev);',
+    '}',
+    '',
+  ].join('\n');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  let siblingFacts = freshFacts(parser, sibling, siblingText);
+  const at = (current: string, needle: string) => {
+    const index = current.indexOf(needle);
+    assert.ok(index >= 0, `${needle} is in the text`);
+    return index;
+  };
+  const steps: { edit?: (current: string) => TextChange; siblingText?: (current: string) => string }[] = [
+    {},
+    // rc_update()'s call moves a line down (the composition stays: no call is added): rc_fill()'s
+    // text and rows stay, its chain moves.
+    { edit: (current) => change(current, at(current, '\trc_fill();'), at(current, '\trc_fill();'), '\t/* refill */\n') },
+    // The handler's call moves in the sibling: rc_report()'s chain cites the other file.
+    { siblingText: (current) => current.replace('\trc_report();', '\t/* report */\n\trc_report();') },
+    // The lock wrapper no longer takes a lock: rc_wrapped()'s text stays, its context goes.
+    { edit: (current) => change(current, at(current, '\tspin_lock(&p->lock);'), at(current, '\tspin_lock(&p->lock);') + '\tspin_lock(&p->lock);'.length, '\tmutex_lock(NULL);') },
+    // The handler stops calling rc_report(): nothing of rc_main.c changes, its finding goes.
+    { siblingText: (current) => current.replace('\trc_report();\n', '') },
+  ];
+  let previous: string | undefined;
+  let differed = 0;
+  for (const [index, step] of steps.entries()) {
+    if (step.edit) store.change(uri, index + 2, [step.edit(store.get(uri)!.text)]);
+    if (step.siblingText) {
+      const updated = step.siblingText(siblingFacts.text);
+      siblingFacts.tree.delete();
+      siblingFacts = freshFacts(parser, sibling, updated);
+    }
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [siblingFacts], true);
+    const freshSibling = freshFacts(parser, sibling, siblingFacts.text);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [freshSibling], true);
+    assert.deepEqual(incremental, scratch, `step ${index}: incremental and from-scratch analyses differ`);
+    const findings = JSON.stringify(scratch.findings);
+    if (previous !== undefined && findings !== previous) differed++;
+    previous = findings;
+    self.tree.delete();
+    freshSibling.tree.delete();
+  }
+  // Every step changes the findings (or the comparison proves nothing), and functions whose
+  // inputs did not change kept their results (or the per-function cache was not exercised).
+  assert.equal(differed, steps.length - 1, `the findings changed at ${differed} of ${steps.length - 1} steps`);
+  assert.ok(db.functionWork.reused > 0, `${db.functionWork.reused} per-function results reused`);
+  store.close(uri);
+  siblingFacts.tree.delete();
+});
+
+test('incremental analysis equals a from-scratch analysis when a helper that hands a buffer on to a DMA sink moves or is edited (reused DMA passes)', async () => {
+  const parser = await sharedParser();
+  const file = '/virtual/rulecache/rc_dma.c';
+  const text = [
+    '#include <linux/usb.h>',
+    '#include <linux/slab.h>',
+    '',
+    'static int __rc_send(struct usb_device *udev, void *data, u16 size)',
+    '{',
+    '\treturn usb_control_msg(udev, usb_sndctrlpipe(udev, 0), 1, USB_DIR_OUT | USB_TYPE_VENDOR, 0, 0, data, size, 1000);',
+    '}',
+    '',
+    'int rc_send(struct usb_device *udev, void *data, u16 size)',
+    '{',
+    '\treturn __rc_send(udev, data, size);',
+    '}',
+    '',
+    'int rc_setup(struct usb_device *udev)',
+    '{',
+    '\tu8 status;',
+    '',
+    '\treturn rc_send(udev, &status, 1);',
+    '}',
+    '',
+  ].join('\n');
+  const store = new DocumentStore(parser);
+  const uri = `file://${file}`;
+  store.open(uri, 1, text);
+  const db = new AnalysisDatabase();
+  const at = (current: string, needle: string) => {
+    const index = current.indexOf(needle);
+    assert.ok(index >= 0, `${needle} is in the text`);
+    return index;
+  };
+  const pass = '\treturn __rc_send(udev, data, size);';
+  const edits = [
+    // Every definition moves a line down with its text unchanged: their passes are reused, at the new rows.
+    (current: string) => change(current, at(current, '\nstatic int'), at(current, '\nstatic int'), '\n'),
+    // rc_send()'s text changes and its call to __rc_send() moves: its passes are made again.
+    (current: string) => change(current, at(current, pass), at(current, pass), '\t/* forward */\n'),
+    // rc_send() hands on a copy: it passes nothing on any more.
+    (current: string) => change(current, at(current, pass), at(current, pass) + pass.length, '\tvoid *copy = kmemdup(data, size, GFP_KERNEL);\n\n\treturn __rc_send(udev, copy, size);'),
+  ];
+  let previous: string | undefined;
+  let differed = 0;
+  for (let step = 0; step <= edits.length; step++) {
+    if (step > 0) store.change(uri, step + 1, [edits[step - 1](store.get(uri)!.text)]);
+    const document = store.get(uri)!;
+    const incremental = snapshot(db, collectFileFacts(file, document.text, document.tree, DEFAULT_CONFIG), [], true);
+    const self = freshFacts(parser, file, document.text);
+    const scratch = snapshot(new AnalysisDatabase(), self, [], true);
+    self.tree.delete();
+    assert.deepEqual(incremental, scratch, `step ${step}: incremental and from-scratch analyses differ`);
+    const findings = JSON.stringify(scratch.findings);
+    if (step === 0) assert.match(findings, /passes it to `usb_control_msg\(\)` at rc_dma\.c:6 via __rc_send\(\)/);
+    if (previous !== undefined && findings !== previous) differed++;
+    previous = findings;
+  }
+  assert.equal(differed, edits.length, `the findings changed at ${differed} of ${edits.length} steps`);
+  store.close(uri);
+});

@@ -43,6 +43,20 @@
 //                 edit that leaves every summary's semantic key equal reuses the composition. Bounded
 //                 (COMPOSITION_LIMIT entries, or the `compositions` option: a CLI task keeps one).
 // - `atomicFindings` FileFacts → findings of the atomic rules for one folder view.
+// - `functionResults` path and rule family → per-function results over the file's atomic view
+//                 (rules/atomicContext.ts: each function's findings), for the newest version
+//                 analysed. The whole entry holds for one composition object, kernel lookup, macro
+//                 scope key, model configuration and position of the file among its folder's; within
+//                 it, function i's result is kept with what computing it read of the view
+//                 (locks/viewReads.ts: sibling FileSummary objects, the file's function entries by
+//                 summary object and rows, other file fields by value) and reused while all of that
+//                 is unchanged, so a keystroke re-runs the rules of the edited function only (and of
+//                 those whose chain reads it). Bounded (FUNCTION_RESULTS_LIMIT entries, least
+//                 recently used dropped).
+// - `latestDmaPasses` path → the DMA passes (a parameter handed to a callee, provenance/parameterSinks.ts)
+//                 of each definition of the file's last analysed version, by start column and text:
+//                 the next version's FolderProvenance reuses them for unchanged definitions whose
+//                 passes read nothing outside them. Bounded (LATEST_GLOBALS_LIMIT: the files being typed in).
 // - `kernel`      the kernel tree's derived sleep facts (index/kernelFacts.ts), set whole by
 //                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
 // - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
@@ -70,11 +84,13 @@ import { FileProvenance } from './provenance/provenance';
 import { summarizeProvenance } from './provenance/provenanceSummary';
 import { FolderProvenance } from './provenance/folderProvenance';
 import type { ProvenanceSummary } from './provenance/provenanceFacts';
+import type { DmaPasses } from './provenance/parameterSinks';
 import { DeclaredVariables, bindSizeScope } from './sizes/sizeScope';
 import { MacroTable, SizeData, fileMacroTable, includedHeaders, mergeHeaderMacros } from './sizes/sizeData';
 import { TypeLayer, typeLayer } from './sizes/structLayout';
 import { TypeDeclarations, collectTypeDeclarations } from '../parsing/typeDeclarations';
 import { AtomicComposition, ComposedFiles, composeAtomic } from './locks/atomicEntry';
+import { ViewReads, emptyReads, recordingView, sameReads } from './locks/viewReads';
 import * as path from 'path';
 import { FileSummary, hashText, summarizeFile } from './summaries/fileSummary';
 import { FilePathNames, FolderPathFacts, filePathNames, macroPrefix } from './paths/pathConditions';
@@ -85,6 +101,8 @@ import { HeaderTypeTable, headerTypeLayer, headerTypesFor } from './index/header
 import type { ModelConfig } from '../model/config';
 
 const LATEST_LIMIT = 2048;
+/** Per-function result tables kept (path and rule family): the few files being typed in. */
+const FUNCTION_RESULTS_LIMIT = 16;
 const COMPOSITION_LIMIT = 64;
 /** Member indexes hold FileFacts (texts, node lists): only the few folders in use are kept. */
 const MEMBER_INDEX_LIMIT = 4;
@@ -171,6 +189,10 @@ export class AnalysisDatabase {
   private kernelGeneration = 0;
   private kernelDmaBufferLookup?: DmaBufferLookup;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
+  private readonly functionResultTables = new Map<string, FunctionResultTable>();
+  private readonly latestDmaPasses = new Map<string, DmaPasses>();
+  /** How often per-function results were computed rather than reused (tests and benches read it). */
+  readonly functionWork = { computed: 0, reused: 0 };
   private readonly declarations = new WeakMap<FileFacts, TypeDeclarations>();
   private readonly latestDeclarations = new Map<string, { text: string; declarations: TypeDeclarations }>();
   private readonly bound = new WeakMap<FileFacts, { folder: readonly FileFacts[]; headers?: TypeLayer; view: FileFacts }>();
@@ -320,6 +342,7 @@ export class AnalysisDatabase {
     this.provenanceViews.delete(base);
     this.views.delete(base);
     this.findings.delete(base);
+    for (const key of [...this.functionResultTables.keys()]) if (key.endsWith(`\u0000${base.path}`)) this.functionResultTables.delete(key);
   }
 
   /**
@@ -330,7 +353,12 @@ export class AnalysisDatabase {
     const cached = this.provenanceViews.get(facts);
     if (cached && sameMembers(cached.folder, folder)) return cached.composition;
     const siblings = folder.filter((other) => other.path !== facts.path).map((other) => this.provenanceSummary(other));
-    const composition = new FolderProvenance(facts, this.provenanceEngine(facts), this.typeDeclarations(facts), siblings, folder.length);
+    const filePath = (facts.base ?? facts).path;
+    const dmaPasses = { previous: this.latestDmaPasses.get(filePath), next: new Map<string, readonly (string | number)[]>() };
+    this.latestDmaPasses.delete(filePath);
+    this.latestDmaPasses.set(filePath, dmaPasses.next);
+    if (this.latestDmaPasses.size > LATEST_GLOBALS_LIMIT) this.latestDmaPasses.delete(this.latestDmaPasses.keys().next().value!);
+    const composition = new FolderProvenance(facts, this.provenanceEngine(facts), this.typeDeclarations(facts), siblings, folder.length, dmaPasses);
     this.provenanceViews.set(facts, { folder, composition });
     return composition;
   }
@@ -576,6 +604,52 @@ export class AnalysisDatabase {
     return view;
   }
 
+  /**
+   * Per-function results over a file's atomic view, in function order: `compute(view, fn)` for
+   * every function of the analysed file, each reused from the path's previous version while what
+   * it read is unchanged (`functionResults` in the header). `family` names the computation.
+   */
+  functionResults<T>(family: string, file: FileFacts, folder: readonly FileFacts[], view: AtomicView, compute: (view: AtomicView, fn: number) => readonly T[]): T[] {
+    const facts = file.base ?? file;
+    const key = `${family}\u0000${facts.path}`;
+    const macrosKey = this.macroScopeOf(facts, folder).key;
+    const config = configKey(facts);
+    let table = this.functionResultTables.get(key);
+    this.functionResultTables.delete(key);
+    const holds =
+      table &&
+      table.composition === view.composition &&
+      table.kernel === view.kernel?.lookup &&
+      table.macrosKey === macrosKey &&
+      table.configKey === config &&
+      table.self === view.self &&
+      table.fileCount === view.files.length;
+    if (!table || !holds) table = { composition: view.composition, kernel: view.kernel?.lookup, macrosKey, configKey: config, self: view.self, fileCount: view.files.length, results: new Map() };
+    this.functionResultTables.set(key, table);
+    if (this.functionResultTables.size > FUNCTION_RESULTS_LIMIT) this.functionResultTables.delete(this.functionResultTables.keys().next().value!);
+    const fields = new Map<string, unknown>();
+    const results: T[] = [];
+    const functions = view.files[view.self].functions;
+    for (let fn = 0; fn < functions.length; fn++) {
+      const cached = table.results.get(fn);
+      if (cached && sameReads(cached.reads, view, fields)) {
+        this.functionWork.reused++;
+        results.push(...(cached.value as readonly T[]));
+        continue;
+      }
+      this.functionWork.computed++;
+      const reads = emptyReads();
+      const own = functions[fn];
+      // Its own entry always: the result's spans are placed at its rows.
+      reads.functions.set(fn, { summary: own.summary, startRow: own.startRow, endRow: own.endRow, name: own.name });
+      const value = compute(recordingView(view, reads), fn);
+      table.results.set(fn, { reads, value });
+      results.push(...value);
+    }
+    for (const fn of table.results.keys()) if (fn >= functions.length) table.results.delete(fn);
+    return results;
+  }
+
   /** A per-file result computed from an atomic view, cached while the view is the same. */
   atomicResult<T>(file: FileFacts, view: AtomicView, compute: () => T): T {
     const facts = file.base ?? file;
@@ -585,6 +659,17 @@ export class AnalysisDatabase {
     this.findings.set(facts, { view, value });
     return value;
   }
+}
+
+/** The per-function results of one file and rule family (AnalysisDatabase.functionResults). */
+interface FunctionResultTable {
+  composition: AtomicComposition;
+  kernel?: KernelLookup;
+  macrosKey: string;
+  configKey: string;
+  self: number;
+  fileCount: number;
+  results: Map<number, { reads: ViewReads; value: readonly unknown[] }>;
 }
 
 /** Characters whose edit can change what the declaration scan sees beyond the edit itself. */

@@ -244,31 +244,36 @@ function sleeperFinding(span: Span, subject: string, reason: string, source: str
   };
 }
 
-/** Findings of both rules for one file, computed once per atomic view. */
+/**
+ * Findings of both rules for one file, computed once per atomic view, function by function: a
+ * function's findings are reused from the file's previous version while what they read of the
+ * view is unchanged (AnalysisDatabase.functionResults()).
+ */
 export function atomicFindings(context: RuleContext): AtomicFinding[] {
   const view = context.db.atomicView(context.facts, context.folder);
-  return context.db.atomicResult(context.facts, view, () => {
-    const findings: AtomicFinding[] = [];
-    const file = view.files[view.self];
-    file.functions.forEach((entry, fn) => {
-      if (!entry.summary.understood) return;
-      const ref = { file: view.self, fn };
-      entry.summary.calls.forEach((_, call) => {
-        const atomic = atomicContextAt(view, ref, call);
-        if (!atomic) return;
-        const sleeping = sleepingCallAt(view, ref, call, context.facts.config);
-        const result = sleeping && finding(view, atomic, context, sleeping);
-        // A path that depends on state the analysis cannot see is information, and says which.
-        const unseen = result && unseenStateAt(view, ref, call, context.facts.config);
-        // A core-called op whose nonatomic flag another folder may set (an ASoC machine driver's dai_link) is information too.
-        const lifted = result && !unseen ? flagSetElsewhere(view, atomic) : undefined;
-        // So is a chain through an ops field the folder fills with several functions (one per hardware type).
-        const variant = result && !unseen && !lifted ? variantFieldCall(view, atomic) : undefined;
-        if (result && lifted) findings.push({ ...result, atMost: 'information', message: `${result.message}${flagElsewhereNote(lifted)}` });
-        else if (result && variant) findings.push({ ...result, atMost: 'information', message: `${result.message}${variantFieldNote(variant)}` });
-        else if (result) findings.push(unseen ? { ...result, atMost: 'information', message: `${result.message}${unseenStateNote(view, unseen)}` } : result);
-      });
-    });
-    return findings;
+  return context.db.atomicResult(context.facts, view, () => context.db.functionResults('atomic', context.facts, context.folder, view, (tracked, fn) => functionFindings(context, tracked, fn)));
+}
+
+/** The atomic findings of one function of the analysed file, in call order. */
+function functionFindings(context: RuleContext, view: AtomicView, fn: number): AtomicFinding[] {
+  const findings: AtomicFinding[] = [];
+  const entry = view.files[view.self].functions[fn];
+  if (!entry.summary.understood) return findings;
+  const ref = { file: view.self, fn };
+  entry.summary.calls.forEach((_, call) => {
+    const atomic = atomicContextAt(view, ref, call);
+    if (!atomic) return;
+    const sleeping = sleepingCallAt(view, ref, call, context.facts.config);
+    const result = sleeping && finding(view, atomic, context, sleeping);
+    // A path that depends on state the analysis cannot see is information, and says which.
+    const unseen = result && unseenStateAt(view, ref, call, context.facts.config);
+    // A core-called op whose nonatomic flag another folder may set (an ASoC machine driver's dai_link) is information too.
+    const lifted = result && !unseen ? flagSetElsewhere(view, atomic) : undefined;
+    // So is a chain through an ops field the folder fills with several functions (one per hardware type).
+    const variant = result && !unseen && !lifted ? variantFieldCall(view, atomic) : undefined;
+    if (result && lifted) findings.push({ ...result, atMost: 'information', message: `${result.message}${flagElsewhereNote(lifted)}` });
+    else if (result && variant) findings.push({ ...result, atMost: 'information', message: `${result.message}${variantFieldNote(variant)}` });
+    else if (result) findings.push(unseen ? { ...result, atMost: 'information', message: `${result.message}${unseenStateNote(view, unseen)}` } : result);
   });
+  return findings;
 }

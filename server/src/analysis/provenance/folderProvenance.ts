@@ -10,7 +10,7 @@ import type { RecordDecl, TypeDeclarations } from '../../parsing/typeDeclaration
 import { callArguments, calleeName, calleeNames, spanOf } from '../../parsing/syntax';
 import type { FileFacts } from '../fileFacts';
 import { DmaBufferLookup, DmaParameterReach, folderDmaReach } from '../index/provenanceIndex';
-import { dmaBufferFlowsOf } from './parameterSinks';
+import { DmaPasses, dmaBufferFlowsOf } from './parameterSinks';
 import { ContiguousUse, contiguousUses, rejectsVmalloc } from './contiguousUses';
 import { FileProvenance, isStaticFunction, preprocessorBranchesOf, vmallocCheckedNamesOf, vmallocOnlyArgument, vmallocOnlyCalls } from './provenance';
 import {
@@ -129,6 +129,8 @@ export class FolderProvenance {
     readonly siblings: readonly ProvenanceSummary[],
     /** How many files the folder view holds: a non-static global may be assigned in another. */
     private readonly folderSize: number,
+    /** The previous version's DMA passes of the analysed file and where this version's go (parameterSinks.ts). */
+    private readonly dmaPasses?: { previous?: DmaPasses; next: Map<string, readonly (string | number)[]> },
   ) {
     this.self = liveFile(engine, types);
     this.files = [this.self, ...siblings.map(summaryFile)];
@@ -198,7 +200,7 @@ export class FolderProvenance {
   /** The folder's parameter flows composed (the analysed file's from its engine), calls into the tree answered by `tree`. */
   private dmaBuffers(tree: DmaBufferLookup | undefined): ReturnType<typeof folderDmaReach> {
     if (this.dmaDerivation && this.dmaDerivation.tree === tree) return this.dmaDerivation.derivation;
-    const own = { path: this.facts.path, functions: this.self.functions, dmaBufferFlows: dmaBufferFlowsOf(this.engine, contiguousUses(this.facts, this.engine)) };
+    const own = { path: this.facts.path, functions: this.self.functions, dmaBufferFlows: dmaBufferFlowsOf(this.engine, contiguousUses(this.facts, this.engine), this.dmaPasses) };
     const derivation = folderDmaReach([own, ...this.siblings], this.facts.config, (path) => path.split('/').pop() ?? path, tree && ((name, parameter) => tree.reach(name, parameter)));
     this.dmaDerivation = { tree, derivation };
     return derivation;

@@ -14,6 +14,7 @@ import { contiguousSink } from '../../model/contiguousSinks';
 import { callArguments, calleeName, namedChildren } from '../../parsing/syntax';
 import type { ContiguousUse } from './contiguousUses';
 import type { FileProvenance } from './provenance';
+import type { FileFacts } from '../fileFacts';
 import { stringTable } from '../stringTable';
 
 const MEMORY_TESTS = /\b(?:is_vmalloc_addr|object_is_on_stack|virt_addr_valid)\s*\(/;
@@ -74,13 +75,23 @@ function callsMentioning(root: Node, body: Node, text: string, names: RegExp): N
 const CALL_START = /\b([A-Za-z_]\w*)\s*\(/g;
 const NOT_CALLS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined']);
 
+/** A function's passes (parameter, callee, argument position, line from the definition's first row), by its start column and text. */
+export type DmaPasses = ReadonlyMap<string, readonly (string | number)[]>;
+
 /**
  * The flows of a file: `uses` are its contiguous-memory uses (contiguousUses() without the
  * folder's types). Undefined when no function has one. Calls are looked at only where their
  * arguments mention a parameter or a local assigned from one (found from the text): the rest
- * cannot pass a parameter on.
+ * cannot pass a parameter on. `passes`: the previous version's passes of its definitions
+ * (reused for a definition of the same column and text) and the table this version's go to.
+ * A definition's passes read its own text and tree only (parameterOf() follows its locals), unless
+ * the engine reads outside it (FileProvenance.outsideReads): those are not kept.
  */
-export function dmaBufferFlowsOf(engine: FileProvenance, uses: readonly ContiguousUse[]): DmaBufferFlows | undefined {
+export function dmaBufferFlowsOf(
+  engine: FileProvenance,
+  uses: readonly ContiguousUse[],
+  passes?: { previous?: DmaPasses; next: Map<string, readonly (string | number)[]> },
+): DmaBufferFlows | undefined {
   const facts = engine.facts;
   const { strings, intern } = stringTable();
   const testsMemory = MEMORY_TESTS.test(facts.text);
@@ -103,7 +114,20 @@ export function dmaBufferFlowsOf(engine: FileProvenance, uses: readonly Contiguo
   const functions: DmaBufferFunction[] = [];
   facts.functions.forEach((definition, fn) => {
     const own = sinks.get(fn) ?? [];
+    const firstRow = definition.node.startPosition.row;
+    const key = passes && `${definition.node.startPosition.column}:${definition.node.text}`;
+    const known = key !== undefined ? passes?.previous?.get(key) : undefined;
+    const found = known ? placedPasses(known, firstRow, intern) : functionPasses(definition, fn);
+    if (key !== undefined && found.kept) passes!.next.set(key, found.relative);
+    if (own.length > 0 || found.passes.length > 0) functions.push({ name: definition.name, isStatic: engine.isStatic(fn), sinks: own, passes: found.passes });
+  });
+  return functions.length > 0 ? { strings, functions } : undefined;
+
+  function functionPasses(definition: FileFacts['functions'][number], fn: number): { passes: number[]; relative: (string | number)[]; kept: boolean } {
+    const before = engine.outsideReads;
+    const firstRow = definition.node.startPosition.row;
     const passes: number[] = [];
+    const relative: (string | number)[] = [];
     const parameters = parameterNames(definition.node);
     if (parameters.length > 0 && !decides(fn)) {
       // Locals assigned from a parameter (`u8 *p = buf + 2;`) may carry it too.
@@ -130,12 +154,21 @@ export function dmaBufferFlowsOf(engine: FileProvenance, uses: readonly Contiguo
           if (seen.has(key)) return;
           seen.add(key);
           passes.push(parameter, intern(name), position, call.startPosition.row + 1);
+          relative.push(parameter, name, position, call.startPosition.row - firstRow);
         });
       }
     }
-    if (own.length > 0 || passes.length > 0) functions.push({ name: definition.name, isStatic: engine.isStatic(fn), sinks: own, passes });
-  });
-  return functions.length > 0 ? { strings, functions } : undefined;
+    return { passes, relative, kept: engine.outsideReads === before };
+  }
+}
+
+/** Passes kept by DmaPasses, at a definition's rows now, names interned in this version's table. */
+function placedPasses(relative: readonly (string | number)[], firstRow: number, intern: (name: string) => number): { passes: number[]; relative: readonly (string | number)[]; kept: boolean } {
+  const passes: number[] = [];
+  for (let index = 0; index < relative.length; index += 4) {
+    passes.push(relative[index] as number, intern(relative[index + 1] as string), relative[index + 2] as number, firstRow + (relative[index + 3] as number) + 1);
+  }
+  return { passes, relative, kept: true };
 }
 
 /**
