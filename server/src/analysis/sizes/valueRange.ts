@@ -9,12 +9,14 @@
 // type is a wrap point. Anything not understood makes the range unknown: callers treat unknown as
 // "can overflow", so the analysis only ever removes a warning it can prove needless.
 import type { Node } from 'web-tree-sitter';
+import { allocApi } from '../../model/apis';
 import { integerType } from '../../model/ctypes';
 import { ASSUMED_MAX_TYPE_SIZE, CLAMPS, CONDITION_WRAPPERS, FIXED_RESULT_TYPES, KERNEL_CONSTANT_TYPES, isAssigningMacro } from '../../model/integerHelpers';
 import { kernelLimit } from '../../model/limits';
-import { calleeName, callArguments, descendantsOfType, enclosingFunction } from '../../parsing/syntax';
+import { Span, calleeName, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../../parsing/syntax';
 import { ConstantScope, constantIntegerType, evaluateText } from './constants';
 import { parseExpression } from './expressions';
+import { userReadOf, userValueType } from './userCounts';
 
 export interface IntegerType {
   bits: number;
@@ -40,7 +42,17 @@ export type RangeSource =
    * A check before the call bounds the value by an expression the analysis cannot evaluate
    * (`if (n > dev->max) return …;`): bounded on that side, the bound not known (0-based line).
    */
-  | { kind: 'unknown-bound'; line: number; side: 'min' | 'max' };
+  | { kind: 'unknown-bound'; line: number; side: 'min' | 'max' }
+  /**
+   * The value was read from user space (model/userSources.ts) and reaches the call unchanged
+   * (analysis/sizes/userCounts.ts): every value of its range is one a process can choose.
+   */
+  | { kind: 'user'; what: string; at: Span }
+  /**
+   * A check before the call compares the value with an upper bound that leaves its range as it was
+   * (`if (n > dev->limit)` with a u32 `limit`): no range, but the value is bounded by something.
+   */
+  | { kind: 'compared'; line: number };
 
 export interface OperandRange {
   node: Node;
@@ -360,8 +372,14 @@ function callValue(node: Node, context: Context): Value | undefined {
   const { scope } = context;
   if (callee in FIXED_RESULT_TYPES) {
     const type = typeNamed(FIXED_RESULT_TYPES[callee as keyof typeof FIXED_RESULT_TYPES], scope)!;
-    return record(node, full(type), [{ kind: 'type', type: type.name }], context);
+    // `le32_to_cpu(req.count)`: the conversion of a value read from user space is one too.
+    const user = args.length === 1 ? userSourceOf(args[0], context) : [];
+    return record(node, full(type), [{ kind: 'type', type: type.name }, ...user], context);
   }
+  // nla_get_u32(attr): an attribute of a netlink message, any value of the getter's type.
+  const userType = userValueType(node);
+  const attributeType = userType && typeNamed(userType, scope);
+  if (attributeType) return record(node, full(attributeType), [{ kind: 'type', type: attributeType.name }, { kind: 'user', what: `${callee}()`, at: spanOf(node) }], context);
   if (callee in CLAMPS) return clampValue(node, callee as keyof typeof CLAMPS, args, context);
   if (['ARRAY_SIZE', 'offsetof', 'offsetofend', 'sizeof_field', 'FIELD_SIZEOF'].includes(callee)) return assumedSizeof(node, context);
   return unknown(node, context);
@@ -425,7 +443,22 @@ function variable(node: Node, context: Context): Value | undefined {
     value = narrowed.value;
     sources.push(...narrowed.sources);
   }
+  sources.push(...userSourceOf(node, context));
   return record(node, value, sources, context);
+}
+
+/**
+ * The user read an operand's value comes from (analysis/sizes/userCounts.ts), for the operands of
+ * the size itself (not the values a flow fact is evaluated from). A use of it in a check this
+ * analysis reads is accounted for by the check's bound.
+ */
+function userSourceOf(node: Node, context: Context): RangeSource[] {
+  if (!context.fn || context.depth !== 0) return [];
+  const allowed = checksBefore(context.call, context.fn)
+    .filter((check) => !check.assigned && !check.clampedTo)
+    .map((check) => check.condition);
+  const read = userReadOf(unwrap(node), context.call, context.fn, allowed, (name) => !!allocApi(name, context.scope.config));
+  return read ? [{ kind: 'user', what: read.what, at: read.at }] : [];
 }
 
 interface Write {
@@ -760,6 +793,7 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     }
     const min = bound.min !== undefined && bound.min > current.min ? bound.min : current.min;
     const max = bound.max !== undefined && bound.max < current.max ? bound.max : current.max;
+    if (!check.assigned && bound.max !== undefined && max === current.max && !sources.some((source) => source.kind === 'compared')) sources.push({ kind: 'compared', line });
     if (min > max || (min === current.min && max === current.max)) continue;
     current = { min, max, type: value.type };
     sources.push({ kind: check.assigned ? 'assignment' : 'check', line });
