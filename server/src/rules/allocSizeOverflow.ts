@@ -7,7 +7,9 @@
 // and only evidence makes a warning (issue 12, precision sample 4: 0 of 20 findings resting on
 // unknown ranges were real): the wrap follows from ranges the analysis knows (constants, checks,
 // clamps, assignments, a type narrower than int), or from a product of two unbounded 32-bit
-// operands computed before any widening. A wrap that needs an operand of unknown range (any int or
+// operands computed before any widening. A count read from user space with no upper bound on the
+// way (analysis/sizes/userCounts.ts, model/userSources.ts) is a known range: every value of its type
+// is one a process can pass. A wrap that needs an operand of unknown range (any int or
 // size_t, a field of a header struct, a layout assumed below 4 GiB, a bound not evaluated) to be
 // large or negative is a hint, as is a product the ranges show cannot wrap; both keep the fix.
 import type { Node } from 'web-tree-sitter';
@@ -349,7 +351,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
+      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening, or where a count read from user space (copy_from_user(), get_user(), memdup_user(), kstrto*() of user text, nla_get_*(), the ioctl argument) reaches the call with no upper bound: the message names the read. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
