@@ -373,7 +373,7 @@ function callValue(node: Node, context: Context): Value | undefined {
   if (callee in FIXED_RESULT_TYPES) {
     const type = typeNamed(FIXED_RESULT_TYPES[callee as keyof typeof FIXED_RESULT_TYPES], scope)!;
     // `le32_to_cpu(req.count)`: the conversion of a value read from user space is one too.
-    const user = args.length === 1 ? userSourceOf(args[0], context) : [];
+    const user = args.length === 1 ? userSourceOf(args[0], [], context) : [];
     return record(node, full(type), [{ kind: 'type', type: type.name }, ...user], context);
   }
   // nla_get_u32(attr): an attribute of a netlink message, any value of the getter's type.
@@ -438,25 +438,26 @@ function variable(node: Node, context: Context): Value | undefined {
   const sources: RangeSource[] = [{ kind: 'type', type: type.name }];
   // Flow facts only for names and plain field paths (`req->hdr.count`): an element `a[i]` or a
   // path through one can be written under another spelling.
+  let held: Node[] = [];
   if (context.fn && context.depth < MAX_DEPTH && /^[A-Za-z_]\w*((->|\.)[A-Za-z_]\w*)*$/.test(normalized(node.text))) {
     const narrowed = narrow(node, value, context);
     value = narrowed.value;
     sources.push(...narrowed.sources);
+    held = narrowed.held;
   }
-  sources.push(...userSourceOf(node, context));
+  sources.push(...userSourceOf(node, held, context));
   return record(node, value, sources, context);
 }
 
 /**
  * The user read an operand's value comes from (analysis/sizes/userCounts.ts), for the operands of
- * the size itself (not the values a flow fact is evaluated from). A use of it in a check this
- * analysis reads is accounted for by the check's bound.
+ * the size itself (not the values a flow fact is evaluated from). A use of it in a check that
+ * holds at the call (`allowed`, from narrow()) is accounted for by the check's bound; a use in any
+ * other condition, one narrow() dropped (a call between a field's check and the allocation), may
+ * bound it unseen.
  */
-function userSourceOf(node: Node, context: Context): RangeSource[] {
+function userSourceOf(node: Node, allowed: readonly Node[], context: Context): RangeSource[] {
   if (!context.fn || context.depth !== 0) return [];
-  const allowed = checksBefore(context.call, context.fn)
-    .filter((check) => !check.assigned && !check.clampedTo)
-    .map((check) => check.condition);
   const read = userReadOf(unwrap(node), context.call, context.fn, allowed, (name) => !!allocApi(name, context.scope.config));
   return read ? [{ kind: 'user', what: read.what, at: read.at }] : [];
 }
@@ -748,13 +749,15 @@ function meet(a: Bound, b: Bound): Bound {
 }
 
 /** Narrows a variable's type range by the function's assignments and checks before the call. */
-function narrow(node: Node, value: Value, context: Context): { value: Value; sources: RangeSource[] } {
+/** `held`: the conditions of the checks that hold at the call (whether or not their bound narrowed the value). */
+function narrow(node: Node, value: Value, context: Context): { value: Value; sources: RangeSource[]; held: Node[] } {
   const fn = context.fn!;
   const key = normalized(node.text);
   const isName = node.type === 'identifier';
   const found = accesses(key, isName, fn);
-  if (!found || (isName && !found.local && !found.parameter)) return { value, sources: [] };
+  if (!found || (isName && !found.local && !found.parameter)) return { value, sources: [], held: [] };
   const sources: RangeSource[] = [];
+  const held: Node[] = [];
   let current = value;
   // A local whose every assignment is in range (a switch setting constants) has the union of them.
   if (isName && found.local && found.addressTaken.length === 0 && found.writes.length > 0 && found.writes.every((write) => write.value)) {
@@ -778,6 +781,7 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     if (check.assigned && normalized(check.assigned.target.text) !== key) continue;
     if (check.clampedTo && normalized(check.clampedTo.target.text) !== key) continue;
     if (!holdsAtCall(check, found, isName, context.call, fn)) continue;
+    if (!check.assigned && !check.clampedTo) held.push(check.condition);
     let bound: Bound;
     if (check.assigned) bound = assignedBound(check.condition, value.type, context);
     else if (check.clampedTo) {
@@ -798,5 +802,5 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     current = { min, max, type: value.type };
     sources.push({ kind: check.assigned ? 'assignment' : 'check', line });
   }
-  return { value: current, sources };
+  return { value: current, sources, held };
 }
