@@ -308,7 +308,12 @@ test('alloc-size-overflow: a user-controlled count says where it was read, point
   const copied = line('if (copy_from_user(&req, argp', list);
   const unchecked = finding(line('kmalloc(req.count * ENTRY_SIZE', list));
   assert.equal(unchecked.severity, 'warning');
-  assert.match(unchecked.message, new RegExp(`\`req.count\` is any u32 \\(read from user space: copy_from_user\\(\\), line ${copied}\\); \`req.count\` is user-controlled and not bounded before the allocation; use kmalloc_array\\(\\)`));
+  assert.match(
+    unchecked.message,
+    new RegExp(
+      `\`req.count\` is any u32 \\(read from user space: copy_from_user\\(\\), line ${copied}\\); \`req.count\` is user-controlled and not bounded before the allocation; use kmalloc_array\\(\\)`,
+    ),
+  );
   assert.deepEqual(
     unchecked.related.map((related) => [related.span.startLine + 1, related.message]),
     [[copied, '`req.count` comes from user space here (copy_from_user())']],
@@ -316,7 +321,10 @@ test('alloc-size-overflow: a user-controlled count says where it was read, point
   assert.equal(unchecked.fixes[0]?.preferred, true, 'the warning fix is the one fix-all applies');
   assert.equal(apply(line('kmalloc(req.count * ENTRY_SIZE', list)), '\te = kmalloc_array(req.count, ENTRY_SIZE, GFP_KERNEL);');
   // Through `n = req.count;` the read is still the copy.
-  assert.deepEqual(finding(line('kzalloc(n * ENTRY_SIZE', list)).related.map((related) => related.span.startLine + 1), [copied]);
+  assert.deepEqual(
+    finding(line('kzalloc(n * ENTRY_SIZE', list)).related.map((related) => related.span.startLine + 1),
+    [copied],
+  );
   assert.equal(apply(line('kzalloc(n * ENTRY_SIZE', list)), '\te = kcalloc(n, ENTRY_SIZE, GFP_KERNEL);');
   // A check hands the count back to the range logic: the message says the check, no related location.
   const checked = line('static long demo_ioctl_checked(');

@@ -309,7 +309,13 @@ function describeOperand(operand: OperandRange): string {
   const extra = operand.sources.map(sourceText).filter((text): text is string => !!text);
   if (operand.min === limits.min && operand.max === limits.max && typeName && extra.length === 0) return `${quote(operand.text)} is any ${typeName}`;
   // Any value of the type, read from user space (and compared with bounds that leave it so).
-  if (operand.min === limits.min && operand.max === limits.max && typeName && operand.sources.some((source) => source.kind === 'user') && !operand.sources.some((source) => source.kind === 'unknown-bound'))
+  if (
+    operand.min === limits.min &&
+    operand.max === limits.max &&
+    typeName &&
+    operand.sources.some((source) => source.kind === 'user') &&
+    !operand.sources.some((source) => source.kind === 'unknown-bound')
+  )
     return `${quote(operand.text)} is any ${typeName} (${extra.join('; ')})`;
   // A side bounded only by a check the analysis could not evaluate reads as that, not as the type's limit.
   const unevaluated = (side: 'min' | 'max') => operand.sources.some((source) => source.kind === 'unknown-bound' && source.side === side) && operand[side] === limits[side];

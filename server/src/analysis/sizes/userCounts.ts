@@ -25,7 +25,8 @@ type Path = string[];
 const MAX_CHAIN = 3;
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 // Calls a value can be passed to without being checked or changed: printing, byte-order conversion.
-const HARMLESS_CALLS = /^(likely|unlikely|WARN_ON|WARN_ON_ONCE|IS_ERR|IS_ERR_OR_NULL|PTR_ERR|pr_(debug|info|notice|warn|err)|dev_(dbg|info|notice|warn|err)|printk|[bl]e(16|32|64)_to_cpu|cpu_to_[bl]e(16|32|64))$/;
+const HARMLESS_CALLS =
+  /^(likely|unlikely|WARN_ON|WARN_ON_ONCE|IS_ERR|IS_ERR_OR_NULL|PTR_ERR|pr_(debug|info|notice|warn|err)|dev_(dbg|info|notice|warn|err)|printk|[bl]e(16|32|64)_to_cpu|cpu_to_[bl]e(16|32|64))$/;
 
 function unwrap(node: Node): Node {
   let current = node;
@@ -93,11 +94,7 @@ function accessAround(identifier: Node): { node: Node; path: Path } | undefined 
   return path && { node, path };
 }
 
-type Event =
-  | { kind: 'user'; node: Node; call: Node; source: UserSource }
-  | { kind: 'assign'; node: Node; target: Path; value: Node }
-  | { kind: 'write'; node: Node }
-  | { kind: 'use'; node: Node };
+type Event = { kind: 'user'; node: Node; call: Node; source: UserSource } | { kind: 'assign'; node: Node; target: Path; value: Node } | { kind: 'write'; node: Node } | { kind: 'use'; node: Node };
 
 /** What one mention of a path related to the key does. */
 function eventOf(access: { node: Node; path: Path }, key: Path): Event {
@@ -221,7 +218,12 @@ function parameterTypes(fn: Node): { names: string[]; types: string[] } | undefi
     if (inner?.type !== 'identifier') return undefined;
     const base = parameter.text.slice(0, parameter.childForFieldName('declarator')!.startIndex - parameter.startIndex);
     names.push(inner.text);
-    types.push(`${base.replace(/\b__user\b/g, '').replace(/\s+/g, ' ').trim()}${stars ? ` ${stars}` : ''}`);
+    types.push(
+      `${base
+        .replace(/\b__user\b/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()}${stars ? ` ${stars}` : ''}`,
+    );
   }
   return { names, types };
 }

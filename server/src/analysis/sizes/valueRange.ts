@@ -379,7 +379,16 @@ function callValue(node: Node, context: Context): Value | undefined {
   // nla_get_u32(attr): an attribute of a netlink message, any value of the getter's type.
   const userType = userValueType(node);
   const attributeType = userType && typeNamed(userType, scope);
-  if (attributeType) return record(node, full(attributeType), [{ kind: 'type', type: attributeType.name }, { kind: 'user', what: `${callee}()`, at: spanOf(node) }], context);
+  if (attributeType)
+    return record(
+      node,
+      full(attributeType),
+      [
+        { kind: 'type', type: attributeType.name },
+        { kind: 'user', what: `${callee}()`, at: spanOf(node) },
+      ],
+      context,
+    );
   if (callee in CLAMPS) return clampValue(node, callee as keyof typeof CLAMPS, args, context);
   if (['ARRAY_SIZE', 'offsetof', 'offsetofend', 'sizeof_field', 'FIELD_SIZEOF'].includes(callee)) return assumedSizeof(node, context);
   return unknown(node, context);
