@@ -51,6 +51,11 @@ export const USER_SOURCES = {
   copy_from_user: copy(0),
   __copy_from_user: copy(0),
   copy_struct_from_user: copy(0),
+  // fs/libfs.c (6.1): simple_write_to_buffer(void *to, size_t available, loff_t *ppos, const void
+  // __user *from, size_t count), the debugfs write handlers' copy; lib/strncpy_from_user.c:
+  // strncpy_from_user(char *dst, const char __user *src, long count).
+  simple_write_to_buffer: copy(0),
+  strncpy_from_user: copy(0),
   // arch/x86/include/asm/uaccess.h, include/asm-generic/uaccess.h (6.1): get_user(x, ptr) assigns *ptr to x.
   get_user: { kind: 'assign', destination: 0 },
   __get_user: { kind: 'assign', destination: 0 },
