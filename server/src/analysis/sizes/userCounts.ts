@@ -235,7 +235,8 @@ function handlerParameter(fn: Node, name: string): { what: string; node: Node } 
   const handler = USER_HANDLERS.find((candidate) => candidate.parameters.length === parameters.types.length && candidate.parameters.every((type, index) => type === parameters.types[index]));
   if (!handler || parameters.names[handler.user] !== name) return undefined;
   const list = descendantsOfType(fn.childForFieldName('declarator')!, new Set(['parameter_declaration']));
-  return { what: handler.what, node: list[handler.user] };
+  const node = list[handler.user];
+  return node ? { what: handler.what, node } : undefined;
 }
 
 interface Search {
