@@ -295,6 +295,65 @@ test('alloc-size-overflow: a fact the code invalidates leaves an unknown range, 
   assert.equal(checked, 11);
 });
 
+test('alloc-size-overflow: a user-controlled count says where it was read, points there, and keeps a correct fix', async () => {
+  const file = path.join(DIR, 'overflow_user.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const rows = text.split('\n');
+  const findings = await analyzeFixture(file, optionsOf(file));
+  const line = (needle: string, after = 0) => rows.findIndex((row, index) => index >= after && row.includes(needle)) + 1;
+  const finding = (at: number) => findingAt(findings, at, 'alloc-size-overflow');
+  const apply = (at: number) => lineOf(applyEdits(text, fixAt(findings, at, 'alloc-size-overflow').edits), at).replace(/ \/\/ expect.*$/, '');
+  // copy_from_user() of a struct: the field is named as read there, and the read is the related location.
+  const list = line('static long demo_ioctl_list(');
+  const copied = line('if (copy_from_user(&req, argp', list);
+  const unchecked = finding(line('kmalloc(req.count * ENTRY_SIZE', list));
+  assert.equal(unchecked.severity, 'warning');
+  assert.match(
+    unchecked.message,
+    new RegExp(
+      `\`req.count\` is any u32 \\(read from user space: copy_from_user\\(\\), line ${copied}\\); \`req.count\` is user-controlled and not bounded before the allocation; use kmalloc_array\\(\\)`,
+    ),
+  );
+  assert.deepEqual(
+    unchecked.related.map((related) => [related.span.startLine + 1, related.message]),
+    [[copied, '`req.count` comes from user space here (copy_from_user())']],
+  );
+  assert.equal(unchecked.fixes[0]?.preferred, true, 'the warning fix is the one fix-all applies');
+  assert.equal(apply(line('kmalloc(req.count * ENTRY_SIZE', list)), '\te = kmalloc_array(req.count, ENTRY_SIZE, GFP_KERNEL);');
+  // Through `n = req.count;` the read is still the copy.
+  assert.deepEqual(
+    finding(line('kzalloc(n * ENTRY_SIZE', list)).related.map((related) => related.span.startLine + 1),
+    [copied],
+  );
+  assert.equal(apply(line('kzalloc(n * ENTRY_SIZE', list)), '\te = kcalloc(n, ENTRY_SIZE, GFP_KERNEL);');
+  // A check hands the count back to the range logic: the message says the check, no related location.
+  const checked = line('static long demo_ioctl_checked(');
+  const bounded = finding(line('kmalloc(req.count * ENTRY_SIZE', checked));
+  assert.equal(bounded.severity, 'hint');
+  assert.match(bounded.message, new RegExp(`cannot overflow here: \`req.count\` at most 256 \\(u32; the check on line ${line('if (req.count > MAX_ENTRIES)', checked)};`));
+  assert.deepEqual(bounded.related, []);
+  // A u16 from user space cannot wrap a 64-bit size_t: the type decides, whoever chose the value.
+  assert.match(finding(line('kmalloc(req.small * sizeof')).message, /cannot overflow here: `req.small` is any u16 \(read from user space: copy_from_user\(\), line \d+\)/);
+  // Each source kind names itself.
+  const what = (needle: string) => finding(line(needle)).related.map((related) => related.message);
+  assert.deepEqual(what('vmalloc(req->total'), ['`req->total` comes from user space here (memdup_user())']);
+  assert.deepEqual(what('kmalloc(arg * sizeof(struct entry), GFP_KERNEL); // expect: alloc-size-overflow(warning)'), ['`arg` comes from user space here (the ioctl argument)']);
+  assert.deepEqual(what('kzalloc(val * ENTRY_SIZE, GFP_KERNEL); // expect: alloc-size-overflow(warning)'), ['`val` comes from user space here (kstrtouint())']);
+  assert.deepEqual(what('kmalloc(val * sizeof(struct entry)'), ['`val` comes from user space here (kstrtoul())']);
+  assert.deepEqual(what('kmalloc(count * ENTRY_SIZE, GFP_KERNEL); // expect: alloc-size-overflow(warning)'), ['`count` comes from user space here (get_user())']);
+  const netlink = line('kmalloc(count * ENTRY_SIZE', line('static int demo_netlink('));
+  assert.deepEqual(
+    finding(netlink).related.map((related) => related.message),
+    ['`count` comes from user space here (nla_get_u32())'],
+  );
+  // A comparison with a bound the range cannot use still bounds it: no user claim, a hint.
+  assert.match(finding(line('if (n > d->limit)') + 2).message, /`n` is any u32 \(compared with a bound on line \d+; read from user space: get_user\(\), line \d+\); nothing here shows such a value/);
+  // Sums keep their saturating fixes: struct_size() for the flexible array, size_add() otherwise.
+  const sum = line('static long demo_sum(');
+  assert.equal(apply(line('kzalloc(sizeof(*t) + req.total', sum)), '\tt = kzalloc(struct_size(t, entries, req.total), GFP_KERNEL);');
+  assert.equal(apply(line('kmalloc(req.total * sizeof(struct entry) + 64', sum)), '\tp = kmalloc(size_add(array_size(req.total, sizeof(struct entry)), 64), GFP_KERNEL);');
+});
+
 test('the limit macros of include/vdso/limits.h and include/linux/limits.h are model constants', () => {
   assert.equal(kernelLimit('SIZE_MAX', configOf())?.value, 2n ** 64n - 1n);
   assert.equal(kernelLimit('LONG_MAX', configOf({ arch: 'arm' }))?.value, 2n ** 31n - 1n, 'long is 32 bits on arm');

@@ -7,7 +7,9 @@
 // and only evidence makes a warning (issue 12, precision sample 4: 0 of 20 findings resting on
 // unknown ranges were real): the wrap follows from ranges the analysis knows (constants, checks,
 // clamps, assignments, a type narrower than int), or from a product of two unbounded 32-bit
-// operands computed before any widening. A wrap that needs an operand of unknown range (any int or
+// operands computed before any widening. A count read from user space with no upper bound on the
+// way (analysis/sizes/userCounts.ts, model/userSources.ts) is a known range: every value of its type
+// is one a process can pass. A wrap that needs an operand of unknown range (any int or
 // size_t, a field of a header struct, a layout assumed below 4 GiB, a bound not evaluated) to be
 // large or negative is a hint, as is a product the ranges show cannot wrap; both keep the fix.
 import type { Node } from 'web-tree-sitter';
@@ -215,9 +217,24 @@ function verdictFor(term: Node, argument: Node, range: SizeRange): Verdict {
  */
 function knownRange(operand: OperandRange): boolean {
   if (operand.sources.some((source) => source.kind === 'assumed-sizeof')) return false;
+  if (userRead(operand)) return true;
   if (operand.type.bits < 32) return true;
   const limits = typeLimits(operand.type);
   return operand.max < limits.max && (!operand.type.signed || operand.min > limits.min);
+}
+
+type UserSource = Extract<RangeSource, { kind: 'user' }>;
+
+/**
+ * The user read of an operand with no upper bound on the way to the call (issue 12: a
+ * user-controlled count stays a warning): every value of its type is one a process can pass. A
+ * check or clamp the analysis read bounds it (the range logic decides again), and so does one whose
+ * bound it could not evaluate.
+ */
+function userRead(operand: OperandRange): UserSource | undefined {
+  const read = operand.sources.find((source): source is UserSource => source.kind === 'user');
+  if (!read || operand.max !== typeLimits(operand.type).max) return undefined;
+  return operand.sources.some((source) => (source.kind === 'unknown-bound' && source.side === 'max') || source.kind === 'compared') ? undefined : read;
 }
 
 /** The operation a wrap happens in: the wrapping operation, or for an operand converted to another type, the operation it is converted for. */
@@ -263,6 +280,10 @@ function sourceText(source: RangeSource): string | undefined {
       return 'layout unknown: assumed below 4 GiB';
     case 'unknown-bound':
       return `the check on line ${source.line + 1}`;
+    case 'user':
+      return `read from user space: ${source.what}, line ${source.at.startLine + 1}`;
+    case 'compared':
+      return `compared with a bound on line ${source.line + 1}`;
     default:
       return undefined;
   }
@@ -287,6 +308,15 @@ function describeOperand(operand: OperandRange): string {
   const typeName = typeSource?.kind === 'type' ? typeSource.type : undefined;
   const extra = operand.sources.map(sourceText).filter((text): text is string => !!text);
   if (operand.min === limits.min && operand.max === limits.max && typeName && extra.length === 0) return `${quote(operand.text)} is any ${typeName}`;
+  // Any value of the type, read from user space (and compared with bounds that leave it so).
+  if (
+    operand.min === limits.min &&
+    operand.max === limits.max &&
+    typeName &&
+    operand.sources.some((source) => source.kind === 'user') &&
+    !operand.sources.some((source) => source.kind === 'unknown-bound')
+  )
+    return `${quote(operand.text)} is any ${typeName} (${extra.join('; ')})`;
   // A side bounded only by a check the analysis could not evaluate reads as that, not as the type's limit.
   const unevaluated = (side: 'min' | 'max') => operand.sources.some((source) => source.kind === 'unknown-bound' && source.side === side) && operand[side] === limits[side];
   const low = operand.min === 0n || operand.min === limits.min ? undefined : `${operand.min}`;
@@ -327,7 +357,7 @@ export const allocSizeOverflow: Rule = {
   defaultSeverity: 'warning',
   docs: {
     summary:
-      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
+      'An open-coded multiplication with a non-constant factor in an allocation size. The product can overflow and allocate less than the code then uses; kmalloc_array(), kcalloc(), kvmalloc_array(), devm_kcalloc() and array_size() return NULL (or SIZE_MAX) on overflow instead (Documentation/process/deprecated.rst). Products of constants are not reported. It is a warning only where the ranges the analysis knows let the product wrap (constants, checks, clamps, assignments, a `u8`/`u16` type), or where two unbounded 32-bit operands are multiplied in 32 bits before any widening, or where a count read from user space (copy_from_user(), get_user(), memdup_user(), kstrto*() of user text, nla_get_*(), the ioctl argument) reaches the call with no upper bound: the message names the read. Where the wrap would need an operand of unknown range to be large or negative (any `int` or `size_t`, a field of a struct or a function the analysis cannot see, a bound it cannot evaluate), and where the ranges show the product cannot wrap (a `u16` count times a sizeof in a 64-bit `size_t`), the finding is a hint with the same fix.',
     bad: 'entries = kmalloc(count * sizeof(*entries), GFP_KERNEL);',
     good: 'entries = kmalloc_array(count, sizeof(*entries), GFP_KERNEL);',
   },
@@ -360,10 +390,19 @@ export const allocSizeOverflow: Rule = {
           const advice = whole
             ? `use ${counted}, which fails cleanly on overflow`
             : `use ${fix ? helper : 'struct_size() or size_add() with array_size()'}, which saturate at SIZE_MAX so the allocation fails instead`;
+          // A count read from user space and not bounded on the way: the caller picks the value that wraps.
+          const userCounts = 'wrap' in verdict ? operandsIn(wrapScope(verdict.wrap, argument.node), range).filter((operand) => userRead(operand)) : [];
+          const controlled =
+            userCounts.length > 0
+              ? ` ${userCounts.map((operand) => quote(operand.text)).join(' and ')} ${userCounts.length > 1 ? 'are' : 'is'} user-controlled and not bounded before the allocation;`
+              : '';
           findings.push({
             span: spanOf(term),
-            message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)}; ${advice} (Documentation/process/deprecated.rst).`,
-            related: [],
+            message: `${written}: if it overflows, a smaller buffer is allocated than the code uses — ${whyItCanWrap(verdict, term, range, sizeBits)};${controlled} ${advice} (Documentation/process/deprecated.rst).`,
+            related: userCounts.map((operand) => {
+              const read = userRead(operand)!;
+              return { span: read.at, message: `${quote(operand.text)} comes from user space here (${read.what})` };
+            }),
             fixes: fix ? [fix] : [],
           });
         } else if (verdict) {

@@ -9,12 +9,14 @@
 // type is a wrap point. Anything not understood makes the range unknown: callers treat unknown as
 // "can overflow", so the analysis only ever removes a warning it can prove needless.
 import type { Node } from 'web-tree-sitter';
+import { allocApi } from '../../model/apis';
 import { integerType } from '../../model/ctypes';
 import { ASSUMED_MAX_TYPE_SIZE, CLAMPS, CONDITION_WRAPPERS, FIXED_RESULT_TYPES, KERNEL_CONSTANT_TYPES, isAssigningMacro } from '../../model/integerHelpers';
 import { kernelLimit } from '../../model/limits';
-import { calleeName, callArguments, descendantsOfType, enclosingFunction } from '../../parsing/syntax';
+import { Span, calleeName, callArguments, descendantsOfType, enclosingFunction, spanOf } from '../../parsing/syntax';
 import { ConstantScope, constantIntegerType, evaluateText } from './constants';
 import { parseExpression } from './expressions';
+import { userReadOf, userValueType } from './userCounts';
 
 export interface IntegerType {
   bits: number;
@@ -40,7 +42,17 @@ export type RangeSource =
    * A check before the call bounds the value by an expression the analysis cannot evaluate
    * (`if (n > dev->max) return …;`): bounded on that side, the bound not known (0-based line).
    */
-  | { kind: 'unknown-bound'; line: number; side: 'min' | 'max' };
+  | { kind: 'unknown-bound'; line: number; side: 'min' | 'max' }
+  /**
+   * The value was read from user space (model/userSources.ts) and reaches the call unchanged
+   * (analysis/sizes/userCounts.ts): every value of its range is one a process can choose.
+   */
+  | { kind: 'user'; what: string; at: Span }
+  /**
+   * A check before the call compares the value with an upper bound that leaves its range as it was
+   * (`if (n > dev->limit)` with a u32 `limit`): no range, but the value is bounded by something.
+   */
+  | { kind: 'compared'; line: number };
 
 export interface OperandRange {
   node: Node;
@@ -360,8 +372,23 @@ function callValue(node: Node, context: Context): Value | undefined {
   const { scope } = context;
   if (callee in FIXED_RESULT_TYPES) {
     const type = typeNamed(FIXED_RESULT_TYPES[callee as keyof typeof FIXED_RESULT_TYPES], scope)!;
-    return record(node, full(type), [{ kind: 'type', type: type.name }], context);
+    // `le32_to_cpu(req.count)`: the conversion of a value read from user space is one too.
+    const user = args.length === 1 ? userSourceOf(args[0], [], context) : [];
+    return record(node, full(type), [{ kind: 'type', type: type.name }, ...user], context);
   }
+  // nla_get_u32(attr): an attribute of a netlink message, any value of the getter's type.
+  const userType = userValueType(node);
+  const attributeType = userType && typeNamed(userType, scope);
+  if (attributeType)
+    return record(
+      node,
+      full(attributeType),
+      [
+        { kind: 'type', type: attributeType.name },
+        { kind: 'user', what: `${callee}()`, at: spanOf(node) },
+      ],
+      context,
+    );
   if (callee in CLAMPS) return clampValue(node, callee as keyof typeof CLAMPS, args, context);
   if (['ARRAY_SIZE', 'offsetof', 'offsetofend', 'sizeof_field', 'FIELD_SIZEOF'].includes(callee)) return assumedSizeof(node, context);
   return unknown(node, context);
@@ -420,12 +447,28 @@ function variable(node: Node, context: Context): Value | undefined {
   const sources: RangeSource[] = [{ kind: 'type', type: type.name }];
   // Flow facts only for names and plain field paths (`req->hdr.count`): an element `a[i]` or a
   // path through one can be written under another spelling.
+  let held: Node[] = [];
   if (context.fn && context.depth < MAX_DEPTH && /^[A-Za-z_]\w*((->|\.)[A-Za-z_]\w*)*$/.test(normalized(node.text))) {
     const narrowed = narrow(node, value, context);
     value = narrowed.value;
     sources.push(...narrowed.sources);
+    held = narrowed.held;
   }
+  sources.push(...userSourceOf(node, held, context));
   return record(node, value, sources, context);
+}
+
+/**
+ * The user read an operand's value comes from (analysis/sizes/userCounts.ts), for the operands of
+ * the size itself (not the values a flow fact is evaluated from). A use of it in a check that
+ * holds at the call (`allowed`, from narrow()) is accounted for by the check's bound; a use in any
+ * other condition, one narrow() dropped (a call between a field's check and the allocation), may
+ * bound it unseen.
+ */
+function userSourceOf(node: Node, allowed: readonly Node[], context: Context): RangeSource[] {
+  if (!context.fn || context.depth !== 0) return [];
+  const read = userReadOf(unwrap(node), context.call, context.fn, allowed, (name) => !!allocApi(name, context.scope.config));
+  return read ? [{ kind: 'user', what: read.what, at: read.at }] : [];
 }
 
 interface Write {
@@ -715,13 +758,15 @@ function meet(a: Bound, b: Bound): Bound {
 }
 
 /** Narrows a variable's type range by the function's assignments and checks before the call. */
-function narrow(node: Node, value: Value, context: Context): { value: Value; sources: RangeSource[] } {
+/** `held`: the conditions of the checks that hold at the call (whether or not their bound narrowed the value). */
+function narrow(node: Node, value: Value, context: Context): { value: Value; sources: RangeSource[]; held: Node[] } {
   const fn = context.fn!;
   const key = normalized(node.text);
   const isName = node.type === 'identifier';
   const found = accesses(key, isName, fn);
-  if (!found || (isName && !found.local && !found.parameter)) return { value, sources: [] };
+  if (!found || (isName && !found.local && !found.parameter)) return { value, sources: [], held: [] };
   const sources: RangeSource[] = [];
+  const held: Node[] = [];
   let current = value;
   // A local whose every assignment is in range (a switch setting constants) has the union of them.
   if (isName && found.local && found.addressTaken.length === 0 && found.writes.length > 0 && found.writes.every((write) => write.value)) {
@@ -745,6 +790,7 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     if (check.assigned && normalized(check.assigned.target.text) !== key) continue;
     if (check.clampedTo && normalized(check.clampedTo.target.text) !== key) continue;
     if (!holdsAtCall(check, found, isName, context.call, fn)) continue;
+    if (!check.assigned && !check.clampedTo) held.push(check.condition);
     let bound: Bound;
     if (check.assigned) bound = assignedBound(check.condition, value.type, context);
     else if (check.clampedTo) {
@@ -760,9 +806,10 @@ function narrow(node: Node, value: Value, context: Context): { value: Value; sou
     }
     const min = bound.min !== undefined && bound.min > current.min ? bound.min : current.min;
     const max = bound.max !== undefined && bound.max < current.max ? bound.max : current.max;
+    if (!check.assigned && bound.max !== undefined && max === current.max && !sources.some((source) => source.kind === 'compared')) sources.push({ kind: 'compared', line });
     if (min > max || (min === current.min && max === current.max)) continue;
     current = { min, max, type: value.type };
     sources.push({ kind: check.assigned ? 'assignment' : 'check', line });
   }
-  return { value: current, sources };
+  return { value: current, sources, held };
 }
