@@ -10,12 +10,9 @@ export interface Span {
 }
 
 export function spanOf(node: Node): Span {
-  return {
-    startLine: node.startPosition.row,
-    startColumn: node.startPosition.column,
-    endLine: node.endPosition.row,
-    endColumn: node.endPosition.column,
-  };
+  // endPosition is a call into WebAssembly and a new object: read once.
+  const end = node.endPosition;
+  return { startLine: node.startPosition.row, startColumn: node.startPosition.column, endLine: end.row, endColumn: end.column };
 }
 
 export function containsPosition(span: Span, line: number, column: number): boolean {
@@ -43,12 +40,16 @@ export function descendantsOfType(root: Node, types: ReadonlySet<string>): Node[
 
 /** Strips redundant parentheses and casts: `((gfp_t)(X))` → `X`. */
 export function unwrapExpression(node: Node): Node {
+  // Each accessor is a call into WebAssembly: the type is read once per level.
   let current = node;
   for (;;) {
-    if (current.type === 'parenthesized_expression' && current.namedChildCount === 1) {
+    const type = current.type;
+    if (type === 'parenthesized_expression' && current.namedChildCount === 1) {
       current = current.namedChild(0)!;
-    } else if (current.type === 'cast_expression' && current.childForFieldName('value')) {
-      current = current.childForFieldName('value')!;
+    } else if (type === 'cast_expression') {
+      const value = current.childForFieldName('value');
+      if (!value) return current;
+      current = value;
     } else {
       return current;
     }

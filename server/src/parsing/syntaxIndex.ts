@@ -95,14 +95,36 @@ export class SyntaxIndex {
   private readonly childLists = new Map<number, Node[]>();
   private readonly namedLists = new Map<number, Node[]>();
   private readonly argumentLists = new Map<number, Node[]>();
+  /** `node.type` by node id: every read of it marshals the node into WebAssembly. */
+  private readonly types = new Map<number, string>();
+  private rootText?: string;
 
   constructor(private readonly root: Node) {}
+
+  /** `node.type`, read once per node (the structure walk reads its nodes' types for all of them). */
+  type(node: Node): string {
+    let type = this.types.get(node.id);
+    if (type === undefined) {
+      type = node.type;
+      this.types.set(node.id, type);
+    }
+    return type;
+  }
+
+  /** `node.text`: for a node inside the root, a slice of the root's text with the end offset read once. */
+  text(node: Node): string {
+    this.rootText ??= this.root.text;
+    const start = this.root.startIndex;
+    const end = this.endOf(node);
+    if (node.startIndex < start || end > start + this.rootText.length) return node.text;
+    return this.rootText.slice(node.startIndex - start, end - start);
+  }
 
   /** A call's `function` child and its type, read once per call. */
   callee(call: Node): { node: Node; type: string } | undefined {
     if (this.callees.has(call.id)) return this.callees.get(call.id);
     const node = call.childForFieldName('function');
-    const callee = node ? { node, type: node.type } : undefined;
+    const callee = node ? { node, type: this.type(node) } : undefined;
     this.callees.set(call.id, callee);
     return callee;
   }
@@ -111,7 +133,7 @@ export class SyntaxIndex {
   calleeName(call: Node): string | undefined {
     if (this.calleeNames.has(call.id)) return this.calleeNames.get(call.id);
     const callee = this.callee(call);
-    const name = callee?.type === 'identifier' ? callee.node.text : undefined;
+    const name = callee?.type === 'identifier' ? this.text(callee.node) : undefined;
     this.calleeNames.set(call.id, name);
     return name;
   }
@@ -198,7 +220,7 @@ export class SyntaxIndex {
       if (types.every((type) => STRUCTURE.has(type))) {
         if (!this.structure) {
           const nodes = walk(this.root, STRUCTURE_TYPES);
-          this.structure = { nodes, types: nodes.map((node) => node.type) };
+          this.structure = { nodes, types: nodes.map((node) => this.type(node)) };
         }
         const wanted = new Set(types);
         const { nodes, types: typeOf } = this.structure;
