@@ -22,9 +22,18 @@ export function containsPosition(span: Span, line: number, column: number): bool
   return true;
 }
 
-/** Named children without comments. */
+const SLASH = '/'.charCodeAt(0);
+
+/**
+ * Named children without comments. A comment is the only named node of C that starts with `/`,
+ * so only children starting with one have their type read (a call into WebAssembly per child).
+ */
 export function namedChildren(node: Node): Node[] {
-  return node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+  const children = node.namedChildren;
+  if (children.length === 0) return [];
+  const text = node.text;
+  const start = node.startIndex;
+  return children.filter((child): child is Node => child !== null && (text.charCodeAt(child.startIndex - start) !== SLASH || child.type !== 'comment'));
 }
 
 /**

@@ -47,17 +47,23 @@ const STRUCTURE: ReadonlySet<string> = new Set(STRUCTURE_TYPES);
  */
 const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier']);
 
+const OPEN_PARENTHESIS = '('.charCodeAt(0);
+
 /** Nodes in document order (pre-order), with their end offsets read on demand. */
 class NodeList {
   private readonly ends: Int32Array;
 
-  constructor(readonly nodes: readonly Node[]) {
+  /** `endOf` reads an end offset through the index's own table, shared by every list holding the node. */
+  constructor(
+    readonly nodes: readonly Node[],
+    private readonly endOfNode: (node: Node) => number,
+  ) {
     this.ends = new Int32Array(nodes.length).fill(-1);
   }
 
   endOf(index: number): number {
     let end = this.ends[index];
-    if (end < 0) end = this.ends[index] = this.nodes[index].endIndex;
+    if (end < 0) end = this.ends[index] = this.endOfNode(this.nodes[index]);
     return end;
   }
 
@@ -99,6 +105,8 @@ export class SyntaxIndex {
   private readonly types = new Map<number, string>();
   private rootText?: string;
 
+  private readonly endOfNode = (node: Node): number => this.endOf(node);
+
   constructor(private readonly root: Node) {}
 
   /** `node.type`, read once per node (the structure walk reads its nodes' types for all of them). */
@@ -109,6 +117,30 @@ export class SyntaxIndex {
       this.types.set(node.id, type);
     }
     return type;
+  }
+
+  /**
+   * unwrapExpression() of parsing/syntax.ts through the index. Parentheses and casts both start
+   * with `(`: a node whose text does not is returned without reading its type.
+   */
+  unwrap(node: Node): Node {
+    this.rootText ??= this.root.text;
+    const start = this.root.startIndex;
+    let current = node;
+    for (;;) {
+      const offset = current.startIndex - start;
+      if (offset >= 0 && offset < this.rootText.length && this.rootText.charCodeAt(offset) !== OPEN_PARENTHESIS) return current;
+      const type = this.type(current);
+      if (type === 'parenthesized_expression' && current.namedChildCount === 1) {
+        current = current.namedChild(0)!;
+      } else if (type === 'cast_expression') {
+        const value = this.field(current, 'value');
+        if (!value) return current;
+        current = value;
+      } else {
+        return current;
+      }
+    }
   }
 
   /** `node.text`: for a node inside the root, a slice of the root's text with the end offset read once. */
@@ -224,9 +256,12 @@ export class SyntaxIndex {
         }
         const wanted = new Set(types);
         const { nodes, types: typeOf } = this.structure;
-        list = new NodeList(nodes.filter((_, index) => wanted.has(typeOf[index])));
+        list = new NodeList(
+          nodes.filter((_, index) => wanted.has(typeOf[index])),
+          this.endOfNode,
+        );
       } else {
-        list = new NodeList(walk(this.root, types));
+        list = new NodeList(walk(this.root, types), this.endOfNode);
       }
       this.byTypes.set(key, list);
     }
@@ -238,7 +273,7 @@ export class SyntaxIndex {
     const key = `${types.join(',')}:${node.id}`;
     let list = this.names.get(key);
     if (!list) {
-      list = new NodeList(walk(node, types));
+      list = new NodeList(walk(node, types), this.endOfNode);
       this.names.set(key, list);
     }
     return list;

@@ -149,13 +149,13 @@ function joinAll(states: LockState[]): LockState {
 }
 
 /** `likely(x)`, `unlikely(x)`, `(x)`, casts → x. */
-function stripCondition(node: Node): Node {
-  let current = unwrapExpression(node);
+function stripCondition(index: SyntaxIndex, node: Node): Node {
+  let current = index.unwrap(node);
   for (;;) {
-    if (current.type === 'call_expression' && ['likely', 'unlikely', '!!'].includes(calleeName(current) ?? '')) {
-      const args = callArguments(current);
+    if (index.type(current) === 'call_expression' && ['likely', 'unlikely', '!!'].includes(index.calleeName(current) ?? '')) {
+      const args = index.arguments(current);
       if (args.length !== 1) return current;
-      current = unwrapExpression(args[0]);
+      current = index.unwrap(args[0]);
     } else {
       return current;
     }
@@ -487,7 +487,7 @@ class Walker {
   branch(condition: Node, state: LockState): { whenTrue: LockState; whenFalse: LockState } {
     if (state === null) return { whenTrue: null, whenFalse: null };
     let node = this.conditions.get(condition.id);
-    if (!node) this.conditions.set(condition.id, (node = stripCondition(condition)));
+    if (!node) this.conditions.set(condition.id, (node = stripCondition(this.index, condition)));
     if (this.index.type(node) === 'unary_expression' && this.textOf(this.index.field(node, 'operator')) === '!') {
       const inner = this.branch(this.index.field(node, 'argument')!, state);
       return { whenTrue: inner.whenFalse, whenFalse: inner.whenTrue };

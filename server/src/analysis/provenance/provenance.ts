@@ -85,7 +85,14 @@ function typeText(declaration: Node): string {
 
 /** Declared `static`: invisible to the folder's other .c files. */
 export function isStaticFunction(definition: Node): boolean {
-  return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
+  return declaredStatic(definition);
+}
+
+/** A `static` storage class among the node's children; only a child whose text starts so has its type read. */
+function declaredStatic(node: Node): boolean {
+  const text = node.text;
+  const start = node.startIndex;
+  return namedChildren(node).some((child) => text.startsWith('static', child.startIndex - start) && child.type === 'storage_class_specifier' && child.text === 'static');
 }
 
 /**
@@ -109,7 +116,7 @@ export function preprocessorBranchesOf(node: Node): string[] {
 }
 
 function isStaticDeclaration(declaration: Node): boolean {
-  return namedChildren(declaration).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
+  return declaredStatic(declaration);
 }
 
 /** Walks a declarator down to its identifier, noting pointer and array levels. */
@@ -417,7 +424,7 @@ export class FileProvenance {
   testsVmalloc(index: number): boolean {
     let tests = this.vmallocTests.get(index);
     if (tests === undefined) {
-      tests = descendantsOfType(this.facts.functions[index].node, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
+      tests = callsVmallocCheck(this.facts.functions[index].node);
       this.vmallocTests.set(index, tests);
     }
     return tests;
@@ -592,17 +599,29 @@ export class FileProvenance {
     return this.globals.get(name);
   }
 
+  /**
+   * The identifiers of the file spelled `name`, in document order: found in the text and checked
+   * against the tree (a comment, a string or a longer name is no such identifier), instead of
+   * marshalling every identifier of the file out of WebAssembly.
+   */
   private identifiersNamed(name: string): Node[] {
-    if (!this.identifiers) {
-      const identifiers = new Map<string, Node[]>();
-      for (const node of descendantsOfType(this.facts.tree.rootNode, IDENTIFIERS)) {
-        const list = identifiers.get(node.text) ?? [];
-        list.push(node);
-        identifiers.set(node.text, list);
+    this.identifiers ??= new Map();
+    let found = this.identifiers.get(name);
+    if (!found) {
+      const root = this.facts.tree.rootNode;
+      if (!/^\w+$/.test(name)) {
+        // `$` and universal characters are identifier characters too but not `\w`: walked.
+        found = descendantsOfType(root, IDENTIFIERS).filter((node) => node.text === name);
+      } else {
+        found = [];
+        for (const match of this.facts.text.matchAll(new RegExp(`\\b${name}\\b`, 'g'))) {
+          const node = root.descendantForIndex(match.index!, match.index! + name.length);
+          if (node?.type === 'identifier' && node.startIndex === match.index && node.endIndex === match.index + name.length) found.push(node);
+        }
       }
-      this.identifiers = identifiers;
+      this.identifiers.set(name, found);
     }
-    return this.identifiers.get(name) ?? [];
+    return found;
   }
 
   /** Index in FileFacts.functions of the definition holding `node`. */
@@ -829,11 +848,15 @@ function fileScopeDeclarationOf({ declaration, init, array }: FileScopeDeclarato
 /** Calls to `is_vmalloc_addr()` in the function around `node`: the code decides at run time. */
 export function underVmallocCheck(node: Node): boolean {
   for (let current = node.parent; current; current = current.parent) {
-    if (current.type === 'function_definition') {
-      return descendantsOfType(current, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
-    }
+    if (current.type === 'function_definition') return callsVmallocCheck(current);
   }
   return false;
+}
+
+/** Whether a definition calls is_vmalloc_addr(); a text that never names it is not walked. */
+function callsVmallocCheck(definition: Node): boolean {
+  if (!definition.text.includes('is_vmalloc_addr')) return false;
+  return descendantsOfType(definition, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
 }
 
 /** `->field =` / `.field op=` as written: where a field assignment may start its right-hand side. */

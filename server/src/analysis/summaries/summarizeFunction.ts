@@ -213,7 +213,7 @@ class SummaryBuilder {
 
   /** The mask an expression stands for: a constant, or a local variable assigned exactly once. */
   maskOf(node: Node): MaskFact | { parameter: number } | undefined {
-    const expression = unwrapExpression(node);
+    const expression = this.index.unwrap(node);
     const text = this.index.text(expression);
     if (this.index.type(expression) === 'identifier') {
       const direct = this.values.mask(text);
@@ -236,7 +236,7 @@ class SummaryBuilder {
    * (assigned before the call) are true. Anything else is unknown.
    */
   argumentTruth(argument: Node, call: Node): boolean | undefined {
-    const node = unwrapExpression(argument);
+    const node = this.index.unwrap(argument);
     const type = this.index.type(node);
     if (type === 'true') return true;
     if (type === 'false' || type === 'null') return false;
@@ -264,7 +264,7 @@ class SummaryBuilder {
     if (api) {
       const gfpIndex = argIndex(api.args.gfp, args.length);
       const gfpNode = gfpIndex === undefined ? undefined : args[gfpIndex];
-      const parameter = gfpNode ? this.parameters.indexOf(unwrapExpression(gfpNode).text) : -1;
+      const parameter = gfpNode ? this.parameters.indexOf(this.index.text(this.index.unwrap(gfpNode))) : -1;
       const maskParameter = parameter >= 0 ? { parameter, api: api.name } : undefined;
       if (api.sleeps === 'always') return { sleep: { kind: 'allocation', api: api.name }, maskParameter, catalogued: true };
       if (api.sleeps !== 'gfp') return { maskParameter, catalogued: true };
@@ -320,16 +320,16 @@ class SummaryBuilder {
    * the local the mask names: which mask is used depends on a scalar parameter the caller passes.
    */
   maskChoiceOf(node: Node, api: string): MaskChoice | undefined {
-    let expression = unwrapExpression(node);
+    let expression = this.index.unwrap(node);
     let variable: string | undefined;
-    if (expression.type === 'identifier') {
+    if (this.index.type(expression) === 'identifier') {
       this.definitions ??= localDefinitions(this.index, this.fn.body);
-      const definitions = this.definitions.get(expression.text) ?? [];
-      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
-      variable = expression.text;
-      expression = unwrapExpression(definitions[0]);
+      const definitions = this.definitions.get(this.index.text(expression)) ?? [];
+      if (definitions.length !== 1 || this.index.type(definitions[0]) === 'assignment_expression') return undefined;
+      variable = this.index.text(expression);
+      expression = this.index.unwrap(definitions[0]);
     }
-    if (expression.type !== 'conditional_expression') return undefined;
+    if (this.index.type(expression) !== 'conditional_expression') return undefined;
     const condition = expression.childForFieldName('condition');
     const consequence = expression.childForFieldName('consequence');
     const alternative = expression.childForFieldName('alternative');
@@ -505,7 +505,7 @@ class SummaryBuilder {
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
-          const position = this.parameters.indexOf(index.text(unwrapExpression(argument)));
+          const position = this.parameters.indexOf(index.text(index.unwrap(argument)));
           return position >= 0 ? position : undefined;
         });
         if (parameterArguments.some((position) => position !== undefined)) fact.parameterArguments = parameterArguments;
