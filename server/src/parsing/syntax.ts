@@ -10,12 +10,9 @@ export interface Span {
 }
 
 export function spanOf(node: Node): Span {
-  return {
-    startLine: node.startPosition.row,
-    startColumn: node.startPosition.column,
-    endLine: node.endPosition.row,
-    endColumn: node.endPosition.column,
-  };
+  // endPosition is a call into WebAssembly and a new object: read once.
+  const end = node.endPosition;
+  return { startLine: node.startPosition.row, startColumn: node.startPosition.column, endLine: end.row, endColumn: end.column };
 }
 
 export function containsPosition(span: Span, line: number, column: number): boolean {
@@ -25,9 +22,18 @@ export function containsPosition(span: Span, line: number, column: number): bool
   return true;
 }
 
-/** Named children without comments. */
+const SLASH = '/'.charCodeAt(0);
+
+/**
+ * Named children without comments. A comment is the only named node of C that starts with `/`,
+ * so only children starting with one have their type read (a call into WebAssembly per child).
+ */
 export function namedChildren(node: Node): Node[] {
-  return node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+  const children = node.namedChildren;
+  if (children.length === 0) return [];
+  const text = node.text;
+  const start = node.startIndex;
+  return children.filter((child): child is Node => child !== null && (text.charCodeAt(child.startIndex - start) !== SLASH || child.type !== 'comment'));
 }
 
 /**
@@ -43,12 +49,16 @@ export function descendantsOfType(root: Node, types: ReadonlySet<string>): Node[
 
 /** Strips redundant parentheses and casts: `((gfp_t)(X))` → `X`. */
 export function unwrapExpression(node: Node): Node {
+  // Each accessor is a call into WebAssembly: the type is read once per level.
   let current = node;
   for (;;) {
-    if (current.type === 'parenthesized_expression' && current.namedChildCount === 1) {
+    const type = current.type;
+    if (type === 'parenthesized_expression' && current.namedChildCount === 1) {
       current = current.namedChild(0)!;
-    } else if (current.type === 'cast_expression' && current.childForFieldName('value')) {
-      current = current.childForFieldName('value')!;
+    } else if (type === 'cast_expression') {
+      const value = current.childForFieldName('value');
+      if (!value) return current;
+      current = value;
     } else {
       return current;
     }

@@ -47,17 +47,23 @@ const STRUCTURE: ReadonlySet<string> = new Set(STRUCTURE_TYPES);
  */
 const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier']);
 
+const OPEN_PARENTHESIS = '('.charCodeAt(0);
+
 /** Nodes in document order (pre-order), with their end offsets read on demand. */
 class NodeList {
   private readonly ends: Int32Array;
 
-  constructor(readonly nodes: readonly Node[]) {
+  /** `endOf` reads an end offset through the index's own table, shared by every list holding the node. */
+  constructor(
+    readonly nodes: readonly Node[],
+    private readonly endOfNode: (node: Node) => number,
+  ) {
     this.ends = new Int32Array(nodes.length).fill(-1);
   }
 
   endOf(index: number): number {
     let end = this.ends[index];
-    if (end < 0) end = this.ends[index] = this.nodes[index].endIndex;
+    if (end < 0) end = this.ends[index] = this.endOfNode(this.nodes[index]);
     return end;
   }
 
@@ -95,14 +101,62 @@ export class SyntaxIndex {
   private readonly childLists = new Map<number, Node[]>();
   private readonly namedLists = new Map<number, Node[]>();
   private readonly argumentLists = new Map<number, Node[]>();
+  /** `node.type` by node id: every read of it marshals the node into WebAssembly. */
+  private readonly types = new Map<number, string>();
+  private rootText?: string;
+
+  private readonly endOfNode = (node: Node): number => this.endOf(node);
 
   constructor(private readonly root: Node) {}
+
+  /** `node.type`, read once per node (the structure walk reads its nodes' types for all of them). */
+  type(node: Node): string {
+    let type = this.types.get(node.id);
+    if (type === undefined) {
+      type = node.type;
+      this.types.set(node.id, type);
+    }
+    return type;
+  }
+
+  /**
+   * unwrapExpression() of parsing/syntax.ts through the index. Parentheses and casts both start
+   * with `(`: a node whose text does not is returned without reading its type.
+   */
+  unwrap(node: Node): Node {
+    this.rootText ??= this.root.text;
+    const start = this.root.startIndex;
+    let current = node;
+    for (;;) {
+      const offset = current.startIndex - start;
+      if (offset >= 0 && offset < this.rootText.length && this.rootText.charCodeAt(offset) !== OPEN_PARENTHESIS) return current;
+      const type = this.type(current);
+      if (type === 'parenthesized_expression' && current.namedChildCount === 1) {
+        current = current.namedChild(0)!;
+      } else if (type === 'cast_expression') {
+        const value = this.field(current, 'value');
+        if (!value) return current;
+        current = value;
+      } else {
+        return current;
+      }
+    }
+  }
+
+  /** `node.text`: for a node inside the root, a slice of the root's text with the end offset read once. */
+  text(node: Node): string {
+    this.rootText ??= this.root.text;
+    const start = this.root.startIndex;
+    const end = this.endOf(node);
+    if (node.startIndex < start || end > start + this.rootText.length) return node.text;
+    return this.rootText.slice(node.startIndex - start, end - start);
+  }
 
   /** A call's `function` child and its type, read once per call. */
   callee(call: Node): { node: Node; type: string } | undefined {
     if (this.callees.has(call.id)) return this.callees.get(call.id);
     const node = call.childForFieldName('function');
-    const callee = node ? { node, type: node.type } : undefined;
+    const callee = node ? { node, type: this.type(node) } : undefined;
     this.callees.set(call.id, callee);
     return callee;
   }
@@ -111,7 +165,7 @@ export class SyntaxIndex {
   calleeName(call: Node): string | undefined {
     if (this.calleeNames.has(call.id)) return this.calleeNames.get(call.id);
     const callee = this.callee(call);
-    const name = callee?.type === 'identifier' ? callee.node.text : undefined;
+    const name = callee?.type === 'identifier' ? this.text(callee.node) : undefined;
     this.calleeNames.set(call.id, name);
     return name;
   }
@@ -198,13 +252,16 @@ export class SyntaxIndex {
       if (types.every((type) => STRUCTURE.has(type))) {
         if (!this.structure) {
           const nodes = walk(this.root, STRUCTURE_TYPES);
-          this.structure = { nodes, types: nodes.map((node) => node.type) };
+          this.structure = { nodes, types: nodes.map((node) => this.type(node)) };
         }
         const wanted = new Set(types);
         const { nodes, types: typeOf } = this.structure;
-        list = new NodeList(nodes.filter((_, index) => wanted.has(typeOf[index])));
+        list = new NodeList(
+          nodes.filter((_, index) => wanted.has(typeOf[index])),
+          this.endOfNode,
+        );
       } else {
-        list = new NodeList(walk(this.root, types));
+        list = new NodeList(walk(this.root, types), this.endOfNode);
       }
       this.byTypes.set(key, list);
     }
@@ -216,7 +273,7 @@ export class SyntaxIndex {
     const key = `${types.join(',')}:${node.id}`;
     let list = this.names.get(key);
     if (!list) {
-      list = new NodeList(walk(node, types));
+      list = new NodeList(walk(node, types), this.endOfNode);
       this.names.set(key, list);
     }
     return list;

@@ -149,13 +149,13 @@ function joinAll(states: LockState[]): LockState {
 }
 
 /** `likely(x)`, `unlikely(x)`, `(x)`, casts → x. */
-function stripCondition(node: Node): Node {
-  let current = unwrapExpression(node);
+function stripCondition(index: SyntaxIndex, node: Node): Node {
+  let current = index.unwrap(node);
   for (;;) {
-    if (current.type === 'call_expression' && ['likely', 'unlikely', '!!'].includes(calleeName(current) ?? '')) {
-      const args = callArguments(current);
+    if (index.type(current) === 'call_expression' && ['likely', 'unlikely', '!!'].includes(index.calleeName(current) ?? '')) {
+      const args = index.arguments(current);
       if (args.length !== 1) return current;
-      current = unwrapExpression(args[0]);
+      current = index.unwrap(args[0]);
     } else {
       return current;
     }
@@ -181,20 +181,14 @@ export function parametersOf(fn: FunctionFacts): { name: string; scalar: boolean
   });
 }
 
-function allParameters(fn: FunctionFacts): Set<string> {
-  return new Set(
-    parametersOf(fn)
-      .map((parameter) => parameter.name)
-      .filter((name) => name),
-  );
+type Parameters = ReturnType<typeof parametersOf>;
+
+function allParameters(parameters: Parameters): Set<string> {
+  return new Set(parameters.map((parameter) => parameter.name).filter((name) => name));
 }
 
-function scalarParameters(fn: FunctionFacts): Set<string> {
-  return new Set(
-    parametersOf(fn)
-      .filter((parameter) => parameter.scalar)
-      .map((parameter) => parameter.name),
-  );
+function scalarParameters(parameters: Parameters): Set<string> {
+  return new Set(parameters.filter((parameter) => parameter.scalar).map((parameter) => parameter.name));
 }
 
 function mentionsAny(index: SyntaxIndex, node: Node | null, names: ReadonlySet<string>): boolean {
@@ -223,6 +217,11 @@ class Walker {
   private readonly heads = new Map<number, Node | undefined>();
   private readonly conditions = new Map<number, Node>();
 
+  /** `node?.text` through the index (a node of the function). */
+  private textOf(node: Node | null | undefined): string | undefined {
+    return node ? this.index.text(node) : undefined;
+  }
+
   private iteratorHead(statement: Node): Node | undefined {
     if (this.heads.has(statement.id)) return this.heads.get(statement.id);
     const head = iteratorHead(statement);
@@ -242,7 +241,7 @@ class Walker {
     const children = this.index.children(node);
     for (let index = 0; index < children.length; index++) {
       const child = children[index];
-      const head = child.type === 'expression_statement' ? this.iteratorHead(child) : undefined;
+      const head = this.index.type(child) === 'expression_statement' ? this.iteratorHead(child) : undefined;
       if (head) {
         const body = children[++index];
         state = this.macroBlock(head, body, state, jumps);
@@ -251,7 +250,7 @@ class Walker {
       const before = state;
       state = this.statement(child, state, jumps);
       // guard(class)(lock): held until the end of this block.
-      if (child.type === 'expression_statement' && state && state !== before) {
+      if (this.index.type(child) === 'expression_statement' && state && state !== before) {
         for (const key of state.keys()) if (key.startsWith('guard ') && !before?.has(key)) guards.push(key);
       }
     }
@@ -294,17 +293,17 @@ class Walker {
   }
 
   statement(node: Node, state: LockState, jumps: Jumps): LockState {
-    if (state === null && node.type !== 'labeled_statement' && node.type !== 'compound_statement' && node.type !== 'case_statement') {
+    if (state === null && this.index.type(node) !== 'labeled_statement' && this.index.type(node) !== 'compound_statement' && this.index.type(node) !== 'case_statement') {
       return null;
     }
-    switch (node.type) {
+    switch (this.index.type(node)) {
       case 'compound_statement':
         return this.block(node, state, jumps);
       case 'expression_statement':
       case 'declaration':
         return this.expression(node, state);
       case 'attributed_statement': {
-        const inner = this.index.children(node).find((child) => child.type !== 'attribute_declaration');
+        const inner = this.index.children(node).find((child) => this.index.type(child) !== 'attribute_declaration');
         return inner ? this.statement(inner, state, jumps) : state;
       }
       case 'return_statement':
@@ -317,14 +316,14 @@ class Walker {
         jumps.continues.push(state);
         return null;
       case 'goto_statement': {
-        const label = this.index.field(node, 'label')?.text;
+        const label = this.textOf(this.index.field(node, 'label'));
         if (label) this.gotoStates.set(label, joinStates(this.gotoStates.get(label) ?? null, state));
         return null;
       }
       case 'labeled_statement': {
-        const label = this.index.field(node, 'label')?.text ?? '';
+        const label = this.textOf(this.index.field(node, 'label')) ?? '';
         const incoming = joinAll([state, this.gotoStates.get(label) ?? null, this.previousGotoStates.get(label) ?? null]);
-        const inner = this.index.children(node).find((child) => child.type !== 'statement_identifier');
+        const inner = this.index.children(node).find((child) => this.index.type(child) !== 'statement_identifier');
         return inner ? this.statement(inner, incoming, jumps) : incoming;
       }
       case 'if_statement':
@@ -334,7 +333,7 @@ class Walker {
       case 'while_statement': {
         const condition = this.index.field(node, 'condition')!;
         const body = this.index.field(node, 'body');
-        const infinite = /^\(\s*(1|true)\s*\)$/.test(condition.text);
+        const infinite = /^\(\s*(1|true)\s*\)$/.test(this.index.text(condition));
         let exit: LockState = null;
         const result = this.loop(
           state,
@@ -350,7 +349,7 @@ class Walker {
       case 'do_statement': {
         const condition = this.index.field(node, 'condition');
         const body = this.index.field(node, 'body');
-        const once = !!condition && /^\(\s*(0|false)\s*\)$/.test(condition.text);
+        const once = !!condition && /^\(\s*(0|false)\s*\)$/.test(this.index.text(condition));
         const loopJumps: Jumps = { breaks: [], continues: [] };
         if (once) {
           const out = body ? this.statement(body, state, loopJumps) : state;
@@ -421,7 +420,7 @@ class Walker {
   private preprocessor(node: Node, state: LockState, jumps: Jumps): LockState {
     const alternative = this.index.field(node, 'alternative');
     const skip = new Set([alternative?.id, this.index.field(node, 'condition')?.id, this.index.field(node, 'name')?.id]);
-    const ownStatements = this.index.children(node).filter((child) => !skip.has(child.id) && child.type !== 'preproc_arg');
+    const ownStatements = this.index.children(node).filter((child) => !skip.has(child.id) && this.index.type(child) !== 'preproc_arg');
     const compiled = this.paths.compiled(node);
     let out = state;
     if (compiled !== false) for (const child of ownStatements) out = this.statement(child, out, jumps);
@@ -456,7 +455,7 @@ class Walker {
     const alternative = this.index.field(node, 'alternative');
     const branches = this.branch(condition, state);
     const thenOut = consequence ? this.statement(consequence, branches.whenTrue, jumps) : branches.whenTrue;
-    const elseBody = alternative ? this.index.children(alternative).find((child) => child.type !== 'else') : undefined;
+    const elseBody = alternative ? this.index.children(alternative).find((child) => this.index.type(child) !== 'else') : undefined;
     const elseOut = elseBody ? this.statement(elseBody, branches.whenFalse, jumps) : branches.whenFalse;
     return joinStates(thenOut, elseOut);
   }
@@ -469,7 +468,7 @@ class Walker {
     let fallthrough: LockState = null;
     let hasDefault = false;
     for (const child of body ? this.index.children(body) : []) {
-      if (child.type === 'case_statement') {
+      if (this.index.type(child) === 'case_statement') {
         const value = this.index.field(child, 'value');
         if (!value) hasDefault = true;
         let inCase = joinStates(entry, fallthrough);
@@ -488,13 +487,13 @@ class Walker {
   branch(condition: Node, state: LockState): { whenTrue: LockState; whenFalse: LockState } {
     if (state === null) return { whenTrue: null, whenFalse: null };
     let node = this.conditions.get(condition.id);
-    if (!node) this.conditions.set(condition.id, (node = stripCondition(condition)));
-    if (node.type === 'unary_expression' && this.index.field(node, 'operator')?.text === '!') {
+    if (!node) this.conditions.set(condition.id, (node = stripCondition(this.index, condition)));
+    if (this.index.type(node) === 'unary_expression' && this.textOf(this.index.field(node, 'operator')) === '!') {
       const inner = this.branch(this.index.field(node, 'argument')!, state);
       return { whenTrue: inner.whenFalse, whenFalse: inner.whenTrue };
     }
-    if (node.type === 'binary_expression') {
-      const operator = this.index.field(node, 'operator')?.text;
+    if (this.index.type(node) === 'binary_expression') {
+      const operator = this.textOf(this.index.field(node, 'operator'));
       const left = this.index.field(node, 'left');
       const right = this.index.field(node, 'right');
       if ((operator === '&&' || operator === '||') && left && right) {
@@ -507,8 +506,8 @@ class Walker {
         return { whenTrue: joinStates(first.whenTrue, second.whenTrue), whenFalse: second.whenFalse };
       }
     }
-    if (node.type === 'call_expression') {
-      const name = calleeName(node);
+    if (this.index.type(node) === 'call_expression') {
+      const name = this.index.calleeName(node);
       const opener = name ? sectionOpener(name) : undefined;
       if (opener && 'conditional' in opener && opener.conditional) {
         const before = this.expression(node, state);
@@ -610,11 +609,11 @@ class Walker {
       if (current === null) return;
       // Most of an expression's nodes hold no call: their subtrees cannot change the state.
       if (!this.index.anyWithin(inner, STATE_CHANGERS)) return;
-      if (inner.type === 'compound_statement') {
+      if (this.index.type(inner) === 'compound_statement') {
         current = this.block(inner, current, { breaks: [], continues: [] });
         return;
       }
-      const wait = inner.type === 'call_expression' ? lockDroppingWait(this.index.calleeName(inner) ?? '') : undefined;
+      const wait = this.index.type(inner) === 'call_expression' ? lockDroppingWait(this.index.calleeName(inner) ?? '') : undefined;
       if (wait) {
         // wait_event_lock_irq_cmd(wq, cond, lock, cmd): cmd runs with `lock` dropped, and the
         // lock is held again after the wait, so only the command sees the state without it.
@@ -631,7 +630,8 @@ class Walker {
         current = this.call(inner, current);
         return;
       }
-      const conditional = inner.type === 'conditional_expression' || (inner.type === 'binary_expression' && ['&&', '||'].includes(this.index.field(inner, 'operator')?.text ?? ''));
+      const innerType = this.index.type(inner);
+      const conditional = innerType === 'conditional_expression' || (innerType === 'binary_expression' && ['&&', '||'].includes(this.textOf(this.index.field(inner, 'operator')) ?? ''));
       const children = this.index.namedChildren(inner);
       children.forEach((child, index) => {
         const enters = conditional && index > 0;
@@ -639,7 +639,7 @@ class Walker {
         visit(child);
         if (enters) this.conditionalDepth--;
       });
-      if (inner.type === 'call_expression') current = this.call(inner, current);
+      if (innerType === 'call_expression') current = this.call(inner, current);
     };
     visit(node);
     return current;
@@ -758,11 +758,13 @@ function flagGuardedCalls(index: SyntaxIndex, fn: FunctionFacts, learned: Readon
 function parameterGuardedCalls(index: SyntaxIndex, fn: FunctionFacts): { guarded: Set<number>; exitTests: { node: Node; from: number }[] } {
   const guarded = new Set<number>();
   const exitTests: { node: Node; from: number }[] = [];
-  const scalars = scalarParameters(fn);
+  // The parameter list is read once: each accessor of it is a call into WebAssembly.
+  const declared = parametersOf(fn);
+  const scalars = scalarParameters(declared);
   let earliestExitTest = Infinity;
   // A switch on anything the caller passes that returns in some cases dispatches on the caller's
   // request (`switch (nctrl->cmd) { case SET_MULTI_LIST: return; }`): what follows depends on it.
-  const parameters = allParameters(fn);
+  const parameters = allParameters(declared);
   for (const node of index.within(fn.body, ['switch_statement'])) {
     if (!node || !mentionsAny(index, node.childForFieldName('condition'), parameters)) continue;
     // `default: return -EINVAL;` is an error exit, not a dispatch: only explicit cases count.

@@ -163,9 +163,11 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
     },
     assignedField(call: Node): string | undefined {
       let value = call;
-      for (let parent = index.parent(value); parent && (parent.type === 'parenthesized_expression' || parent.type === 'cast_expression'); parent = index.parent(value)) value = parent;
+      for (let parent = index.parent(value); parent && (index.type(parent) === 'parenthesized_expression' || index.type(parent) === 'cast_expression'); parent = index.parent(value)) value = parent;
       const assignment = index.parent(value);
-      if (assignment?.type !== 'assignment_expression' || index.field(assignment, 'operator')?.text !== '=' || index.field(assignment, 'right')?.id !== value.id) return undefined;
+      if (!assignment || index.type(assignment) !== 'assignment_expression') return undefined;
+      const operator = index.field(assignment, 'operator');
+      if (!operator || index.text(operator) !== '=' || index.field(assignment, 'right')?.id !== value.id) return undefined;
       const left = index.field(assignment, 'left');
       return left ? fieldPath(strip(left), types) : undefined;
     },
@@ -180,12 +182,13 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
         return known;
       };
       for (let child = node, parent = index.parent(node); parent && child.id !== fn.body.id; child = parent, parent = index.parent(parent)) {
-        if (parent.type === 'if_statement' || parent.type === 'conditional_expression') {
+        const type = index.type(parent);
+        if (type === 'if_statement' || type === 'conditional_expression') {
           const condition = index.field(parent, 'condition');
           if (!condition || within(condition)) continue;
           if (within(index.field(parent, 'consequence'))) found.push(...unwritten(atoms(condition, true), index.endOf(condition), node.startIndex));
           else if (within(index.field(parent, 'alternative'))) found.push(...unwritten(atoms(condition, false), index.endOf(condition), node.startIndex));
-        } else if (parent.type === 'while_statement' || parent.type === 'for_statement') {
+        } else if (type === 'while_statement' || type === 'for_statement') {
           const condition = index.field(parent, 'condition');
           // The body may write the field for the next test anywhere in it.
           if (condition && within(index.field(parent, 'body'))) found.push(...unwritten(atoms(condition, true), parent.startIndex, index.endOf(parent)));

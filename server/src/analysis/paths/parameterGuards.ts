@@ -244,7 +244,7 @@ export function parameterGuards(
   const exitIfsOf = (block: Node): Node[] => {
     let found = exitIfs.get(block.id);
     if (!found) {
-      found = namedChildren(block).filter((statement) => statement.type === 'if_statement' && !!statement.childForFieldName('condition') && index.anyWithin(statement, LOOP_EXITS));
+      found = index.children(block).filter((statement) => index.type(statement) === 'if_statement' && !!index.field(statement, 'condition') && index.anyWithin(statement, LOOP_EXITS));
       exitIfs.set(block.id, found);
     }
     return found;
@@ -257,7 +257,7 @@ export function parameterGuards(
     // Nodes, fields and end offsets through the index: the calls of one statement share their way up.
     const contains = (outer: Node, inner: Node) => index.contains(outer, inner);
     for (let node = index.parent(call); node && child.id !== body.id; child = node, node = index.parent(node)) {
-      switch (node.type) {
+      switch (index.type(node)) {
         case 'if_statement':
         case 'conditional_expression': {
           const condition = index.field(node, 'condition');

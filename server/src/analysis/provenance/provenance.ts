@@ -68,8 +68,8 @@ interface FieldWrite extends FieldWriteFact {
 
 const STATEMENT_PARENTS = new Set(['compound_statement', 'translation_unit']);
 const ASSIGNMENT = new Set(['assignment_expression']);
-const DECLARATIONS = new Set(['declaration', 'parameter_declaration']);
 const RETURNS = new Set(['return_statement']);
+const BODY_DEFINITIONS = new Set(['declaration', 'assignment_expression', 'pointer_expression']);
 const IDENTIFIERS = new Set(['identifier']);
 const CALLS = new Set(['call_expression']);
 
@@ -85,7 +85,14 @@ function typeText(declaration: Node): string {
 
 /** Declared `static`: invisible to the folder's other .c files. */
 export function isStaticFunction(definition: Node): boolean {
-  return namedChildren(definition).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
+  return declaredStatic(definition);
+}
+
+/** A `static` storage class among the node's children; only a child whose text starts so has its type read. */
+function declaredStatic(node: Node): boolean {
+  const text = node.text;
+  const start = node.startIndex;
+  return namedChildren(node).some((child) => text.startsWith('static', child.startIndex - start) && child.type === 'storage_class_specifier' && child.text === 'static');
 }
 
 /**
@@ -109,7 +116,7 @@ export function preprocessorBranchesOf(node: Node): string[] {
 }
 
 function isStaticDeclaration(declaration: Node): boolean {
-  return namedChildren(declaration).some((child) => child.type === 'storage_class_specifier' && child.text === 'static');
+  return declaredStatic(declaration);
 }
 
 /** Walks a declarator down to its identifier, noting pointer and array levels. */
@@ -190,6 +197,8 @@ export class FileProvenance {
   private fields?: Map<string, Node[]>;
   private functionRanges?: Int32Array;
   private globals?: Map<string, FileScopeDeclaration | undefined>;
+  private declarators?: Map<string, FileScopeDeclarator>;
+  private identifierAssignments?: Map<string, { assignment: Node; left: Node; right: Node }[]>;
 
   constructor(readonly facts: FileFacts) {}
 
@@ -251,6 +260,27 @@ export class FileProvenance {
     this.inProgress.delete(key);
     this.returnCache.set(index, result);
     return result;
+  }
+
+  /**
+   * The file's assignments `name = …` (any operator) to a plain identifier, in document order. The
+   * file's assignments are walked once per engine: a walk per global name asked made files with
+   * many globals quadratic.
+   */
+  private assignmentsTo(name: string): readonly { assignment: Node; left: Node; right: Node }[] {
+    if (!this.identifierAssignments) {
+      const byName = new Map<string, { assignment: Node; left: Node; right: Node }[]>();
+      for (const assignment of descendantsOfType(this.facts.tree.rootNode, ASSIGNMENT)) {
+        const left = assignment.childForFieldName('left');
+        const right = assignment.childForFieldName('right');
+        if (left?.type !== 'identifier' || !right) continue;
+        const list = byName.get(left.text);
+        if (list) list.push({ assignment, left, right });
+        else byName.set(left.text, [{ assignment, left, right }]);
+      }
+      this.identifierAssignments = byName;
+    }
+    return this.identifierAssignments.get(name) ?? [];
   }
 
   /** The file's writes of a field, in document order. */
@@ -394,7 +424,7 @@ export class FileProvenance {
   testsVmalloc(index: number): boolean {
     let tests = this.vmallocTests.get(index);
     if (tests === undefined) {
-      tests = descendantsOfType(this.facts.functions[index].node, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
+      tests = callsVmallocCheck(this.facts.functions[index].node);
       this.vmallocTests.set(index, tests);
     }
     return tests;
@@ -483,10 +513,7 @@ export class FileProvenance {
     const parts: SymbolicProvenance[] = [];
     if (declaration.value) parts.push(this.resolve(declaration.value, depth + 1));
     else parts.push(NOTHING);
-    for (const assignment of descendantsOfType(this.facts.tree.rootNode, ASSIGNMENT)) {
-      const left = assignment.childForFieldName('left');
-      const right = assignment.childForFieldName('right');
-      if (left?.type !== 'identifier' || left.text !== name || !right) continue;
+    for (const { assignment, left, right } of this.assignmentsTo(name)) {
       if (this.variableAt(left)) continue; // a local of the same name
       if (assignment.childForFieldName('operator')?.text !== '=') return UNKNOWN;
       parts.push(this.resolve(right, depth + 1));
@@ -557,24 +584,44 @@ export class FileProvenance {
     }
   }
 
-  /** fileScopeDeclaration() of a name, once per name per engine (each asks every file-scope declarator). */
+  /**
+   * The file-scope declaration of a name. The file's declarators are read once per engine, the
+   * first of each name kept: a scan per name made a file with many globals and many questions
+   * quadratic in wasm calls.
+   */
   private fileScopeDeclaration(name: string): FileScopeDeclaration | undefined {
+    this.declarators ??= fileScopeDeclarators(this.facts);
     this.globals ??= new Map();
-    if (!this.globals.has(name)) this.globals.set(name, fileScopeDeclaration(this.facts, name));
+    if (!this.globals.has(name)) {
+      const found = this.declarators.get(name);
+      this.globals.set(name, found && fileScopeDeclarationOf(found));
+    }
     return this.globals.get(name);
   }
 
+  /**
+   * The identifiers of the file spelled `name`, in document order: found in the text and checked
+   * against the tree (a comment, a string or a longer name is no such identifier), instead of
+   * marshalling every identifier of the file out of WebAssembly.
+   */
   private identifiersNamed(name: string): Node[] {
-    if (!this.identifiers) {
-      const identifiers = new Map<string, Node[]>();
-      for (const node of descendantsOfType(this.facts.tree.rootNode, IDENTIFIERS)) {
-        const list = identifiers.get(node.text) ?? [];
-        list.push(node);
-        identifiers.set(node.text, list);
+    this.identifiers ??= new Map();
+    let found = this.identifiers.get(name);
+    if (!found) {
+      const root = this.facts.tree.rootNode;
+      if (!/^\w+$/.test(name)) {
+        // `$` and universal characters are identifier characters too but not `\w`: walked.
+        found = descendantsOfType(root, IDENTIFIERS).filter((node) => node.text === name);
+      } else {
+        found = [];
+        for (const match of this.facts.text.matchAll(new RegExp(`\\b${name}\\b`, 'g'))) {
+          const node = root.descendantForIndex(match.index!, match.index! + name.length);
+          if (node?.type === 'identifier' && node.startIndex === match.index && node.endIndex === match.index + name.length) found.push(node);
+        }
       }
-      this.identifiers = identifiers;
+      this.identifiers.set(name, found);
     }
-    return this.identifiers.get(name) ?? [];
+    return found;
   }
 
   /** Index in FileFacts.functions of the definition holding `node`. */
@@ -651,10 +698,11 @@ export class FileProvenance {
     const parameters = fn.node.childForFieldName('declarator');
     let parameterList: Node | null | undefined = parameters;
     while (parameterList && parameterList.type !== 'function_declarator') parameterList = parameterList.childForFieldName('declarator');
-    const declarations = [
-      ...(parameterList ? descendantsOfType(parameterList, new Set(['parameter_declaration'])) : []),
-      ...descendantsOfType(fn.body, DECLARATIONS).filter((node) => node.type === 'declaration'),
-    ];
+    // One walk of the body for its declarations, assignments and pointer expressions (a walk is a
+    // pass over the whole body inside WebAssembly), split by type in document order.
+    const bodyNodes = { declaration: [] as Node[], assignment_expression: [] as Node[], pointer_expression: [] as Node[] };
+    for (const node of descendantsOfType(fn.body, BODY_DEFINITIONS)) bodyNodes[node.type as keyof typeof bodyNodes].push(node);
+    const declarations = [...(parameterList ? descendantsOfType(parameterList, new Set(['parameter_declaration'])) : []), ...bodyNodes.declaration];
     let parameterIndex = 0;
     for (const declaration of declarations) {
       const isParameter = declaration.type === 'parameter_declaration';
@@ -683,7 +731,7 @@ export class FileProvenance {
       }
       if (isParameter) parameterIndex++;
     }
-    for (const assignment of descendantsOfType(fn.body, ASSIGNMENT)) {
+    for (const assignment of bodyNodes.assignment_expression) {
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (left?.type !== 'identifier' || !right) continue;
@@ -696,7 +744,7 @@ export class FileProvenance {
       variable.definitions.push({ node: assignment, value });
     }
     // Out-parameters (`foo(&p)`) and address-taken pointers may be written behind our back.
-    for (const pointer of descendantsOfType(fn.body, new Set(['pointer_expression']))) {
+    for (const pointer of bodyNodes.pointer_expression) {
       const argument = pointer.childForFieldName('argument');
       if (pointer.child(0)?.text !== '&' || argument?.type !== 'identifier') continue;
       const variable = visibleDeclaration(variables.get(argument.text), argument);
@@ -769,29 +817,46 @@ interface FileScopeDeclaration {
   type: string;
 }
 
-function fileScopeDeclaration(facts: FileFacts, name: string): FileScopeDeclaration | undefined {
+/** A declarator of a declaration directly under the translation unit. */
+interface FileScopeDeclarator {
+  declaration: Node;
+  init?: Node;
+  array: boolean;
+}
+
+/** The file-scope declarators of a file by name, the first of each name (document order). */
+function fileScopeDeclarators(facts: FileFacts): Map<string, FileScopeDeclarator> {
+  const found = new Map<string, FileScopeDeclarator>();
   for (const declaration of namedChildren(facts.tree.rootNode)) {
     if (declaration.type !== 'declaration') continue;
     for (const declarator of declaration.childrenForFieldName('declarator')) {
       if (!declarator) continue;
       const init = declarator.type === 'init_declarator' ? declarator : undefined;
       const shape = declaratorShape(init?.childForFieldName('declarator') ?? declarator);
-      if (shape.name !== name) continue;
-      const value = init?.childForFieldName('value') ?? undefined;
-      return { value: value?.type === 'initializer_list' ? undefined : value, array: shape.array, isStatic: isStaticDeclaration(declaration), type: typeText(declaration) };
+      if (shape.name === undefined || found.has(shape.name)) continue;
+      found.set(shape.name, { declaration, init, array: shape.array });
     }
   }
-  return undefined;
+  return found;
+}
+
+function fileScopeDeclarationOf({ declaration, init, array }: FileScopeDeclarator): FileScopeDeclaration {
+  const value = init?.childForFieldName('value') ?? undefined;
+  return { value: value?.type === 'initializer_list' ? undefined : value, array, isStatic: isStaticDeclaration(declaration), type: typeText(declaration) };
 }
 
 /** Calls to `is_vmalloc_addr()` in the function around `node`: the code decides at run time. */
 export function underVmallocCheck(node: Node): boolean {
   for (let current = node.parent; current; current = current.parent) {
-    if (current.type === 'function_definition') {
-      return descendantsOfType(current, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
-    }
+    if (current.type === 'function_definition') return callsVmallocCheck(current);
   }
   return false;
+}
+
+/** Whether a definition calls is_vmalloc_addr(); a text that never names it is not walked. */
+function callsVmallocCheck(definition: Node): boolean {
+  if (!definition.text.includes('is_vmalloc_addr')) return false;
+  return descendantsOfType(definition, CALLS).some((call) => calleeName(call) === 'is_vmalloc_addr');
 }
 
 /** `->field =` / `.field op=` as written: where a field assignment may start its right-hand side. */

@@ -26,7 +26,7 @@ import {
   TextValues,
 } from './summarizeFunction';
 import { ReleasingItemFacts, releasingCallees, releasingItemFacts } from '../paths/releasingCallees';
-import { OpsStore, OpsTypes, flagsSetIn, opsStoresIn, opsTypesIn } from '../locks/opsFields';
+import { NO_OPS_TYPES, OpsStore, OpsTypes, flagsSetIn, opsStoresIn, opsTypesIn } from '../locks/opsFields';
 
 export interface FunctionEntry {
   name: string;
@@ -135,27 +135,38 @@ function itemKey(node: Node): string {
   return `${node.startPosition.column}:${node.text}`;
 }
 
+/**
+ * Items whose only children are a name and raw preprocessor text (tree-sitter-c `preproc_def`,
+ * `preproc_function_def`, `preproc_call`) or nothing: no call, pair or record can lie inside.
+ */
+const OPAQUE_ITEMS: ReadonlySet<string> = new Set(['preproc_def', 'preproc_function_def', 'preproc_call', 'comment']);
+/** A struct or union specifier needs its keyword, a type definition `typedef`. */
+const RECORD_WORDS = /\b(?:struct|union|typedef)\b/;
+
 function itemFacts(tables: RegistrationTables, node: Node, rootChild: boolean): ItemFacts {
   const row = node.startPosition.row;
-  const relative = (inner: Node): Span => ({
-    startLine: inner.startPosition.row - row,
-    startColumn: inner.startPosition.column,
-    endLine: inner.endPosition.row - row,
-    endColumn: inner.endPosition.column,
-  });
-  // tree-sitter's own descendantsOfType runs inside the WebAssembly module: fast on big tables.
-  const calls = node.descendantsOfType(['call_expression']).filter((inner): inner is Node => !!inner);
-  const pairs = node.descendantsOfType(['initializer_pair', 'assignment_expression']).filter((inner): inner is Node => !!inner);
+  const relative = (inner: Node): Span => {
+    const end = inner.endPosition;
+    return { startLine: inner.startPosition.row - row, startColumn: inner.startPosition.column, endLine: end.row - row, endColumn: end.column };
+  };
+  const text = node.text;
+  // tree-sitter's own descendantsOfType runs inside the WebAssembly module: fast on big tables,
+  // but each call costs a fixed ~5 us (web-tree-sitter matches the wanted names against all 363
+  // symbols of the grammar), and most items are a `#define` or a prototype holding none of them.
+  // An item whose text lacks the tokens a node type needs cannot hold one, so it is not walked.
+  const walked = !OPAQUE_ITEMS.has(node.type);
+  const calls = walked && text.includes('(') ? node.descendantsOfType(['call_expression']).filter((inner): inner is Node => !!inner) : [];
+  // `.field = v`, `[i] = v`, `a = b` and the old GNU designator `field: v`.
+  const pairs = walked && (text.includes('=') || text.includes(':')) ? node.descendantsOfType(['initializer_pair', 'assignment_expression']).filter((inner): inner is Node => !!inner) : [];
   const registrations = registrationsIn(tables, calls, pairs, relative);
   if (rootChild) registrations.push(...macroRegistrations(tables, node).map((registration) => ({ ...registration, site: relative(node) })));
-  const text = node.text;
   return {
     registrations,
     regmapLockOverride: REGMAP_LOCK_OVERRIDE.test(text),
     mentionsRegmap: text.includes('regmap'),
     releasing: releasingItemFacts(text),
     opsStores: opsStoresIn(pairs, relative),
-    opsTypes: opsTypesIn(node),
+    opsTypes: walked && RECORD_WORDS.test(text) ? opsTypesIn(node) : NO_OPS_TYPES,
     flagsSet: flagsSetIn(pairs, tables.contextFlags),
   };
 }

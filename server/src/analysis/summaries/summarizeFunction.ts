@@ -100,7 +100,9 @@ export function calleeDependency(answer: ReturnType<SummaryInputs['calleeInterfa
 }
 
 function relative(node: Node, row: number): Span {
-  return { startLine: node.startPosition.row - row, startColumn: node.startPosition.column, endLine: node.endPosition.row - row, endColumn: node.endPosition.column };
+  // endPosition is a call into WebAssembly and a new object: read once.
+  const end = node.endPosition;
+  return { startLine: node.startPosition.row - row, startColumn: node.startPosition.column, endLine: end.row - row, endColumn: end.column };
 }
 
 /** The record of which spinning openers `__must_hold` locks matched (SummaryDependencies.mustHold). */
@@ -211,19 +213,20 @@ class SummaryBuilder {
 
   /** The mask an expression stands for: a constant, or a local variable assigned exactly once. */
   maskOf(node: Node): MaskFact | { parameter: number } | undefined {
-    const expression = unwrapExpression(node);
-    if (expression.type === 'identifier') {
-      const direct = this.values.mask(expression.text);
+    const expression = this.index.unwrap(node);
+    const text = this.index.text(expression);
+    if (this.index.type(expression) === 'identifier') {
+      const direct = this.values.mask(text);
       if (direct) return this.maskFact(expression, direct);
-      const parameter = this.parameters.indexOf(expression.text);
+      const parameter = this.parameters.indexOf(text);
       if (parameter >= 0) return { parameter };
       this.definitions ??= localDefinitions(this.index, this.fn.body);
-      const definitions = this.definitions.get(expression.text) ?? [];
-      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
-      const value = this.values.mask(definitions[0].text);
-      return value ? this.maskFact(definitions[0], value, expression.text) : undefined;
+      const definitions = this.definitions.get(text) ?? [];
+      if (definitions.length !== 1 || this.index.type(definitions[0]) === 'assignment_expression') return undefined;
+      const value = this.values.mask(this.index.text(definitions[0]));
+      return value ? this.maskFact(definitions[0], value, text) : undefined;
     }
-    const value = this.values.mask(expression.text);
+    const value = this.values.mask(text);
     return value ? this.maskFact(expression, value) : undefined;
   }
 
@@ -233,21 +236,23 @@ class SummaryBuilder {
    * (assigned before the call) are true. Anything else is unknown.
    */
   argumentTruth(argument: Node, call: Node): boolean | undefined {
-    const node = unwrapExpression(argument);
-    if (node.type === 'true') return true;
-    if (node.type === 'false' || node.type === 'null') return false;
-    if (node.type === 'string_literal') return true;
-    if (node.type === 'number_literal') {
-      const value = Number(node.text.replace(/[uUlL]+$/, ''));
+    const node = this.index.unwrap(argument);
+    const type = this.index.type(node);
+    if (type === 'true') return true;
+    if (type === 'false' || type === 'null') return false;
+    if (type === 'string_literal') return true;
+    if (type === 'number_literal') {
+      const value = Number(this.index.text(node).replace(/[uUlL]+$/, ''));
       return Number.isFinite(value) ? value !== 0 : undefined;
     }
-    if (node.type === 'pointer_expression') return node.childForFieldName('operator')?.text === '&' ? true : undefined;
-    if (node.type !== 'identifier') return undefined;
-    if (node.text === 'NULL' || node.text === 'false') return false;
-    if (node.text === 'true') return true;
-    if (this.parameters.includes(node.text)) return undefined;
+    if (type === 'pointer_expression') return node.childForFieldName('operator')?.text === '&' ? true : undefined;
+    if (type !== 'identifier') return undefined;
+    const text = this.index.text(node);
+    if (text === 'NULL' || text === 'false') return false;
+    if (text === 'true') return true;
+    if (this.parameters.includes(text)) return undefined;
     this.definitions ??= localDefinitions(this.index, this.fn.body);
-    const definitions = this.definitions.get(node.text) ?? [];
+    const definitions = this.definitions.get(text) ?? [];
     if (definitions.length === 0 || !definitions.every((definition) => isAllocation(definition, this.inputs.config))) return undefined;
     return definitions.some((definition) => definition.startIndex < call.startIndex) ? true : undefined;
   }
@@ -259,7 +264,7 @@ class SummaryBuilder {
     if (api) {
       const gfpIndex = argIndex(api.args.gfp, args.length);
       const gfpNode = gfpIndex === undefined ? undefined : args[gfpIndex];
-      const parameter = gfpNode ? this.parameters.indexOf(unwrapExpression(gfpNode).text) : -1;
+      const parameter = gfpNode ? this.parameters.indexOf(this.index.text(this.index.unwrap(gfpNode))) : -1;
       const maskParameter = parameter >= 0 ? { parameter, api: api.name } : undefined;
       if (api.sleeps === 'always') return { sleep: { kind: 'allocation', api: api.name }, maskParameter, catalogued: true };
       if (api.sleeps !== 'gfp') return { maskParameter, catalogued: true };
@@ -303,7 +308,7 @@ class SummaryBuilder {
 
   /** The integer an expression of constants stands for (`0`, `FOO_NOWAIT`, `BIT(2) | FOO_X`). */
   integerConstant(node: Node): number | undefined {
-    const text = node.text;
+    const text = this.index.text(node);
     if (text === 'true' || text === 'false') return text === 'true' ? 1 : 0;
     // Only what can be a constant: a literal, a macro, an operator on those (never `p->x`, never a call of a function).
     if (text.length > 64 || !/^[\d(A-Z~]/.test(text) || !/^[\w\s|&()~<>]+$/.test(text)) return undefined;
@@ -315,16 +320,16 @@ class SummaryBuilder {
    * the local the mask names: which mask is used depends on a scalar parameter the caller passes.
    */
   maskChoiceOf(node: Node, api: string): MaskChoice | undefined {
-    let expression = unwrapExpression(node);
+    let expression = this.index.unwrap(node);
     let variable: string | undefined;
-    if (expression.type === 'identifier') {
+    if (this.index.type(expression) === 'identifier') {
       this.definitions ??= localDefinitions(this.index, this.fn.body);
-      const definitions = this.definitions.get(expression.text) ?? [];
-      if (definitions.length !== 1 || definitions[0].type === 'assignment_expression') return undefined;
-      variable = expression.text;
-      expression = unwrapExpression(definitions[0]);
+      const definitions = this.definitions.get(this.index.text(expression)) ?? [];
+      if (definitions.length !== 1 || this.index.type(definitions[0]) === 'assignment_expression') return undefined;
+      variable = this.index.text(expression);
+      expression = this.index.unwrap(definitions[0]);
     }
-    if (expression.type !== 'conditional_expression') return undefined;
+    if (this.index.type(expression) !== 'conditional_expression') return undefined;
     const condition = expression.childForFieldName('condition');
     const consequence = expression.childForFieldName('consequence');
     const alternative = expression.childForFieldName('alternative');
@@ -470,9 +475,10 @@ class SummaryBuilder {
       const args = index.arguments(call);
       const held = locks.heldAt.get(call.id);
       const local = this.localSleep(name, args, call);
+      const callee = index.callee(call);
       const fact: CallFact = {
         ...(name ? { name } : {}),
-        calleeText: index.callee(call)?.node.text ?? 'call',
+        calleeText: callee ? index.text(callee.node) : 'call',
         span: this.span(call),
         ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
         parameterGuarded: locks.parameterGuarded.has(call.id),
@@ -499,14 +505,14 @@ class SummaryBuilder {
       // A helper of the folder may take the caller's mask: keep what the arguments say.
       if (name && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
-          const position = this.parameters.indexOf(unwrapExpression(argument).text);
+          const position = this.parameters.indexOf(index.text(index.unwrap(argument)));
           return position >= 0 ? position : undefined;
         });
         if (parameterArguments.some((position) => position !== undefined)) fact.parameterArguments = parameterArguments;
         const truth = args.map((argument) => this.argumentTruth(argument, call));
         if (truth.some((known) => known !== undefined)) fact.argumentTruth = truth;
         const masks = args.map((argument) => {
-          if (!/[A-Za-z_]/.test(argument.text)) return undefined;
+          if (!/[A-Za-z_]/.test(index.text(argument))) return undefined;
           const mask = this.maskOf(argument);
           return mask && !('parameter' in mask) ? mask : undefined;
         });
@@ -517,7 +523,7 @@ class SummaryBuilder {
         // A flag a helper may test to choose its mask (`foo_alloc(f, n, FOO_NOWAIT)`).
         const constants = args.map((argument) => {
           const value = this.integerConstant(argument);
-          return value === undefined ? undefined : { value, text: argument.text };
+          return value === undefined ? undefined : { value, text: index.text(argument) };
         });
         if (constants.some((constant) => constant !== undefined)) {
           fact.argumentConstants = constants;
