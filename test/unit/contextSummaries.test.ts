@@ -98,6 +98,39 @@ static void w(struct p *p)
   assert.equal(callOf(file, 'w', 'readl_poll_timeout').sleep, undefined);
 });
 
+test("a poll macro's sleep argument that is the function's parameter guards the sleep by it", async () => {
+  const file = await summaryOf(`
+static int wait_bit(struct p *p, int sleep_us, int timeout_us)
+{
+	u32 v;
+
+	return readl_poll_timeout(p->base, v, v & 1, sleep_us, timeout_us);
+}
+static int wait_capped(struct p *p, int sleep_us)
+{
+	u32 v;
+
+	sleep_us = min(sleep_us, 10);
+	return readl_poll_timeout(p->base, v, v & 1, sleep_us, 100);
+}
+static int wait_field(struct p *p)
+{
+	u32 v;
+
+	return readl_poll_timeout(p->base, v, v & 1, p->sleep_us, 100);
+}
+`);
+  const poll = callOf(file, 'wait_bit', 'readl_poll_timeout');
+  assert.deepEqual([poll.sleep, poll.parameterGuarded, poll.parameterGuard], [
+    { kind: 'sleeper', name: 'usleep_range', macros: ['readl_poll_timeout'] },
+    true,
+    { requires: [{ parameter: 1, nonZero: true }], complete: true },
+  ]);
+  // A changed parameter, a field: nobody's constant decides, so no sleep is claimed.
+  assert.equal(callOf(file, 'wait_capped', 'readl_poll_timeout').sleep, undefined);
+  assert.equal(callOf(file, 'wait_field', 'readl_poll_timeout').sleep, undefined);
+});
+
 function macros(...definitions: [string, string[], string][]): Map<string, MacroDefinition> {
   return new Map(definitions.map(([name, params, body]) => [name, { name, params, body, line: 0 }]));
 }
@@ -117,7 +150,8 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   const truth = (values: (boolean | undefined)[]) => (position: number) => values[position];
   assert.deepEqual(macroSleep('SLEEP_IF', table, truth([true]), none), { sleeper: 'msleep', macros: ['SLEEP_IF'] });
   assert.equal(macroSleep('SLEEP_IF', table, truth([false]), none), undefined);
-  assert.equal(macroSleep('SLEEP_IF', table, truth([undefined]), none), undefined);
+  // Unknown at the use site: the sleep comes with the argument that decides it.
+  assert.deepEqual(macroSleep('SLEEP_IF', table, truth([undefined]), none), { sleeper: 'msleep', macros: ['SLEEP_IF'], when: [{ argument: 0, nonZero: true }] });
   assert.deepEqual(macroSleep('SLEEP_UNLESS', table, truth([false]), none), { sleeper: 'msleep', macros: ['SLEEP_UNLESS'] });
   assert.equal(macroSleep('SLEEP_UNLESS', table, truth([true]), none), undefined);
   assert.equal(macroSleep('ASKS', table, truth([]), none), undefined);
@@ -125,6 +159,7 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   // The seed's sleep argument comes through the driver macro's parameter.
   assert.deepEqual(macroSleep('POLL', table, truth([undefined, true]), none), { sleeper: 'usleep_range', macros: ['POLL', 'readl_poll_timeout'] });
   assert.equal(macroSleep('POLL', table, truth([undefined, false]), none), undefined);
+  assert.deepEqual(macroSleep('POLL', table, truth([undefined, undefined]), none), { sleeper: 'usleep_range', macros: ['POLL', 'readl_poll_timeout'], when: [{ argument: 1, nonZero: true }] });
   assert.equal(macroSleep('readl_poll_timeout_atomic', table, truth([undefined, undefined, undefined, true]), none), undefined);
   assert.deepEqual([macroSection('F_LOCK', table)?.opens, macroSection('F_LOCK', table)?.section.class, macroSection('F_UNLOCK', table)?.opens], [true, 'spin', false]);
   assert.equal(macroSection('F_TWO', table), undefined);

@@ -19,11 +19,11 @@ import { fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { sectionAppliesOn } from '../locks/fpuSections';
-import { macroSection, macroSleep } from '../locks/macroCalls';
+import { MacroSleep, macroSection, macroSleep } from '../locks/macroCalls';
 import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
-import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
+import { ParameterConditions, ParameterGuard, ParameterTest, parameterGuards } from '../paths/parameterGuards';
 import { calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
@@ -56,6 +56,18 @@ export interface SummaryInputs {
   releasing: ReleasingCallees;
   /** The file's evaluations of mask and constant texts (one per file summary; made here when absent). */
   values?: TextValues;
+  /** The kernel tree's header macros that sleep (index/headerMacros.ts), below the file's own; its key is part of `macrosKey`. */
+  headerMacros?: (name: string) => MacroSleep | undefined;
+}
+
+/**
+ * The call's parameter guard with the tests a macro's sleep needs (macroSleepOf()): they join the
+ * tests of the paths to the call; alone, they are all the call depends on unless the lock walk
+ * saw another scalar parameter decide it.
+ */
+function macroGuarded(guard: ParameterGuard | undefined, tests: readonly ParameterTest[] | undefined, guardedOtherwise: boolean): { parameterGuard?: ParameterGuard } {
+  if (!tests) return guard ? { parameterGuard: guard } : {};
+  return { parameterGuard: guard ? { requires: [...guard.requires, ...tests], complete: guard.complete } : { requires: [...tests], complete: !guardedOtherwise } };
 }
 
 /**
@@ -253,7 +265,11 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: readonly Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
+  localSleep(
+    name: string | undefined,
+    args: readonly Node[],
+    call?: Node,
+  ): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; macroGuard?: ParameterTest[]; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -297,7 +313,7 @@ class SummaryBuilder {
       return { sleep: mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', name, mask } : undefined, catalogued: true };
     }
     const expanded = call ? this.macroSleepOf(name, args, call) : undefined;
-    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, catalogued: true };
+    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, ...(expanded.guard ? { macroGuard: expanded.guard } : {}), catalogued: true };
     return { catalogued: false };
   }
 
@@ -376,8 +392,14 @@ class SummaryBuilder {
     return undefined;
   }
 
-  /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
-  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+  /**
+   * A function-like macro (the file's, its headers', a seeded kernel one, or one of the kernel
+   * tree's headers) whose expansion sleeps here (analysis/locks/macroCalls.ts). When the sleep
+   * depends on arguments this call does not know (`readx_poll_timeout(..., sleep_us, ...)` with
+   * `sleep_us` a parameter), each must be a scalar parameter of this function that the body never
+   * changes: the sleep is then guarded by those parameters, for the callers' constants to decide.
+   */
+  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[]; guard?: ParameterTest[] } | undefined {
     const { macros } = this.inputs;
     const constant = (text: string): number | undefined => this.values.integer(text);
     const truth = (position: number): boolean | undefined => {
@@ -388,7 +410,30 @@ class SummaryBuilder {
       const value = constant(argument.text);
       return value === undefined ? undefined : value !== 0;
     };
-    return macroSleep(name, macros, truth, constant);
+    const found = macroSleep(name, macros, truth, constant, this.inputs.headerMacros ? { header: this.inputs.headerMacros } : {});
+    if (!found?.when) return found && { sleeper: found.sleeper, macros: found.macros };
+    const guard: ParameterTest[] = [];
+    for (const test of found.when) {
+      const parameter = args[test.argument] ? this.unchangedScalarParameter(args[test.argument]) : -1;
+      if (parameter < 0) return undefined;
+      guard.push({ parameter, nonZero: test.nonZero });
+    }
+    return { sleeper: found.sleeper, macros: found.macros, guard };
+  }
+
+  /** The position of the scalar parameter an argument names, when the body never assigns it or takes its address; else -1. */
+  private unchangedScalarParameter(argument: Node): number {
+    const node = unwrapExpression(argument);
+    if (node.type !== 'identifier') return -1;
+    const parameters = parametersOf(this.fn);
+    const position = parameters.findIndex((parameter) => parameter.name === node.text);
+    if (position < 0 || !parameters[position].scalar) return -1;
+    const changed = this.index.within(this.fn.body, ['assignment_expression', 'update_expression', 'pointer_expression']).some((change) => {
+      if (change.type === 'pointer_expression' && change.childForFieldName('operator')?.text !== '&') return false;
+      const target = change.childForFieldName(change.type === 'assignment_expression' ? 'left' : 'argument');
+      return target?.type === 'identifier' && target.text === node.text;
+    });
+    return changed ? -1 : position;
   }
 
   build(): FunctionSummary {
@@ -475,8 +520,8 @@ class SummaryBuilder {
         calleeText: index.callee(call)?.node.text ?? 'call',
         span: this.span(call),
         ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
-        parameterGuarded: locks.parameterGuarded.has(call.id),
-        ...(guards?.has(call.id) ? { parameterGuard: guards.get(call.id)! } : {}),
+        parameterGuarded: locks.parameterGuarded.has(call.id) || !!local.macroGuard,
+        ...macroGuarded(guards?.get(call.id), local.macroGuard, locks.parameterGuarded.has(call.id)),
         flagGuarded: locks.flagGuarded.has(call.id),
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
