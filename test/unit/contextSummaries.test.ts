@@ -121,11 +121,10 @@ static int wait_field(struct p *p)
 }
 `);
   const poll = callOf(file, 'wait_bit', 'readl_poll_timeout');
-  assert.deepEqual([poll.sleep, poll.parameterGuarded, poll.parameterGuard], [
-    { kind: 'sleeper', name: 'usleep_range', macros: ['readl_poll_timeout'] },
-    true,
-    { requires: [{ parameter: 1, nonZero: true }], complete: true },
-  ]);
+  assert.deepEqual(
+    [poll.sleep, poll.parameterGuarded, poll.parameterGuard],
+    [{ kind: 'sleeper', name: 'usleep_range', macros: ['readl_poll_timeout'] }, true, { requires: [{ parameter: 1, nonZero: true }], complete: true }],
+  );
   // A changed parameter, a field: nobody's constant decides, so no sleep is claimed.
   assert.equal(callOf(file, 'wait_capped', 'readl_poll_timeout').sleep, undefined);
   assert.equal(callOf(file, 'wait_field', 'readl_poll_timeout').sleep, undefined);

@@ -109,7 +109,11 @@ function parameterNames(code: string, params: readonly string[]): Map<string, nu
     // A name assigned twice is no copy.
     copies.set(match[1], copies.has(match[1]) ? undefined : source);
   }
-  for (const [name, source] of copies) if (source !== undefined && !names.has(name)) names.set(name, source);
+  for (const [name, source] of copies) {
+    // Changed after its declaration (`--__left`, `__us += 10`): no longer the argument's value.
+    const writes = code.match(new RegExp(`(?:\\+\\+|--)\\s*${name}\\b|\\b${name}\\s*(?:\\+\\+|--|[-+*/%&|^]?=(?!=)|<<=|>>=)`, 'g'))?.length ?? 0;
+    if (source !== undefined && writes === 1 && !names.has(name)) names.set(name, source);
+  }
   return names;
 }
 
@@ -272,7 +276,13 @@ function withTests(sleep: MacroSleep, name: string, open: readonly ArgumentTest[
  * site's arguments, `constant` evaluates a constant expression of a body (a #define, a literal).
  * A sleep that depends on a use-site argument `truth` does not know comes with `when`.
  */
-export function macroSleep(name: string, macros: ReadonlyMap<string, MacroDefinition>, truth: ArgumentTruth, constant: (text: string) => number | undefined, options: MacroSleepOptions = {}): MacroSleep | undefined {
+export function macroSleep(
+  name: string,
+  macros: ReadonlyMap<string, MacroDefinition>,
+  truth: ArgumentTruth,
+  constant: (text: string) => number | undefined,
+  options: MacroSleepOptions = {},
+): MacroSleep | undefined {
   return expand(name, macros, truth, (position) => position, constant, options, 0);
 }
 
@@ -311,6 +321,13 @@ function expand(
   if (calls.some((call) => CONTEXT_QUERIES.has(call.name) || (call.name !== 'cpu_relax' && BUSY_WAITS.test(call.name)))) return undefined;
   const names = parameterNames(code, macro.params);
   const guards = bodyGuards(code, names);
+  // Every sleeping call is a way to sleep: one that needs no argument decides; else the one that
+  // needs the fewest (`if (before && us) sleep; … if (us) sleep;` sleeps when `us` is nonzero).
+  let best: MacroSleep | undefined;
+  const consider = (found: MacroSleep): boolean => {
+    if (!best || (found.when?.length ?? 0) < (best.when?.length ?? 0)) best = found;
+    return !found.when;
+  };
   for (const call of calls) {
     if (names.has(call.name)) continue;
     const around = guards.filter((guard) => guard.from <= call.offset && call.offset < guard.to);
@@ -321,7 +338,10 @@ function expand(
       origin,
     );
     if (typeof open === 'string') continue;
-    if (sleeper(call.name)) return { sleeper: call.name, macros: [name], ...(open.length > 0 ? { when: open } : {}) };
+    if (sleeper(call.name)) {
+      if (consider({ sleeper: call.name, macros: [name], ...(open.length > 0 ? { when: open } : {}) })) break;
+      continue;
+    }
     if (call.name === name) continue;
     const inner = expand(
       call.name,
@@ -332,9 +352,9 @@ function expand(
       options,
       depth + 1,
     );
-    if (inner) return withTests(inner, name, open);
+    if (inner && consider(withTests(inner, name, open))) break;
   }
-  return undefined;
+  return best;
 }
 
 /** A macro whose body is exactly one section call: the call, its section and the body text. */

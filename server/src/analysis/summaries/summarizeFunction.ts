@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { allocApi, argIndex, freeApi } from '../../model/apis';
 import type { ModelConfig } from '../../model/config';
-import { SectionClass, TIMER_ARMS, sectionOpener, sleepingUnlock } from '../../model/contexts';
+import { SectionClass, TIMER_ARMS, sectionCloser, sectionOpener, sleepingUnlock } from '../../model/contexts';
 import { GfpValue, gfpAllowsBlocking } from '../../model/gfp';
 import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
 import { gfpTaker, sleeper } from '../../model/sleepers';
@@ -19,7 +19,8 @@ import { fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { sectionAppliesOn } from '../locks/fpuSections';
-import { MacroSleep, macroSection, macroSleep } from '../locks/macroCalls';
+import { MacroSection, macroSection, macroSleep } from '../locks/macroCalls';
+import type { HeaderMacroLookup } from '../index/headerMacros';
 import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
@@ -56,8 +57,21 @@ export interface SummaryInputs {
   releasing: ReleasingCallees;
   /** The file's evaluations of mask and constant texts (one per file summary; made here when absent). */
   values?: TextValues;
-  /** The kernel tree's header macros that sleep (index/headerMacros.ts), below the file's own; its key is part of `macrosKey`. */
-  headerMacros?: (name: string) => MacroSleep | undefined;
+  /** The kernel tree's header macros that sleep or lock (index/headerMacros.ts), below the file's own; its key is part of `macrosKey`. */
+  headerMacros?: HeaderMacroLookup;
+}
+
+/**
+ * A lock macro of the file or its folder's headers, else of the kernel tree's headers
+ * (`#define xa_lock(xa) spin_lock(&(xa)->xa_lock)`): the lock call it stands for.
+ */
+function lockMacro(name: string, inputs: SummaryInputs): MacroSection | undefined {
+  const own = macroSection(name, inputs.macros);
+  if (own || inputs.macros.has(name)) return own;
+  const header = inputs.headerMacros?.section(name);
+  if (!header) return undefined;
+  const section = header.opens ? sectionOpener(header.call) : sectionCloser(header.call);
+  return section ? { call: header.call, section, opens: header.opens, text: header.text } : undefined;
 }
 
 /**
@@ -410,7 +424,8 @@ class SummaryBuilder {
       const value = constant(argument.text);
       return value === undefined ? undefined : value !== 0;
     };
-    const found = macroSleep(name, macros, truth, constant, this.inputs.headerMacros ? { header: this.inputs.headerMacros } : {});
+    const header = this.inputs.headerMacros;
+    const found = macroSleep(name, macros, truth, constant, header ? { header: (inner) => header.sleep(inner) } : {});
     if (!found?.when) return found && { sleeper: found.sleeper, macros: found.macros };
     const guard: ParameterTest[] = [];
     for (const test of found.when) {
@@ -455,7 +470,7 @@ class SummaryBuilder {
         dependencies.releasing[`n:${name}`] = annotated ?? '';
         if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
         // `#define FOO_UNLOCK(p) spin_unlock(&(p)->lock)`: drops what is held of its class (quieter), never more.
-        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        const macro = answer === undefined ? lockMacro(name, inputs) : undefined;
         if (macro && !macro.opens) return { classes: [macro.section.class], callers: false };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
@@ -471,7 +486,7 @@ class SummaryBuilder {
         dependencies.callees[name] = calleeDependency(answer);
         if (answer && typeof answer !== 'string') return answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node }));
         // `#define FOO_LOCK(p) spin_lock(&(p)->lock)`: the macro takes that lock where it is used.
-        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        const macro = answer === undefined ? lockMacro(name, inputs) : undefined;
         return macro?.opens ? [{ key: `macro:${name}`, class: macro.section.class, count: 1, opener: fn.node, label: macro.text }] : undefined;
       },
     };
