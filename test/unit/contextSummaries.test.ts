@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { chosenMask } from '../../server/src/analysis/locks/flagMasks';
-import { macroSection, macroSleep } from '../../server/src/analysis/locks/macroCalls';
+import { macroFieldCall, macroSection, macroSleep } from '../../server/src/analysis/locks/macroCalls';
 import type { MacroDefinition } from '../../server/src/analysis/sizes/constants';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { CallFact } from '../../server/src/analysis/summaries/functionSummary';
@@ -162,4 +162,17 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   assert.equal(macroSleep('readl_poll_timeout_atomic', table, truth([undefined, undefined, undefined, true]), none), undefined);
   assert.deepEqual([macroSection('F_LOCK', table)?.opens, macroSection('F_LOCK', table)?.section.class, macroSection('F_UNLOCK', table)?.opens], [true, 'spin', false]);
   assert.equal(macroSection('F_TWO', table), undefined);
+});
+
+test('macro bodies: the call through a struct field an expansion makes on its argument', () => {
+  const table = macros(
+    ['CB', ['p', 'm', 'args...'], '({ int r = -EINVAL; if ((p)->hw->m) r = (p)->hw->m(args); r; })'],
+    ['DO_RESET', ['p', 'args...'], 'CB(p, reset, args)'],
+    ['TWO', ['p'], '(p)->ops->a(p) + (p)->ops->b(p)'],
+    ['LOCAL', ['x'], '({ struct foo *f = get_foo(x); f->ops->go(x); })'],
+  );
+  assert.deepEqual(macroFieldCall('DO_RESET', table, ['priv', 'priv->base', '1']), { variable: 'priv', fields: ['hw', 'reset'], macros: ['DO_RESET', 'CB'] });
+  // Two field calls, or a path from the expansion's own local: no answer.
+  assert.equal(macroFieldCall('TWO', table, ['priv']), undefined);
+  assert.equal(macroFieldCall('LOCAL', table, ['priv']), undefined);
 });

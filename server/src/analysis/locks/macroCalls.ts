@@ -381,3 +381,58 @@ export function macroSection(name: string, macros: ReadonlyMap<string, MacroDefi
   const closer = sectionCloser(match[1]);
   return closer ? { call: match[1], section: closer, opens: false, text: code.replace(/\s+/g, ' ') } : undefined;
 }
+
+/** A call through a struct field that a macro's expansion makes on one of its arguments: `(priv)->hw->ptp->init_systime(…)`. */
+export interface MacroFieldCall {
+  /** The use site's argument the path starts from (a variable of the calling function). */
+  variable: string;
+  /** The fields, the called member last. */
+  fields: string[];
+  /** The macros expanded to reach it, outermost first. */
+  macros: string[];
+}
+
+/** The body with each parameter replaced by the use site's argument text (`args...` / `__VA_ARGS__` by the rest, `##` joined). */
+function substituted(code: string, params: readonly string[], args: readonly string[]): string {
+  const values = new Map<string, string>();
+  params.forEach((param, index) => {
+    const variadic = param.endsWith('...');
+    const name = param === '...' ? '__VA_ARGS__' : param.replace(/\.\.\.$/, '');
+    values.set(name, variadic ? args.slice(index).join(', ') : (args[index] ?? ''));
+  });
+  return code.replace(/\s*##\s*/g, '').replace(/[A-Za-z_]\w*/g, (word) => values.get(word) ?? word);
+}
+
+/**
+ * The one call through a struct field on a use-site argument that a macro of the file or its
+ * folder expands to, through other such macros: stmmac's `stmmac_init_systime(priv, …)` is
+ * `stmmac_do_callback(priv, ptp, init_systime, …)` is `(priv)->hw->ptp->init_systime(…)`
+ * (drivers/net/ethernet/stmicro/stmmac/hwif.h, 6.1). None when the expansion makes no such call,
+ * or more than one.
+ */
+export function macroFieldCall(name: string, macros: ReadonlyMap<string, MacroDefinition>, args: readonly string[], depth = 0): MacroFieldCall | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const macro = macros.get(name);
+  if (!macro?.params || macro.conflicting) return undefined;
+  const code = substituted(codeOf(macro.body), macro.params, args);
+  const variables = new Set(args.map((arg) => withoutParens(arg)).filter((arg) => /^[A-Za-z_]\w*$/.test(arg)));
+  const found = new Map<string, MacroFieldCall>();
+  for (const match of code.matchAll(/(?:\(\s*([A-Za-z_]\w*)\s*\)|\b([A-Za-z_]\w*))((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)\s*\(/g)) {
+    const variable = match[1] ?? match[2];
+    if (!variables.has(variable)) continue;
+    const fields = match[3]
+      .split(/->|\./)
+      .map((field) => field.trim())
+      .filter(Boolean);
+    found.set(`${variable}.${fields.join('.')}`, { variable, fields, macros: [name] });
+  }
+  // Or the body is one call of another macro of the table, which makes it.
+  if (found.size === 0) {
+    for (const call of bodyCalls(code)) {
+      if (call.name === name || !macros.get(call.name)?.params) continue;
+      const inner = macroFieldCall(call.name, macros, call.args, depth + 1);
+      if (inner) found.set(`${inner.variable}.${inner.fields.join('.')}`, { ...inner, macros: [name, ...inner.macros] });
+    }
+  }
+  return found.size === 1 ? [...found.values()][0] : undefined;
+}

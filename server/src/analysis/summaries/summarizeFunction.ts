@@ -15,17 +15,17 @@ import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callb
 import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
-import { fieldConditions } from '../paths/fieldConditions';
+import { FieldConditions, fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { sectionAppliesOn } from '../locks/fpuSections';
-import { MacroSection, macroSection, macroSleep } from '../locks/macroCalls';
+import { MacroSection, macroFieldCall, macroSection, macroSleep } from '../locks/macroCalls';
 import type { HeaderMacroLookup } from '../index/headerMacros';
 import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
 import { ParameterConditions, ParameterGuard, ParameterTest, parameterGuards } from '../paths/parameterGuards';
-import { calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
+import { FieldCall, calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
 /** What a function's lock interface looks like to its callers in the same file. */
@@ -436,6 +436,23 @@ class SummaryBuilder {
     return { sleeper: found.sleeper, macros: found.macros, guard };
   }
 
+  /**
+   * A macro of the file or its folder that expands to a call through a struct field on one of its
+   * arguments (`stmmac_init_systime(priv, …)` → `(priv)->hw->ptp->init_systime(…)`): that call,
+   * keyed by the argument's declared type like a call written out (locks/opsFields.ts).
+   */
+  private macroFieldCallOf(name: string, args: readonly Node[], conditions: FieldConditions): FieldCall | undefined {
+    if (!this.inputs.macros.get(name)?.params) return undefined;
+    const found = macroFieldCall(
+      name,
+      this.inputs.macros,
+      args.map((argument) => argument.text),
+    );
+    if (!found) return undefined;
+    const key = conditions.pathKey(found.variable, found.fields);
+    return { ...(key ? { key } : {}), field: found.fields[found.fields.length - 1] };
+  }
+
   /** The position of the scalar parameter an argument names, when the body never assigns it or takes its address; else -1. */
   private unchangedScalarParameter(argument: Node): number {
     const node = unwrapExpression(argument);
@@ -550,14 +567,16 @@ class SummaryBuilder {
       const started = name && (/^hrtimer_start/.test(name) || TIMER_ARMS.test(name)) && args[0] ? conditions.fieldKey(args[0]) : undefined;
       if (started) fact.startsTimer = started;
       // Calls through a struct field or a parameter, and functions handed to a callee (locks/opsFields.ts).
-      const throughField = name ? undefined : fieldCallOf(call, (node) => conditions.fieldKey(node));
+      const throughField = name ? (local.catalogued ? undefined : this.macroFieldCallOf(name, args, conditions)) : fieldCallOf(call, (node) => conditions.fieldKey(node));
       if (throughField) fact.throughField = throughField;
       const calledParameter = calledParameterOf(call, parameterList);
       if (calledParameter !== undefined) fact.calledParameter = calledParameter;
-      const functionArguments = name && !local.catalogued && calledParameter === undefined ? functionArgumentsOf(call, ownName) : undefined;
+      // A macro's arguments are not those of the call it expands to through a field: none are kept for the callee.
+      const ownArguments = !(name && throughField);
+      const functionArguments = name && ownArguments && !local.catalogued && calledParameter === undefined ? functionArgumentsOf(call, ownName) : undefined;
       if (functionArguments) fact.functionArguments = functionArguments;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
-      if (name && !local.catalogued && !local.sleep && args.length > 0) {
+      if (name && ownArguments && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
           const position = this.parameters.indexOf(unwrapExpression(argument).text);
           return position >= 0 ? position : undefined;
