@@ -413,7 +413,8 @@ function substituted(code: string, params: readonly string[], args: readonly str
 export function macroFieldCall(name: string, macros: ReadonlyMap<string, MacroDefinition>, args: readonly string[], depth = 0): MacroFieldCall | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const macro = macros.get(name);
-  if (!macro?.params || macro.conflicting) return undefined;
+  // Neither a member access nor one call of another macro: nothing to find (most register macros).
+  if (!macro?.params || macro.conflicting || !/->|\.\s*[A-Za-z_]|^\s*\(*\s*[A-Za-z_]\w*\s*\(/.test(macro.body)) return undefined;
   const code = substituted(codeOf(macro.body), macro.params, args);
   const variables = new Set(args.map((arg) => withoutParens(arg)).filter((arg) => /^[A-Za-z_]\w*$/.test(arg)));
   const found = new Map<string, MacroFieldCall>();
@@ -426,13 +427,11 @@ export function macroFieldCall(name: string, macros: ReadonlyMap<string, MacroDe
       .filter(Boolean);
     found.set(`${variable}.${fields.join('.')}`, { variable, fields, macros: [name] });
   }
+  if (found.size > 0) return found.size === 1 ? [...found.values()][0] : undefined;
   // Or the body is one call of another macro of the table, which makes it.
-  if (found.size === 0) {
-    for (const call of bodyCalls(code)) {
-      if (call.name === name || !macros.get(call.name)?.params) continue;
-      const inner = macroFieldCall(call.name, macros, call.args, depth + 1);
-      if (inner) found.set(`${inner.variable}.${inner.fields.join('.')}`, { ...inner, macros: [name, ...inner.macros] });
-    }
-  }
-  return found.size === 1 ? [...found.values()][0] : undefined;
+  const body = withoutParens(code);
+  const whole = /^([A-Za-z_]\w*)\s*\(/.exec(body);
+  if (!whole || whole[1] === name || !macros.get(whole[1])?.params || closingParen(body, whole[0].length - 1) !== body.length) return undefined;
+  const inner = macroFieldCall(whole[1], macros, splitArguments(body.slice(whole[0].length, -1)), depth + 1);
+  return inner && { ...inner, macros: [name, ...inner.macros] };
 }
