@@ -44,6 +44,10 @@ test('function-like macros that sleep or lock act at the use site, with the macr
   assert.match(at(40), /^mc_wait_ready\(\) expands to usleep_range\(\)/);
   assert.match(at(41), /^MC_READY\(\) expands to mc_wait_ready\(\) → usleep_range\(\)/);
   assert.match(at(56), /MC_LOCK\(\) \(which takes spin_lock\(&\(m\)->lock\)\)/);
+  // A wrapper's sleep_us parameter: the caller's constant 40 decides (its 0 and the _atomic form stay silent).
+  assert.match(at(75), /^readx_poll_timeout\(\) expands to usleep_range\(\).*mc_wait_bit\(\) is called from mc_wait_callers\(\) at line 105/);
+  // A driver macro that calls through the ops table: the stored function is entered under the lock.
+  assert.match(at(147), /mc_settle\(\) is called through `mc_hw_settle` from mc_chip_locked\(\) at line 165, where spin_lock\(&chip->lock\) is held/);
 });
 
 test("a mask chosen from a flags argument is decided by the caller's constant", async () => {

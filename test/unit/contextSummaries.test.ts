@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { AnalysisDatabase } from '../../server/src/analysis/database';
 import { collectFileFacts } from '../../server/src/analysis/fileFacts';
 import { chosenMask } from '../../server/src/analysis/locks/flagMasks';
-import { macroSection, macroSleep } from '../../server/src/analysis/locks/macroCalls';
+import { macroFieldCall, macroSection, macroSleep } from '../../server/src/analysis/locks/macroCalls';
 import type { MacroDefinition } from '../../server/src/analysis/sizes/constants';
 import type { FileSummary } from '../../server/src/analysis/summaries/fileSummary';
 import type { CallFact } from '../../server/src/analysis/summaries/functionSummary';
@@ -98,6 +98,38 @@ static void w(struct p *p)
   assert.equal(callOf(file, 'w', 'readl_poll_timeout').sleep, undefined);
 });
 
+test("a poll macro's sleep argument that is the function's parameter guards the sleep by it", async () => {
+  const file = await summaryOf(`
+static int wait_bit(struct p *p, int sleep_us, int timeout_us)
+{
+	u32 v;
+
+	return readl_poll_timeout(p->base, v, v & 1, sleep_us, timeout_us);
+}
+static int wait_capped(struct p *p, int sleep_us)
+{
+	u32 v;
+
+	sleep_us = min(sleep_us, 10);
+	return readl_poll_timeout(p->base, v, v & 1, sleep_us, 100);
+}
+static int wait_field(struct p *p)
+{
+	u32 v;
+
+	return readl_poll_timeout(p->base, v, v & 1, p->sleep_us, 100);
+}
+`);
+  const poll = callOf(file, 'wait_bit', 'readl_poll_timeout');
+  assert.deepEqual(
+    [poll.sleep, poll.parameterGuarded, poll.parameterGuard],
+    [{ kind: 'sleeper', name: 'usleep_range', macros: ['readl_poll_timeout'] }, true, { requires: [{ parameter: 1, nonZero: true }], complete: true }],
+  );
+  // A changed parameter, a field: nobody's constant decides, so no sleep is claimed.
+  assert.equal(callOf(file, 'wait_capped', 'readl_poll_timeout').sleep, undefined);
+  assert.equal(callOf(file, 'wait_field', 'readl_poll_timeout').sleep, undefined);
+});
+
 function macros(...definitions: [string, string[], string][]): Map<string, MacroDefinition> {
   return new Map(definitions.map(([name, params, body]) => [name, { name, params, body, line: 0 }]));
 }
@@ -117,7 +149,8 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   const truth = (values: (boolean | undefined)[]) => (position: number) => values[position];
   assert.deepEqual(macroSleep('SLEEP_IF', table, truth([true]), none), { sleeper: 'msleep', macros: ['SLEEP_IF'] });
   assert.equal(macroSleep('SLEEP_IF', table, truth([false]), none), undefined);
-  assert.equal(macroSleep('SLEEP_IF', table, truth([undefined]), none), undefined);
+  // Unknown at the use site: the sleep comes with the argument that decides it.
+  assert.deepEqual(macroSleep('SLEEP_IF', table, truth([undefined]), none), { sleeper: 'msleep', macros: ['SLEEP_IF'], when: [{ argument: 0, nonZero: true }] });
   assert.deepEqual(macroSleep('SLEEP_UNLESS', table, truth([false]), none), { sleeper: 'msleep', macros: ['SLEEP_UNLESS'] });
   assert.equal(macroSleep('SLEEP_UNLESS', table, truth([true]), none), undefined);
   assert.equal(macroSleep('ASKS', table, truth([]), none), undefined);
@@ -125,7 +158,21 @@ test('macro bodies: parameter guards, context queries, busy waits, seeds, lock c
   // The seed's sleep argument comes through the driver macro's parameter.
   assert.deepEqual(macroSleep('POLL', table, truth([undefined, true]), none), { sleeper: 'usleep_range', macros: ['POLL', 'readl_poll_timeout'] });
   assert.equal(macroSleep('POLL', table, truth([undefined, false]), none), undefined);
+  assert.deepEqual(macroSleep('POLL', table, truth([undefined, undefined]), none), { sleeper: 'usleep_range', macros: ['POLL', 'readl_poll_timeout'], when: [{ argument: 1, nonZero: true }] });
   assert.equal(macroSleep('readl_poll_timeout_atomic', table, truth([undefined, undefined, undefined, true]), none), undefined);
   assert.deepEqual([macroSection('F_LOCK', table)?.opens, macroSection('F_LOCK', table)?.section.class, macroSection('F_UNLOCK', table)?.opens], [true, 'spin', false]);
   assert.equal(macroSection('F_TWO', table), undefined);
+});
+
+test('macro bodies: the call through a struct field an expansion makes on its argument', () => {
+  const table = macros(
+    ['CB', ['p', 'm', 'args...'], '({ int r = -EINVAL; if ((p)->hw->m) r = (p)->hw->m(args); r; })'],
+    ['DO_RESET', ['p', 'args...'], 'CB(p, reset, args)'],
+    ['TWO', ['p'], '(p)->ops->a(p) + (p)->ops->b(p)'],
+    ['LOCAL', ['x'], '({ struct foo *f = get_foo(x); f->ops->go(x); })'],
+  );
+  assert.deepEqual(macroFieldCall('DO_RESET', table, ['priv', 'priv->base', '1']), { variable: 'priv', fields: ['hw', 'reset'], macros: ['DO_RESET', 'CB'] });
+  // Two field calls, or a path from the expansion's own local: no answer.
+  assert.equal(macroFieldCall('TWO', table, ['priv']), undefined);
+  assert.equal(macroFieldCall('LOCAL', table, ['priv']), undefined);
 });

@@ -59,6 +59,8 @@
 //                 passes read nothing outside them. Bounded (LATEST_GLOBALS_LIMIT: the files being typed in).
 // - `kernel`      the kernel tree's derived sleep facts (index/kernelFacts.ts), set whole by
 //                 setKernelFacts(); a view made with other facts is not reused (`views` compares it).
+//                 Its header macros (index/headerMacros.ts) join the summaries' macro key, so a
+//                 file summary made with other ones is redone (`summaries` above).
 // - `declarations` FileFacts → its type declarations (the text-level scan of parsing/typeDeclarations.ts);
 //                 `latestDeclarations` path → the newest version's, reused for a body edit that
 //                 cannot change them or an edit of a line's indentation (bounded like `latest`).
@@ -98,6 +100,7 @@ import type { KernelFacts } from './index/kernelFacts';
 import { DmaBufferLookup, dmaBufferLookup } from './index/provenanceIndex';
 import { KernelLookup, KernelView, kernelLookup } from './index/kernelSleeps';
 import { HeaderTypeTable, headerTypeLayer, headerTypesFor } from './index/headerTypes';
+import { HeaderMacroLookup, headerMacroLookup, headerMacrosFor } from './index/headerMacros';
 import type { ModelConfig } from '../model/config';
 
 const LATEST_LIMIT = 2048;
@@ -188,6 +191,7 @@ export class AnalysisDatabase {
   /** Bumped by setKernelFacts(): compositions made with other facts are not reused. */
   private kernelGeneration = 0;
   private kernelDmaBufferLookup?: DmaBufferLookup;
+  private headerMacroLookup?: HeaderMacroLookup;
   private readonly findings = new WeakMap<FileFacts, { view: AtomicView; value: unknown }>();
   private readonly functionResultTables = new Map<string, FunctionResultTable>();
   private readonly latestDmaPasses = new Map<string, DmaPasses>();
@@ -511,13 +515,17 @@ export class AnalysisDatabase {
     const cached = this.summaries.get(facts);
     const scope = this.macroScopeIn(facts, byPath);
     const paths = this.folderPathFacts(facts, byPath);
-    if (cached && cached.macrosKey === scope.key && cached.pathsKey === paths.key) return cached;
+    // The kernel headers' macros below the file's own: a summary made with other ones is redone.
+    const headerMacros = this.kernelHeaderMacros(facts.config);
+    const macrosKey = headerMacros ? `${scope.key}/${headerMacros.key}` : scope.key;
+    if (cached && cached.macrosKey === macrosKey && cached.pathsKey === paths.key) return cached;
     const previous = this.latest.get(facts.path);
     const summary = summarizeFile(facts.topLevel, {
       path: facts.path,
       config: facts.config,
       macros: scope.macros,
-      macrosKey: scope.key,
+      macrosKey,
+      ...(headerMacros ? { headerMacros } : {}),
       tables: this.tables,
       paths,
       previous: previous && previous.configKey === configKey(facts) ? previous : undefined,
@@ -565,6 +573,12 @@ export class AnalysisDatabase {
     this.kernel = facts ? kernelLookup(facts) : undefined;
     this.kernelGeneration++;
     this.kernelDmaBufferLookup = facts?.dmaBuffers ? dmaBufferLookup(facts.dmaBuffers, facts.root) : undefined;
+    this.headerMacroLookup = facts?.headerMacros ? headerMacroLookup(facts.headerMacros) : undefined;
+  }
+
+  /** The kernel headers' macros that sleep or lock (index/headerMacros.ts), when the loaded index's hold for this configuration. */
+  kernelHeaderMacros(config: ModelConfig): HeaderMacroLookup | undefined {
+    return headerMacrosFor(this.kernelSource?.headerMacros, config) ? this.headerMacroLookup : undefined;
   }
 
   /** The kernel tree's parameters that reach a DMA sink (noncontiguous-dma), when the index has them. */

@@ -156,6 +156,8 @@ export const BUSY_WAITS = /^(mdelay|udelay|ndelay|cpu_relax|mutex_trylock|readl_
  * include/linux/iopoll.h (6.1) start with might_sleep_if(sleep_us != 0) and call usleep_range()
  * between reads only when sleep_us is nonzero; their `_atomic` forms spin with udelay() and are
  * not here. The regmap forms expand to read_poll_timeout() (include/linux/regmap.h, 6.1).
+ * With a kernel index the tree's header macros are derived from their bodies
+ * (analysis/index/headerMacros.ts); these rows are the answer without one, and override it.
  */
 export interface SleepingMacro {
   name: string;

@@ -1,6 +1,7 @@
 // The findings both atomic-context rules share: every sleeping call (model/sleepers.ts, model/apis.ts)
 // at a point that is atomic on every path, with the chain that makes it atomic and, for GFP masks,
 // fixes that rewrite only the flag tokens. gfpSleepInAtomic.ts and sleepInAtomic.ts pick their part.
+import type { HeaderMacroLookup } from '../analysis/index/headerMacros';
 import type { AtomicView } from '../analysis/database';
 import { evaluateGfpText } from '../analysis/gfpMask';
 import { CallContext, SleepingCall, atomicContextAt, earliestHeld, flagSetElsewhere, irqsDisabledAt, refKey, sleepingCallAt, spanIn, summaryAt, variantFieldCall } from '../analysis/locks/atomicEntry';
@@ -217,7 +218,13 @@ function finding(view: AtomicView, context: CallContext, ruleContext: RuleContex
     }
     case 'sleeper': {
       const known = sleeper(local.name)!;
-      if (local.macros) return sleeperFinding(span, macroSubject(local.macros, local.name), known.reason, macroSources(local.macros, known.source), known.instead, why, related);
+      if (local.macros) {
+        // A macro the file or its folder defines is theirs, never the kernel header's of the same name.
+        const own = ruleContext.db.macroScopeOf(ruleContext.facts, ruleContext.folder).macros;
+        const header = ruleContext.db.kernelHeaderMacros(ruleContext.facts.config);
+        const fromHeader = header && { ...header, sleep: (macro: string) => (own.has(macro) ? undefined : header.sleep(macro)) };
+        return sleeperFinding(span, macroSubject(local.macros, local.name), known.reason, macroSources(local.macros, known.source, fromHeader), known.instead, why, related);
+      }
       return sleeperFinding(span, `${name}()`, known.reason, known.source, known.instead, why, related);
     }
   }
@@ -228,8 +235,15 @@ function macroSubject(macros: readonly string[], sleeping: string): string {
   return `${macros[0]}() expands to ${[...macros.slice(1), sleeping].map((name) => `${name}()`).join(' → ')}, which`;
 }
 
-function macroSources(macros: readonly string[], source: string): string {
-  const seeded = macros.map((name) => sleepingMacro(name)?.source).filter((text): text is string => !!text);
+/** The seeds' sources (model/sleepers.ts), else the kernel header that defines the macro (index/headerMacros.ts), then the sleeper's. */
+function macroSources(macros: readonly string[], source: string, header: HeaderMacroLookup | undefined): string {
+  const seeded = macros
+    .map((name) => {
+      const seed = sleepingMacro(name)?.source;
+      const derived = seed ? undefined : header?.sleep(name);
+      return seed ?? (derived ? `${derived.file}:${derived.line}` : undefined);
+    })
+    .filter((text): text is string => !!text);
   return [...new Set([...seeded, source])].join('; ');
 }
 

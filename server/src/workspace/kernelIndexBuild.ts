@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { KernelFacts, deriveKernelFacts } from '../analysis/index/kernelFacts';
-import { HEADER_TABLE_VERSION, HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders } from '../analysis/index/headerTypes';
+import { HEADER_TABLE_VERSION, HeaderSource, HeaderTypeTable, buildHeaderTypes, headerFolders, keptHeaderMacros, prepareHeaders } from '../analysis/index/headerTypes';
+import { HEADER_MACRO_VERSION, HeaderMacroTable, deriveHeaderMacros } from '../analysis/index/headerMacros';
 import { ModelConfig } from '../model/config';
 import { RawSettings, readSettings } from '../settings';
 import { analyseFiles } from './analysisPool';
@@ -63,8 +64,10 @@ export interface IndexBuildResult {
   facts?: KernelFacts;
   elapsedMs: number;
   bytesOnDisk: number;
-  /** The header-type table stored with the facts: headers read, types kept, time to build it. */
+  /** The header-type table stored with the facts: headers read, types kept, time to build it (with the header macros). */
   headerTypes?: { headers: number; leftOut: number; records: number; typedefs: number; elapsedMs: number };
+  /** The header macros stored with the facts: those that sleep and those that lock (index/headerMacros.ts). */
+  headerMacros?: { sleeps: number; sections: number };
 }
 
 /** The model configuration the tree's files are summarised with: the options, then the tree's Makefile and .config. */
@@ -161,6 +164,7 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
   writeIndexFiles(dir, tree, configKey, sortedEntries);
   let facts: KernelFacts | undefined;
   let headerAccount: IndexBuildResult['headerTypes'];
+  let macroAccount: IndexBuildResult['headerMacros'];
   if (!interrupted) {
     const headerFieldCalls = treeHeaderFieldCalls(tree.root, options.maxFileSize, (file, reason) => note(`cannot read header ${file} (${reason}); its field calls are not known`));
     facts = deriveKernelFacts(
@@ -169,10 +173,11 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
     );
     const headerStarted = Date.now();
     const stored = readKernelFacts(dir, tree);
-    const previousTable = 'value' in stored ? stored.value.facts.headerTypes : undefined;
-    const headerTypes = treeHeaderTypes(tree, indexConfig(options.settings, tree), note, previousTable);
+    const previousTables = 'value' in stored ? { types: stored.value.facts.headerTypes, macros: stored.value.facts.headerMacros } : {};
+    const { types: headerTypes, macros: headerMacros } = treeHeaderTables(tree, indexConfig(options.settings, tree), note, previousTables);
     headerAccount = { headers: headerTypes.headers, leftOut: headerTypes.leftOut, records: headerTypes.records.length, typedefs: headerTypes.typedefs.length, elapsedMs: Date.now() - headerStarted };
-    facts = { ...facts, headerTypes };
+    macroAccount = { sleeps: headerMacros.sleeps.length, sections: headerMacros.sections.length };
+    facts = { ...facts, headerTypes, headerMacros };
     writeKernelFacts(dir, tree, configKey, ordered.length, facts);
   }
   const elapsedMs = Date.now() - started;
@@ -188,10 +193,24 @@ export async function buildKernelIndex(tree: KernelTree, options: IndexBuildOpti
     failed,
     elapsedMs,
     ...(headerAccount ? { headerTypes: headerAccount } : {}),
+    ...(macroAccount ? { headerMacros: macroAccount } : {}),
     written: new Date().toISOString(),
   };
   writeAtomically(path.join(dir, ACCOUNT_NAME), `${JSON.stringify(account, null, 2)}\n`);
-  return { tree, dir, files: total, reused, summarised, failed, interrupted, facts, elapsedMs, bytesOnDisk: indexSizeOnDisk(dir), ...(headerAccount ? { headerTypes: headerAccount } : {}) };
+  return {
+    tree,
+    dir,
+    files: total,
+    reused,
+    summarised,
+    failed,
+    interrupted,
+    facts,
+    elapsedMs,
+    bytesOnDisk: indexSizeOnDisk(dir),
+    ...(headerAccount ? { headerTypes: headerAccount } : {}),
+    ...(macroAccount ? { headerMacros: macroAccount } : {}),
+  };
 }
 
 /** A header larger than this is generated data (register tables), not type definitions worth reading. */
@@ -204,6 +223,20 @@ const MAX_HEADER_SIZE = 2 * 1024 * 1024;
  * header edit can change any struct that holds the edited one).
  */
 export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (line: string) => void, previous?: HeaderTypeTable): HeaderTypeTable {
+  return treeHeaderTables(tree, config, note, { types: previous }, false).types;
+}
+
+/**
+ * The header types and the header macros (index/headerMacros.ts) of the same headers, read once
+ * for both; each previous table is reused on the same terms as the types (its own version).
+ */
+export function treeHeaderTables(
+  tree: KernelTree,
+  config: ModelConfig,
+  note: (line: string) => void,
+  previous: { types?: HeaderTypeTable; macros?: HeaderMacroTable },
+  withMacros = true,
+): { types: HeaderTypeTable; macros: HeaderMacroTable } {
   const found: { path: string; size: number; mtimeMs: number }[] = [];
   const walk = (relative: string) => {
     let entries: fs.Dirent[];
@@ -229,10 +262,17 @@ export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (li
     }
   };
   for (const folder of headerFolders(config.arch)) walk(folder);
-  const hash = createHash('sha256').update(`${HEADER_TABLE_VERSION}\n${config.arch}\n${config.kconfig?.key ?? ''}\n`);
-  for (const header of found) hash.update(`${header.path}\0${header.size}\0${header.mtimeMs}\n`);
-  const sourceKey = hash.digest('hex').slice(0, 32);
-  if (previous?.sourceKey === sourceKey) return previous;
+  const keyOf = (version: string) => {
+    const hash = createHash('sha256').update(`${version}\n${config.arch}\n${config.kconfig?.key ?? ''}\n`);
+    for (const header of found) hash.update(`${header.path}\0${header.size}\0${header.mtimeMs}\n`);
+    return hash.digest('hex').slice(0, 32);
+  };
+  const typesKey = keyOf(String(HEADER_TABLE_VERSION));
+  const macrosKey = keyOf(`macros ${HEADER_MACRO_VERSION}`);
+  const keptTypes = previous.types?.sourceKey === typesKey ? previous.types : undefined;
+  const keptMacros = !withMacros || previous.macros?.sourceKey === macrosKey ? previous.macros : undefined;
+  const empty: HeaderMacroTable = { arch: config.arch, sleeps: [], sections: [] };
+  if (keptTypes && (keptMacros || !withMacros)) return { types: keptTypes, macros: keptMacros ?? empty };
   const sources: HeaderSource[] = [];
   for (const header of found) {
     try {
@@ -241,7 +281,13 @@ export function treeHeaderTypes(tree: KernelTree, config: ModelConfig, note: (li
       note(`cannot read header ${header.path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); left out of the index`);
     }
   }
-  return { ...buildHeaderTypes(sources, { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) }), sourceKey };
+  const conditions = { arch: config.arch, ...(config.kconfig ? { kconfig: config.kconfig } : {}) };
+  const prepared = prepareHeaders(sources, conditions);
+  const types = keptTypes ?? { ...buildHeaderTypes(sources, conditions, prepared), sourceKey: typesKey };
+  const macros =
+    keptMacros ??
+    (withMacros ? { ...deriveHeaderMacros(keptHeaderMacros(prepared), { arch: config.arch, ...(config.kconfig ? { kconfigKey: config.kconfig.key } : {}) }), sourceKey: macrosKey } : empty);
+  return { types, macros };
 }
 
 /** What the server hands dist/kernelIndexWorker.js: plain data, the callbacks come back as messages. */

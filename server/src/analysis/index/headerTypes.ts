@@ -389,13 +389,30 @@ function headerMacros(masked: string, file: string, into: Map<string, MacroDefin
 
 // ---- the table ----
 
-/** Builds the table from the headers of include/ and arch/<arch>/include/ (paths relative to the tree's root). */
-export function buildHeaderTypes(sources: readonly HeaderSource[], conditions: HeaderConditions): HeaderTypeTable {
+/** The headers with their `#if` groups decided, and those left out as never compiled: what both header tables read. */
+export interface PreparedHeaders {
+  configured: ReadonlyMap<string, ConfiguredHeader>;
+  dead: ReadonlySet<string>;
+}
+
+export function prepareHeaders(sources: readonly HeaderSource[], conditions: HeaderConditions): PreparedHeaders {
   const predefines = headerPredefines(conditions.arch);
   const facts: ConditionFacts = { predefines, kconfig: conditions.kconfig?.options };
   const configured = new Map<string, ConfiguredHeader>();
   for (const source of sources) configured.set(source.path, configureHeader(source.text, facts));
-  const dead = neverCompiled(configured, predefines.archDir);
+  return { configured, dead: neverCompiled(configured, predefines.archDir) };
+}
+
+/** The #defines of the kept headers (index/headerMacros.ts derives the function-like ones that sleep or lock). */
+export function keptHeaderMacros(prepared: PreparedHeaders): Map<string, MacroDefinition> {
+  const macros = new Map<string, MacroDefinition>();
+  for (const [file, header] of prepared.configured) if (!prepared.dead.has(file)) headerMacros(header.masked, file, macros);
+  return macros;
+}
+
+/** Builds the table from the headers of include/ and arch/<arch>/include/ (paths relative to the tree's root). */
+export function buildHeaderTypes(sources: readonly HeaderSource[], conditions: HeaderConditions, prepared: PreparedHeaders = prepareHeaders(sources, conditions)): HeaderTypeTable {
+  const { configured, dead } = prepared;
 
   const config: ModelConfig = { ...DEFAULT_CONFIG, arch: conditions.arch };
   const modelValues = kernelMacroValues(config);

@@ -15,6 +15,7 @@
 //
 // Nothing here words a message (rules/sleepWording.ts does) and nothing derived is written into
 // the project: the facts live in the index's cache and in the database (setKernelFacts()).
+import type { HeaderMacroTable } from './headerMacros';
 import { allocApi, freeApi } from '../../model/apis';
 import { DEFAULT_CONFIG, ModelConfig, parseKernelVersion } from '../../model/config';
 import { gfpTaker, sleeper } from '../../model/sleepers';
@@ -161,6 +162,8 @@ export interface KernelFacts {
   dmaBuffers?: DmaBufferFacts;
   /** The struct/union/typedef layouts of the tree's include/ and arch/<arch>/include/ headers (index/headerTypes.ts). */
   headerTypes?: HeaderTypeTable;
+  /** The same headers' function-like macros that sleep or lock at their use site (index/headerMacros.ts); absent in an index made before them. */
+  headerMacros?: HeaderMacroTable;
 }
 
 /** Whether a call can matter to derivation: it sleeps, leads somewhere that may, or passes a mask or an argument on. */

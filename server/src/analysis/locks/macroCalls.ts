@@ -12,10 +12,28 @@ import type { MacroDefinition } from '../sizes/constants';
 /** What the use site knows of an argument by position: nonzero (true), zero (false) or unknown. */
 export type ArgumentTruth = (position: number) => boolean | undefined;
 
-/** A sleep in a macro's expansion: the sleeping call and the macros expanded to reach it, outermost first. */
+/** A test on a use-site argument (by position) the expansion needs to sleep: nonzero, or zero. */
+export interface ArgumentTest {
+  argument: number;
+  nonZero: boolean;
+}
+
+/**
+ * A sleep in a macro's expansion: the sleeping call and the macros expanded to reach it, outermost
+ * first. `when`: the use site's arguments the use site does not know that decide it (the
+ * expansion sleeps when each passes its test); absent, it sleeps whatever they are.
+ */
 export interface MacroSleep {
   sleeper: string;
   macros: string[];
+  when?: ArgumentTest[];
+}
+
+/** The other macros a body may name: the kernel tree's headers (index/headerMacros.ts), after the file's own. */
+export interface MacroSleepOptions {
+  header?(name: string): MacroSleep | undefined;
+  /** Whether the seeded kernel macros (model/sleepers.ts) answer for their names; the header pass derives from the bodies instead. */
+  seeds?: boolean;
 }
 
 interface BodyCall {
@@ -81,59 +99,262 @@ function withoutParens(text: string): string {
   return inner;
 }
 
+/** The body's names for its parameters: the parameters, and locals declared as a copy of one (`unsigned long __sleep_us = (sleep_us);`). */
+function parameterNames(code: string, params: readonly string[]): Map<string, number> {
+  const names = new Map<string, number>();
+  params.forEach((param, index) => names.set(param.replace(/\.\.\.$/, ''), index));
+  const copies = new Map<string, number | undefined>();
+  for (const match of code.matchAll(/(?<=\b[A-Za-z_]\w*\s+\**)([A-Za-z_]\w*)\s*=(?!=)\s*([^;,]+);/g)) {
+    const source = names.get(withoutParens(match[2]));
+    // A name assigned twice is no copy.
+    copies.set(match[1], copies.has(match[1]) ? undefined : source);
+  }
+  for (const [name, source] of copies) {
+    // Changed after its declaration (`--__left`, `__us += 10`): no longer the argument's value.
+    const writes = code.match(new RegExp(`(?:\\+\\+|--)\\s*${name}\\b|\\b${name}\\s*(?:\\+\\+|--|[-+*/%&|^]?=(?!=)|<<=|>>=)`, 'g'))?.length ?? 0;
+    if (source !== undefined && writes === 1 && !names.has(name)) names.set(name, source);
+  }
+  return names;
+}
+
+/** The offset of the `}` closing the `{` at `open`, or -1. */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let index = open; index < text.length; index++) {
+    if (text[index] === '{') depth++;
+    else if (text[index] === '}' && --depth === 0) return index;
+  }
+  return -1;
+}
+
+/** Where the statement starting at or after `from` ends (past its `;` or `}`), or the end of the enclosing block. */
+function statementEnd(code: string, from: number): number {
+  let index = from;
+  while (index < code.length && /\s/.test(code[index])) index++;
+  if (code[index] === '{') {
+    const close = closingBrace(code, index);
+    return close < 0 ? code.length : close + 1;
+  }
+  let depth = 0;
+  for (; index < code.length; index++) {
+    const char = code[index];
+    if (char === '(' || char === '[' || char === '{') depth++;
+    else if (char === ')' || char === ']' || char === '}') {
+      if (depth === 0) return index;
+      if (--depth === 0 && char === '}') return index + 1;
+    } else if (char === ';' && depth === 0) return index + 1;
+  }
+  return code.length;
+}
+
+/** Top-level parts of a condition split at `operator` (`&&`, `||`). */
+function splitAt(text: string, operator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (char === '(' || char === '[') depth++;
+    else if (char === ')' || char === ']') depth--;
+    else if (depth === 0 && text.startsWith(operator, index)) {
+      parts.push(text.slice(start, index));
+      start = index + operator.length;
+      index++;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** A test a body's statement makes on a parameter of the macro (by index). */
+interface ParamTest {
+  param: number;
+  nonZero: boolean;
+}
+
 /**
- * `if (p)` / `if (!p)` on a bare parameter: what follows runs only when the caller's argument is
- * nonzero (zero). Conditions on anything else (the polled register, a countdown) are not guards.
+ * What an `if` condition says about the macro's parameters where it holds: `p`, `!p`, `p != 0`,
+ * `p == 0`, and those joined by `&&` (each must hold). A term on anything else (the polled value, a
+ * countdown) is decided at run time and says nothing; a parameter used otherwise (`p > 2`, under
+ * `||`) makes the condition one this reading does not model (undefined).
  */
-function parameterGuards(code: string, params: readonly string[]): { from: number; param: number; negated: boolean }[] {
-  const guards: { from: number; param: number; negated: boolean }[] = [];
+function conditionTests(condition: string, names: ReadonlyMap<string, number>): ParamTest[] | undefined {
+  const mentions = (text: string) => [...text.matchAll(/[A-Za-z_]\w*/g)].some((word) => names.has(word[0]));
+  const inner = withoutParens(condition);
+  if (splitAt(inner, '||').length > 1) return mentions(inner) ? undefined : [];
+  const tests: ParamTest[] = [];
+  for (const part of splitAt(inner, '&&')) {
+    let term = withoutParens(part);
+    let nonZero = true;
+    while (term.startsWith('!') && !term.startsWith('!=')) {
+      nonZero = !nonZero;
+      term = withoutParens(term.slice(1));
+    }
+    const compared = /^([A-Za-z_]\w*|\([^()]*\))\s*(!=|==)\s*0[uUlL]*$/.exec(term);
+    if (compared) {
+      term = withoutParens(compared[1]);
+      if (compared[2] === '==') nonZero = !nonZero;
+    }
+    const param = names.get(term);
+    if (param !== undefined) tests.push({ param, nonZero });
+    else if (mentions(term)) return undefined;
+  }
+  return tests;
+}
+
+/** A statement run under an `if` (or its `else`) and what the condition says there. */
+interface BodyGuard {
+  from: number;
+  to: number;
+  /** Undefined: the condition tests a parameter in a way not modelled. */
+  tests?: ParamTest[];
+}
+
+/** The `if` statements of a body and their `else` branches, with their extents. */
+function bodyGuards(code: string, names: ReadonlyMap<string, number>): BodyGuard[] {
+  const guards: BodyGuard[] = [];
   for (const match of code.matchAll(/\bif\s*\(/g)) {
     const open = match.index + match[0].length - 1;
     const close = closingParen(code, open);
     if (close < 0) continue;
-    const condition = withoutParens(code.slice(open, close));
-    const negated = condition.startsWith('!');
-    const param = params.indexOf(withoutParens(negated ? condition.slice(1) : condition));
-    if (param >= 0) guards.push({ from: close, param, negated });
+    const tests = conditionTests(code.slice(open, close), names);
+    const end = statementEnd(code, close);
+    guards.push({ from: close, to: end, tests });
+    const rest = /^\s*else\b/.exec(code.slice(end));
+    if (!rest) continue;
+    // The else branch runs where the condition fails: exact for one test, not modelled for several.
+    const negated = tests === undefined || tests.length > 1 ? undefined : tests.map((test) => ({ param: test.param, nonZero: !test.nonZero }));
+    if (tests?.length === 0) continue;
+    const from = end + rest[0].length;
+    guards.push({ from, to: statementEnd(code, from), tests: negated });
   }
   return guards;
 }
 
 /** An argument of a call in a body, at the outer use site: a parameter passes the outer answer on. */
-function innerTruth(text: string | undefined, params: readonly string[], outer: ArgumentTruth, constant: (text: string) => number | undefined): boolean | undefined {
+function innerTruth(text: string | undefined, names: ReadonlyMap<string, number>, outer: ArgumentTruth, constant: (text: string) => number | undefined): boolean | undefined {
   if (text === undefined) return undefined;
   const bare = withoutParens(text);
-  const param = params.indexOf(bare);
-  if (param >= 0) return outer(param);
+  const param = names.get(bare);
+  if (param !== undefined) return outer(param);
   const value = constant(bare);
   return value === undefined ? undefined : value !== 0;
+}
+
+/** The use-site argument a body's argument text stands for, when it is one of the macro's parameters passed on unchanged. */
+function innerOrigin(text: string | undefined, names: ReadonlyMap<string, number>, outer: (position: number) => number | undefined): number | undefined {
+  const param = text === undefined ? undefined : names.get(withoutParens(text));
+  return param === undefined ? undefined : outer(param);
+}
+
+/**
+ * Tests on positions of a call against what is known there: 'dead' when a known argument fails
+ * one, 'unknown' when an unknown one is not an argument of the use site, else the use site's
+ * arguments still to decide.
+ */
+function decide(tests: readonly ParamTest[], truth: ArgumentTruth, origin: (position: number) => number | undefined): ArgumentTest[] | 'dead' | 'unknown' {
+  const open: ArgumentTest[] = [];
+  for (const test of tests) {
+    const known = truth(test.param);
+    if (known === test.nonZero) continue;
+    if (known !== undefined) return 'dead';
+    const argument = origin(test.param);
+    if (argument === undefined) return 'unknown';
+    if (!open.some((other) => other.argument === argument && other.nonZero === test.nonZero)) open.push({ argument, nonZero: test.nonZero });
+  }
+  return open;
+}
+
+function withTests(sleep: MacroSleep, name: string, open: readonly ArgumentTest[]): MacroSleep {
+  const when = [...open];
+  for (const test of sleep.when ?? []) if (!when.some((other) => other.argument === test.argument && other.nonZero === test.nonZero)) when.push(test);
+  return { sleeper: sleep.sleeper, macros: [name, ...sleep.macros], ...(when.length > 0 ? { when } : {}) };
 }
 
 /**
  * Whether a call of `name` sleeps because of what its expansion calls. `truth` answers for the use
  * site's arguments, `constant` evaluates a constant expression of a body (a #define, a literal).
+ * A sleep that depends on a use-site argument `truth` does not know comes with `when`.
  */
-export function macroSleep(name: string, macros: ReadonlyMap<string, MacroDefinition>, truth: ArgumentTruth, constant: (text: string) => number | undefined, depth = 0): MacroSleep | undefined {
+export function macroSleep(
+  name: string,
+  macros: ReadonlyMap<string, MacroDefinition>,
+  truth: ArgumentTruth,
+  constant: (text: string) => number | undefined,
+  options: MacroSleepOptions = {},
+): MacroSleep | undefined {
+  return expand(name, macros, truth, (position) => position, constant, options, 0);
+}
+
+function expand(
+  name: string,
+  macros: ReadonlyMap<string, MacroDefinition>,
+  truth: ArgumentTruth,
+  origin: (position: number) => number | undefined,
+  constant: (text: string) => number | undefined,
+  options: MacroSleepOptions,
+  depth: number,
+): MacroSleep | undefined {
   if (depth > MAX_DEPTH) return undefined;
   // The kernel's own macros first: their rows say which argument decides.
-  const seed = sleepingMacro(name);
-  if (seed) return seed.sleepArg === undefined || truth(seed.sleepArg) === true ? { sleeper: seed.sleeper, macros: [name] } : undefined;
+  const seed = options.seeds === false ? undefined : sleepingMacro(name);
+  if (seed) {
+    const open = seed.sleepArg === undefined ? [] : decide([{ param: seed.sleepArg, nonZero: true }], truth, origin);
+    return typeof open === 'string' ? undefined : { sleeper: seed.sleeper, macros: [name], ...(open.length > 0 ? { when: open } : {}) };
+  }
   const macro = macros.get(name);
-  if (!macro?.params || macro.conflicting) return undefined;
+  if (!macro) {
+    // A macro of the kernel tree's headers, derived in the index's header pass: its tests are on its own arguments.
+    const derived = options.header?.(name);
+    if (!derived) return undefined;
+    const open = decide(
+      (derived.when ?? []).map((test) => ({ param: test.argument, nonZero: test.nonZero })),
+      truth,
+      origin,
+    );
+    return typeof open === 'string' ? undefined : { sleeper: derived.sleeper, macros: derived.macros, ...(open.length > 0 ? { when: open } : {}) };
+  }
+  if (!macro.params || macro.conflicting) return undefined;
   const code = codeOf(macro.body);
   const calls = bodyCalls(code);
   // Written for both contexts: it asks where it runs, or busy-waits beside the sleep.
   if (calls.some((call) => CONTEXT_QUERIES.has(call.name) || (call.name !== 'cpu_relax' && BUSY_WAITS.test(call.name)))) return undefined;
-  const guards = parameterGuards(code, macro.params);
+  const names = parameterNames(code, macro.params);
+  const guards = bodyGuards(code, names);
+  // Every sleeping call is a way to sleep: one that needs no argument decides; else the one that
+  // needs the fewest (`if (before && us) sleep; … if (us) sleep;` sleeps when `us` is nonzero).
+  let best: MacroSleep | undefined;
+  const consider = (found: MacroSleep): boolean => {
+    if (!best || (found.when?.length ?? 0) < (best.when?.length ?? 0)) best = found;
+    return !found.when;
+  };
   for (const call of calls) {
-    const guard = guards.filter((candidate) => candidate.from <= call.offset).at(-1);
-    if (guard && truth(guard.param) !== !guard.negated) continue;
-    if (sleeper(call.name)) return { sleeper: call.name, macros: [name] };
+    if (names.has(call.name)) continue;
+    const around = guards.filter((guard) => guard.from <= call.offset && call.offset < guard.to);
+    if (around.some((guard) => guard.tests === undefined)) continue;
+    const open = decide(
+      around.flatMap((guard) => guard.tests!),
+      truth,
+      origin,
+    );
+    if (typeof open === 'string') continue;
+    if (sleeper(call.name)) {
+      if (consider({ sleeper: call.name, macros: [name], ...(open.length > 0 ? { when: open } : {}) })) break;
+      continue;
+    }
     if (call.name === name) continue;
-    const inner = macroSleep(call.name, macros, (position) => innerTruth(call.args[position], macro.params!, truth, constant), constant, depth + 1);
-    if (inner) return { sleeper: inner.sleeper, macros: [name, ...inner.macros] };
+    const inner = expand(
+      call.name,
+      macros,
+      (position) => innerTruth(call.args[position], names, truth, constant),
+      (position) => innerOrigin(call.args[position], names, origin),
+      constant,
+      options,
+      depth + 1,
+    );
+    if (inner && consider(withTests(inner, name, open))) break;
   }
-  return undefined;
+  return best;
 }
 
 /** A macro whose body is exactly one section call: the call, its section and the body text. */
@@ -159,4 +380,58 @@ export function macroSection(name: string, macros: ReadonlyMap<string, MacroDefi
   if (opener && !('conditional' in opener && opener.conditional)) return { call: match[1], section: opener, opens: true, text: code.replace(/\s+/g, ' ') };
   const closer = sectionCloser(match[1]);
   return closer ? { call: match[1], section: closer, opens: false, text: code.replace(/\s+/g, ' ') } : undefined;
+}
+
+/** A call through a struct field that a macro's expansion makes on one of its arguments: `(priv)->hw->ptp->init_systime(…)`. */
+export interface MacroFieldCall {
+  /** The use site's argument the path starts from (a variable of the calling function). */
+  variable: string;
+  /** The fields, the called member last. */
+  fields: string[];
+  /** The macros expanded to reach it, outermost first. */
+  macros: string[];
+}
+
+/** The body with each parameter replaced by the use site's argument text (`args...` / `__VA_ARGS__` by the rest, `##` joined). */
+function substituted(code: string, params: readonly string[], args: readonly string[]): string {
+  const values = new Map<string, string>();
+  params.forEach((param, index) => {
+    const variadic = param.endsWith('...');
+    const name = param === '...' ? '__VA_ARGS__' : param.replace(/\.\.\.$/, '');
+    values.set(name, variadic ? args.slice(index).join(', ') : (args[index] ?? ''));
+  });
+  return code.replace(/\s*##\s*/g, '').replace(/[A-Za-z_]\w*/g, (word) => values.get(word) ?? word);
+}
+
+/**
+ * The one call through a struct field on a use-site argument that a macro of the file or its
+ * folder expands to, through other such macros: stmmac's `stmmac_init_systime(priv, …)` is
+ * `stmmac_do_callback(priv, ptp, init_systime, …)` is `(priv)->hw->ptp->init_systime(…)`
+ * (drivers/net/ethernet/stmicro/stmmac/hwif.h, 6.1). None when the expansion makes no such call,
+ * or more than one.
+ */
+export function macroFieldCall(name: string, macros: ReadonlyMap<string, MacroDefinition>, args: readonly string[], depth = 0): MacroFieldCall | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const macro = macros.get(name);
+  // Neither a member access nor one call of another macro: nothing to find (most register macros).
+  if (!macro?.params || macro.conflicting || !/->|\.\s*[A-Za-z_]|^\s*\(*\s*[A-Za-z_]\w*\s*\(/.test(macro.body)) return undefined;
+  const code = substituted(codeOf(macro.body), macro.params, args);
+  const variables = new Set(args.map((arg) => withoutParens(arg)).filter((arg) => /^[A-Za-z_]\w*$/.test(arg)));
+  const found = new Map<string, MacroFieldCall>();
+  for (const match of code.matchAll(/(?:\(\s*([A-Za-z_]\w*)\s*\)|\b([A-Za-z_]\w*))((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)\s*\(/g)) {
+    const variable = match[1] ?? match[2];
+    if (!variables.has(variable)) continue;
+    const fields = match[3]
+      .split(/->|\./)
+      .map((field) => field.trim())
+      .filter(Boolean);
+    found.set(`${variable}.${fields.join('.')}`, { variable, fields, macros: [name] });
+  }
+  if (found.size > 0) return found.size === 1 ? [...found.values()][0] : undefined;
+  // Or the body is one call of another macro of the table, which makes it.
+  const body = withoutParens(code);
+  const whole = /^([A-Za-z_]\w*)\s*\(/.exec(body);
+  if (!whole || whole[1] === name || !macros.get(whole[1])?.params || closingParen(body, whole[0].length - 1) !== body.length) return undefined;
+  const inner = macroFieldCall(whole[1], macros, splitArguments(body.slice(whole[0].length, -1)), depth + 1);
+  return inner && { ...inner, macros: [name, ...inner.macros] };
 }

@@ -117,6 +117,8 @@ export interface FieldConditions {
   assignedField(call: Node): string | undefined;
   /** The structural name of a field expression (`&priv->timer` → `struct foo_priv.timer`). */
   fieldKey(node: Node): string | undefined;
+  /** The same for a path written as text (a macro's expansion, locks/macroCalls.ts): a variable of the function and its fields. */
+  pathKey(variable: string, fields: readonly string[]): string | undefined;
 }
 
 export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldConditions {
@@ -156,6 +158,10 @@ export function fieldConditions(index: SyntaxIndex, fn: FunctionFacts): FieldCon
   // A condition's field tests, read once per sense: every call under it asks.
   const atomsRead = new Map<string, PathCondition[]>();
   return {
+    pathKey(variable: string, fields: readonly string[]): string | undefined {
+      const type = fields.length > 0 ? types.get(variable) : undefined;
+      return type ? `${type}.${fields.join('.')}` : undefined;
+    },
     fieldKey(node: Node): string | undefined {
       let inner = strip(node);
       if (inner.type === 'pointer_expression' && inner.childForFieldName('operator')?.text === '&') inner = strip(inner.childForFieldName('argument')!);

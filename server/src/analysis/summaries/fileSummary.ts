@@ -3,6 +3,7 @@
 // previous version's summary when there is one: a definition whose text is unchanged keeps its
 // summary as long as the file-level inputs it recorded still hold (summary.dependencies), so an
 // edit inside one body re-summarises that body (and the functions whose lock interface it changes).
+import type { HeaderMacroLookup } from '../index/headerMacros';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ModelConfig } from '../../model/config';
 import type { SectionClass } from '../../model/contexts';
@@ -84,6 +85,8 @@ export interface FileSummaryInputs {
   configKey: string;
   paths: FolderPathFacts;
   previous?: FileSummary;
+  /** The kernel tree's header macros (index/headerMacros.ts), below the file's own; its key is part of `macrosKey`. */
+  headerMacros?: HeaderMacroLookup;
 }
 
 /** Nodes that hold definitions and file-scope items without being one: `#ifdef` blocks, ERROR wrappers. */
@@ -325,6 +328,7 @@ export function summarizeFile(parts: TopLevelParts, inputs: FileSummaryInputs): 
     paths: inputs.paths,
     releasing,
     values: new TextValues(inputs.config, inputs.macros),
+    ...(inputs.headerMacros ? { headerMacros: inputs.headerMacros } : {}),
   };
   const stillValid = (summary: FunctionSummary): boolean => {
     const deps = summary.dependencies;

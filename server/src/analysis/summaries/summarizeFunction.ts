@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import { allocApi, argIndex, freeApi } from '../../model/apis';
 import type { ModelConfig } from '../../model/config';
-import { SectionClass, TIMER_ARMS, sectionOpener, sleepingUnlock } from '../../model/contexts';
+import { SectionClass, TIMER_ARMS, sectionCloser, sectionOpener, sleepingUnlock } from '../../model/contexts';
 import { GfpValue, gfpAllowsBlocking } from '../../model/gfp';
 import { OTHER_REGMAP, REGMAP_LOCK_OVERRIDE } from '../../model/regmap';
 import { gfpTaker, sleeper } from '../../model/sleepers';
@@ -15,16 +15,17 @@ import { RegistrationTables, registrationsIn, signatureOf } from '../locks/callb
 import type { MacroDefinition } from '../sizes/constants';
 import type { FunctionFacts } from '../fileFacts';
 import { evaluateGfpText } from '../gfpMask';
-import { fieldConditions } from '../paths/fieldConditions';
+import { FieldConditions, fieldConditions } from '../paths/fieldConditions';
 import { refcountPaths } from '../paths/refcountPaths';
 import { ReleasingCallees, releasedClasses, releasesAnnotations } from '../paths/releasingCallees';
 import { sectionAppliesOn } from '../locks/fpuSections';
-import { macroSection, macroSleep } from '../locks/macroCalls';
+import { MacroSection, macroFieldCall, macroSection, macroSleep } from '../locks/macroCalls';
+import type { HeaderMacroLookup } from '../index/headerMacros';
 import { createScope, evaluateText } from '../sizes/constants';
 import { CalleeLocks, HeldSection, analyzeFunctionLocks, learnedContextFlags, lockKeyOfText, mustHoldLocks, parametersOf } from '../locks/lockRegions';
 import type { CallFact, FunctionSummary, HeldSectionFact, LocalSleep, MaskChoice, MaskFact, SummaryDependencies } from './functionSummary';
-import { ParameterConditions, parameterGuards } from '../paths/parameterGuards';
-import { calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
+import { ParameterConditions, ParameterGuard, ParameterTest, parameterGuards } from '../paths/parameterGuards';
+import { FieldCall, calledParameterOf, fieldCallOf, flagsSetIn, functionArgumentsOf, localNames, opsStoresIn, parameterNames } from '../locks/opsFields';
 import { FolderPathFacts, noReturnDependency, pathConditions } from '../paths/pathConditions';
 
 /** What a function's lock interface looks like to its callers in the same file. */
@@ -56,6 +57,31 @@ export interface SummaryInputs {
   releasing: ReleasingCallees;
   /** The file's evaluations of mask and constant texts (one per file summary; made here when absent). */
   values?: TextValues;
+  /** The kernel tree's header macros that sleep or lock (index/headerMacros.ts), below the file's own; its key is part of `macrosKey`. */
+  headerMacros?: HeaderMacroLookup;
+}
+
+/**
+ * A lock macro of the file or its folder's headers, else of the kernel tree's headers
+ * (`#define xa_lock(xa) spin_lock(&(xa)->xa_lock)`): the lock call it stands for.
+ */
+function lockMacro(name: string, inputs: SummaryInputs): MacroSection | undefined {
+  const own = macroSection(name, inputs.macros);
+  if (own || inputs.macros.has(name)) return own;
+  const header = inputs.headerMacros?.section(name);
+  if (!header) return undefined;
+  const section = header.opens ? sectionOpener(header.call) : sectionCloser(header.call);
+  return section ? { call: header.call, section, opens: header.opens, text: header.text } : undefined;
+}
+
+/**
+ * The call's parameter guard with the tests a macro's sleep needs (macroSleepOf()): they join the
+ * tests of the paths to the call; alone, they are all the call depends on unless the lock walk
+ * saw another scalar parameter decide it.
+ */
+function macroGuarded(guard: ParameterGuard | undefined, tests: readonly ParameterTest[] | undefined, guardedOtherwise: boolean): { parameterGuard?: ParameterGuard } {
+  if (!tests) return guard ? { parameterGuard: guard } : {};
+  return { parameterGuard: guard ? { requires: [...guard.requires, ...tests], complete: guard.complete } : { requires: [...tests], complete: !guardedOtherwise } };
 }
 
 /**
@@ -258,7 +284,11 @@ class SummaryBuilder {
   }
 
   /** Why a call may sleep from the call alone; the mask parameter an allocation uses. */
-  localSleep(name: string | undefined, args: readonly Node[], call?: Node): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; catalogued: boolean } {
+  localSleep(
+    name: string | undefined,
+    args: readonly Node[],
+    call?: Node,
+  ): { sleep?: LocalSleep; maskParameter?: CallFact['maskParameter']; maskChoice?: MaskChoice; macroGuard?: ParameterTest[]; catalogued: boolean } {
     if (!name) return { catalogued: false };
     const api = allocApi(name, this.inputs.config);
     if (api) {
@@ -302,7 +332,7 @@ class SummaryBuilder {
       return { sleep: mask && !('parameter' in mask) && gfpAllowsBlocking(mask.value) ? { kind: 'gfp-call', name, mask } : undefined, catalogued: true };
     }
     const expanded = call ? this.macroSleepOf(name, args, call) : undefined;
-    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, catalogued: true };
+    if (expanded) return { sleep: { kind: 'sleeper', name: expanded.sleeper, macros: expanded.macros }, ...(expanded.guard ? { macroGuard: expanded.guard } : {}), catalogued: true };
     return { catalogued: false };
   }
 
@@ -381,8 +411,14 @@ class SummaryBuilder {
     return undefined;
   }
 
-  /** A function-like macro (the file's, its headers', or a seeded kernel one) whose expansion sleeps here (analysis/locks/macroCalls.ts). */
-  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[] } | undefined {
+  /**
+   * A function-like macro (the file's, its headers', a seeded kernel one, or one of the kernel
+   * tree's headers) whose expansion sleeps here (analysis/locks/macroCalls.ts). When the sleep
+   * depends on arguments this call does not know (`readx_poll_timeout(..., sleep_us, ...)` with
+   * `sleep_us` a parameter), each must be a scalar parameter of this function that the body never
+   * changes: the sleep is then guarded by those parameters, for the callers' constants to decide.
+   */
+  private macroSleepOf(name: string, args: readonly Node[], call: Node): { sleeper: string; macros: string[]; guard?: ParameterTest[] } | undefined {
     const { macros } = this.inputs;
     const constant = (text: string): number | undefined => this.values.integer(text);
     const truth = (position: number): boolean | undefined => {
@@ -393,7 +429,48 @@ class SummaryBuilder {
       const value = constant(argument.text);
       return value === undefined ? undefined : value !== 0;
     };
-    return macroSleep(name, macros, truth, constant);
+    const header = this.inputs.headerMacros;
+    const found = macroSleep(name, macros, truth, constant, header ? { header: (inner) => header.sleep(inner) } : {});
+    if (!found?.when) return found && { sleeper: found.sleeper, macros: found.macros };
+    const guard: ParameterTest[] = [];
+    for (const test of found.when) {
+      const parameter = args[test.argument] ? this.unchangedScalarParameter(args[test.argument]) : -1;
+      if (parameter < 0) return undefined;
+      guard.push({ parameter, nonZero: test.nonZero });
+    }
+    return { sleeper: found.sleeper, macros: found.macros, guard };
+  }
+
+  /**
+   * A macro of the file or its folder that expands to a call through a struct field on one of its
+   * arguments (`stmmac_init_systime(priv, …)` → `(priv)->hw->ptp->init_systime(…)`): that call,
+   * keyed by the argument's declared type like a call written out (locks/opsFields.ts).
+   */
+  private macroFieldCallOf(name: string, args: readonly Node[], conditions: FieldConditions): FieldCall | undefined {
+    if (!this.inputs.macros.get(name)?.params) return undefined;
+    const found = macroFieldCall(
+      name,
+      this.inputs.macros,
+      args.map((argument) => argument.text),
+    );
+    if (!found) return undefined;
+    const key = conditions.pathKey(found.variable, found.fields);
+    return { ...(key ? { key } : {}), field: found.fields[found.fields.length - 1] };
+  }
+
+  /** The position of the scalar parameter an argument names, when the body never assigns it or takes its address; else -1. */
+  private unchangedScalarParameter(argument: Node): number {
+    const node = unwrapExpression(argument);
+    if (node.type !== 'identifier') return -1;
+    const parameters = parametersOf(this.fn);
+    const position = parameters.findIndex((parameter) => parameter.name === node.text);
+    if (position < 0 || !parameters[position].scalar) return -1;
+    const changed = this.index.within(this.fn.body, ['assignment_expression', 'update_expression', 'pointer_expression']).some((change) => {
+      if (change.type === 'pointer_expression' && change.childForFieldName('operator')?.text !== '&') return false;
+      const target = change.childForFieldName(change.type === 'assignment_expression' ? 'left' : 'argument');
+      return target?.type === 'identifier' && target.text === node.text;
+    });
+    return changed ? -1 : position;
   }
 
   build(): FunctionSummary {
@@ -415,7 +492,7 @@ class SummaryBuilder {
         dependencies.releasing[`n:${name}`] = annotated ?? '';
         if (annotated !== undefined) return { classes: releasedClasses(annotated), callers: true };
         // `#define FOO_UNLOCK(p) spin_unlock(&(p)->lock)`: drops what is held of its class (quieter), never more.
-        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        const macro = answer === undefined ? lockMacro(name, inputs) : undefined;
         if (macro && !macro.opens) return { classes: [macro.section.class], callers: false };
         // Another file's `foo_unlock()`: drop what is held (quieter), never more.
         return UNLOCK_HELPER.test(name) && !sleepingUnlock(name) ? { classes: ['spin', 'raw_spin', 'rwlock', 'local_lock'], callers: false } : undefined;
@@ -431,7 +508,7 @@ class SummaryBuilder {
         dependencies.callees[name] = calleeDependency(answer);
         if (answer && typeof answer !== 'string') return answer.acquiredAtExit.map((held) => ({ ...held, count: 1, opener: fn.node }));
         // `#define FOO_LOCK(p) spin_lock(&(p)->lock)`: the macro takes that lock where it is used.
-        const macro = answer === undefined ? macroSection(name, inputs.macros) : undefined;
+        const macro = answer === undefined ? lockMacro(name, inputs) : undefined;
         return macro?.opens ? [{ key: `macro:${name}`, class: macro.section.class, count: 1, opener: fn.node, label: macro.text }] : undefined;
       },
     };
@@ -481,8 +558,8 @@ class SummaryBuilder {
         calleeText: callee ? index.text(callee.node) : 'call',
         span: this.span(call),
         ...(held ? { held: [...held.values()].filter(applies).map(heldFact) } : {}),
-        parameterGuarded: locks.parameterGuarded.has(call.id),
-        ...(guards?.has(call.id) ? { parameterGuard: guards.get(call.id)! } : {}),
+        parameterGuarded: locks.parameterGuarded.has(call.id) || !!local.macroGuard,
+        ...macroGuarded(guards?.get(call.id), local.macroGuard, locks.parameterGuarded.has(call.id)),
         flagGuarded: locks.flagGuarded.has(call.id),
         ...(local.sleep ? { sleep: local.sleep } : {}),
         ...(local.maskParameter ? { maskParameter: local.maskParameter } : {}),
@@ -496,14 +573,16 @@ class SummaryBuilder {
       const started = name && (/^hrtimer_start/.test(name) || TIMER_ARMS.test(name)) && args[0] ? conditions.fieldKey(args[0]) : undefined;
       if (started) fact.startsTimer = started;
       // Calls through a struct field or a parameter, and functions handed to a callee (locks/opsFields.ts).
-      const throughField = name ? undefined : fieldCallOf(call, (node) => conditions.fieldKey(node));
+      const throughField = name ? (local.catalogued ? undefined : this.macroFieldCallOf(name, args, conditions)) : fieldCallOf(call, (node) => conditions.fieldKey(node));
       if (throughField) fact.throughField = throughField;
       const calledParameter = calledParameterOf(call, parameterList);
       if (calledParameter !== undefined) fact.calledParameter = calledParameter;
-      const functionArguments = name && !local.catalogued && calledParameter === undefined ? functionArgumentsOf(call, ownName) : undefined;
+      // A macro's arguments are not those of the call it expands to through a field: none are kept for the callee.
+      const ownArguments = !(name && throughField);
+      const functionArguments = name && ownArguments && !local.catalogued && calledParameter === undefined ? functionArgumentsOf(call, ownName) : undefined;
       if (functionArguments) fact.functionArguments = functionArguments;
       // A helper of the folder may take the caller's mask: keep what the arguments say.
-      if (name && !local.catalogued && !local.sleep && args.length > 0) {
+      if (name && ownArguments && !local.catalogued && !local.sleep && args.length > 0) {
         const parameterArguments = args.map((argument) => {
           const position = this.parameters.indexOf(index.text(index.unwrap(argument)));
           return position >= 0 ? position : undefined;
