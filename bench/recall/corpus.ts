@@ -112,8 +112,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
     function: 'ehci_brcm_wait_for_sof',
     edits: [{ search: 'readl_relaxed_poll_timeout_atomic(&ehci->regs->frame_index,', replace: 'readl_relaxed_poll_timeout(&ehci->regs->frame_index,' }],
     expect: { rule: 'sleep-in-atomic', line: 34, at: 'res = readl_relaxed_poll_timeout(' },
-    missClass: 'macro',
-    why: 'readl_relaxed_poll_timeout() is a macro (linux/iopoll.h); its usleep_range() is not seen.',
     note: 'ehci_brcm_hub_control() calls it after local_irq_save(); readl_relaxed_poll_timeout() (linux/iopoll.h) sleeps in usleep_range().',
   },
   {
@@ -142,8 +140,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
       { search: 'if (lan743x_csr_wait_for_bit_atomic(adapter, DP_SEL,\n\t\t\t\t\t\t    DP_SEL_DPRDY_,', replace: 'if (lan743x_csr_wait_for_bit(adapter, DP_SEL,\n\t\t\t\t\t\t    DP_SEL_DPRDY_,' },
     ],
     expect: { rule: 'sleep-in-atomic', line: 763, at: '\tif (lan743x_csr_wait_for_bit(adapter, DP_SEL, DP_SEL_DPRDY_,' },
-    missClass: 'macro',
-    why: 'readx_poll_timeout() is a macro; .ndo_set_rx_mode itself is a known BH context.',
     note: 'reached from .ndo_set_rx_mode (lan743x_netdev_set_multicast), which net/core/dev.c calls under netif_addr_lock_bh(); lan743x_csr_wait_for_bit() is readx_poll_timeout() (linux/iopoll.h, usleep_range()).',
   },
   {
@@ -154,8 +150,6 @@ export const RECALL_CASES: readonly RecallCase[] = [
     function: 'init_systime',
     edits: [{ search: 'return readl_poll_timeout_atomic(ioaddr + PTP_TCR, value,', replace: 'return readl_poll_timeout(ioaddr + PTP_TCR, value,' }],
     expect: { rule: 'sleep-in-atomic', line: 75, at: 'return readl_poll_timeout(ioaddr + PTP_TCR, value,' },
-    missClass: 'macro',
-    why: 'readl_poll_timeout() is a macro; and stmmac_set_time() reaches init_systime() through the hwif ops table (ops-field).',
     note: 'the .init_systime op of stmmac_ptp; stmmac_set_time() (stmmac_ptp.c) calls it through stmmac_init_systime() under write_lock_irqsave(&priv->ptp_lock).',
   },
   {
