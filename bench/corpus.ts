@@ -4,6 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { LspClient } from '../test/support/lspClient';
 
 const TARBALL = '/usr/src/linux-source-6.1.tar.xz';
 export const CACHE = process.env.KALLOC_CACHE ?? path.join(os.homedir(), '.cache', 'kernel-alloc-lens');
@@ -51,4 +52,28 @@ export function machine(): { cpus: number; model: string; memoryGiB: number; loa
       .join(' '),
     node: process.version,
   };
+}
+
+/** A field of /proc/PID/status in bytes (VmRSS now, VmHWM the peak; all threads); undefined off Linux. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const currentRss = (pid: number) => statusBytes(pid, 'VmRSS');
+export const peakRss = (pid: number) => statusBytes(pid, 'VmHWM');
+
+/** The server's model for `uri` once its kernel index is no longer loading (each change is announced). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function indexLoaded(client: LspClient, uri: string, timeoutMs: number): Promise<any> {
+  let model = await client.request('kernelAllocLens/modelInUse', { uri });
+  while (model?.index?.state === 'loading') {
+    await client.waitFor((message) => message.method === 'kernelAllocLens/modelChanged', timeoutMs);
+    model = await client.request('kernelAllocLens/modelInUse', { uri });
+  }
+  return model;
 }

@@ -25,7 +25,7 @@ import { indexDirOf, kernelTreeAt, readIndexFiles, readKernelFacts } from '../se
 import { buildKernelIndex, configKeyOf, indexConfig } from '../server/src/workspace/kernelIndexBuild';
 import { LspClient } from '../test/support/lspClient';
 import { DIST, ROOT } from '../test/support/paths';
-import { ensureCorpus, machine, sourceFiles } from './corpus';
+import { currentRss, ensureCorpus, indexLoaded, machine, peakRss, sourceFiles } from './corpus';
 import { frontendStats } from './frontend';
 import { treeIndexServer, treeParse } from './treeParse';
 
@@ -40,26 +40,6 @@ const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-/** Peak resident set (VmHWM) of a process, all its threads included; undefined off Linux. */
-function peakRss(pid: number): number | undefined {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function currentRss(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** 1. web-tree-sitter parse alone vs the full analysis (parse + facts + every rule, folder siblings included). */
@@ -491,11 +471,7 @@ async function kernelIndex(kernel: string): Promise<void> {
     const uri = LspClient.uriOf(file);
     const opened = performance.now();
     await client.open(uri, fs.readFileSync(file, 'utf8'));
-    let model = await client.request('kernelAllocLens/modelInUse', { uri });
-    while (model?.index?.state === 'loading') {
-      await client.waitFor((m) => m.method === 'kernelAllocLens/modelChanged', 60_000);
-      model = await client.request('kernelAllocLens/modelInUse', { uri });
-    }
+    const model = await indexLoaded(client, uri, 60_000);
     const loadedMs = performance.now() - opened;
     const pid = (client as unknown as { child: { pid: number } }).child.pid;
     const rss = currentRss(pid);

@@ -12,6 +12,7 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { indexDirOf, kernelTreeAt, kernelTreeSources, readKernelFacts } from '../server/src/workspace/kernelIndex';
 import { LspClient } from '../test/support/lspClient';
+import { currentRss, indexLoaded, peakRss } from './corpus';
 import { readSourceFile } from '../server/src/workspace/sourceText';
 
 const MAX_FILE_SIZE = 4 * 1024 * 1024;
@@ -52,16 +53,6 @@ export function treeParse(kernel: string, parser: Parser, out: (line?: string) =
   out();
 }
 
-/** VmRSS / VmHWM of a process, in bytes. */
-function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  try {
-    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
 
 /**
@@ -91,15 +82,11 @@ export async function treeIndexServer(corpus: string, out: (line?: string) => vo
   const opened = client.open(uri, fs.readFileSync(file, 'utf8'));
   const firstDiagnostics = await opened;
   const firstMs = performance.now() - started;
-  let model = await client.request('kernelAllocLens/modelInUse', { uri });
-  while (model?.index?.state === 'loading') {
-    await client.waitFor((message) => message.method === 'kernelAllocLens/modelChanged', 300_000);
-    model = await client.request('kernelAllocLens/modelInUse', { uri });
-  }
+  const model = await indexLoaded(client, uri, 300_000);
   const loadedMs = performance.now() - started;
   const pid = (client as unknown as { child: { pid: number } }).child.pid;
-  const rss = statusBytes(pid, 'VmRSS');
-  const peak = statusBytes(pid, 'VmHWM');
+  const rss = currentRss(pid);
+  const peak = peakRss(pid);
   await client.shutdown();
 
   out(`## Whole-tree index in the cache (${path.relative(os.homedir(), dir)})`);
